@@ -1,0 +1,16 @@
+// minke::Error: the one exception type Minke throws for input-driven failures
+// (bad files, bad metadata, bad requests, exhausted resources). The message is
+// written for the user: it says what is wrong and where.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace minke {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+}  // namespace minke
