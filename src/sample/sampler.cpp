@@ -1,0 +1,135 @@
+// Sampler: parameter validation, the sampling chain in llama.cpp's default order, and seeding.
+#include "sample/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "core/check.h"
+#include "minke/error.h"
+
+namespace minke {
+
+namespace {
+
+std::string fmt(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
+  return buf;
+}
+
+[[noreturn]] void bad_param(const std::string& what) { throw Error("sampler: " + what); }
+
+void validate(const SamplerParams& p, int32_t n_vocab) {
+  if (n_vocab <= 0) {
+    bad_param("vocabulary size must be positive (got " + std::to_string(n_vocab) + ")");
+  }
+  // Negative temperatures mean greedy, as in llama.cpp; only non-numbers are rejected.
+  if (!std::isfinite(p.temperature)) {
+    bad_param("temperature must be a finite number (got " + fmt(p.temperature) + ")");
+  }
+  if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) {
+    bad_param("top_p must be in (0, 1], 1 disables it (got " + fmt(p.top_p) + ")");
+  }
+  if (!(p.min_p >= 0.0f && p.min_p <= 1.0f)) {
+    bad_param("min_p must be in [0, 1], 0 disables it (got " + fmt(p.min_p) + ")");
+  }
+  if (!(p.repeat_penalty > 0.0f) || !std::isfinite(p.repeat_penalty)) {
+    bad_param("repeat_penalty must be a positive number, 1 disables it (got " +
+              fmt(p.repeat_penalty) + ")");
+  }
+  if (!std::isfinite(p.frequency_penalty)) {
+    bad_param("frequency_penalty must be a finite number (got " + fmt(p.frequency_penalty) + ")");
+  }
+  if (!std::isfinite(p.presence_penalty)) {
+    bad_param("presence_penalty must be a finite number (got " + fmt(p.presence_penalty) + ")");
+  }
+  if (p.penalty_last_n < 0 || p.penalty_last_n > kMaxPenaltyLastN) {
+    bad_param("penalty_last_n must be in [0, " + std::to_string(kMaxPenaltyLastN) +
+              "], 0 disables penalties (got " + std::to_string(p.penalty_last_n) + ")");
+  }
+}
+
+uint64_t resolve_seed(uint64_t requested) {
+  if (requested != kRandomSeed) return requested;
+  std::random_device rd;
+  uint64_t s = kRandomSeed;
+  // Redraw the one value that would mean "random" again if passed back in by a user.
+  while (s == kRandomSeed) s = (static_cast<uint64_t>(rd()) << 32) ^ static_cast<uint64_t>(rd());
+  return s;
+}
+
+// Runs in the first member initialiser, so bad parameters throw before any buffer is sized.
+const SamplerParams& validated(const SamplerParams& p, int32_t n_vocab) {
+  validate(p, n_vocab);
+  return p;
+}
+
+}  // namespace
+
+Sampler::Sampler(const SamplerParams& params, int32_t n_vocab)
+    : params_(validated(params, n_vocab)),
+      n_vocab_(n_vocab),
+      seed_(resolve_seed(params.seed)),
+      rng_(seed_),
+      window_(params.penalty_last_n),
+      candidates_(static_cast<size_t>(n_vocab)),
+      penalized_(params.penalty_last_n > 0 ? static_cast<size_t>(n_vocab) : 0) {
+  params_.seed = seed_;
+}
+
+bool Sampler::penalties_active() const {
+  return window_.size() > 0 &&
+         (params_.repeat_penalty != 1.0f || params_.frequency_penalty != 0.0f ||
+          params_.presence_penalty != 0.0f);
+}
+
+int32_t Sampler::sample(std::span<const float> logits) {
+  MINKE_CHECK(logits.size() == static_cast<size_t>(n_vocab_));
+  // Penalties touch at most penalty_last_n tokens, but every later step must see them, so they
+  // go into a copy (a memcpy of the row) rather than into the caller's logits.
+  std::span<const float> row = logits;
+  if (penalties_active()) {
+    std::copy(logits.begin(), logits.end(), penalized_.begin());
+    window_.for_each_count([&](int32_t token, int32_t count) {
+      float& l = penalized_[static_cast<size_t>(token)];
+      l = penalize_logit(l, count, params_.repeat_penalty, params_.frequency_penalty,
+                         params_.presence_penalty);
+    });
+    row = penalized_;
+  }
+  // Greedy: top-k, top-p and min-p always keep the best candidate, so only the argmax matters.
+  if (params_.temperature <= 0.0f) {
+    const int32_t best = argmax_usable(row);
+    if (best < 0) throw_no_usable_logit();
+    return best;
+  }
+  candidates_.load_top_k(row, params_.top_k);
+  if (candidates_.size() == 0) throw_no_usable_logit();
+  candidates_.keep_top_p(params_.top_p);
+  candidates_.keep_min_p(params_.min_p);
+  if (params_.temperature != 1.0f) candidates_.scale_temperature(params_.temperature);
+  return candidates_.draw(rng_.next_double());
+}
+
+void Sampler::throw_no_usable_logit() const {
+  throw Error("sampler: all " + std::to_string(n_vocab_) +
+              " logits are NaN or -inf; the model produced no usable distribution");
+}
+
+void Sampler::accept(int32_t token) {
+  if (token < 0 || token >= n_vocab_) {
+    throw Error("sampler: token id " + std::to_string(token) + " is outside the vocabulary [0, " +
+                std::to_string(n_vocab_) + ")");
+  }
+  window_.push(token);
+}
+
+void Sampler::reset() {
+  window_.clear();
+  rng_.reseed(seed_);
+}
+
+}  // namespace minke
