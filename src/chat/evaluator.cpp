@@ -1,0 +1,565 @@
+// Tree-walking evaluator for parsed chat templates (see evaluator.h).
+#include "chat/evaluator.h"
+
+#include <chrono>
+#include <cmath>
+#include <unordered_map>
+
+#include "chat/builtins.h"
+#include "chat/template_error.h"
+
+namespace minke::chat {
+namespace {
+
+struct Scope {
+  std::unordered_map<std::string, Value> vars;
+  std::shared_ptr<Scope> parent;
+};
+using ScopePtr = std::shared_ptr<Scope>;
+
+enum class Flow { kNormal, kBreak, kContinue };
+
+class Evaluator {
+ public:
+  Evaluator(const Value& variables, const EvalOptions& options) : opts_(options) {
+    auto globals = std::make_shared<Scope>();
+    install_globals(*globals);
+    scope_ = std::make_shared<Scope>();
+    scope_->parent = globals;
+    for (const auto& [k, v] : variables.entries()) scope_->vars[k] = v;
+  }
+
+  std::string render(const NodeList& nodes) {
+    std::string out;
+    exec(nodes, out);
+    return out;
+  }
+
+ private:
+  // ---- statements ----
+
+  Flow exec(const NodeList& nodes, std::string& out) {
+    for (const auto& n : nodes) {
+      Flow f = exec_located(*n, out);
+      if (f != Flow::kNormal) return f;
+    }
+    return Flow::kNormal;
+  }
+
+  Flow exec_located(const Node& n, std::string& out) {
+    try {
+      return exec_node(n, out);
+    } catch (const TemplateError& e) {
+      if (e.located()) throw;
+      throw TemplateError(at(n.line, n.column, e.what()), true);
+    }
+  }
+
+  void emit(std::string& out, const std::string& s) {
+    if (out.size() + s.size() > opts_.limits.max_output_bytes)
+      fail("output exceeds the limit of " + std::to_string(opts_.limits.max_output_bytes) +
+           " bytes");
+    out += s;
+  }
+
+  Flow exec_node(const Node& n, std::string& out) {
+    switch (n.kind) {
+      case Node::Kind::kData:
+        emit(out, n.text);
+        return Flow::kNormal;
+      case Node::Kind::kOutput:
+        emit(out, eval(*n.expr).to_str());
+        return Flow::kNormal;
+      case Node::Kind::kIf:
+        for (size_t i = 0; i < n.conditions.size(); ++i)
+          if (eval(*n.conditions[i]).truthy()) return exec(n.bodies[i], out);
+        return exec(n.else_body, out);
+      case Node::Kind::kFor:
+        return exec_for(n, out);
+      case Node::Kind::kSet:
+        exec_set(n);
+        return Flow::kNormal;
+      case Node::Kind::kMacro:
+        scope_->vars[n.text] = make_macro(n, n.text);
+        return Flow::kNormal;
+      case Node::Kind::kCallBlock: {
+        Value caller = make_macro(n, "caller");
+        emit(out, eval_call(*n.expr, &caller).to_str());
+        return Flow::kNormal;
+      }
+      case Node::Kind::kFilterBlock: {
+        std::string body;
+        exec(n.body, body);
+        emit(out, apply_filter_chain(*n.filter, Value(std::move(body))).to_str());
+        return Flow::kNormal;
+      }
+      case Node::Kind::kBreak:
+        return Flow::kBreak;
+      case Node::Kind::kContinue:
+        return Flow::kContinue;
+      case Node::Kind::kScope:
+        return exec(n.body, out);
+    }
+    return Flow::kNormal;
+  }
+
+  void bind_targets(Scope& scope, const std::vector<std::string>& targets, const Value& v) {
+    if (targets.size() == 1) {
+      scope.vars[targets[0]] = v;
+      return;
+    }
+    ValueList items = iterate(v);
+    if (items.size() < targets.size())
+      fail("not enough values to unpack (expected " + std::to_string(targets.size()) + ", got " +
+           std::to_string(items.size()) + ")");
+    if (items.size() > targets.size())
+      fail("too many values to unpack (expected " + std::to_string(targets.size()) + ")");
+    for (size_t i = 0; i < targets.size(); ++i) scope.vars[targets[i]] = items[i];
+  }
+
+  Flow exec_for(const Node& n, std::string& out) {
+    Value seq = eval(*n.expr);
+    if (seq.is_none() || seq.is_int() || seq.is_float() || seq.is_bool())
+      fail("'" + seq.type_name() + "' object is not iterable");
+    ValueList all = iterate(seq);
+    auto loop_scope = std::make_shared<Scope>();
+    loop_scope->parent = scope_;
+    ScopeGuard guard(*this, loop_scope);
+    ValueList items;
+    if (n.cond) {
+      for (auto& item : all) {
+        count_iteration();
+        bind_targets(*loop_scope, n.targets, item);
+        if (eval(*n.cond).truthy()) items.push_back(std::move(item));
+      }
+    } else {
+      items = std::move(all);
+    }
+    const int64_t length = static_cast<int64_t>(items.size());
+    for (int64_t i = 0; i < length; ++i) {
+      count_iteration();
+      bind_targets(*loop_scope, n.targets, items[i]);
+      ValueDict loop = {
+          {"index", Value(i + 1)},
+          {"index0", Value(i)},
+          {"revindex", Value(length - i)},
+          {"revindex0", Value(length - i - 1)},
+          {"first", Value(i == 0)},
+          {"last", Value(i == length - 1)},
+          {"length", Value(length)},
+          {"depth", Value(1)},
+          {"depth0", Value(0)},
+          {"previtem", i > 0 ? items[i - 1] : Value::undefined("there is no previous item")},
+          {"nextitem", i + 1 < length ? items[i + 1] : Value::undefined("there is no next item")},
+      };
+      loop.emplace_back("cycle", Value::function("loop.cycle", [i](CallArgs& a) {
+                          if (a.positional.empty()) fail("no items for cycling given");
+                          return a.positional[i % a.positional.size()];
+                        }));
+      loop_scope->vars["loop"] = Value::dict(std::move(loop));
+      Flow f = exec(n.body, out);
+      if (f == Flow::kBreak) break;
+    }
+    if (length == 0) return exec(n.else_body, out);
+    return Flow::kNormal;
+  }
+
+  void count_iteration() {
+    if (++iterations_ > opts_.limits.max_loop_iterations)
+      fail("loop iterations exceed the limit of " +
+           std::to_string(opts_.limits.max_loop_iterations));
+  }
+
+  void exec_set(const Node& n) {
+    Value v;
+    if (n.expr) {
+      v = eval(*n.expr);
+    } else {
+      std::string body;
+      exec(n.body, body);
+      v = Value(std::move(body));
+      if (n.filter) v = apply_filter_chain(*n.filter, v);
+    }
+    if (!n.attr.empty()) {
+      Value ns = lookup(n.targets[0]);
+      if (!ns.is_namespace()) fail("cannot assign attribute on non-namespace object");
+      ns.set(n.attr, std::move(v));
+      return;
+    }
+    bind_targets(*scope_, n.targets, v);
+  }
+
+  struct ScopeGuard {
+    Evaluator& ev;
+    ScopePtr saved;
+    ScopeGuard(Evaluator& e, ScopePtr s) : ev(e), saved(std::move(e.scope_)) {
+      ev.scope_ = std::move(s);
+    }
+    ~ScopeGuard() { ev.scope_ = std::move(saved); }
+  };
+
+  Value make_macro(const Node& n, const std::string& name) {
+    ScopePtr defined_in = scope_;
+    const Node* node = &n;
+    return Value::function(name, [this, node, defined_in, name](CallArgs& args) {
+      if (++call_depth_ > opts_.limits.max_call_depth) {
+        --call_depth_;
+        fail("macro calls nested deeper than " + std::to_string(opts_.limits.max_call_depth));
+      }
+      struct Depth {
+        int& d;
+        ~Depth() { --d; }
+      } depth{call_depth_};
+      if (args.positional.size() > node->params.size())
+        fail("macro '" + name + "' takes not more than " + std::to_string(node->params.size()) +
+             " argument(s)");
+      auto s = std::make_shared<Scope>();
+      s->parent = defined_in;
+      ScopeGuard guard(*this, s);
+      for (const auto& [k, v] : args.keyword) {
+        bool known = k == "caller";
+        for (const auto& p : node->params) known = known || p == k;
+        if (!known) fail("macro '" + name + "' takes no keyword argument '" + k + "'");
+        s->vars[k] = v;
+      }
+      for (size_t i = 0; i < node->params.size(); ++i) {
+        const std::string& p = node->params[i];
+        if (i < args.positional.size()) {
+          s->vars[p] = args.positional[i];
+        } else if (!s->vars.count(p)) {
+          s->vars[p] = node->defaults[i]
+                           ? eval(*node->defaults[i])
+                           : Value::undefined("parameter '" + p + "' was not provided");
+        }
+      }
+      std::string out;
+      exec(node->body, out);
+      return Value(std::move(out));
+    });
+  }
+
+  // ---- expressions ----
+
+  Value lookup(const std::string& name) const {
+    for (const Scope* s = scope_.get(); s; s = s->parent.get()) {
+      auto it = s->vars.find(name);
+      if (it != s->vars.end()) return it->second;
+    }
+    return Value::undefined("'" + name + "' is undefined");
+  }
+
+  Value eval(const Expr& e) {
+    try {
+      Value v = eval_expr(e);
+      if ((v.is_string() && v.str().size() > opts_.limits.max_output_bytes) ||
+          (v.is_list() && v.items().size() > opts_.limits.max_output_bytes))
+        fail("value exceeds the size limit of " + std::to_string(opts_.limits.max_output_bytes));
+      return v;
+    } catch (const TemplateError& err) {
+      if (err.located()) throw;
+      throw TemplateError(at(e.line, e.column, err.what()), true);
+    }
+  }
+
+  CallArgs eval_args(const Expr& e, size_t first, const std::string& callee) {
+    CallArgs args;
+    args.callee = callee;
+    for (size_t i = first; i < e.args.size(); ++i) args.positional.push_back(eval(*e.args[i]));
+    for (const auto& [k, v] : e.kwargs) args.keyword.emplace_back(k, eval(*v));
+    return args;
+  }
+
+  Value apply_filter_chain(const Expr& f, const Value& input) {
+    Value in = f.args[0]
+                   ? (f.args[0]->kind == Expr::Kind::kFilter ? apply_filter_chain(*f.args[0], input)
+                                                             : eval(*f.args[0]))
+                   : input;
+    CallArgs args = eval_args(f, 1, f.name);
+    return apply_filter(f.name, in, args);
+  }
+
+  Value eval_call(const Expr& e, const Value* caller) {
+    Value fn = eval(*e.args[0]);
+    require_defined(fn);
+    if (!fn.is_function()) fail("'" + fn.type_name() + "' object is not callable");
+    CallArgs args = eval_args(e, 1, fn.function_name());
+    if (caller) args.keyword.emplace_back("caller", *caller);
+    return fn.call(args);
+  }
+
+  Value eval_expr(const Expr& e) {
+    switch (e.kind) {
+      case Expr::Kind::kLiteral:
+        return e.value;
+      case Expr::Kind::kName:
+        return lookup(e.name);
+      case Expr::Kind::kList:
+      case Expr::Kind::kTuple: {
+        ValueList items;
+        for (const auto& a : e.args) items.push_back(eval(*a));
+        return Value::list(std::move(items), e.kind == Expr::Kind::kTuple);
+      }
+      case Expr::Kind::kDict: {
+        Value d = Value::dict();
+        for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
+          Value k = eval(*e.args[i]);
+          if (!k.is_string())
+            fail("unsupported construct: dict key of type '" + k.type_name() + "'");
+          d.set(k.str(), eval(*e.args[i + 1]));
+        }
+        return d;
+      }
+      case Expr::Kind::kGetAttr:
+        return get_attribute(eval(*e.args[0]), e.name);
+      case Expr::Kind::kGetItem:
+        return get_item(eval(*e.args[0]), eval(*e.args[1]));
+      case Expr::Kind::kSlice: {
+        Value obj = eval(*e.args[0]);
+        auto part = [&](int i) { return e.args[i] ? eval(*e.args[i]) : Value::none(); };
+        return get_slice(obj, part(1), part(2), part(3));
+      }
+      case Expr::Kind::kCall:
+        return eval_call(e, nullptr);
+      case Expr::Kind::kFilter:
+        return apply_filter_chain(e, Value());
+      case Expr::Kind::kTest: {
+        Value v = eval(*e.args[0]);
+        CallArgs args = eval_args(e, 1, e.name);
+        return Value(apply_test(e.name, v, args) != e.negated);
+      }
+      case Expr::Kind::kUnary: {
+        Value v = eval(*e.args[0]);
+        if (e.name == "not") return Value(!v.truthy());
+        require_defined(v);
+        if (!v.is_number())
+          fail("bad operand type for unary " + e.name + ": '" + v.type_name() + "'");
+        if (e.name == "+") return v.is_bool() ? Value(v.as_int()) : v;
+        if (v.is_float()) return Value(-v.as_float());
+        if (v.as_int() == INT64_MIN) fail("integer overflow");
+        return Value(-v.as_int());
+      }
+      case Expr::Kind::kBinary: {
+        if (e.name == "and") {
+          Value l = eval(*e.args[0]);
+          return l.truthy() ? eval(*e.args[1]) : l;
+        }
+        if (e.name == "or") {
+          Value l = eval(*e.args[0]);
+          return l.truthy() ? l : eval(*e.args[1]);
+        }
+        Value l = eval(*e.args[0]);
+        Value r = eval(*e.args[1]);
+        if (e.name == "~") return Value(l.to_str() + r.to_str());
+        return arithmetic(e.name, l, r);
+      }
+      case Expr::Kind::kCompare: {
+        Value l = eval(*e.args[0]);
+        for (size_t i = 0; i < e.ops.size(); ++i) {
+          Value r = eval(*e.args[i + 1]);
+          if (!compare(e.ops[i], l, r)) return Value(false);
+          l = std::move(r);
+        }
+        return Value(true);
+      }
+      case Expr::Kind::kCondition: {
+        if (eval(*e.args[1]).truthy()) return eval(*e.args[0]);
+        if (e.args[2]) return eval(*e.args[2]);
+        return Value::undefined(
+            "the inline if-expression evaluated to false and no else section was defined.");
+      }
+    }
+    return Value();
+  }
+
+  bool compare(const std::string& op, const Value& l, const Value& r) {
+    if (op == "==") return values_equal(l, r);
+    if (op == "!=") return !values_equal(l, r);
+    if (op == "in") return contains(r, l);
+    if (op == "notin") return !contains(r, l);
+    require_defined(l);
+    require_defined(r);
+    try {
+      if (op == "<") return values_less(l, r);
+      if (op == ">") return values_less(r, l);
+      if (op == "<=") return !values_less(r, l);
+      return !values_less(l, r);
+    } catch (const TemplateError&) {
+      fail("'" + op + "' not supported between instances of '" + l.type_name() + "' and '" +
+           r.type_name() + "'");
+    }
+  }
+
+  Value arithmetic(const std::string& op, const Value& l, const Value& r) {
+    require_defined(l);
+    require_defined(r);
+    const size_t limit = opts_.limits.max_output_bytes;
+    if (l.is_number() && r.is_number()) return numeric(op, l, r);
+    if (op == "+") {
+      if (l.is_string() && r.is_string()) {
+        if (l.str().size() + r.str().size() > limit) fail("string exceeds the size limit");
+        return Value(l.str() + r.str());
+      }
+      if (l.is_list() && r.is_list() && l.is_tuple() == r.is_tuple()) {
+        ValueList items = l.items();
+        items.insert(items.end(), r.items().begin(), r.items().end());
+        return Value::list(std::move(items), l.is_tuple());
+      }
+      if (l.is_string() || l.is_list())
+        fail("can only concatenate " + l.type_name() + " (not \"" + r.type_name() + "\") to " +
+             l.type_name());
+    }
+    if (op == "*" && (l.is_string() || l.is_list() || r.is_string() || r.is_list())) {
+      const Value& seq = l.is_string() || l.is_list() ? l : r;
+      const Value& n = &seq == &l ? r : l;
+      if (n.is_int() || n.is_bool()) {
+        int64_t count = std::max<int64_t>(0, n.as_int());
+        size_t unit = seq.is_string() ? seq.str().size() : seq.items().size();
+        if (unit > 0 && static_cast<uint64_t>(count) > limit / unit)
+          fail("repeated value exceeds the size limit");
+        if (seq.is_string()) {
+          std::string s;
+          for (int64_t i = 0; i < count; ++i) s += seq.str();
+          return Value(std::move(s));
+        }
+        ValueList items;
+        for (int64_t i = 0; i < count; ++i)
+          items.insert(items.end(), seq.items().begin(), seq.items().end());
+        return Value::list(std::move(items), seq.is_tuple());
+      }
+      fail("can't multiply sequence by non-int of type '" + n.type_name() + "'");
+    }
+    if (op == "%" && l.is_string()) fail("unsupported construct: printf-style '%' formatting");
+    fail("unsupported operand type(s) for " + op + ": '" + l.type_name() + "' and '" +
+         r.type_name() + "'");
+  }
+
+  static Value numeric(const std::string& op, const Value& l, const Value& r) {
+    if (l.is_float() || r.is_float() || op == "/") {
+      double a = l.as_float(), b = r.as_float();
+      if (op == "+") return Value(a + b);
+      if (op == "-") return Value(a - b);
+      if (op == "*") return Value(a * b);
+      if (op == "/") {
+        if (b == 0) fail("division by zero");
+        return Value(a / b);
+      }
+      if (op == "//" || op == "%") {
+        if (b == 0) fail(op == "//" ? "float floor division by zero" : "float modulo");
+        // CPython's float_divmod.
+        double m = std::fmod(a, b);
+        double div = (a - m) / b;
+        if (m != 0 && ((m < 0) != (b < 0))) {
+          m += b;
+          div -= 1.0;
+        }
+        if (op == "%") return Value(m);
+        double floored = std::floor(div);
+        if (div - floored > 0.5) floored += 1.0;
+        return Value(floored);
+      }
+      if (op == "**") return Value(std::pow(a, b));
+    }
+    int64_t a = l.as_int(), b = r.as_int(), out = 0;
+    if (op == "+" && !__builtin_add_overflow(a, b, &out)) return Value(out);
+    if (op == "-" && !__builtin_sub_overflow(a, b, &out)) return Value(out);
+    if (op == "*" && !__builtin_mul_overflow(a, b, &out)) return Value(out);
+    if (op == "//" || op == "%") {
+      if (b == 0) fail("integer division or modulo by zero");
+      if (a == INT64_MIN && b == -1) fail("integer overflow");
+      int64_t q = a / b, m = a % b;
+      if (m != 0 && ((m < 0) != (b < 0))) {
+        m += b;
+        --q;
+      }
+      return op == "%" ? Value(m) : Value(q);
+    }
+    if (op == "**") {
+      if (b < 0) return Value(std::pow(static_cast<double>(a), static_cast<double>(b)));
+      int64_t result = 1;
+      for (int64_t i = 0; i < b; ++i) {
+        if (__builtin_mul_overflow(result, a, &result)) fail("integer overflow");
+        if (result == 0 || result == 1) break;
+      }
+      return Value(result);
+    }
+    fail("integer overflow");
+  }
+
+  // ---- globals ----
+
+  void install_globals(Scope& g) {
+    g.vars["range"] = Value::function("range", [](CallArgs& a) {
+      for (const auto& v : a.positional)
+        if (!v.is_int() && !v.is_bool())
+          fail("'" + v.type_name() + "' object cannot be interpreted as an integer");
+      int64_t start = 0, stop = 0, step = 1;
+      if (a.positional.size() == 1) {
+        stop = a.positional[0].as_int();
+      } else if (a.positional.size() >= 2) {
+        start = a.positional[0].as_int();
+        stop = a.positional[1].as_int();
+        if (a.positional.size() > 2) step = a.positional[2].as_int();
+      } else {
+        fail("range expected at least 1 argument, got 0");
+      }
+      if (step == 0) fail("range() arg 3 must not be zero");
+      // jinja2's sandbox refuses ranges longer than MAX_RANGE (100000).
+      long double n = step > 0 ? std::ceil((static_cast<long double>(stop) - start) / step)
+                               : std::ceil((static_cast<long double>(start) - stop) / -step);
+      if (n > 100000)
+        fail("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+      ValueList items;
+      for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value(i));
+      return Value::list(std::move(items));
+    });
+    g.vars["namespace"] = Value::function("namespace", [](CallArgs& a) {
+      Value ns = Value::name_space();
+      for (const auto& p : a.positional) {
+        if (!p.is_dict()) fail("namespace() positional argument must be a dict");
+        for (const auto& [k, v] : p.entries()) ns.set(k, v);
+      }
+      for (const auto& [k, v] : a.keyword) ns.set(k, v);
+      return ns;
+    });
+    g.vars["dict"] = Value::function("dict", [](CallArgs& a) {
+      Value d = Value::dict();
+      for (const auto& p : a.positional) {
+        if (!p.is_dict()) fail("dict() positional argument must be a dict");
+        for (const auto& [k, v] : p.entries()) d.set(k, v);
+      }
+      for (const auto& [k, v] : a.keyword) d.set(k, v);
+      return d;
+    });
+    g.vars["raise_exception"] = Value::function(
+        "raise_exception", [](CallArgs& a) -> Value { fail(a.get(0, "message").to_str()); });
+    g.vars["strftime_now"] = Value::function("strftime_now", [this](CallArgs& a) {
+      Value fmt = a.get(0, "format");
+      if (!fmt.is_string()) fail("strftime_now() argument must be str");
+      std::tm tm{};
+      if (opts_.now) {
+        tm = *opts_.now;
+      } else {
+        std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+        localtime_r(&t, &tm);
+      }
+      std::string buf(fmt.str().size() * 8 + 64, '\0');
+      size_t n = std::strftime(buf.data(), buf.size(), fmt.str().c_str(), &tm);
+      buf.resize(n);
+      return Value(std::move(buf));
+    });
+  }
+
+  EvalOptions opts_;
+  ScopePtr scope_;
+  int64_t iterations_ = 0;
+  int call_depth_ = 0;
+};
+
+}  // namespace
+
+std::string render_nodes(const NodeList& root, const Value& variables, const EvalOptions& options) {
+  Evaluator ev(variables, options);
+  return ev.render(root);
+}
+
+}  // namespace minke::chat

@@ -1,0 +1,88 @@
+// Evaluator: jinja2 semantics the golden fixtures do not pin down, runtime error messages and
+// the limits that stop hostile templates.
+#include "chat/evaluator.h"
+
+#include <gtest/gtest.h>
+
+#include "chat/parser.h"
+#include "chat/template_error.h"
+
+namespace minke::chat {
+namespace {
+
+std::string render(const std::string& source, EvalOptions opts = {}) {
+  ValueDict vars = {{"xs", Value::list({Value(1), Value(2), Value(3)})},
+                    {"d", Value::dict({{"a", Value(1)}})},
+                    {"s", Value("héllo")}};
+  return render_nodes(parse_template(source), Value::dict(vars), opts);
+}
+
+std::string error_of(const std::string& source, EvalOptions opts = {}) {
+  try {
+    render(source, opts);
+  } catch (const TemplateError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ChatEvaluator, PythonValueSemantics) {
+  EXPECT_EQ(render("{{ 1 == 1.0 }} {{ true == 1 }} {{ [1, 2] == [1, 2] }} {{ 'a' < 'b' }}"),
+            "True True True True");
+  EXPECT_EQ(render("{{ s|length }} {{ s[1] }} {{ s[-1] }} {{ s|upper }}"), "5 é o HÉLLO");
+  EXPECT_EQ(render("{{ xs[5] }}|{{ d.missing }}|{{ d['a'] }}"), "||1");
+  EXPECT_EQ(render("{{ 9007199254740993 }} {{ 2 ** 62 }}"), "9007199254740993 4611686018427387904");
+}
+
+TEST(ChatEvaluator, MacrosSeeTopLevelVariablesAtCallTime) {
+  EXPECT_EQ(render("{% macro m() %}{{ v }}{% endmacro %}{% set v = 3 %}{{ m() }}"), "3");
+  EXPECT_EQ(render("{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+                   "{{ f(3) }}"),
+            "321");
+}
+
+TEST(ChatEvaluator, RuntimeErrorsCarryThePosition) {
+  EXPECT_EQ(error_of("\n  {{ raise_exception('bad input') }}"), "chat template 2:6: bad input");
+  EXPECT_EQ(error_of("{{ d.missing.deeper }}"),
+            "chat template 1:13: 'dict object' has no attribute 'missing'");
+  EXPECT_EQ(error_of("{{ nope.x }}"), "chat template 1:8: 'nope' is undefined");
+  EXPECT_EQ(error_of("{{ 1 / 0 }}"), "chat template 1:6: division by zero");
+  EXPECT_EQ(error_of("{% set x = 1 %}{% set x.y = 2 %}"),
+            "chat template 1:19: cannot assign attribute on non-namespace object");
+  EXPECT_EQ(error_of("{{ xs.pop() }}"),
+            "chat template 1:6: access to attribute 'pop' of 'list' object is unsafe.");
+  EXPECT_EQ(error_of("{{ 9223372036854775807 + 1 }}"), "chat template 1:24: integer overflow");
+}
+
+TEST(ChatEvaluator, HostileTemplatesHitLimitsInsteadOfHanging) {
+  EXPECT_NE(error_of("{% for i in range(10**12) %}{% endfor %}").find("Range too big"),
+            std::string::npos);
+  EXPECT_NE(error_of("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}"
+                     "{% endfor %}")
+                .find("loop iterations exceed"),
+            std::string::npos);
+  EXPECT_NE(error_of("{{ 'x' * 10**12 }}").find("size limit"), std::string::npos);
+  EXPECT_NE(error_of("{% set ns = namespace(s='ab') %}{% for i in range(64) %}"
+                     "{% set ns.s = ns.s + ns.s %}{% endfor %}")
+                .find("size limit"),
+            std::string::npos);
+  EXPECT_NE(error_of("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").find("nested deeper"),
+            std::string::npos);
+  EvalOptions small;
+  small.limits.max_output_bytes = 100;
+  EXPECT_NE(error_of("{% for i in range(60) %}xx{% endfor %}", small).find("output exceeds"),
+            std::string::npos);
+}
+
+TEST(ChatEvaluator, StrftimeUsesTheInjectedClock) {
+  EvalOptions opts;
+  std::tm now{};
+  now.tm_year = 124;
+  now.tm_mon = 6;
+  now.tm_mday = 26;
+  opts.now = now;
+  EXPECT_EQ(render("{{ strftime_now('%d %b %Y') }}", opts), "26 Jul 2024");
+}
+
+}  // namespace
+}  // namespace minke::chat
