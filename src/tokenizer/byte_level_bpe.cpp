@@ -1,0 +1,133 @@
+// Byte-level BPE encoding, mirroring llama.cpp's llm_tokenizer_bpe_session: text is decoded
+// leniently (invalid bytes become U+FFFD), split by the pre-tokenizer, byte-mapped, merged with
+// a priority queue (O(n log n) per word), and leftover symbols missing from the vocab dropped.
+#include "tokenizer/byte_level_bpe.h"
+
+#include <array>
+#include <queue>
+
+#include "tokenizer/utf8.h"
+
+namespace minke {
+namespace {
+
+struct ByteTables {
+  std::array<uint32_t, 256> to_cpt{};
+  std::array<int16_t, 512> to_byte{};  // every mapped code point is below 0x144
+};
+
+const ByteTables& byte_tables() {
+  static const ByteTables tables = [] {
+    ByteTables t;
+    t.to_byte.fill(-1);
+    // Printable Latin-1 bytes map to themselves; the rest to 0x100, 0x101, ... in byte order.
+    uint32_t next = 0x100;
+    for (int b = 0; b < 256; ++b) {
+      const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+      t.to_cpt[b] = printable ? static_cast<uint32_t>(b) : next++;
+      t.to_byte[t.to_cpt[b]] = static_cast<int16_t>(b);
+    }
+    return t;
+  }();
+  return tables;
+}
+
+struct Symbol {
+  int prev, next;
+  size_t start, n;  // byte range in the word
+};
+
+struct Bigram {
+  int32_t rank;
+  int left, right;
+  size_t size;
+};
+struct BigramOrder {  // lowest rank first, then leftmost
+  bool operator()(const Bigram& a, const Bigram& b) const {
+    return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
+  }
+};
+
+}  // namespace
+
+uint32_t byte_to_codepoint(uint8_t byte) { return byte_tables().to_cpt[byte]; }
+
+int codepoint_to_byte(uint32_t cpt) { return cpt < 512 ? byte_tables().to_byte[cpt] : -1; }
+
+void ByteLevelBpe::encode(std::string_view text, std::vector<int32_t>* out) const {
+  const std::vector<uint32_t> cpts = utf8::decode_lenient(text);
+  const std::vector<size_t> pieces = pre_.split(cpts);
+  std::string word, scratch;
+  size_t start = 0;
+  for (const size_t len : pieces) {
+    word.clear();
+    for (size_t i = start; i < start + len; ++i) {
+      scratch.clear();
+      utf8::append(cpts[i], &scratch);
+      for (const char c : scratch) utf8::append(byte_to_codepoint(static_cast<uint8_t>(c)), &word);
+    }
+    encode_word(word, out);
+    start += len;
+  }
+}
+
+void ByteLevelBpe::encode_word(std::string_view word, std::vector<int32_t>* out) const {
+  if (word.empty()) return;
+  if (vocab_.ignore_merges) {
+    const int32_t id = vocab_.find(word);
+    if (id != kNoToken) {
+      out->push_back(id);
+      return;
+    }
+  }
+  std::vector<Symbol> symbols;
+  for (size_t off = 0; off < word.size();) {
+    const size_t n = std::min(word.size() - off, utf8::lead_length(word[off]));
+    const int index = static_cast<int>(symbols.size());
+    symbols.push_back({index - 1, off + n == word.size() ? -1 : index + 1, off, n});
+    off += n;
+  }
+  std::string scratch;
+  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
+  auto try_add = [&](int left, int right) {
+    if (left < 0 || right < 0) return;
+    const Symbol& l = symbols[left];
+    const Symbol& r = symbols[right];
+    const int32_t rank =
+        vocab_.merge_rank(word.substr(l.start, l.n), word.substr(r.start, r.n), &scratch);
+    if (rank >= 0) queue.push({rank, left, right, l.n + r.n});
+  };
+  for (int i = 1; i < static_cast<int>(symbols.size()); ++i) try_add(i - 1, i);
+  while (!queue.empty()) {
+    const Bigram b = queue.top();
+    queue.pop();
+    Symbol& l = symbols[b.left];
+    Symbol& r = symbols[b.right];
+    // Stale entry: one side was merged away or grew since it was queued (sizes only grow, so
+    // equal total size means the same text).
+    if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;
+    l.n += r.n;
+    r.n = 0;
+    l.next = r.next;
+    if (r.next >= 0) symbols[r.next].prev = b.left;
+    try_add(l.prev, b.left);
+    try_add(b.left, l.next);
+  }
+  for (int i = 0; i != -1; i = symbols[i].next) {
+    const Symbol& s = symbols[i];
+    const std::string_view piece = word.substr(s.start, s.n);
+    const int32_t id = vocab_.find(piece);
+    if (id != kNoToken) {
+      out->push_back(id);
+      continue;
+    }
+    // llama.cpp's fallback looks up each single byte of the mapped text; byte-level vocabs have
+    // no such entries for non-ASCII, so unknown pieces mostly vanish, as they do there.
+    for (const char c : piece) {
+      const int32_t byte_id = vocab_.find(std::string_view(&c, 1));
+      if (byte_id != kNoToken) out->push_back(byte_id);
+    }
+  }
+}
+
+}  // namespace minke
