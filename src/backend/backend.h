@@ -1,0 +1,109 @@
+// Backend: the one interface model code calls. Eager: every op runs when called (no graph).
+// Activations are f32 Tensors in backend memory from a per-step arena; weights are WeightViews
+// of the mmap'd GGUF data, never copied on the CPU. cpu/ implements it now; cuda/ and vulkan/
+// will implement the same class. Shapes are [rows, cols], rows = tokens of the batch.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "gguf/ggml_type.h"
+#include "kernels/kernel_table.h"  // KvLayout, KvView, RopeParams, RopeMode, AttentionParams
+
+namespace minke {
+
+// An f32 matrix [rows, cols] in backend memory; row r starts at data + r * stride. Only the
+// backend dereferences data (on a GPU backend it is a device pointer). Views share storage.
+struct Tensor {
+  float* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t stride = 0;  // floats between rows, >= cols
+
+  Tensor row_range(int64_t r0, int64_t n) const { return {data + r0 * stride, n, cols, stride}; }
+  // A column slice, e.g. the K part of a fused QKV projection.
+  Tensor col_range(int64_t c0, int64_t n) const { return {data + c0, rows, n, stride}; }
+};
+
+// A weight matrix [rows, cols] in its GGUF type: `rows` rows of `cols` elements, each row a
+// whole number of blocks (GGUF ne[0] = cols, ne[1] = rows). A 1-D tensor (norm weight, bias)
+// is rows = 1. For a matmul, rows = N (out features) and cols = K (in features).
+struct WeightView {
+  GgmlType type = GgmlType::F32;
+  const void* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+
+// Persistent K/V storage of one layer: n_blocks blocks of layout.block_size tokens, f16, laid
+// out as kernel_table.h's KvLayout says. The kv layer assigns blocks to sequences; slot s =
+// block * block_size + offset names one token's place.
+struct KvStore {
+  uint16_t* k = nullptr;
+  uint16_t* v = nullptr;
+  int32_t n_blocks = 0;
+  KvLayout layout;
+};
+
+// The query rows [row0, row0 + n_rows) of an attention call that belong to one sequence, and
+// that sequence's cache: logical token j (= position j) in block block_table[j / block_size].
+// n_tokens counts the cached tokens including this step's (store_kv runs before attention).
+struct AttnSeq {
+  int64_t row0 = 0;
+  int64_t n_rows = 0;
+  std::span<const int32_t> block_table;
+  int32_t n_tokens = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  // Whether matmul and get_rows accept weights of `type` (check at model load).
+  virtual bool supports(GgmlType type) const = 0;
+
+  // ---- memory ----
+  // Starts a forward step: every Tensor from alloc() before this call becomes invalid.
+  virtual void begin_step() = 0;
+  // An uninitialised [rows, cols] tensor living until the next begin_step().
+  virtual Tensor alloc(int64_t rows, int64_t cols) = 0;
+  virtual void upload(std::span<const float> src, const Tensor& dst) = 0;  // rows*cols floats
+  virtual void download(const Tensor& src, std::span<float> dst) = 0;      // rows*cols floats
+  // K/V storage for one layer, zeroed, alive as long as the backend.
+  virtual KvStore alloc_kv(int32_t n_blocks, const KvLayout& layout) = 0;
+
+  // ---- ops (x: [M, ...] activations; results are new arena tensors unless "in place") ----
+  // Embedding lookup: [ids.size(), table.cols], row i = dequantized table row ids[i].
+  virtual Tensor get_rows(const WeightView& table, std::span<const int32_t> ids) = 0;
+  // [M, rows.size()] picked rows of x (e.g. the tokens whose logits are wanted).
+  virtual Tensor gather_rows(const Tensor& x, std::span<const int32_t> rows) = 0;
+  // y[M, N] = x[M, K] · W[N, K]^T (+ bias[N], an F32 1-D weight, if given). Activations are
+  // quantized per row to the weight type's dot format (Q8_0/Q8_1/Q8_K/F16/BF16); every y
+  // element is bit-identical whatever M, the batch or the thread count.
+  virtual Tensor matmul(const Tensor& x, const WeightView& w, const WeightView* bias = nullptr) = 0;
+  // [M, C] RMS norm with weight w (F32): w.cols == C, or w.cols divides C and each w.cols-wide
+  // segment (a head: qwen3/gemma3 q/k norms) is normalised on its own.
+  virtual Tensor rms_norm(const Tensor& x, const WeightView& w, float eps) = 0;
+  // In place on x [M, n_head * head_dim]: rotates every head of row m at position pos[m].
+  virtual void rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos,
+                    const RopeParams& p) = 0;
+  // Writes rows of k, v [M, n_head_kv * head_dim] (rounded to f16) into slots[m] of `store`.
+  virtual void store_kv(const Tensor& k, const Tensor& v, std::span<const int32_t> slots,
+                        const KvStore& store) = 0;
+  // [M, n_head * head_dim]: causal attention of q [M, n_head * head_dim], q row m at position
+  // pos[m], over the cache of the sequence in `seqs` that owns row m (GQA, window, softcap in p).
+  virtual Tensor attention(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
+                           std::span<const AttnSeq> seqs, const AttentionParams& p) = 0;
+  // In place: x += y (same shape; the residual connection).
+  virtual void add(const Tensor& x, const Tensor& y) = 0;
+  // In place: x *= w, w a 1-D F32 weight of x.cols values broadcast over rows.
+  virtual void mul(const Tensor& x, const WeightView& w) = 0;
+  // In place: x *= s (e.g. gemma's embedding scale sqrt(dim)).
+  virtual void scale(const Tensor& x, float s) = 0;
+  // [M, C]: silu(gate) * up (SwiGLU) and gelu_tanh(gate) * up (GeGLU), gate/up [M, C].
+  virtual Tensor silu_mul(const Tensor& gate, const Tensor& up) = 0;
+  virtual Tensor gelu_mul(const Tensor& gate, const Tensor& up) = 0;
+};
+
+}  // namespace minke

@@ -1,0 +1,276 @@
+// CpuBackend: each op validates shapes (MINKE_CHECK: shape errors are programming errors in
+// model code), takes its output and scratch from the arena, and runs a kernel over a static
+// task split with the thread pool.
+#include "backend/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "backend/cpu/arena.h"
+#include "core/check.h"
+#include "core/fp16.h"
+#include "core/thread_pool.h"
+#include "quant/quant_traits.h"
+
+namespace minke {
+namespace {
+
+// Output tile of one matmul task: enough weight rows to amortise the task, few enough that
+// every thread gets several tasks.
+constexpr int64_t kTileRows = 32;  // activation rows (M) per task
+constexpr int64_t kMinTileCols = 8;
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(const CpuBackendOptions& o)
+      : kernels_(o.kernels != nullptr ? *o.kernels : kernels()), pool_(o.n_threads) {}
+
+  std::string_view name() const override { return "cpu"; }
+
+  bool supports(GgmlType type) const override {
+    return find_matmul(kernels_, type) != nullptr && quant_supported(type);
+  }
+
+  void begin_step() override { arena_.reset(); }
+
+  Tensor alloc(int64_t rows, int64_t cols) override {
+    MINKE_CHECK(rows >= 0 && cols >= 0);
+    auto* p = static_cast<float*>(arena_.alloc(static_cast<size_t>(rows * cols) * sizeof(float)));
+    return {p, rows, cols, cols};
+  }
+
+  void upload(std::span<const float> src, const Tensor& dst) override {
+    MINKE_CHECK(static_cast<int64_t>(src.size()) == dst.rows * dst.cols);
+    for (int64_t r = 0; r < dst.rows; ++r) {
+      std::memcpy(dst.data + r * dst.stride, src.data() + r * dst.cols, row_bytes(dst));
+    }
+  }
+
+  void download(const Tensor& src, std::span<float> dst) override {
+    MINKE_CHECK(static_cast<int64_t>(dst.size()) == src.rows * src.cols);
+    for (int64_t r = 0; r < src.rows; ++r) {
+      std::memcpy(dst.data() + r * src.cols, src.data + r * src.stride, row_bytes(src));
+    }
+  }
+
+  KvStore alloc_kv(int32_t n_blocks, const KvLayout& l) override {
+    MINKE_CHECK(n_blocks > 0 && l.block_size > 0 && l.n_head_kv > 0 && l.head_dim > 0);
+    const size_t n = static_cast<size_t>(n_blocks) * l.block_size * l.n_head_kv * l.head_dim;
+    kv_.emplace_back(n, uint16_t{0});
+    uint16_t* k = kv_.back().data();
+    kv_.emplace_back(n, uint16_t{0});
+    return {k, kv_.back().data(), n_blocks, l};
+  }
+
+  Tensor get_rows(const WeightView& table, std::span<const int32_t> ids) override {
+    const QuantTraits& qt = quant_traits(table.type);
+    const size_t trow = weight_row_bytes(table);
+    Tensor out = alloc(static_cast<int64_t>(ids.size()), table.cols);
+    pool_.parallel_for(out.rows, [&](int64_t i, int) {
+      const int32_t id = ids[static_cast<size_t>(i)];
+      MINKE_CHECK(id >= 0 && id < table.rows);
+      qt.dequantize_row(static_cast<const uint8_t*>(table.data) + id * trow,
+                        out.data + i * out.stride, table.cols);
+    });
+    return out;
+  }
+
+  Tensor gather_rows(const Tensor& x, std::span<const int32_t> rows) override {
+    Tensor out = alloc(static_cast<int64_t>(rows.size()), x.cols);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      MINKE_CHECK(rows[i] >= 0 && rows[i] < x.rows);
+      std::memcpy(out.data + static_cast<int64_t>(i) * out.stride, x.data + rows[i] * x.stride,
+                  row_bytes(x));
+    }
+    return out;
+  }
+
+  Tensor matmul(const Tensor& x, const WeightView& w, const WeightView* bias) override;
+  Tensor rms_norm(const Tensor& x, const WeightView& w, float eps) override;
+  void rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos,
+            const RopeParams& p) override;
+  void store_kv(const Tensor& k, const Tensor& v, std::span<const int32_t> slots,
+                const KvStore& store) override;
+  Tensor attention(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
+                   std::span<const AttnSeq> seqs, const AttentionParams& p) override;
+
+  void add(const Tensor& x, const Tensor& y) override {
+    MINKE_CHECK(x.rows == y.rows && x.cols == y.cols);
+    pool_.parallel_for(x.rows, [&](int64_t r, int) {
+      kernels_.add(x.data + r * x.stride, y.data + r * y.stride, x.data + r * x.stride, x.cols);
+    });
+  }
+
+  void mul(const Tensor& x, const WeightView& w) override {
+    const float* wf = f32_vector(w, x.cols);
+    pool_.parallel_for(x.rows, [&](int64_t r, int) {
+      kernels_.mul(x.data + r * x.stride, wf, x.data + r * x.stride, x.cols);
+    });
+  }
+
+  void scale(const Tensor& x, float s) override {
+    pool_.parallel_for(x.rows, [&](int64_t r, int) {
+      kernels_.scale(x.data + r * x.stride, s, x.data + r * x.stride, x.cols);
+    });
+  }
+
+  Tensor silu_mul(const Tensor& gate, const Tensor& up) override {
+    return glu(gate, up, kernels_.silu_mul);
+  }
+  Tensor gelu_mul(const Tensor& gate, const Tensor& up) override {
+    return glu(gate, up, kernels_.gelu_mul);
+  }
+
+ private:
+  static size_t row_bytes(const Tensor& t) { return static_cast<size_t>(t.cols) * sizeof(float); }
+
+  static size_t weight_row_bytes(const WeightView& w) {
+    const GgmlTypeInfo& info = ggml_type_info(w.type);
+    MINKE_CHECK(w.cols % info.block_size == 0);
+    return static_cast<size_t>(w.cols / info.block_size) * info.type_size;
+  }
+
+  // A 1-D F32 weight of n values (norm weights, biases; GGUF stores them as F32).
+  static const float* f32_vector(const WeightView& w, int64_t n) {
+    MINKE_CHECK(w.type == GgmlType::F32 && w.rows == 1 && w.cols == n);
+    return static_cast<const float*>(w.data);
+  }
+
+  Tensor glu(const Tensor& gate, const Tensor& up, BinaryFn fn) {
+    MINKE_CHECK(gate.rows == up.rows && gate.cols == up.cols);
+    Tensor out = alloc(gate.rows, gate.cols);
+    pool_.parallel_for(gate.rows, [&](int64_t r, int) {
+      fn(gate.data + r * gate.stride, up.data + r * up.stride, out.data + r * out.stride,
+         gate.cols);
+    });
+    return out;
+  }
+
+  const KernelTable& kernels_;
+  ThreadPool pool_;
+  Arena arena_;
+  std::vector<std::vector<uint16_t>> kv_;  // KV stores, stable addresses
+};
+
+Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView* bias) {
+  const MatmulKernel* kern = find_matmul(kernels_, w.type);
+  MINKE_CHECK(kern != nullptr);
+  MINKE_CHECK(x.cols == w.cols);
+  const int64_t m = x.rows, n = w.rows, k = w.cols;
+  const GgmlTypeInfo& act = ggml_type_info(kern->act_type);
+  MINKE_CHECK(k % act.block_size == 0);
+  const size_t x_row_bytes = static_cast<size_t>(k / act.block_size) * act.type_size;
+  auto* xq = static_cast<uint8_t*>(arena_.alloc(x_row_bytes * static_cast<size_t>(m)));
+  pool_.parallel_for(m, [&](int64_t r, int) {
+    kern->quantize_act(x.data + r * x.stride, xq + r * x_row_bytes, k);
+  });
+
+  Tensor y = alloc(m, n);
+  const MatmulArgs args{w.data, weight_row_bytes(w), xq, x_row_bytes, y.data, y.stride, k};
+  // Tiles over (M, N); any split gives the same bits (each element is one whole dot).
+  const int64_t m_tiles = (m + kTileRows - 1) / kTileRows;
+  const int64_t want_tasks = 4 * static_cast<int64_t>(pool_.n_threads());
+  const int64_t n_cols = std::max(kMinTileCols, (n * m_tiles + want_tasks - 1) / want_tasks);
+  const int64_t n_tiles = (n + n_cols - 1) / n_cols;
+  pool_.parallel_for(m_tiles * n_tiles, [&](int64_t t, int) {
+    const int64_t mt = t / n_tiles, nt = t % n_tiles;
+    kern->matmul(args, mt * kTileRows, std::min(m, (mt + 1) * kTileRows), nt * n_cols,
+                 std::min(n, (nt + 1) * n_cols));
+  });
+  if (bias != nullptr) {
+    const float* b = f32_vector(*bias, n);
+    pool_.parallel_for(m, [&](int64_t r, int) {
+      kernels_.add(y.data + r * y.stride, b, y.data + r * y.stride, n);
+    });
+  }
+  return y;
+}
+
+Tensor CpuBackend::rms_norm(const Tensor& x, const WeightView& w, float eps) {
+  const int64_t seg = w.cols;
+  MINKE_CHECK(seg > 0 && x.cols % seg == 0);
+  const float* wf = f32_vector(w, seg);
+  const int64_t per_row = x.cols / seg;
+  Tensor out = alloc(x.rows, x.cols);
+  pool_.parallel_for(x.rows * per_row, [&](int64_t t, int) {
+    const int64_t r = t / per_row, c = (t % per_row) * seg;
+    kernels_.rms_norm(x.data + r * x.stride + c, wf, eps, out.data + r * out.stride + c, seg);
+  });
+  return out;
+}
+
+void CpuBackend::rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos,
+                      const RopeParams& p) {
+  MINKE_CHECK(head_dim > 0 && x.cols % head_dim == 0);
+  MINKE_CHECK(static_cast<int64_t>(pos.size()) == x.rows);
+  const auto n_head = static_cast<int32_t>(x.cols / head_dim);
+  pool_.parallel_for(x.rows, [&](int64_t r, int) {
+    kernels_.rope(x.data + r * x.stride, n_head, head_dim, pos[static_cast<size_t>(r)], p);
+  });
+}
+
+void CpuBackend::store_kv(const Tensor& k, const Tensor& v, std::span<const int32_t> slots,
+                          const KvStore& store) {
+  const KvLayout& l = store.layout;
+  MINKE_CHECK(k.rows == v.rows && static_cast<int64_t>(slots.size()) == k.rows);
+  MINKE_CHECK(k.cols == int64_t{l.n_head_kv} * l.head_dim && v.cols == k.cols);
+  pool_.parallel_for(k.rows, [&](int64_t r, int) {
+    const int32_t slot = slots[static_cast<size_t>(r)];
+    MINKE_CHECK(slot >= 0 && slot < store.n_blocks * l.block_size);
+    const int64_t block = slot / l.block_size, offset = slot % l.block_size;
+    for (int32_t h = 0; h < l.n_head_kv; ++h) {
+      const int64_t dst = ((block * l.n_head_kv + h) * l.block_size + offset) * l.head_dim;
+      const int64_t src = int64_t{h} * l.head_dim;
+      for (int32_t d = 0; d < l.head_dim; ++d) {
+        store.k[dst + d] = f32_to_fp16(k.data[r * k.stride + src + d]);
+        store.v[dst + d] = f32_to_fp16(v.data[r * v.stride + src + d]);
+      }
+    }
+  });
+}
+
+Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
+                             std::span<const AttnSeq> seqs, const AttentionParams& p) {
+  const KvLayout& l = store.layout;
+  MINKE_CHECK(p.n_head > 0 && q.cols == int64_t{p.n_head} * l.head_dim);
+  MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
+  // Which sequence owns each row, and the scratch each thread needs (one score per key).
+  auto* owner = static_cast<int32_t*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(int32_t)));
+  int32_t max_tokens = 1;
+  int64_t covered = 0;
+  for (size_t s = 0; s < seqs.size(); ++s) {
+    const AttnSeq& seq = seqs[s];
+    MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= q.rows);
+    MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * l.block_size >= seq.n_tokens);
+    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
+      owner[r] = static_cast<int32_t>(s);
+      MINKE_CHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
+    }
+    covered += seq.n_rows;
+    max_tokens = std::max(max_tokens, seq.n_tokens);
+  }
+  MINKE_CHECK(covered == q.rows);
+  auto* scratch = static_cast<float*>(
+      arena_.alloc(static_cast<size_t>(pool_.n_threads()) * max_tokens * sizeof(float)));
+  Tensor out = alloc(q.rows, q.cols);
+  pool_.parallel_for(q.rows * p.n_head, [&](int64_t t, int thread) {
+    const int64_t r = t / p.n_head;
+    const auto h = static_cast<int32_t>(t % p.n_head);
+    const AttnSeq& seq = seqs[static_cast<size_t>(owner[r])];
+    const KvView kv{store.k, store.v, l, seq.block_table, seq.n_tokens};
+    kernels_.attention_f16kv(q.data + r * q.stride + int64_t{h} * l.head_dim,
+                             pos[static_cast<size_t>(r)], h, kv, p,
+                             scratch + int64_t{thread} * max_tokens,
+                             out.data + r * out.stride + int64_t{h} * l.head_dim);
+  });
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const CpuBackendOptions& options) {
+  return std::make_unique<CpuBackend>(options);
+}
+
+}  // namespace minke

@@ -1,0 +1,43 @@
+// Scalar reference kernels for everything but matmul: row-wise norms and activations, RoPE,
+// attention over the paged f16 KV cache. Signatures are the KernelTable's (kernel_table.h).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/kernel_table.h"
+
+namespace minke {
+
+// y = x / sqrt(mean(x^2) + eps) * w. The sum of squares is accumulated in double and the
+// scaling done as (x * scale) * w, as llama.cpp's rms_norm followed by its mul.
+void rms_norm_f32(const float* x, const float* w, float eps, float* y, int64_t n);
+
+void add_f32(const float* a, const float* b, float* y, int64_t n);
+void mul_f32(const float* a, const float* b, float* y, int64_t n);
+void scale_f32(const float* x, float s, float* y, int64_t n);
+// y = silu(a) * b, silu(a) = a / (1 + exp(-a)).
+void silu_mul_f32(const float* a, const float* b, float* y, int64_t n);
+// y = gelu(a) * b with the tanh approximation, evaluated like llama.cpp's CPU path: a is
+// rounded to fp16, gelu computed in f32 and rounded to fp16 (its lookup table), |a| >= 10
+// short-cut to 0 or a.
+void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n);
+float gelu_tanh_f32(float x);  // the plain f32 formula (no fp16 rounding)
+// y = softmax(x): max subtracted, exp summed in double.
+void softmax_f32(const float* x, float* y, int64_t n);
+
+// RoPE as ggml computes it: theta_i = pos * base^(-2i / n_dims), built by repeated f32
+// multiplication, divided by freq_factors[i] if given, times freq_scale.
+void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const RopeParams& p);
+
+// Two-pass softmax attention, scores and output accumulated in f32 (see AttentionFn).
+void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
+                         const AttentionParams& p, float* scratch, float* out);
+
+// Where K (or V) of logical token j, kv head h, starts in a pool laid out as KvLayout says.
+inline int64_t kv_offset(const KvView& kv, int32_t j, int32_t h) {
+  const KvLayout& l = kv.layout;
+  const int64_t block = kv.block_table[static_cast<size_t>(j / l.block_size)];
+  return ((block * l.n_head_kv + h) * l.block_size + j % l.block_size) * l.head_dim;
+}
+
+}  // namespace minke

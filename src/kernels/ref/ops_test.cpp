@@ -1,0 +1,113 @@
+// Reference row kernels and RoPE against direct formulas in double precision.
+#include "kernels/ref/ops.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/ref/test_weights.h"
+
+namespace minke {
+namespace {
+
+using testing::random_floats;
+
+TEST(RefOps, RmsNorm) {
+  std::mt19937 rng(1);
+  const std::vector<float> x = random_floats(rng, 576, 3.0f), w = random_floats(rng, 576);
+  std::vector<float> y(576);
+  rms_norm_f32(x.data(), w.data(), 1e-5f, y.data(), 576);
+  double ss = 0;
+  for (float v : x) ss += double{v} * v;
+  const double inv = 1.0 / std::sqrt(ss / 576 + 1e-5);
+  for (int i = 0; i < 576; ++i) EXPECT_NEAR(y[i], x[i] * inv * w[i], 1e-5 * std::fabs(y[i]) + 1e-7);
+}
+
+TEST(RefOps, ElementwiseAndGlu) {
+  std::mt19937 rng(2);
+  const std::vector<float> a = random_floats(rng, 300, 4.0f), b = random_floats(rng, 300);
+  std::vector<float> y(300);
+  add_f32(a.data(), b.data(), y.data(), 300);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(y[i], a[i] + b[i]);
+  mul_f32(a.data(), b.data(), y.data(), 300);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(y[i], a[i] * b[i]);
+  scale_f32(a.data(), 0.5f, y.data(), 300);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(y[i], a[i] * 0.5f);
+  silu_mul_f32(a.data(), b.data(), y.data(), 300);
+  for (int i = 0; i < 300; ++i) {
+    const double s = a[i] / (1.0 + std::exp(-double{a[i]}));
+    EXPECT_NEAR(y[i], s * b[i], 1e-6 * (1 + std::fabs(s * b[i])));
+  }
+  gelu_mul_f32(a.data(), b.data(), y.data(), 300);
+  for (int i = 0; i < 300; ++i) {
+    const double v = a[i];
+    const double g = 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+    // fp16 rounding of input and output (llama.cpp's table): ~2^-10 relative, plus slope.
+    EXPECT_NEAR(y[i], g * b[i], 2e-3 * std::fabs(b[i]) * (1 + std::fabs(g))) << v;
+  }
+  const float big[2] = {-12.0f, 11.0f}, one[2] = {1.0f, 2.0f};
+  float out[2];
+  gelu_mul_f32(big, one, out, 2);
+  EXPECT_EQ(out[0], 0.0f);
+  EXPECT_EQ(out[1], 22.0f);
+}
+
+TEST(RefOps, Softmax) {
+  std::mt19937 rng(3);
+  const std::vector<float> x = random_floats(rng, 100, 10.0f);
+  std::vector<float> y(100);
+  softmax_f32(x.data(), y.data(), 100);
+  double mx = -1e30, sum = 0;
+  for (float v : x) mx = std::max(mx, double{v});
+  for (float v : x) sum += std::exp(v - mx);
+  for (int i = 0; i < 100; ++i) EXPECT_NEAR(y[i], std::exp(x[i] - mx) / sum, 1e-6);
+}
+
+// RoPE against the textbook formula: pair (a, b) rotated by theta = freq_scale * pos *
+// base^(-2i/n_dims) / factor_i; dims >= n_dims untouched.
+void check_rope(RopeMode mode, int32_t n_dims, float freq_scale, std::vector<float> factors) {
+  constexpr int32_t kHeads = 3, kHeadDim = 64;
+  std::mt19937 rng(4);
+  const RopeParams p{.mode = mode,
+                     .n_dims = n_dims,
+                     .freq_base = 10000.0f,
+                     .freq_scale = freq_scale,
+                     .freq_factors = factors};
+  for (int32_t pos : {0, 1, 17, 300}) {
+    const std::vector<float> x = random_floats(rng, kHeads * kHeadDim);
+    std::vector<float> y = x;
+    rope_f32(y.data(), kHeads, kHeadDim, pos, p);
+    for (int32_t h = 0; h < kHeads; ++h) {
+      const float* xv = &x[h * kHeadDim];
+      const float* yv = &y[h * kHeadDim];
+      for (int32_t i = 0; i < n_dims / 2; ++i) {
+        const int i0 = mode == RopeMode::kNormal ? 2 * i : i;
+        const int i1 = mode == RopeMode::kNormal ? 2 * i + 1 : i + n_dims / 2;
+        const double ff = factors.empty() ? 1.0 : factors[i];
+        const double theta = freq_scale * pos * std::pow(10000.0, -2.0 * i / n_dims) / ff;
+        const double e0 = xv[i0] * std::cos(theta) - xv[i1] * std::sin(theta);
+        const double e1 = xv[i0] * std::sin(theta) + xv[i1] * std::cos(theta);
+        // ggml's running-product angle drifts by ~i ulps of theta.
+        const double tol = 1e-5 + 4e-7 * (i + 1) * std::fabs(theta);
+        EXPECT_NEAR(yv[i0], e0, tol) << "pos " << pos << " i " << i;
+        EXPECT_NEAR(yv[i1], e1, tol) << "pos " << pos << " i " << i;
+      }
+      for (int32_t d = n_dims; d < kHeadDim; ++d) EXPECT_EQ(yv[d], xv[d]);
+    }
+  }
+}
+
+TEST(RefRope, NormalMode) { check_rope(RopeMode::kNormal, 64, 1.0f, {}); }
+TEST(RefRope, NeoxMode) { check_rope(RopeMode::kNeox, 64, 1.0f, {}); }
+TEST(RefRope, PartialRotaryNeox) { check_rope(RopeMode::kNeox, 32, 1.0f, {}); }
+TEST(RefRope, PartialRotaryNormal) { check_rope(RopeMode::kNormal, 16, 1.0f, {}); }
+TEST(RefRope, LinearScaleAndFreqFactors) {
+  std::vector<float> factors(32);
+  for (int i = 0; i < 32; ++i) factors[i] = i < 8 ? 1.0f : (i < 24 ? 2.5f : 8.0f);
+  check_rope(RopeMode::kNormal, 64, 0.25f, factors);
+}
+
+}  // namespace
+}  // namespace minke
