@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   1. dependencies and the test models,
+#   2. Release build: unit, golden and end-to-end tests (CTest),
+#   3. ASan+UBSan build: the same unit and golden tests,
+#   4. libFuzzer targets for a bounded time on their seed corpora.
+# Environment: MINKE_FUZZ_SECONDS (default 60 per target), MINKE_SKIP_SANITIZE=1
+# and MINKE_SKIP_FUZZ=1 for quick local runs (CI runs everything).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+jobs=$(nproc)
+
+"$MINKE_ROOT/scripts/setup.sh" --deps
+"$MINKE_ROOT/scripts/fetch-models.sh" all
+
+log "Release build and tests"
+cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$MINKE_ROOT/build" -j "$jobs"
+ctest --test-dir "$MINKE_ROOT/build" --output-on-failure -j "$jobs"
+
+if [ "${MINKE_SKIP_SANITIZE:-0}" != 1 ]; then
+  log "ASan+UBSan build and tests"
+  cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMINKE_SANITIZE=ON >/dev/null
+  cmake --build "$MINKE_ROOT/build-asan" -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir "$MINKE_ROOT/build-asan" --output-on-failure -j "$jobs"
+fi
+
+if [ "${MINKE_SKIP_FUZZ:-0}" != 1 ]; then
+  log "libFuzzer targets (${MINKE_FUZZ_SECONDS:-60} s each)"
+  CC=clang CXX=clang++ cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build-fuzz" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINKE_FUZZ=ON -DMINKE_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$MINKE_ROOT/build-fuzz" -j "$jobs"
+  for fuzzer in "$MINKE_ROOT"/build-fuzz/*_fuzz; do
+    name=$(basename "$fuzzer" _fuzz)
+    seeds="$MINKE_ROOT/tests/fuzz/corpus/$name"
+    work=$(mktemp -d)
+    [ -d "$seeds" ] && cp -r "$seeds/." "$work/"
+    log "fuzzing $name"
+    status=0
+    "$fuzzer" -max_total_time="${MINKE_FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 "$work" >"$work.log" 2>&1 || status=$?
+    grep -E 'DONE|ERROR|SUMMARY|stat::number_of_executed_units' "$work.log" || true
+    [ "$status" -eq 0 ] || tail -50 "$work.log"
+    rm -rf "$work" "$work.log"
+    [ "$status" -eq 0 ] || die "fuzzer $name found a failure (exit $status)"
+  done
+fi
+log "all tests passed"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `minke` command line: exit codes, error lines,
+# `info`, `tokenize` and `template` on real and vocabulary-only GGUF files.
+#   tests/e2e/cli_test.sh path/to/minke
+set -eu
+MINKE=$1
+cd "$(dirname "$0")/../.."
+source tests/e2e/assert.sh
+SMOL=${MINKE_MODELS:-models}/SmolLM2-135M-Instruct.Q4_1.gguf
+VOCAB=tests/golden/data/vocab/smollm2-vocab.gguf
+[ -f "$SMOL" ] || { echo "$SMOL is missing: run scripts/fetch-models.sh"; exit 1; }
+
+# --- usage and errors -------------------------------------------------------
+run "$MINKE" --help;                 expect_rc "--help exits 0" 0
+run "$MINKE";                        expect_usage_error "no subcommand is a usage error"
+run "$MINKE" frobnicate;             expect_usage_error "unknown subcommand is a usage error"
+run "$MINKE" info;                   expect_usage_error "info without -m is a usage error"
+run "$MINKE" info -m "$SMOL" --bogus; expect_usage_error "unknown flag is a usage error"
+for cmd in info tokenize template; do
+  run "$MINKE" "$cmd" --help;        expect_rc "$cmd --help exits 0" 0
+done
+run "$MINKE" info -m /nonexistent.gguf
+expect_error "missing file: one error line naming it" "/nonexistent.gguf"
+head -c 1000 "$SMOL" >"$E2E_TMP/truncated.gguf"
+run "$MINKE" info -m "$E2E_TMP/truncated.gguf"
+expect_error "truncated model: one error line naming it" "truncated.gguf"
+printf 'not a gguf file at all' >"$E2E_TMP/text.gguf"
+run "$MINKE" info -m "$E2E_TMP/text.gguf"
+expect_error "not a GGUF file: one error line" "text.gguf"
+
+# --- info -------------------------------------------------------------------
+run "$MINKE" info -m "$SMOL"
+expect_rc "info on SmolLM2 succeeds" 0
+expect_out_has "info names the architecture" "architecture:    llama"
+expect_out_has "info counts parameters" "134.5 M in 272 tensors"
+expect_out_has "info shows the quant mix" "Q4_1; F32 x61 (137.2 KiB), Q4_1 x210 (63.3 MiB), Q8_0 x1"
+expect_out_has "info shows the context length" "context length:  8192"
+expect_out_has "info shows the tokenizer" "byte-level BPE (gpt2), pre-tokenizer smollm, 49152 tokens"
+expect_out_has "info shows the chat template" "chat template:   yes"
+run "$MINKE" info -m "$VOCAB"
+expect_rc "info on a vocabulary-only file succeeds" 0
+expect_out_has "info says it is vocabulary-only" "none (vocabulary-only file)"
+run "$MINKE" info -m "$SMOL" --metadata --tensors
+expect_out_has "info --metadata lists keys" "tokenizer.ggml.pre"
+expect_out_has "info --tensors lists tensors" "blk.0.attn_q.weight"
+
+
+# --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---
+GEMMA=${MINKE_MODELS:-models}/gemma-3-270m-q4_k_m.gguf
+run "$MINKE" tokenize -m "$VOCAB" --json -- "<|im_start|>user Hello, world!"
+expect_out_eq "tokenize --json parses special tokens (vocab-only file)" "[1,4093,38699,28,905,17]"
+run "$MINKE" tokenize -m "$VOCAB" --json --no-parse-special -- "<|im_start|>user Hello, world!"
+expect_out_eq "tokenize --no-parse-special" "[44,108,306,79,3738,108,46,4093,38699,28,905,17]"
+run "$MINKE" tokenize -m "$VOCAB" --json -- "-n starts with a dash"
+expect_out_eq "tokenize text after -- may start with a dash" "[29,94,5909,351,253,20740]"
+run "$MINKE" tokenize -m "$GEMMA" --json -- "<start_of_turn>hi"
+expect_out_eq "tokenize adds BOS when the model does (gemma)" "[2,105,2202]"
+run "$MINKE" tokenize -m "$GEMMA" --json --no-bos --no-parse-special -- "<start_of_turn>hi"
+expect_out_eq "tokenize --no-bos --no-parse-special (gemma)" "[236820,3041,236779,1340,236779,887,236813,2202]"
+run "$MINKE" tokenize -m "$GEMMA" --json -- ""
+expect_out_eq "tokenize the empty string gives only BOS (gemma)" "[2]"
+run "$MINKE" tokenize -m "$VOCAB" -- "Hello world"
+expect_out_has "tokenize prints id -> piece lines" "19556 -> 'Hello'"
+printf 'Hello world' >"$E2E_TMP/text.txt"
+run "$MINKE" tokenize -m "$VOCAB" --json -f "$E2E_TMP/text.txt"
+expect_out_eq "tokenize -f reads a file" "[19556,905]"
+run "$MINKE" tokenize -m "$VOCAB"
+expect_usage_error "tokenize without text is a usage error"
+run "$MINKE" tokenize -m "$VOCAB" --pre-tokenizer no-such-pre -- "x"
+expect_error "an unknown pre-tokenizer is a clear error" "no-such-pre"
+
+# --- template ------------------------------------------------------------------
+printf '[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]' >"$E2E_TMP/chat.json"
+run "$MINKE" template -m "$VOCAB" --messages "$E2E_TMP/chat.json"
+expect_out_eq "template renders the model's template with the generation prompt" \
+  "$(printf '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n')"
+run "$MINKE" template -m "$VOCAB" --messages "$E2E_TMP/chat.json" --no-generation-prompt
+expect_out_eq "template --no-generation-prompt" \
+  "$(printf '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n')"
+printf '{%% for m in messages %%}[{{ m.role }}] {{ m.content }}\n{%% endfor %%}' >"$E2E_TMP/t.jinja"
+run "$MINKE" template -m "$VOCAB" --messages "$E2E_TMP/chat.json" --chat-template "$E2E_TMP/t.jinja"
+expect_out_eq "template --chat-template uses the given template" "$(printf '[system] Be brief.\n[user] Hi')"
+run "$MINKE" template -m "$GEMMA" --messages "$E2E_TMP/chat.json"
+expect_error "a model without a template asks for --chat-template" "--chat-template"
+printf '[{"role": "user", "content": ' >"$E2E_TMP/bad.json"
+run "$MINKE" template -m "$VOCAB" --messages "$E2E_TMP/bad.json"
+expect_error "invalid messages JSON is a clear error" "bad.json: invalid JSON"
+printf '{%% for m in messages %%}{{ m.content | wordwrap }}{%% endfor %%}' >"$E2E_TMP/bad.jinja"
+run "$MINKE" template -m "$VOCAB" --messages "$E2E_TMP/chat.json" --chat-template "$E2E_TMP/bad.jinja"
+expect_error "an unsupported template construct is named" "wordwrap"
+
+finish

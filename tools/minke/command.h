@@ -1,0 +1,24 @@
+// The shape of a `minke` subcommand: each one lives in its own file, registers
+// its options on the CLI11 app and returns what to run if it is chosen.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace minke::cli {
+
+// Runs the chosen subcommand; returns the process exit code. May throw
+// minke::Error (main prints it as "minke: error: ..." and exits 1).
+using CommandRunner = std::function<int()>;
+
+struct Command {
+  CLI::App* app;
+  CommandRunner run;
+};
+
+Command add_info_command(CLI::App& app);
+Command add_tokenize_command(CLI::App& app);
+Command add_template_command(CLI::App& app);
+
+}  // namespace minke::cli

@@ -1,0 +1,138 @@
+// `minke info`: what a GGUF model file holds (architecture, size, quantization
+// mix, context, tokenizer, chat template). Reads metadata only; works on
+// vocabulary-only files too.
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "command.h"
+#include "format.h"
+#include "gguf/gguf_file.h"
+
+namespace minke::cli {
+namespace {
+
+struct InfoOptions {
+  std::string model;
+  bool metadata = false;
+  bool tensors = false;
+};
+
+// llama.cpp's llama_ftype numbering, as written to general.file_type.
+std::string file_type_name(uint32_t ft) {
+  static const std::map<uint32_t, const char*> kNames = {
+      {0, "F32"},      {1, "F16"},      {2, "Q4_0"},     {3, "Q4_1"},     {7, "Q8_0"},
+      {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},    {11, "Q3_K_S"},  {12, "Q3_K_M"},
+      {13, "Q3_K_L"},  {14, "Q4_K_S"},  {15, "Q4_K_M"},  {16, "Q5_K_S"},  {17, "Q5_K_M"},
+      {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},  {21, "Q2_K_S"},  {22, "IQ3_XS"},
+      {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},  {26, "IQ3_S"},   {27, "IQ3_M"},
+      {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},  {31, "IQ1_M"},   {32, "BF16"},
+      {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
+  const auto it = kNames.find(ft);
+  return it == kNames.end() ? "type " + std::to_string(ft) : it->second;
+}
+
+std::string tokenizer_summary(const GgufFile& f) {
+  const std::string_view model = f.get_string("tokenizer.ggml.model", "");
+  if (model.empty()) return "none";
+  std::string kind = model == "gpt2"    ? "byte-level BPE (gpt2)"
+                     : model == "llama" ? "SentencePiece BPE (llama)"
+                                        : std::string(model);
+  const std::string_view pre = f.get_string("tokenizer.ggml.pre", "");
+  if (!pre.empty() && model == "gpt2") kind += ", pre-tokenizer " + std::string(pre);
+  if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens")) {
+    kind += ", " + std::to_string(tokens->array_size()) + " tokens";
+  }
+  return kind;
+}
+
+void print_summary(const GgufFile& f) {
+  const std::string arch(f.get_string("general.architecture", "unknown"));
+  const auto key = [&](const char* suffix) { return arch + "." + suffix; };
+  uint64_t n_params = 0, tensor_bytes = 0;
+  std::map<std::string, std::pair<int, uint64_t>> mix;  // type -> (count, bytes)
+  for (const GgufTensor& t : f.tensors()) {
+    n_params += t.n_elements;
+    tensor_bytes += t.n_bytes;
+    auto& [count, bytes] = mix[std::string(ggml_type_name(t.type))];
+    ++count;
+    bytes += t.n_bytes;
+  }
+  print_field("file", f.path() + " (" + human_bytes(f.file_size()) + ", GGUF v" +
+                          std::to_string(f.version()) + ")");
+  const std::string_view name = f.get_string("general.name", "");
+  if (!name.empty()) print_field("name", std::string(name));
+  print_field("architecture", arch);
+  if (f.tensors().empty()) {
+    print_field("tensors", "none (vocabulary-only file)");
+  } else {
+    print_field("parameters", human_count(n_params) + " in " + std::to_string(f.tensors().size()) +
+                                  " tensors (" + human_bytes(tensor_bytes) + ")");
+    std::string quant;
+    if (const GgufValue* ft = f.find("general.file_type")) {
+      quant = file_type_name(ft->as_u32()) + "; ";
+    }
+    for (const auto& [type, cb] : mix) {
+      if (quant.size() > 0 && quant.back() != ' ') quant += ", ";
+      quant += type + " x" + std::to_string(cb.first) + " (" + human_bytes(cb.second) + ")";
+    }
+    print_field("quantization", quant);
+  }
+  if (const GgufValue* v = f.find(key("context_length"))) {
+    print_field("context length", std::to_string(v->as_u64()));
+  }
+  if (const GgufValue* v = f.find(key("block_count"))) {
+    std::string shape = std::to_string(v->as_u64()) + " layers";
+    if (const GgufValue* e = f.find(key("embedding_length"))) {
+      shape += ", embedding " + std::to_string(e->as_u64());
+    }
+    if (const GgufValue* h = f.find(key("attention.head_count"))) {
+      shape += ", " + h->to_display_string() + " heads";
+      if (const GgufValue* kv = f.find(key("attention.head_count_kv"))) {
+        shape += " (" + kv->to_display_string() + " kv)";
+      }
+    }
+    if (const GgufValue* ff = f.find(key("feed_forward_length"))) {
+      shape += ", feed-forward " + ff->to_display_string();
+    }
+    print_field("shape", shape);
+  }
+  print_field("tokenizer", tokenizer_summary(f));
+  const std::string_view tmpl = f.get_string("tokenizer.chat_template", "");
+  print_field("chat template",
+              tmpl.empty() ? "none" : "yes (" + std::to_string(tmpl.size()) + " characters)");
+}
+
+int run_info(const InfoOptions& opts) {
+  const auto file = GgufFile::open(opts.model);
+  print_summary(*file);
+  if (opts.metadata) {
+    std::printf("\nmetadata (%zu keys):\n", file->metadata().size());
+    for (const GgufValue& v : file->metadata()) {
+      std::printf("  %-48s %s\n", v.key().c_str(), v.to_display_string().c_str());
+    }
+  }
+  if (opts.tensors) {
+    std::printf("\ntensors (%zu):\n", file->tensors().size());
+    for (const GgufTensor& t : file->tensors()) {
+      std::string dims;
+      for (int64_t d : t.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+      std::printf("  %-40s %-6s [%s]\n", t.name.c_str(),
+                  std::string(ggml_type_name(t.type)).c_str(), dims.c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_info_command(CLI::App& app) {
+  auto opts = std::make_shared<InfoOptions>();
+  CLI::App* sub = app.add_subcommand("info", "Show what a GGUF model file holds");
+  sub->add_option("-m,--model", opts->model, "GGUF model file")->required();
+  sub->add_flag("--metadata", opts->metadata, "Also list every metadata key and value");
+  sub->add_flag("--tensors", opts->tensors, "Also list every tensor with its type and shape");
+  return {sub, [opts] { return run_info(*opts); }};
+}
+
+}  // namespace minke::cli

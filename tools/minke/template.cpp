@@ -1,0 +1,108 @@
+// `minke template`: prints the prompt a model's chat template (or one given with
+// --chat-template) renders for an OpenAI-style messages array, with the
+// generation prompt appended. For debugging templates and prompts.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/chat_template.h"
+#include "command.h"
+#include "gguf/gguf_file.h"
+#include "minke/error.h"
+#include "read_file.h"
+
+namespace minke::cli {
+namespace {
+
+struct TemplateOptions {
+  std::string model;
+  std::string messages;
+  std::string chat_template;
+  std::string tools;
+  std::vector<std::string> vars;
+  bool no_generation_prompt = false;
+};
+
+nlohmann::ordered_json read_json_file(const std::string& path) {
+  const std::string text = read_text_file(path);
+  try {
+    return nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path + ": invalid JSON: " + e.what());
+  }
+}
+
+// Accepts a messages array or an OpenAI request body {"messages": [...], "tools": [...]}.
+nlohmann::ordered_json read_messages(const std::string& path, nlohmann::ordered_json* tools) {
+  nlohmann::ordered_json doc = read_json_file(path);
+  if (doc.is_object() && doc.contains("messages")) {
+    if (doc.contains("tools") && tools->is_null()) *tools = doc["tools"];
+    doc = doc["messages"];
+  }
+  if (!doc.is_array()) throw Error(path + ": expected a JSON array of messages");
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const auto& m = doc[i];
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
+      throw Error(path + ": message " + std::to_string(i) + " needs a string \"role\"");
+    }
+  }
+  return doc;
+}
+
+// --var NAME=VALUE: VALUE is parsed as JSON when it is JSON (true, 3, "x"), else a string.
+void add_var(const std::string& spec, nlohmann::ordered_json& extra) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) throw Error("--var " + spec + ": expected NAME=VALUE");
+  const std::string value = spec.substr(eq + 1);
+  auto parsed = nlohmann::ordered_json::parse(value, nullptr, /*allow_exceptions=*/false);
+  extra[spec.substr(0, eq)] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
+}
+
+int run_template(const TemplateOptions& opts) {
+  const auto gguf = GgufFile::open(opts.model);
+  GgufChatTemplate from_model = read_gguf_chat_template(*gguf);
+  std::string source = from_model.source;
+  if (!opts.chat_template.empty()) {
+    source = read_text_file(opts.chat_template);
+  } else if (source.empty()) {
+    throw Error(opts.model +
+                ": the model has no chat template (tokenizer.chat_template); pass one with "
+                "--chat-template FILE.jinja");
+  }
+  ChatRenderOptions render{.add_generation_prompt = !opts.no_generation_prompt,
+                           .bos_token = from_model.bos_token,
+                           .eos_token = from_model.eos_token};
+  nlohmann::ordered_json tools;
+  if (!opts.tools.empty()) tools = read_json_file(opts.tools);
+  const nlohmann::ordered_json messages = read_messages(opts.messages, &tools);
+  if (!tools.is_null()) render.tools = tools;
+  for (const std::string& v : opts.vars) add_var(v, render.extra);
+  const ChatTemplate tmpl = ChatTemplate::parse(std::move(source));
+  const std::string prompt = tmpl.render(messages, render);
+  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+Command add_template_command(CLI::App& app) {
+  auto opts = std::make_shared<TemplateOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "template", "Print the prompt a chat template renders for a messages array");
+  sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")->required();
+  sub->add_option("--messages", opts->messages,
+                  "JSON file ('-': stdin): an OpenAI-style messages array or request body")
+      ->required();
+  sub->add_option("--chat-template", opts->chat_template,
+                  "Jinja template file to use instead of the model's");
+  sub->add_option("--tools", opts->tools, "JSON file with OpenAI-style tool definitions");
+  sub->add_option("--var", opts->vars,
+                  "Extra template variable NAME=VALUE, e.g. --var enable_thinking=false");
+  sub->add_flag("--no-generation-prompt", opts->no_generation_prompt,
+                "Do not append the assistant's generation prompt");
+  return {sub, [opts] { return run_template(*opts); }};
+}
+
+}  // namespace minke::cli
