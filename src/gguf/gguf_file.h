@@ -3,6 +3,17 @@
 // a truncated, corrupt or hostile file throws minke::Error("<path>: <what>")
 // and never causes a crash, a hang or an allocation larger than the file.
 // Spec: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
+//
+// What the reader accepts (decisions where the spec is loose):
+// - v2 and v3, little-endian; v1 and big-endian files are rejected by name.
+// - general.alignment (default 32): any integer type, a power of two in [1, 2^31].
+// - keys and tensor names are byte strings: any bytes (non-UTF-8 too) are
+//   accepted, messages show them escaped; duplicates are rejected.
+// - arrays may nest up to 8 levels (gguf-py writes nested lists; ggml none).
+// - tensors: 1 to 4 dimensions (GGML_MAX_DIMS), each >= 1 (ggml divides by
+//   them, so 0 is rejected), element count < 2^63, ne[0] a multiple of the
+//   type's block size; offsets aligned, inside the file, not overlapping. Gaps
+//   between tensors are allowed; the last tensor need not be padded.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gguf/ggml_type.h"
@@ -59,8 +71,9 @@ class GgufValue {
   float as_f32() const;   // any numeric type
   std::string_view as_string() const;
 
-  // Array accessors (element type must match, integers may widen). They copy
-  // into vectors sized by the validated element count.
+  // Array accessors; they copy into vectors sized by the validated element
+  // count. as_f32_array takes any numeric element type; the integer ones take
+  // any integer element type whose values fit (else minke::Error).
   std::vector<std::string_view> as_string_array() const;
   std::vector<float> as_f32_array() const;
   std::vector<int32_t> as_i32_array() const;
@@ -76,11 +89,14 @@ class GgufValue {
  private:
   friend class GgufFile;
   friend class GgufParser;
+  friend class GgufWriteValue;
+  [[noreturn]] void fail(const std::string& what) const;
+  const std::string* file_ = nullptr;  // the owning file's path, for error messages
   std::string key_;
   GgufValueType type_ = GgufValueType::UINT8;
   GgufValueType array_type_ = GgufValueType::UINT8;
   uint64_t array_size_ = 0;
-  uint64_t scalar_bits_ = 0;         // scalar value, raw little-endian bits
+  uint64_t scalar_bits_ = 0;          // scalar value, raw little-endian bits
   const uint8_t* payload_ = nullptr;  // strings: bytes; arrays: first element
   uint64_t payload_size_ = 0;         // strings: length; arrays: bytes in the array
 };
@@ -127,6 +143,7 @@ class GgufFile {
 
  private:
   friend class GgufParser;
+  friend void parse_gguf_into(GgufFile& file, std::span<const uint8_t> bytes);
   GgufFile() = default;
   std::string path_;
   std::unique_ptr<MappedFile> file_;
@@ -136,6 +153,9 @@ class GgufFile {
   uint64_t data_offset_ = 0;
   std::vector<GgufValue> metadata_;
   std::vector<GgufTensor> tensors_;
+  // Lookup indexes; the views point into metadata_ keys and tensors_ names.
+  std::unordered_map<std::string_view, size_t> key_index_;
+  std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
 }  // namespace minke
