@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Writes tiny random-weight GGUF decoders into tests/golden/data/models/tiny/.
+
+One file per architecture (qwen2, qwen3, llama with Llama-3 RoPE scaling, gemma3), each small
+(< 200 KB) but exercising every feature llama.cpp's graph for that architecture has: QKV bias,
+GQA/MQA, q/k RMS norms, head_dim != n_embd / n_head, tied/untied output, rope_freqs, sliding
+window layers, post norms, embedding scaling. Weights are deterministic (numpy default_rng with a
+fixed seed per model) and stored in a mix of F32 / F16 / Q8_0 / Q4_0 / Q4_1 / Q5_0 / Q5_1 to
+exercise the matmul kernels. The tokenizer is a tiny byte-level BPE (256 GPT-2 byte tokens, a few
+merges, a few special tokens). make_golden_logits.py runs them through llama.cpp.
+See tests/golden/data/models/README.md for the exact hyper-parameters."""
+import math
+import pathlib
+import sys
+
+import gguf
+import numpy as np
+from gguf import GGMLQuantizationType as Q
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "golden" / "data" / "models" / "tiny"
+
+F32, F16 = Q.F32, Q.F16
+
+
+def bytes_to_unicode():
+    """GPT-2's reversible byte -> printable unicode character map."""
+    bs = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) +
+          list(range(ord("®"), ord("ÿ") + 1)))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+# Merges in rank order; each result is also a vocabulary entry.
+MERGES = [("Ġ", "t"), ("h", "e"), ("Ġt", "he"), ("i", "n"), ("Ġ", "a"), ("e", "r"), ("o", "n"),
+          ("Ġ", "s"), ("r", "e"), ("a", "t"), ("Ġ", "w"), ("o", "r")]
+SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<s>"]
+
+
+def tokenizer_tables():
+    """(tokens, token_types, merges): ids 0-255 are the bytes 0-255 (GPT-2 encoded), then the merge
+    results, then the special (CONTROL) tokens."""
+    b2u = bytes_to_unicode()
+    tokens = [b2u[b] for b in range(256)] + [a + b for a, b in MERGES] + SPECIALS
+    types = [int(gguf.TokenType.NORMAL)] * (len(tokens) - len(SPECIALS))
+    types += [int(gguf.TokenType.CONTROL)] * len(SPECIALS)
+    merges = [f"{a} {b}" for a, b in MERGES]
+    return tokens, types, merges
+
+
+TOKENS, TOKEN_TYPES, MERGE_STRS = tokenizer_tables()
+N_VOCAB = len(TOKENS)  # 272
+TOK_EOT = TOKENS.index("<|endoftext|>")
+TOK_IM_START = TOKENS.index("<|im_start|>")
+TOK_IM_END = TOKENS.index("<|im_end|>")
+TOK_BOS = TOKENS.index("<s>")
+
+
+class Builder:
+    """Collects tensors with a deterministic generator and an explicit storage type."""
+
+    def __init__(self, seed, float_only=False):
+        self.rng = np.random.default_rng(seed)
+        self.float_only = float_only  # store every quantized matrix as F16 instead
+        self.tensors = []  # (name, numpy data, qtype)
+
+    def normal(self, shape, std):
+        return (self.rng.standard_normal(shape) * std).astype(np.float32)
+
+    def matrix(self, name, n_out, n_in, qtype, gain=1.0):
+        # numpy [n_out, n_in] is ggml ne = [n_in, n_out]; std 1/sqrt(n_in) keeps activations O(1).
+        self.add(name, self.normal((n_out, n_in), gain / math.sqrt(n_in)), qtype)
+
+    def norm(self, name, n, center=1.0):
+        self.add(name, (center + self.normal((n,), 0.1)).astype(np.float32), F32)
+
+    def bias(self, name, n, std):
+        self.add(name, self.normal((n,), std), F32)
+
+    def add(self, name, data, qtype):
+        if self.float_only and qtype not in (F32, F16):
+            qtype = F16
+        self.tensors.append((name, data.astype(np.float32), qtype))
+
+    def write(self, path, arch, meta, add_bos, pre):
+        w = gguf.GGUFWriter(str(path), arch)
+        w.add_name(f"minke-tiny-{arch}")
+        w.add_description("random weights, test fixture for Minke (scripts/make_tiny_models.py)")
+        w.add_file_type(gguf.LlamaFileType.MOSTLY_Q8_0)
+        w.add_quantization_version(gguf.GGML_QUANT_VERSION)
+        for key, value in meta.items():
+            getattr(w, f"add_{key}")(value)
+        w.add_tokenizer_model("gpt2")
+        w.add_tokenizer_pre(pre)
+        w.add_token_list(TOKENS)
+        w.add_token_types(TOKEN_TYPES)
+        w.add_token_merges(MERGE_STRS)
+        w.add_bos_token_id(TOK_BOS if add_bos else TOK_EOT)
+        w.add_eos_token_id(TOK_IM_END)
+        w.add_pad_token_id(TOK_EOT)
+        w.add_add_bos_token(add_bos)
+        w.add_chat_template(
+            "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n"
+            "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+        for name, data, qtype in self.tensors:
+            if qtype == F32:
+                w.add_tensor(name, data)
+            elif qtype == F16:
+                w.add_tensor(name, data.astype(np.float16))
+            else:
+                w.add_tensor(name, gguf.quants.quantize(data, qtype), raw_dtype=qtype)
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+
+
+def common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, eps, freq_base):
+    return {
+        "context_length": 256, "embedding_length": n_embd, "block_count": n_layer,
+        "feed_forward_length": n_ff, "head_count": n_head, "head_count_kv": n_head_kv,
+        "layer_norm_rms_eps": eps, "rope_freq_base": freq_base,
+    }
+
+
+def make_qwen2():
+    """qwen2: QKV bias, GQA 4/2, neox RoPE base 1e6, untied output."""
+    n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 2, 128, 4, 2, 16
+    b = Builder(seed=1002)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 1.0), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, F16)
+        b.bias(p + "attn_q.bias", n_head * hd, 0.5)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+        b.bias(p + "attn_k.bias", n_head_kv * hd, 0.5)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q4_0)
+        b.bias(p + "attn_v.bias", n_head_kv * hd, 0.2)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, Q.Q4_1)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q5_0)
+        b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q5_1)
+        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q8_0)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    meta = common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, 1e-6, 1e6)
+    b.write(OUT / "qwen2.gguf", "qwen2", meta, add_bos=False, pre="qwen2")
+
+
+def make_qwen3(float_only=False):
+    """qwen3: per-head q/k RMS norm, GQA 4/2, head_dim 32 != n_embd/n_head, tied output."""
+    n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 3, 128, 4, 2, 32
+    b = Builder(seed=1003, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+        b.norm(p + "attn_q_norm.weight", hd)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+        b.norm(p + "attn_k_norm.weight", hd)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q4_0)
+        b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q8_0)
+        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q4_1)
+    b.norm("output_norm.weight", n_embd)
+    meta = common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, 1e-6, 1e6)
+    meta.update(key_length=hd, value_length=hd)
+    name = "qwen3-f16" if float_only else "qwen3"
+    b.write(OUT / f"{name}.gguf", "qwen3", meta, add_bos=False, pre="qwen2")
+
+
+LLAMA3_SCALING = {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                  "original_max_position_embeddings": 8192}
+
+
+def llama3_rope_factors(head_dim, base, s=LLAMA3_SCALING):
+    """rope_freqs.weight as convert_hf_to_gguf.py computes it for rope_scaling type llama3: one
+    divisor per rotated pair; llama.cpp uses theta_i = pos * base^(-2i/n_rot) / factor_i."""
+    freqs = 1.0 / (base ** (np.arange(0, head_dim, 2, dtype=np.float32) / head_dim))
+    old_ctx = s["original_max_position_embeddings"]
+    low_wavelen = old_ctx / s["low_freq_factor"]
+    high_wavelen = old_ctx / s["high_freq_factor"]
+    out = []
+    for freq in freqs:
+        wavelen = 2 * math.pi / freq
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(s["factor"])
+        else:
+            smooth = ((old_ctx / wavelen - s["low_freq_factor"]) /
+                      (s["high_freq_factor"] - s["low_freq_factor"]))
+            out.append(1.0 / ((1.0 - smooth) / s["factor"] + smooth))
+    return np.array(out, dtype=np.float32)
+
+
+def make_llama():
+    """llama: Llama-3 style (GQA 4/2, RoPE base 500000, rope_freqs), normal (non-neox) RoPE."""
+    n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 2, 128, 4, 2, 16
+    base = 500000.0
+    b = Builder(seed=1001)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 1.0), F16)
+    b.add("rope_freqs.weight", llama3_rope_factors(hd, base), F32)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0, gain=2.0)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, Q.Q8_0, gain=2.0)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, F16)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, Q.Q8_0)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, F16)
+        b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q4_0)
+        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q5_1)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, Q.Q8_0, gain=3.0)
+    meta = common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, 1e-5, base)
+    meta.update(rope_dimension_count=hd, vocab_size=N_VOCAB)
+    b.write(OUT / "llama.gguf", "llama", meta, add_bos=True, pre="llama-bpe")
+
+
+def make_gemma3(float_only=False):
+    """gemma3: 6 layers so llama.cpp's fixed pattern (every 6th layer global) gives 5 sliding
+    layers (window 8, RoPE base 10000) and 1 global (base 1e6); MQA 4/1, head_dim 32, q/k norm,
+    post-attention / post-ffn norms, embeddings x sqrt(n_embd), GELU, tied output."""
+    n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 6, 128, 4, 1, 32
+    b = Builder(seed=1004, float_only=float_only)
+    # Small embeddings (x sqrt(64) = 8 at the input) so the layers, not the residual copy of the
+    # input embedding, decide the tied-output logits; output_norm ~4 restores the logit scale.
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 0.1), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+        b.norm(p + "attn_q_norm.weight", hd)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+        b.norm(p + "attn_k_norm.weight", hd)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, F16)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, Q.Q5_0)
+        b.norm(p + "post_attention_norm.weight", n_embd)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q8_0)
+        b.matrix(p + "ffn_up.weight", n_ff, n_embd, F16)
+        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q4_1)
+        b.norm(p + "post_ffw_norm.weight", n_embd)
+    b.norm("output_norm.weight", n_embd, center=4.0)
+    meta = common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, 1e-6, 1e6)
+    meta.update(key_length=hd, value_length=hd, sliding_window=8)
+    name = "gemma3-f16" if float_only else "gemma3"
+    b.write(OUT / f"{name}.gguf", "gemma3", meta, add_bos=True, pre="llama-bpe")
+
+
+# The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
+# llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
+# tolerance, apart from the quantization noise of the mixed-type files.
+MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3": make_gemma3,
+          "qwen3-f16": lambda: make_qwen3(float_only=True),
+          "gemma3-f16": lambda: make_gemma3(float_only=True)}
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in sys.argv[1:] or MODELS:
+        MODELS[name]()
+        path = OUT / f"{name}.gguf"
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main()
