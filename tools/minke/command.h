@@ -20,5 +20,8 @@ struct Command {
 Command add_info_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_template_command(CLI::App& app);
+Command add_run_command(CLI::App& app);
+Command add_chat_command(CLI::App& app);
+Command add_perplexity_command(CLI::App& app);
 
 }  // namespace minke::cli

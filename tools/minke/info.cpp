@@ -1,6 +1,7 @@
 // `minke info`: what a GGUF model file holds (architecture, size, quantization
 // mix, context, tokenizer, chat template). Reads metadata only; works on
 // vocabulary-only files too.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -8,6 +9,7 @@
 #include "command.h"
 #include "format.h"
 #include "gguf/gguf_file.h"
+#include "kv/kv_cache.h"
 
 namespace minke::cli {
 namespace {
@@ -16,17 +18,45 @@ struct InfoOptions {
   std::string model;
   bool metadata = false;
   bool tensors = false;
+  int32_t ctx_size = 0;
 };
+
+// Memory to run the model: weights (mapped, used in place) plus the f16 KV cache, whose size
+// follows from the attention shape in the metadata.
+void print_memory(const GgufFile& f, uint64_t weight_bytes, int32_t ctx_size) {
+  const std::string arch(f.get_string("general.architecture", "unknown"));
+  const auto u64 = [&](const std::string& key) -> int64_t {
+    const GgufValue* v = f.find(arch + "." + key);
+    return v != nullptr && v->array_size() == 0 ? static_cast<int64_t>(v->as_u64()) : 0;
+  };
+  const int64_t n_layer = u64("block_count"), n_head = u64("attention.head_count");
+  const int64_t n_head_kv =
+      u64("attention.head_count_kv") > 0 ? u64("attention.head_count_kv") : n_head;
+  int64_t head_dim = u64("attention.key_length");
+  if (head_dim == 0 && n_head > 0) head_dim = u64("embedding_length") / n_head;
+  if (n_layer == 0 || n_head_kv == 0 || head_dim == 0) return;
+  const int64_t per_token = KvCache::bytes_per_token(
+      static_cast<int32_t>(n_layer), KvLayout{.block_size = 16,
+                                              .n_head_kv = static_cast<int32_t>(n_head_kv),
+                                              .head_dim = static_cast<int32_t>(head_dim)});
+  const int64_t train = u64("context_length");
+  const int64_t ctx = ctx_size > 0 ? ctx_size : std::min<int64_t>(4096, train > 0 ? train : 4096);
+  const uint64_t kv = static_cast<uint64_t>(per_token * ctx);
+  print_field("memory", human_bytes(weight_bytes + kv) + " for a " + std::to_string(ctx) +
+                            "-token context: weights " + human_bytes(weight_bytes) +
+                            " + KV cache " + human_bytes(kv) + " (" +
+                            human_bytes(static_cast<uint64_t>(per_token)) + " per token)");
+}
 
 // llama.cpp's llama_ftype numbering, as written to general.file_type.
 std::string file_type_name(uint32_t ft) {
   static const std::map<uint32_t, const char*> kNames = {
-      {0, "F32"},      {1, "F16"},      {2, "Q4_0"},     {3, "Q4_1"},     {7, "Q8_0"},
-      {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},    {11, "Q3_K_S"},  {12, "Q3_K_M"},
-      {13, "Q3_K_L"},  {14, "Q4_K_S"},  {15, "Q4_K_M"},  {16, "Q5_K_S"},  {17, "Q5_K_M"},
-      {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},  {21, "Q2_K_S"},  {22, "IQ3_XS"},
-      {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},  {26, "IQ3_S"},   {27, "IQ3_M"},
-      {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},  {31, "IQ1_M"},   {32, "BF16"},
+      {0, "F32"},      {1, "F16"},      {2, "Q4_0"},      {3, "Q4_1"},    {7, "Q8_0"},
+      {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},     {11, "Q3_K_S"}, {12, "Q3_K_M"},
+      {13, "Q3_K_L"},  {14, "Q4_K_S"},  {15, "Q4_K_M"},   {16, "Q5_K_S"}, {17, "Q5_K_M"},
+      {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},   {21, "Q2_K_S"}, {22, "IQ3_XS"},
+      {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},   {26, "IQ3_S"},  {27, "IQ3_M"},
+      {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},   {31, "IQ1_M"},  {32, "BF16"},
       {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
   const auto it = kNames.find(ft);
   return it == kNames.end() ? "type " + std::to_string(ft) : it->second;
@@ -46,7 +76,7 @@ std::string tokenizer_summary(const GgufFile& f) {
   return kind;
 }
 
-void print_summary(const GgufFile& f) {
+void print_summary(const GgufFile& f, int32_t ctx_size) {
   const std::string arch(f.get_string("general.architecture", "unknown"));
   const auto key = [&](const char* suffix) { return arch + "." + suffix; };
   uint64_t n_params = 0, tensor_bytes = 0;
@@ -97,6 +127,7 @@ void print_summary(const GgufFile& f) {
     }
     print_field("shape", shape);
   }
+  if (!f.tensors().empty()) print_memory(f, tensor_bytes, ctx_size);
   print_field("tokenizer", tokenizer_summary(f));
   const std::string_view tmpl = f.get_string("tokenizer.chat_template", "");
   print_field("chat template",
@@ -105,7 +136,7 @@ void print_summary(const GgufFile& f) {
 
 int run_info(const InfoOptions& opts) {
   const auto file = GgufFile::open(opts.model);
-  print_summary(*file);
+  print_summary(*file, opts.ctx_size);
   if (opts.metadata) {
     std::printf("\nmetadata (%zu keys):\n", file->metadata().size());
     for (const GgufValue& v : file->metadata()) {
@@ -131,6 +162,9 @@ Command add_info_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("info", "Show what a GGUF model file holds");
   sub->add_option("-m,--model", opts->model, "GGUF model file")->required();
   sub->add_flag("--metadata", opts->metadata, "Also list every metadata key and value");
+  sub->add_option("-c,--ctx-size", opts->ctx_size,
+                  "Context size for the memory estimate (default: min(4096, the model's))")
+      ->check(CLI::Range(1, 1 << 24));
   sub->add_flag("--tensors", opts->tensors, "Also list every tensor with its type and shape");
   return {sub, [opts] { return run_info(*opts); }};
 }

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
       minke::cli::add_info_command(app),
       minke::cli::add_tokenize_command(app),
       minke::cli::add_template_command(app),
+      minke::cli::add_run_command(app),
+      minke::cli::add_chat_command(app),
+      minke::cli::add_perplexity_command(app),
   };
   const CLI::App* failing = &app;
   try {

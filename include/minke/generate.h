@@ -1,0 +1,77 @@
+// Plain types describing a generation request and its outcome, shared by the public API
+// (minke.h) and the engine: sampling options, stop conditions, streamed pieces, results.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minke {
+
+// SamplingOptions::seed asking for a fresh random seed.
+inline constexpr uint64_t kAnySeed = std::numeric_limits<uint64_t>::max();
+
+// Defaults follow llama.cpp's command-line defaults.
+struct SamplingOptions {
+  float temperature = 0.8f;  // <= 0: greedy
+  int32_t top_k = 40;        // <= 0: off
+  float top_p = 0.95f;       // 1: off
+  float min_p = 0.05f;       // 0: off
+  float repeat_penalty = 1.0f;
+  int32_t repeat_last_n = 64;
+  uint64_t seed = kAnySeed;
+};
+
+enum class FinishReason {
+  kStop,       // end-of-generation token or a stop string
+  kLength,     // max_tokens reached or the context is full
+  kCancelled,  // the callback returned false, the cancel flag was set, or cancel() was called
+};
+
+inline const char* finish_reason_name(FinishReason r) {
+  switch (r) {
+    case FinishReason::kStop:
+      return "stop";
+    case FinishReason::kLength:
+      return "length";
+    case FinishReason::kCancelled:
+      return "cancelled";
+  }
+  return "?";
+}
+
+// One streamed piece: complete UTF-8 text (possibly empty while a multi-byte character or a
+// possible stop string is pending) and the token that produced it.
+struct GenerateChunk {
+  std::string_view text;
+  int32_t token = -1;
+  bool thinking = false;  // text is reasoning (<think>...</think>), only for chat()
+};
+
+// Returns false to stop the generation (finish reason kCancelled).
+using StreamCallback = std::function<bool(const GenerateChunk&)>;
+
+struct GenerateOptions {
+  SamplingOptions sampling;
+  int32_t max_tokens = -1;        // < 0: until end of generation or the context is full
+  std::vector<std::string> stop;  // stop strings (not included in the output)
+  // Checked before every step: setting it (e.g. from a SIGINT handler) stops the request.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct GenerateResult {
+  std::string text;       // everything generated (answer only for chat(): see reasoning)
+  std::string reasoning;  // chat(): the text inside <think>...</think>
+  FinishReason finish = FinishReason::kStop;
+  int32_t n_prompt = 0;     // prompt tokens
+  int32_t n_generated = 0;  // sampled tokens (including an end-of-generation token)
+  double prefill_ms = 0;    // submit -> first token
+  double decode_ms = 0;     // first token -> last token
+  uint64_t seed = 0;        // the sampler seed used
+};
+
+}  // namespace minke

@@ -1,0 +1,78 @@
+// Minke's public C++ API: load a GGUF model, tokenize, render chats with the model's template,
+// generate text with streaming. Every failure a caller can cause throws minke::Error.
+//
+//   auto llm = minke::Llm::load({.path = "model.gguf"});
+//   llm->chat({{"user", "Hello"}}, {}, [](const minke::GenerateChunk& c) {
+//     std::fwrite(c.text.data(), 1, c.text.size(), stdout);
+//     return true;
+//   });
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "minke/error.h"
+#include "minke/generate.h"
+
+namespace minke {
+
+struct LlmOptions {
+  std::string path;           // GGUF model file
+  int32_t threads = 0;        // 0: every core of the machine
+  int32_t ctx_size = 0;       // tokens per conversation; 0: min(4096, the model's training context)
+  std::string chat_template;  // Jinja source replacing the model's own; empty: the model's
+};
+
+struct ChatMessage {
+  std::string role;  // "system", "user", "assistant"
+  std::string content;
+};
+
+struct ModelInfo {
+  std::string architecture;
+  std::string name;
+  int32_t n_vocab = 0;
+  int32_t ctx_size = 0;   // the context in use
+  int32_t ctx_train = 0;  // the model's training context
+  bool has_chat_template = false;
+};
+
+class Llm {
+ public:
+  static std::unique_ptr<Llm> load(const LlmOptions& options);
+  ~Llm();
+  Llm(const Llm&) = delete;
+  Llm& operator=(const Llm&) = delete;
+
+  ModelInfo info() const;
+
+  // Token ids as llama.cpp gives them (add_special: BOS/EOS as the model asks; parse_special:
+  // control-token text such as <|im_start|> becomes its id).
+  std::vector<int32_t> tokenize(std::string_view text, bool add_special = true,
+                                bool parse_special = true) const;
+  std::string detokenize(std::span<const int32_t> tokens) const;
+
+  // The prompt the chat template renders for the messages (with the assistant's generation
+  // prompt when add_generation_prompt).
+  std::string render_chat(const std::vector<ChatMessage>& messages,
+                          bool add_generation_prompt = true) const;
+
+  // Continues `prompt` exactly (tokenized with BOS when the model adds it); streams pieces.
+  GenerateResult generate(std::string_view prompt, const GenerateOptions& options = {},
+                          const StreamCallback& on_chunk = {});
+  // Renders the messages, generates the assistant's answer, and splits <think> reasoning from
+  // the answer (GenerateChunk::thinking, GenerateResult::reasoning).
+  GenerateResult chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options = {},
+                      const StreamCallback& on_chunk = {});
+
+ private:
+  struct Impl;
+  explicit Llm(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace minke

@@ -1,0 +1,45 @@
+// ReasoningSplitter: separates a model's reasoning (<think> ... </think>) from its answer in
+// streamed text. Tags split across pieces are held back until it is certain whether they are
+// tags, so a front end can show thinking apart from the answer while tokens arrive.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minke {
+
+struct ReasoningOptions {
+  std::string open_tag = "<think>";
+  std::string close_tag = "</think>";
+  // The prompt already opened the reasoning block (e.g. DeepSeek-R1's template ends with
+  // "<think>\n"): the first output is thinking.
+  bool start_in_reasoning = false;
+};
+
+struct ReasoningPiece {
+  bool thinking = false;
+  std::string text;
+};
+
+class ReasoningSplitter {
+ public:
+  explicit ReasoningSplitter(ReasoningOptions options = {});
+  // Pieces (in order) that became certain with this text; tags themselves are dropped.
+  std::vector<ReasoningPiece> push(std::string_view text);
+  // Whatever is held back (a partial tag that never completed), as plain text.
+  std::vector<ReasoningPiece> flush();
+  bool in_reasoning() const { return thinking_; }
+
+ private:
+  void emit(std::vector<ReasoningPiece>& out, std::string_view text) const;
+
+  ReasoningOptions options_;
+  bool thinking_;
+  std::string pending_;  // a suffix that may be the start of the next tag
+};
+
+// Whether a rendered chat prompt ends inside an open reasoning block (its last tag is `open`).
+bool prompt_opens_reasoning(std::string_view prompt, const ReasoningOptions& options = {});
+
+}  // namespace minke

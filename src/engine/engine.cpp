@@ -1,0 +1,86 @@
+// Engine: see engine.h. Submissions and cancellations arrive under a mutex and are handed to
+// the scheduler at the start of each step, so the step itself runs without locks.
+#include "engine/engine.h"
+
+#include <string>
+
+#include "core/check.h"
+#include "kv/kv_cache.h"
+#include "minke/error.h"
+#include "models/model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace minke {
+
+Engine::Engine(Model& model, KvCache& kv, const Tokenizer& tokenizer, EngineOptions options)
+    : model_(model),
+      tokenizer_(tokenizer),
+      options_(options),
+      scheduler_(kv, SchedulerOptions{.max_batch_tokens = options.max_batch_tokens,
+                                      .max_seqs = options.max_seqs,
+                                      .block_size = options.block_size}),
+      runner_(model, kv) {
+  // One whole sequence must always fit, or a lone request could wait forever.
+  MINKE_CHECK(kv.n_free_blocks() >= (options.n_ctx + options.block_size - 1) / options.block_size);
+}
+
+Engine::~Engine() = default;
+
+int32_t Engine::kv_blocks_needed(const EngineOptions& o) {
+  return (o.n_ctx + o.block_size - 1) / o.block_size * o.max_seqs;
+}
+
+int64_t Engine::submit(Request request) {
+  const auto n = static_cast<int32_t>(request.prompt.size());
+  if (n == 0) throw Error("the prompt is empty: nothing to continue from");
+  if (n >= options_.n_ctx) {
+    throw Error("the prompt is " + std::to_string(n) + " tokens but the context holds " +
+                std::to_string(options_.n_ctx) +
+                " (prompt and answer together): shorten the prompt or raise the context size "
+                "(-c/--ctx-size)");
+  }
+  const int32_t n_vocab = model_.config().n_vocab;
+  for (const int32_t t : request.prompt) {
+    if (t < 0 || t >= n_vocab) {
+      throw Error("prompt token id " + std::to_string(t) + " is outside the vocabulary [0, " +
+                  std::to_string(n_vocab) + ")");
+    }
+  }
+  std::lock_guard lock(mutex_);
+  const int64_t id = next_id_++;
+  incoming_.push_back(
+      std::make_unique<Sequence>(id, std::move(request), tokenizer_, n_vocab, options_.n_ctx));
+  return id;
+}
+
+void Engine::cancel(int64_t request_id) {
+  std::lock_guard lock(mutex_);
+  cancels_.push_back(request_id);
+}
+
+void Engine::take_incoming() {
+  std::lock_guard lock(mutex_);
+  for (auto& s : incoming_) scheduler_.add(std::move(s));
+  incoming_.clear();
+  for (const int64_t id : cancels_) scheduler_.cancel(id);
+  cancels_.clear();
+}
+
+bool Engine::step() {
+  take_incoming();
+  const StepPlan plan = scheduler_.plan();
+  if (!plan.empty()) scheduler_.update(plan, runner_.run(plan));
+  return has_work();
+}
+
+void Engine::run_until_idle() {
+  while (step()) {
+  }
+}
+
+bool Engine::has_work() {
+  std::lock_guard lock(mutex_);
+  return scheduler_.has_work() || !incoming_.empty() || !cancels_.empty();
+}
+
+}  // namespace minke

@@ -1,0 +1,61 @@
+// Engine: the one inference loop the CLI, the server and the library drive. submit() queues a
+// request; each step() is Scheduler::plan() -> Runner::run() -> Scheduler::update(). Requests
+// share steps (continuous batching); cancel() and Request::cancel stop one at the next step.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "engine/request.h"
+#include "engine/runner.h"
+#include "engine/scheduler.h"
+
+namespace minke {
+
+class KvCache;
+class Model;
+class Tokenizer;
+
+struct EngineOptions {
+  int32_t n_ctx = 4096;            // tokens per sequence (prompt + generated)
+  int32_t max_batch_tokens = 512;  // tokens per forward step
+  int32_t max_seqs = 1;            // sequences decoded together
+  int32_t block_size = 16;         // the KV cache's block size
+};
+
+class Engine {
+ public:
+  // The KV cache must hold max_seqs sequences of n_ctx tokens (see kv_blocks_needed).
+  Engine(Model& model, KvCache& kv, const Tokenizer& tokenizer, EngineOptions options);
+  ~Engine();
+
+  // Validates and queues a request; returns its id. Throws minke::Error for an empty prompt,
+  // a prompt that does not fit the context, token ids out of range or bad sampling options.
+  // Thread-safe.
+  int64_t submit(Request request);
+  // Stops a request at the next step (on_finish reports kCancelled). Thread-safe.
+  void cancel(int64_t request_id);
+  // Runs one step; returns whether work remains. Call from one thread.
+  bool step();
+  void run_until_idle();
+  bool has_work();
+
+  const EngineOptions& options() const { return options_; }
+  static int32_t kv_blocks_needed(const EngineOptions& options);
+
+ private:
+  void take_incoming();
+
+  Model& model_;
+  const Tokenizer& tokenizer_;
+  EngineOptions options_;
+  Scheduler scheduler_;
+  Runner runner_;
+  std::mutex mutex_;  // guards incoming_, cancels_, next_id_
+  std::vector<std::unique_ptr<Sequence>> incoming_;
+  std::vector<int64_t> cancels_;
+  int64_t next_id_ = 1;
+};
+
+}  // namespace minke

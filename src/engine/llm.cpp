@@ -1,0 +1,212 @@
+// minke::Llm (include/minke/minke.h): the public API over the engine. Owns the mapped GGUF
+// file, the backend, the model, the tokenizer, the KV cache and a one-sequence Engine.
+#include <algorithm>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "backend/cpu/cpu_backend.h"
+#include "chat/chat_template.h"
+#include "chat/reasoning.h"
+#include "engine/engine.h"
+#include "gguf/gguf_file.h"
+#include "kv/kv_cache.h"
+#include "minke/minke.h"
+#include "models/model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace minke {
+
+namespace {
+
+constexpr int32_t kBlockSize = 16;
+constexpr int32_t kDefaultCtx = 4096;
+
+SamplerParams to_sampler_params(const SamplingOptions& s) {
+  return SamplerParams{.temperature = s.temperature,
+                       .top_k = s.top_k,
+                       .top_p = s.top_p,
+                       .min_p = s.min_p,
+                       .repeat_penalty = s.repeat_penalty,
+                       .penalty_last_n = s.repeat_last_n,
+                       .seed = s.seed == kAnySeed ? kRandomSeed : s.seed};
+}
+
+int32_t default_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int32_t>(n);
+}
+
+}  // namespace
+
+struct Llm::Impl {
+  std::unique_ptr<GgufFile> file;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<KvCache> kv;
+  std::unique_ptr<Engine> engine;
+  GgufChatTemplate gguf_template;
+  std::optional<ChatTemplate> chat_template;
+  int32_t n_ctx = 0;
+
+  std::vector<int32_t> encode_prompt(std::string_view text) const;
+  GenerateResult run(std::vector<int32_t> prompt, const GenerateOptions& options,
+                     const std::function<bool(const TokenEvent&)>& on_token);
+};
+
+Llm::Llm(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Llm::~Llm() = default;
+
+std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
+  if (options.threads < 0) throw Error("threads must be >= 0 (0: every core)");
+  if (options.ctx_size < 0) throw Error("ctx_size must be >= 0 (0: the default)");
+  auto impl = std::make_unique<Impl>();
+  impl->file = GgufFile::open(options.path);
+  // A supported architecture without weights (a vocabulary-only file) gets its own message;
+  // load_model names an unsupported architecture.
+  const std::string arch(impl->file->get_string("general.architecture", ""));
+  const std::vector<std::string> archs = supported_architectures();
+  if (impl->file->tensors().empty() && std::find(archs.begin(), archs.end(), arch) != archs.end()) {
+    throw Error(options.path +
+                ": the file has no tensors (a vocabulary-only file?): no weights "
+                "to run");
+  }
+  impl->tokenizer = Tokenizer::from_gguf(*impl->file);
+  const int32_t threads = options.threads > 0 ? options.threads : default_threads();
+  impl->backend = make_cpu_backend(CpuBackendOptions{.n_threads = threads});
+  impl->model = load_model(*impl->file, *impl->backend);
+  const ModelConfig& cfg = impl->model->config();
+  const int32_t train = cfg.n_ctx_train > 0 ? cfg.n_ctx_train : kDefaultCtx;
+  impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : std::min(kDefaultCtx, train);
+  const EngineOptions engine_options{.n_ctx = impl->n_ctx, .block_size = kBlockSize};
+  impl->kv = std::make_unique<KvCache>(
+      *impl->backend, KvCacheOptions{.n_layer = cfg.n_layer,
+                                     .layout = {.block_size = kBlockSize,
+                                                .n_head_kv = cfg.n_head_kv,
+                                                .head_dim = cfg.head_dim},
+                                     .n_blocks = Engine::kv_blocks_needed(engine_options)});
+  impl->engine =
+      std::make_unique<Engine>(*impl->model, *impl->kv, *impl->tokenizer, engine_options);
+  impl->gguf_template = read_gguf_chat_template(*impl->file);
+  std::string source =
+      options.chat_template.empty() ? impl->gguf_template.source : options.chat_template;
+  if (!source.empty()) impl->chat_template = ChatTemplate::parse(std::move(source));
+  return std::unique_ptr<Llm>(new Llm(std::move(impl)));
+}
+
+ModelInfo Llm::info() const {
+  const ModelConfig& cfg = impl_->model->config();
+  return ModelInfo{.architecture = cfg.arch,
+                   .name = std::string(impl_->file->get_string("general.name", "")),
+                   .n_vocab = cfg.n_vocab,
+                   .ctx_size = impl_->n_ctx,
+                   .ctx_train = cfg.n_ctx_train,
+                   .has_chat_template = impl_->chat_template.has_value()};
+}
+
+std::vector<int32_t> Llm::tokenize(std::string_view text, bool add_special,
+                                   bool parse_special) const {
+  return impl_->tokenizer->encode(
+      text, EncodeOptions{.add_special = add_special, .parse_special = parse_special});
+}
+
+std::string Llm::detokenize(std::span<const int32_t> tokens) const {
+  return impl_->tokenizer->decode(tokens);
+}
+
+std::string Llm::render_chat(const std::vector<ChatMessage>& messages,
+                             bool add_generation_prompt) const {
+  if (!impl_->chat_template) {
+    throw Error(impl_->file->path() +
+                ": the model has no chat template (tokenizer.chat_template); give one "
+                "(--chat-template FILE) or use the raw prompt (--raw)");
+  }
+  nlohmann::ordered_json msgs = nlohmann::ordered_json::array();
+  for (const ChatMessage& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
+  const ChatRenderOptions opts{.add_generation_prompt = add_generation_prompt,
+                               .bos_token = impl_->gguf_template.bos_token,
+                               .eos_token = impl_->gguf_template.eos_token};
+  return impl_->chat_template->render(msgs, opts);
+}
+
+// Tokenized like llama.cpp's front ends: BOS added when the model asks, special-token text
+// parsed; a template that already wrote the BOS text does not get a second one.
+std::vector<int32_t> Llm::Impl::encode_prompt(std::string_view text) const {
+  std::vector<int32_t> ids = tokenizer->encode(text);
+  const int32_t bos = tokenizer->bos();
+  if (ids.size() >= 2 && bos >= 0 && ids[0] == bos && ids[1] == bos) ids.erase(ids.begin());
+  return ids;
+}
+
+GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions& options,
+                              const std::function<bool(const TokenEvent&)>& on_token) {
+  if (options.max_tokens == 0) return GenerateResult{.n_prompt = int32_t(prompt.size())};
+  GenerateResult result;
+  Request req{.prompt = std::move(prompt),
+              .sampling = to_sampler_params(options.sampling),
+              .max_tokens = options.max_tokens,
+              .stop = options.stop,
+              .on_token = on_token,
+              .on_finish =
+                  [&result](const RequestResult& r) {
+                    result.finish = r.finish;
+                    result.n_prompt = r.n_prompt;
+                    result.n_generated = r.n_generated;
+                    result.prefill_ms = r.prefill_ms;
+                    result.decode_ms = r.decode_ms;
+                    result.seed = r.seed;
+                  },
+              .cancel = options.cancel};
+  const int64_t id = engine->submit(std::move(req));
+  try {
+    engine->run_until_idle();
+  } catch (...) {
+    // Leave the engine empty for the next call: retire the failed request, then report.
+    engine->cancel(id);
+    engine->run_until_idle();
+    throw;
+  }
+  return result;
+}
+
+GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& options,
+                             const StreamCallback& on_chunk) {
+  std::string text;
+  GenerateResult r = impl_->run(impl_->encode_prompt(prompt), options, [&](const TokenEvent& e) {
+    text += e.text;
+    return !on_chunk || on_chunk(GenerateChunk{.text = e.text, .token = e.token});
+  });
+  r.text = std::move(text);
+  return r;
+}
+
+GenerateResult Llm::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
+                         const StreamCallback& on_chunk) {
+  const std::string prompt = render_chat(messages);
+  ReasoningSplitter splitter(
+      ReasoningOptions{.start_in_reasoning = prompt_opens_reasoning(prompt)});
+  std::string answer, reasoning;
+  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces, int32_t token) {
+    for (const ReasoningPiece& p : pieces) {
+      (p.thinking ? reasoning : answer) += p.text;
+      if (on_chunk &&
+          !on_chunk(GenerateChunk{.text = p.text, .token = token, .thinking = p.thinking})) {
+        return false;
+      }
+    }
+    if (pieces.empty() && token >= 0 && on_chunk) {
+      return on_chunk(GenerateChunk{.token = token, .thinking = splitter.in_reasoning()});
+    }
+    return true;
+  };
+  GenerateResult r = impl_->run(impl_->encode_prompt(prompt), options, [&](const TokenEvent& e) {
+    return deliver(splitter.push(e.text), e.token);
+  });
+  deliver(splitter.flush(), -1);
+  r.text = std::move(answer);
+  r.reasoning = std::move(reasoning);
+  return r;
+}
+
+}  // namespace minke

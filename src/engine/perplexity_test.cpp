@@ -1,0 +1,62 @@
+// compute_perplexity with the fake model: chunking, BOS replacement, second-half scoring.
+#include "engine/perplexity.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "backend/cpu/cpu_backend.h"
+#include "engine/fake_model_test.h"
+#include "minke/error.h"
+
+namespace minke {
+namespace {
+
+TEST(Perplexity, ScoresTheSecondHalfOfEachChunk) {
+  auto backend = make_cpu_backend({});
+  KvCache kv(*backend, KvCacheOptions{.n_layer = 1,
+                                      .layout = {.block_size = 4, .n_head_kv = 1, .head_dim = 8},
+                                      .n_blocks = 2});
+  testing::FakeModel model;
+  // 18 tokens: two chunks of 8 (the tail of 2 is dropped); every next letter is predicted.
+  const std::vector<int32_t> tokens = testing::ids_of("abcdefghijklmnopqr");
+  const PerplexityResult r =
+      compute_perplexity(model, kv, tokens, {.n_ctx = 8, .n_batch = 3, .bos = 'z'});
+  EXPECT_EQ(r.n_chunk, 2);
+  EXPECT_EQ(r.count, 6);  // positions 4, 5, 6 of each chunk
+  const double nll = std::log(1.0 + 256.0 * std::exp(-10.0));
+  EXPECT_NEAR(r.ppl, std::exp(nll), 1e-6);
+  EXPECT_NEAR(r.ppl_error, 0.0, 1e-6);
+  ASSERT_EQ(r.running_ppl.size(), 2u);
+  // Each chunk starts from an empty cache with BOS in place of its first token.
+  ASSERT_EQ(model.batches.size(), 6u);
+  EXPECT_EQ(model.batches[0].tokens, (std::vector<int32_t>{'z', 'b', 'c'}));
+  EXPECT_EQ(model.batches[3].tokens, (std::vector<int32_t>{'z', 'j', 'k'}));
+  EXPECT_EQ(model.batches[3].positions, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_EQ(kv.n_free_blocks(), 2);
+}
+
+TEST(Perplexity, WrongPredictionsRaiseIt) {
+  auto backend = make_cpu_backend({});
+  KvCache kv(*backend, KvCacheOptions{.n_layer = 1,
+                                      .layout = {.block_size = 4, .n_head_kv = 1, .head_dim = 8},
+                                      .n_blocks = 2});
+  testing::FakeModel model;
+  const std::vector<int32_t> tokens = testing::ids_of("aaaaaaaaaaaaaaaa");
+  const PerplexityResult r = compute_perplexity(model, kv, tokens, {.n_ctx = 8});
+  // 'b' is predicted, 'a' follows: p(a) = 1 / (e^10 + 256).
+  EXPECT_NEAR(std::log(r.ppl), std::log(std::exp(10.0) + 256.0), 1e-6);
+}
+
+TEST(Perplexity, TooShortTextIsAClearError) {
+  auto backend = make_cpu_backend({});
+  KvCache kv(*backend, KvCacheOptions{.n_layer = 1,
+                                      .layout = {.block_size = 4, .n_head_kv = 1, .head_dim = 8},
+                                      .n_blocks = 2});
+  testing::FakeModel model;
+  const std::vector<int32_t> tokens = testing::ids_of("abcdefghijk");
+  EXPECT_THROW(compute_perplexity(model, kv, tokens, {.n_ctx = 8}), Error);
+}
+
+}  // namespace
+}  // namespace minke

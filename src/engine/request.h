@@ -1,0 +1,49 @@
+// Request: what a front end submits to the engine (prompt tokens, sampling, stop conditions,
+// streaming and completion callbacks) and RequestResult, what it gets back when it finishes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "minke/generate.h"
+#include "sample/sampler.h"
+
+namespace minke {
+
+// One generated token and the text it completed (UTF-8-whole; empty while a character or a
+// possible stop string is pending). The end-of-generation token is not reported.
+struct TokenEvent {
+  int32_t token = -1;
+  std::string_view text;
+};
+
+struct RequestResult {
+  int64_t id = 0;
+  FinishReason finish = FinishReason::kStop;
+  int32_t n_prompt = 0;
+  int32_t n_generated = 0;      // sampled tokens, including a final end-of-generation token
+  std::vector<int32_t> tokens;  // the sampled tokens
+  double prefill_ms = 0;        // submit -> first sampled token
+  double decode_ms = 0;         // first -> last sampled token
+  uint64_t seed = 0;
+};
+
+struct Request {
+  std::vector<int32_t> prompt;
+  SamplerParams sampling;
+  int32_t max_tokens = -1;  // < 0: until end of generation or the context is full
+  std::vector<std::string> stop;
+  bool ignore_eog = false;  // keep going past end-of-generation tokens (benchmarks)
+  // Called on the engine's thread for each sampled token; returning false cancels the request.
+  std::function<bool(const TokenEvent&)> on_token;
+  // Called once when the request leaves the engine, whatever the reason.
+  std::function<void(const RequestResult&)> on_finish;
+  // Polled before every step; when set the request is cancelled and its KV blocks freed.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+}  // namespace minke

@@ -1,0 +1,82 @@
+// Sequence: per-request state and output processing (end-of-generation, length, stop strings,
+// streaming callbacks). See sequence.h.
+#include "engine/sequence.h"
+
+#include "tokenizer/tokenizer.h"
+
+namespace minke {
+namespace {
+
+double ms_between(Sequence::Clock::time_point a, Sequence::Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+Sequence::Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int32_t n_vocab,
+                   int32_t n_ctx)
+    : id_(id),
+      request_(std::move(request)),
+      tokenizer_(tokenizer),
+      n_ctx_(n_ctx),
+      tokens_(request_.prompt),
+      n_prompt_(static_cast<int32_t>(tokens_.size())),
+      sampler_(request_.sampling, n_vocab),
+      decoder_(tokenizer.vocab()),
+      stops_(request_.stop),
+      t_submit_(Clock::now()) {}
+
+bool Sequence::cancel_requested() const {
+  return cancel_requested_ || (request_.cancel != nullptr && request_.cancel->load());
+}
+
+std::optional<FinishReason> Sequence::accept(int32_t token) {
+  t_last_ = Clock::now();
+  if (generated_.empty()) t_first_ = t_last_;
+  generated_.push_back(token);
+  tokens_.push_back(token);
+  sampler_.accept(token);
+  if (!request_.ignore_eog && tokenizer_.is_eog(token)) {
+    std::string rest = decoder_.flush();
+    rest += stops_.flush();
+    return emit(-1, rest, false).value_or(FinishReason::kStop);
+  }
+  const StopMatcher::Result r = stops_.push(decoder_.push(token));
+  if (auto reason = emit(token, r.text, r.stopped)) return reason;
+  const auto n_gen = static_cast<int32_t>(generated_.size());
+  if ((request_.max_tokens >= 0 && n_gen >= request_.max_tokens) ||
+      static_cast<int32_t>(tokens_.size()) >= n_ctx_) {
+    std::string rest = decoder_.flush();
+    rest += stops_.flush();
+    return emit(-1, rest, false).value_or(FinishReason::kLength);
+  }
+  return std::nullopt;
+}
+
+// Streams text for a token (token -1: the leftovers at the end); a false from the callback
+// cancels. Returns kStop when a stop string was found.
+std::optional<FinishReason> Sequence::emit(int32_t token, std::string_view text, bool stopped) {
+  if (request_.on_token && (token >= 0 || !text.empty())) {
+    if (!request_.on_token(TokenEvent{token, text})) return FinishReason::kCancelled;
+  }
+  if (stopped) return FinishReason::kStop;
+  return std::nullopt;
+}
+
+void Sequence::finish(FinishReason reason) {
+  if (finished_) return;
+  finished_ = true;
+  RequestResult result{.id = id_,
+                       .finish = reason,
+                       .n_prompt = n_prompt_,
+                       .n_generated = static_cast<int32_t>(generated_.size()),
+                       .tokens = generated_,
+                       .seed = sampler_.seed()};
+  if (!generated_.empty()) {
+    result.prefill_ms = ms_between(t_submit_, t_first_);
+    result.decode_ms = ms_between(t_first_, t_last_);
+  }
+  if (request_.on_finish) request_.on_finish(result);
+}
+
+}  // namespace minke

@@ -1,0 +1,64 @@
+// Sequence: the engine's state for one admitted request: its tokens so far, how many of them
+// the KV cache holds, and the per-request sampler, detokenizer and stop-string matcher.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/request.h"
+#include "engine/stop_matcher.h"
+#include "sample/sampler.h"
+#include "tokenizer/detokenizer.h"
+
+namespace minke {
+
+class Tokenizer;
+
+class Sequence {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int32_t n_vocab, int32_t n_ctx);
+
+  int64_t id() const { return id_; }
+  const std::vector<int32_t>& tokens() const { return tokens_; }
+  int32_t n_prompt() const { return n_prompt_; }
+  // Tokens whose K/V the cache holds; the rest must be fed before the next token is sampled.
+  int32_t n_computed() const { return n_computed_; }
+  int32_t n_pending() const { return static_cast<int32_t>(tokens_.size()) - n_computed_; }
+  Sampler& sampler() { return sampler_; }
+  bool cancel_requested() const;
+  void request_cancel() { cancel_requested_ = true; }
+
+  int32_t kv_seq = -1;  // the KV cache sequence slot while admitted, else -1
+
+  void mark_computed(int32_t n) { n_computed_ += n; }
+  // Preempted: the cache dropped this sequence; everything is fed again on readmission.
+  void reset_computed() { n_computed_ = 0; }
+  // Records a sampled token, streams its text; returns the finish reason if it ends here.
+  std::optional<FinishReason> accept(int32_t token);
+  // Calls on_finish (exactly once).
+  void finish(FinishReason reason);
+
+ private:
+  std::optional<FinishReason> emit(int32_t token, std::string_view text, bool stopped);
+
+  int64_t id_;
+  Request request_;
+  const Tokenizer& tokenizer_;
+  int32_t n_ctx_;
+  std::vector<int32_t> tokens_;  // prompt, then sampled tokens
+  int32_t n_prompt_;
+  int32_t n_computed_ = 0;
+  bool cancel_requested_ = false;
+  bool finished_ = false;
+  Sampler sampler_;
+  StreamingDecoder decoder_;
+  StopMatcher stops_;
+  std::vector<int32_t> generated_;
+  Clock::time_point t_submit_, t_first_, t_last_;
+};
+
+}  // namespace minke

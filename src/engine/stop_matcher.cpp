@@ -1,0 +1,44 @@
+// StopMatcher: see stop_matcher.h. Searches the held-back text plus the new piece for the
+// earliest stop string; otherwise keeps the longest suffix that is a prefix of any stop string.
+#include "engine/stop_matcher.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace minke {
+
+StopMatcher::StopMatcher(std::vector<std::string> stops) {
+  for (std::string& s : stops) {
+    if (!s.empty()) stops_.push_back(std::move(s));
+  }
+}
+
+StopMatcher::Result StopMatcher::push(std::string_view text) {
+  pending_ += text;
+  if (stops_.empty()) return {std::exchange(pending_, {}), false};
+  size_t first = std::string::npos;
+  for (const std::string& s : stops_) first = std::min(first, pending_.find(s));
+  if (first != std::string::npos) {
+    Result r{pending_.substr(0, first), true};
+    pending_.clear();
+    return r;
+  }
+  size_t hold = 0;
+  for (const std::string& s : stops_) {
+    const size_t max = std::min(pending_.size(), s.size() - 1);
+    for (size_t n = max; n > hold; --n) {
+      if (std::string_view(pending_).substr(pending_.size() - n) ==
+          std::string_view(s).substr(0, n)) {
+        hold = n;
+        break;
+      }
+    }
+  }
+  Result r{pending_.substr(0, pending_.size() - hold), false};
+  pending_.erase(0, pending_.size() - hold);
+  return r;
+}
+
+std::string StopMatcher::flush() { return std::exchange(pending_, {}); }
+
+}  // namespace minke

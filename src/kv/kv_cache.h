@@ -1,0 +1,67 @@
+// KvCache: the paged KV cache. Every layer has one KvStore (f16 K and V pools from the
+// Backend) of n_blocks blocks of block_size tokens; a sequence owns a block table mapping its
+// logical blocks (position / block_size) to physical blocks shared by all layers.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "backend/backend.h"
+#include "kv/block_allocator.h"
+
+namespace minke {
+
+struct KvCacheOptions {
+  int32_t n_layer = 0;
+  KvLayout layout;          // block_size, n_head_kv, head_dim
+  int32_t n_blocks = 0;     // pool size in blocks; 0: enough blocks for n_ctx_total tokens
+  int32_t n_ctx_total = 0;  // tokens over all sequences (used when n_blocks == 0)
+};
+
+class KvCache {
+ public:
+  KvCache(Backend& backend, const KvCacheOptions& options);
+
+  // Ensures blocks for positions [0, n_tokens) of seq (creating the sequence if new);
+  // n_tokens(seq) becomes at least n_tokens. Throws minke::Error("KV cache full: ...") and
+  // changes nothing when the pool has too few free blocks.
+  void reserve(int32_t seq, int32_t n_tokens);
+  // Forgets seq and frees its blocks (no-op for an unknown sequence).
+  void remove(int32_t seq);
+  // Keeps positions [0, n_tokens) of seq and frees the blocks past them.
+  void truncate(int32_t seq, int32_t n_tokens);
+
+  // seq's physical blocks in logical order (empty for an unknown sequence). Valid until the
+  // next reserve/remove/truncate.
+  std::span<const int32_t> block_table(int32_t seq) const;
+  int32_t n_tokens(int32_t seq) const;  // reserved length, 0 for an unknown sequence
+  // The slot (block * block_size + offset) of seq's token at `position` (must be reserved).
+  int32_t slot(int32_t seq, int32_t position) const;
+
+  const KvStore& layer(int32_t il) const;
+  int32_t n_layer() const { return static_cast<int32_t>(layers_.size()); }
+  const KvLayout& layout() const { return layout_; }
+  int32_t n_blocks() const { return blocks_.n_blocks(); }
+  int32_t n_free_blocks() const { return blocks_.n_free(); }
+
+  // Bytes of K and V one token takes over all layers (f16).
+  static int64_t bytes_per_token(int32_t n_layer, const KvLayout& layout);
+
+ private:
+  struct Sequence {
+    std::vector<int32_t> blocks;
+    int32_t n_tokens = 0;
+  };
+  int32_t blocks_for(int32_t n_tokens) const {
+    return (n_tokens + layout_.block_size - 1) / layout_.block_size;
+  }
+
+  KvLayout layout_;
+  BlockAllocator blocks_;
+  std::vector<KvStore> layers_;  // [n_layer]
+  std::unordered_map<int32_t, Sequence> seqs_;
+};
+
+}  // namespace minke

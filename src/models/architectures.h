@@ -1,0 +1,15 @@
+// The loaders registry.cpp lists, one per architecture file.
+#pragma once
+
+#include <memory>
+
+#include "models/model.h"
+
+namespace minke {
+
+std::unique_ptr<Model> load_llama(const GgufFile& file, Backend& backend);
+std::unique_ptr<Model> load_qwen2(const GgufFile& file, Backend& backend);
+std::unique_ptr<Model> load_qwen3(const GgufFile& file, Backend& backend);
+std::unique_ptr<Model> load_gemma3(const GgufFile& file, Backend& backend);
+
+}  // namespace minke

@@ -1,0 +1,58 @@
+// self_attention: the shared attention block (see attention.h).
+#include "models/blocks/attention.h"
+
+#include "models/blocks/weights.h"
+
+namespace minke {
+
+AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_embd,
+                                const AttentionOptions& o, const AttentionTensors& required) {
+  const int64_t q_dim = int64_t{o.n_head} * o.head_dim;
+  const int64_t kv_dim = int64_t{o.n_head_kv} * o.head_dim;
+  const auto name = [il](const char* suffix) { return layer_tensor(il, suffix); };
+  // Binding a required tensor with the non-optional call makes a missing one an error.
+  if (required.bias) {
+    w.vector(name("attn_q.bias"), q_dim);
+    w.vector(name("attn_k.bias"), kv_dim);
+    w.vector(name("attn_v.bias"), kv_dim);
+  }
+  if (required.qk_norm) {
+    w.vector(name("attn_q_norm.weight"), o.head_dim);
+    w.vector(name("attn_k_norm.weight"), o.head_dim);
+  }
+  return {
+      .q = w.matrix(name("attn_q.weight"), q_dim, n_embd),
+      .k = w.matrix(name("attn_k.weight"), kv_dim, n_embd),
+      .v = w.matrix(name("attn_v.weight"), kv_dim, n_embd),
+      .o = w.matrix(name("attn_output.weight"), n_embd, q_dim),
+      .q_bias = w.optional_vector(name("attn_q.bias"), q_dim),
+      .k_bias = w.optional_vector(name("attn_k.bias"), kv_dim),
+      .v_bias = w.optional_vector(name("attn_v.bias"), kv_dim),
+      .q_norm = w.optional_vector(name("attn_q_norm.weight"), o.head_dim),
+      .k_norm = w.optional_vector(name("attn_k_norm.weight"), o.head_dim),
+  };
+}
+
+namespace {
+const WeightView* ptr(const std::optional<WeightView>& w) { return w ? &*w : nullptr; }
+}  // namespace
+
+Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
+                      const AttentionOptions& o, const StepInputs& step, const KvStore& store) {
+  Tensor q = be.matmul(x, w.q, ptr(w.q_bias));              // [M, n_head * head_dim]
+  Tensor k = be.matmul(x, w.k, ptr(w.k_bias));              // [M, n_head_kv * head_dim]
+  Tensor v = be.matmul(x, w.v, ptr(w.v_bias));              // [M, n_head_kv * head_dim]
+  if (w.q_norm) q = be.rms_norm(q, *w.q_norm, o.norm_eps);  // each head on its own
+  if (w.k_norm) k = be.rms_norm(k, *w.k_norm, o.norm_eps);
+  be.rope(q, o.head_dim, step.positions, o.rope);
+  be.rope(k, o.head_dim, step.positions, o.rope);
+  if (o.q_scale != 0.0f) be.scale(q, o.q_scale);
+  be.store_kv(k, v, step.slots, store);
+  const AttentionParams p{.n_head = o.n_head,
+                          .scale = o.q_scale != 0.0f ? 1.0f : 0.0f,  // 0: 1/sqrt(head_dim)
+                          .window = o.window};
+  const Tensor a = be.attention(q, step.positions, store, step.seqs, p);  // [M, n_head * hd]
+  return be.matmul(a, w.o);                                               // [M, n_embd]
+}
+
+}  // namespace minke

@@ -1,0 +1,52 @@
+// The self-attention block shared by the decoder architectures: project q/k/v (+ bias), per-head
+// q/k RMS norm, RoPE, store K/V in the paged cache, causal attention over it, output projection.
+// Which optional steps run is data (the weights present, the options), never the architecture.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "backend/backend.h"
+#include "models/blocks/step.h"
+
+namespace minke {
+
+class WeightBinder;
+
+struct AttentionWeights {
+  WeightView q;                                      // [n_head * head_dim, n_embd]
+  WeightView k;                                      // [n_head_kv * head_dim, n_embd]
+  WeightView v;                                      // [n_head_kv * head_dim, n_embd]
+  WeightView o;                                      // [n_embd, n_head * head_dim]
+  std::optional<WeightView> q_bias, k_bias, v_bias;  // [n_head(_kv) * head_dim] (qwen2)
+  std::optional<WeightView> q_norm, k_norm;          // [head_dim] per-head RMS norm (qwen3)
+};
+
+struct AttentionOptions {
+  int32_t n_head = 0;
+  int32_t n_head_kv = 0;
+  int32_t head_dim = 0;
+  float norm_eps = 0.0f;  // of the q/k norms
+  RopeParams rope;
+  // If non-zero, q is multiplied by it after RoPE and the scores are not scaled again
+  // (gemma3's query_pre_attn_scalar^-1/2); else scores are scaled by 1/sqrt(head_dim).
+  float q_scale = 0.0f;
+  int32_t window = 0;  // sliding window (keys p - window < j <= p), 0 = full causal
+};
+
+// Which of the optional tensors an architecture requires; present ones are always bound.
+struct AttentionTensors {
+  bool bias = false;     // attn_{q,k,v}.bias
+  bool qk_norm = false;  // attn_{q,k}_norm.weight
+};
+
+// Binds blk.<il>.attn_{q,k,v,output}.weight, attn_{q,k,v}.bias and attn_{q,k}_norm.weight
+// (shapes from the options); a missing required tensor throws minke::Error naming it.
+AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_embd,
+                                const AttentionOptions& o, const AttentionTensors& required);
+
+// x: [M, n_embd] (already normed) -> [M, n_embd]. Writes this step's K/V into `store`.
+Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
+                      const AttentionOptions& o, const StepInputs& step, const KvStore& store);
+
+}  // namespace minke

@@ -1,0 +1,44 @@
+// DecoderModel: what the decoder-only architectures share around their layers: hyper-
+// parameters, the token embedding, the final norm and LM head (output.weight, or the embedding
+// when the file ties them), and per-step batch preparation. Each architecture file derives
+// from it and writes its own forward() over the layers.
+#pragma once
+
+#include <span>
+
+#include "backend/backend.h"
+#include "models/blocks/hparams.h"
+#include "models/blocks/step.h"
+#include "models/blocks/weights.h"
+#include "models/model.h"
+
+namespace minke {
+
+class DecoderModel : public Model {
+ public:
+  const ModelConfig& config() const override { return hp_.config; }
+  int64_t kv_bytes_per_token() const override;
+
+ protected:
+  DecoderModel(const GgufFile& file, Backend& backend);
+
+  // Validates the batch and the cache, fills step_ and starts a backend step; false when the
+  // batch is empty (nothing to run).
+  bool begin(const Batch& batch, const KvCache& kv, std::span<float> logits);
+  // Final RMS norm and LM head of the wanted rows of x [M, n_embd] into logits
+  // [n_wanted, n_vocab]; rows nobody wants are dropped first.
+  void finish(const Tensor& x, std::span<float> logits);
+
+  // RopeParams for this model's rotated dims with the given mode, base and scale.
+  RopeParams rope(RopeMode mode, float freq_base, float freq_scale) const;
+
+  Backend& be_;
+  WeightBinder weights_;
+  HParams hp_;
+  WeightView tok_embd_;     // [n_vocab, n_embd]
+  WeightView output_norm_;  // [n_embd]
+  WeightView output_;       // [n_vocab, n_embd]
+  StepInputs step_;
+};
+
+}  // namespace minke

@@ -1,0 +1,92 @@
+// read_hparams: the common decoder hyper-parameters from GGUF metadata (see hparams.h).
+#include "models/blocks/hparams.h"
+
+#include "gguf/gguf_file.h"
+#include "minke/error.h"
+
+namespace minke {
+namespace {
+
+int32_t positive(const GgufFile& f, const std::string& key, int64_t v) {
+  if (v <= 0 || v > (int64_t{1} << 30)) {
+    throw Error(f.path() + ": " + key + " = " + std::to_string(v) + " is out of range");
+  }
+  return static_cast<int32_t>(v);
+}
+
+int32_t required(const GgufFile& f, std::string_view key) {
+  const std::string k = arch_key(f, key);
+  return positive(f, k, f.get(k).as_i64());
+}
+
+int32_t optional(const GgufFile& f, std::string_view key, int32_t fallback) {
+  const std::string k = arch_key(f, key);
+  const GgufValue* v = f.find(k);
+  return v == nullptr ? fallback : positive(f, k, v->as_i64());
+}
+
+// Linear position interpolation is the only rope.scaling.type the supported architectures
+// use through metadata (Llama 3 scaling comes as the rope_freqs.weight tensor).
+float rope_freq_scale(const GgufFile& f) {
+  const std::string type(f.get_string(arch_key(f, "rope.scaling.type"), "none"));
+  float factor = f.get_f32(arch_key(f, "rope.scaling.factor"), 0.0f);
+  if (factor == 0.0f) factor = f.get_f32(arch_key(f, "rope.scale_linear"), 0.0f);
+  if (type == "none" || factor == 0.0f || factor == 1.0f) return 1.0f;
+  if (type != "linear") {
+    throw Error(f.path() + ": rope scaling type '" + type + "' is not supported yet");
+  }
+  if (!(factor > 0.0f)) throw Error(f.path() + ": invalid rope.scaling.factor");
+  return 1.0f / factor;
+}
+
+}  // namespace
+
+std::string arch_key(const GgufFile& file, std::string_view key) {
+  return std::string(file.get_string("general.architecture", "")) + "." + std::string(key);
+}
+
+HParams read_hparams(const GgufFile& f) {
+  HParams hp;
+  ModelConfig& c = hp.config;
+  c.arch = std::string(f.get("general.architecture").as_string());
+  c.n_embd = required(f, "embedding_length");
+  c.n_layer = required(f, "block_count");
+  c.n_ff = required(f, "feed_forward_length");
+  c.n_head = required(f, "attention.head_count");
+  c.n_head_kv = optional(f, "attention.head_count_kv", c.n_head);
+  if (c.n_head % c.n_head_kv != 0) {
+    throw Error(f.path() + ": attention.head_count " + std::to_string(c.n_head) +
+                " is not a multiple of attention.head_count_kv " + std::to_string(c.n_head_kv));
+  }
+  c.head_dim = optional(f, "attention.key_length", c.n_embd / c.n_head);
+  if (optional(f, "attention.value_length", c.head_dim) != c.head_dim) {
+    throw Error(f.path() +
+                ": attention.value_length differs from attention.key_length, which "
+                "is not supported yet");
+  }
+  c.n_ctx_train = optional(f, "context_length", 0);
+
+  // The vocabulary is the tokenizer's; the embedding and output shapes are checked against it.
+  if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens")) {
+    c.n_vocab = positive(f, "tokenizer.ggml.tokens", static_cast<int64_t>(tokens->array_size()));
+  } else if (const GgufTensor* embd = f.find_tensor("token_embd.weight");
+             embd != nullptr && embd->dims.size() == 2) {
+    c.n_vocab = positive(f, "token_embd.weight", embd->dims[1]);
+  } else {
+    throw Error(f.path() +
+                ": no tokenizer.ggml.tokens and no token_embd.weight to size the "
+                "vocabulary");
+  }
+
+  hp.rms_eps = f.get(arch_key(f, "attention.layer_norm_rms_epsilon")).as_f32();
+  hp.rope_freq_base = f.get_f32(arch_key(f, "rope.freq_base"), 10000.0f);
+  hp.rope_freq_scale = rope_freq_scale(f);
+  hp.rope_n_dims = optional(f, "rope.dimension_count", c.head_dim);
+  if (hp.rope_n_dims > c.head_dim || hp.rope_n_dims % 2 != 0) {
+    throw Error(f.path() + ": rope.dimension_count " + std::to_string(hp.rope_n_dims) +
+                " must be even and at most the head size " + std::to_string(c.head_dim));
+  }
+  return hp;
+}
+
+}  // namespace minke

@@ -1,0 +1,30 @@
+// Hyper-parameters shared by the decoder architectures, read from the GGUF keys
+// "<arch>.embedding_length", "<arch>.attention.head_count", ... (gguf-py's names).
+// Architecture files read their extra keys with arch_key().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "models/model.h"
+
+namespace minke {
+
+class GgufFile;
+
+struct HParams {
+  ModelConfig config;
+  float rms_eps = 0.0f;          // attention.layer_norm_rms_epsilon
+  float rope_freq_base = 0.0f;   // rope.freq_base (10000 when absent)
+  float rope_freq_scale = 1.0f;  // 1 / rope.scaling.factor for linear scaling
+  int32_t rope_n_dims = 0;       // rope.dimension_count (head_dim when absent)
+};
+
+// "<arch>.<key>", e.g. arch_key(file, "attention.sliding_window").
+std::string arch_key(const GgufFile& file, std::string_view key);
+
+// Reads the common keys; throws minke::Error naming a missing or invalid key.
+HParams read_hparams(const GgufFile& file);
+
+}  // namespace minke

@@ -1,0 +1,69 @@
+// WeightBinder: tensor lookup with shape/type validation (see weights.h).
+#include "models/blocks/weights.h"
+
+#include "gguf/gguf_file.h"
+#include "minke/error.h"
+
+namespace minke {
+namespace {
+
+std::string shape_string(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+}  // namespace
+
+std::string layer_tensor(int32_t il, std::string_view suffix) {
+  return "blk." + std::to_string(il) + "." + std::string(suffix);
+}
+
+bool WeightBinder::has(std::string_view name) const { return file_.find_tensor(name) != nullptr; }
+
+const GgufTensor& WeightBinder::find(const std::string& name) const {
+  const GgufTensor* t = file_.find_tensor(name);
+  if (t == nullptr) throw Error(file_.path() + ": missing tensor " + name);
+  return *t;
+}
+
+WeightView WeightBinder::bind(const GgufTensor& t, int64_t rows, int64_t cols,
+                              bool is_matrix) const {
+  // GGUF lists the innermost dimension first: a [rows, cols] matrix is ne = [cols, rows].
+  const std::vector<int64_t> want =
+      is_matrix ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{cols};
+  if (t.dims != want) {
+    throw Error(file_.path() + ": tensor " + t.name + " has shape " + shape_string(t.dims) +
+                ", expected " + shape_string(want));
+  }
+  const std::string type(ggml_type_name(t.type));
+  if (!is_matrix && t.type != GgmlType::F32) {
+    throw Error(file_.path() + ": tensor " + t.name + " has type " + type + ", expected F32");
+  }
+  if (is_matrix && !backend_.supports(t.type)) {
+    throw Error(file_.path() + ": tensor " + t.name + " has type " + type + ", which the " +
+                std::string(backend_.name()) + " backend does not support yet");
+  }
+  return {t.type, t.data, rows, cols};
+}
+
+WeightView WeightBinder::matrix(const std::string& name, int64_t rows, int64_t cols) const {
+  return bind(find(name), rows, cols, true);
+}
+
+WeightView WeightBinder::vector(const std::string& name, int64_t n) const {
+  return bind(find(name), 1, n, false);
+}
+
+std::optional<WeightView> WeightBinder::optional_matrix(const std::string& name, int64_t rows,
+                                                        int64_t cols) const {
+  if (!has(name)) return std::nullopt;
+  return matrix(name, rows, cols);
+}
+
+std::optional<WeightView> WeightBinder::optional_vector(const std::string& name, int64_t n) const {
+  if (!has(name)) return std::nullopt;
+  return vector(name, n);
+}
+
+}  // namespace minke

@@ -1,0 +1,45 @@
+// WeightBinder: looks up a model's GGUF tensors by name ("blk.3.attn_q.weight") and checks
+// shape and type before the model keeps a WeightView of them, so a wrong or incomplete file
+// fails at load with the tensor's name rather than deep inside a kernel.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "backend/backend.h"
+
+namespace minke {
+
+class GgufFile;
+struct GgufTensor;
+
+class WeightBinder {
+ public:
+  WeightBinder(const GgufFile& file, const Backend& backend) : file_(file), backend_(backend) {}
+
+  // A matrix of `rows` rows of `cols` values (GGUF ne = [cols, rows]) the backend can run.
+  WeightView matrix(const std::string& name, int64_t rows, int64_t cols) const;
+  // A 1-D F32 vector of n values (norm weights, biases, rope frequency factors).
+  WeightView vector(const std::string& name, int64_t n) const;
+  // The same, or nothing when the file has no tensor of that name.
+  std::optional<WeightView> optional_matrix(const std::string& name, int64_t rows,
+                                            int64_t cols) const;
+  std::optional<WeightView> optional_vector(const std::string& name, int64_t n) const;
+
+  bool has(std::string_view name) const;
+  const GgufFile& file() const { return file_; }
+
+ private:
+  const GgufTensor& find(const std::string& name) const;
+  WeightView bind(const GgufTensor& t, int64_t rows, int64_t cols, bool is_matrix) const;
+
+  const GgufFile& file_;
+  const Backend& backend_;
+};
+
+// "blk.<il>.<suffix>", e.g. layer_tensor(3, "attn_q.weight") == "blk.3.attn_q.weight".
+std::string layer_tensor(int32_t il, std::string_view suffix);
+
+}  // namespace minke

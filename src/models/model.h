@@ -1,0 +1,74 @@
+// Model: one decoder architecture bound to a GGUF file's weights, with a batch-first
+// forward pass (DESIGN.md: prefill, decode and continuous batching are the same call).
+// Architectures register in registry.cpp; each lives in its own file (llama.cpp, qwen2.cpp,
+// ...) built from shared pieces in blocks/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace minke {
+
+class Backend;
+class GgufFile;
+class KvCache;
+
+// Hyper-parameters every architecture reports (from GGUF metadata).
+struct ModelConfig {
+  std::string arch;  // general.architecture, e.g. "llama"
+  int32_t n_vocab = 0;
+  int32_t n_ctx_train = 0;  // <arch>.context_length
+  int32_t n_embd = 0;
+  int32_t n_layer = 0;
+  int32_t n_head = 0;
+  int32_t n_head_kv = 0;
+  int32_t head_dim = 0;  // key/value head width
+  int32_t n_ff = 0;
+};
+
+// One forward step: tokens of any number of sequences. Token i is at position positions[i]
+// of sequence seq_ids[i]; a sequence's tokens in a batch are consecutive and in position
+// order. Logits are produced for the tokens with want_logits[i] != 0, in batch order.
+struct Batch {
+  std::vector<int32_t> tokens;
+  std::vector<int32_t> positions;
+  std::vector<int32_t> seq_ids;
+  std::vector<uint8_t> want_logits;
+
+  void add(int32_t token, int32_t position, int32_t seq_id, bool logits) {
+    tokens.push_back(token);
+    positions.push_back(position);
+    seq_ids.push_back(seq_id);
+    want_logits.push_back(logits ? 1 : 0);
+  }
+  size_t size() const { return tokens.size(); }
+  void clear() {
+    tokens.clear();
+    positions.clear();
+    seq_ids.clear();
+    want_logits.clear();
+  }
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const ModelConfig& config() const = 0;
+  // What the KV cache must hold per token per layer (for sizing and `minke info`).
+  virtual int64_t kv_bytes_per_token() const = 0;
+  // Runs the batch. The KV cache must already hold blocks for every (sequence, position) in
+  // the batch (KvCache::reserve); the step's K/V are written there. `logits` receives
+  // n_vocab floats per wanted token, in batch order. Validates token ids (minke::Error).
+  virtual void forward(const Batch& batch, KvCache& kv, std::span<float> logits) = 0;
+};
+
+// Builds the model for the file's general.architecture (minke::Error naming an architecture
+// Minke does not run yet). The GgufFile and Backend must outlive the model.
+std::unique_ptr<Model> load_model(const GgufFile& file, Backend& backend);
+// Architectures load_model accepts, for messages and `minke info`.
+std::vector<std::string> supported_architectures();
+
+}  // namespace minke

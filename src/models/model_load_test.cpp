@@ -1,0 +1,126 @@
+// load_model and forward() error paths: an unknown architecture, a missing or mis-shaped tensor,
+// a token outside the vocabulary, a position the KV cache has not reserved; and the registry.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backend/cpu/cpu_backend.h"
+#include "gguf/gguf_file.h"
+#include "gguf/gguf_writer.h"
+#include "minke/error.h"
+#include "models/model.h"
+#include "models/model_test_util.h"
+#include "support/test_paths.h"
+
+namespace minke {
+namespace {
+
+// The tiny llama GGUF rewritten with `arch` as general.architecture, minus tensor `drop`, and
+// with tensor `swap` given its dims reversed (same bytes).
+std::vector<uint8_t> edited_tiny_llama(const std::string& arch, const std::string& drop,
+                                       const std::string& swap) {
+  const auto src =
+      GgufFile::open((testing::golden_dir() / "models" / "tiny" / "llama.gguf").string());
+  GgufWriter w;
+  for (const GgufValue& v : src->metadata()) {
+    if (v.key() == "general.architecture") {
+      w.add_string(v.key(), arch);
+    } else if (v.key().rfind("llama.", 0) == 0) {
+      w.add(arch + v.key().substr(5), GgufWriteValue::copy_of(v));
+    } else {
+      w.add(v.key(), GgufWriteValue::copy_of(v));
+    }
+  }
+  for (const GgufTensor& t : src->tensors()) {
+    if (t.name == drop) continue;
+    std::vector<int64_t> dims = t.dims;
+    if (t.name == swap) std::reverse(dims.begin(), dims.end());
+    w.add_tensor(t.name, t.type, dims, {t.data, t.n_bytes});
+  }
+  return w.to_bytes();
+}
+
+std::string load_error(const std::vector<uint8_t>& bytes) {
+  const auto f = GgufFile::parse(bytes, "model.gguf");
+  auto be = make_cpu_backend({});
+  try {
+    load_model(*f, *be);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(ModelLoad, RegistryListsTheArchitectures) {
+  const std::vector<std::string> archs = supported_architectures();
+  for (const char* a : {"llama", "qwen2", "qwen3", "gemma3"}) {
+    EXPECT_NE(std::find(archs.begin(), archs.end(), a), archs.end()) << a;
+  }
+}
+
+TEST(ModelLoad, UnknownArchitectureIsNamed) {
+  const std::string e = load_error(edited_tiny_llama("mamba9", "", ""));
+  EXPECT_NE(e.find("model.gguf: architecture 'mamba9' is not supported"), std::string::npos) << e;
+  EXPECT_NE(e.find("llama"), std::string::npos) << e;
+}
+
+TEST(ModelLoad, MissingTensorIsNamed) {
+  const std::string e = load_error(edited_tiny_llama("llama", "blk.1.attn_q.weight", ""));
+  EXPECT_EQ(e, "model.gguf: missing tensor blk.1.attn_q.weight");
+}
+
+TEST(ModelLoad, WrongShapeIsNamed) {
+  const std::string e = load_error(edited_tiny_llama("llama", "", "blk.1.attn_k.weight"));
+  EXPECT_EQ(e, "model.gguf: tensor blk.1.attn_k.weight has shape [32, 64], expected [64, 32]");
+}
+
+TEST(ModelLoad, MissingRequiredBiasIsNamed) {
+  // qwen2 requires q/k/v biases, which the llama file lacks.
+  const std::string e = load_error(edited_tiny_llama("qwen2", "", ""));
+  EXPECT_EQ(e, "model.gguf: missing tensor blk.0.attn_q.bias");
+}
+
+TEST(ModelLoad, ConfigFromMetadata) {
+  const auto f =
+      GgufFile::open((testing::golden_dir() / "models" / "tiny" / "llama.gguf").string());
+  auto be = make_cpu_backend({});
+  const auto m = load_model(*f, *be);
+  const ModelConfig& c = m->config();
+  EXPECT_EQ(c.arch, "llama");
+  EXPECT_EQ(c.n_vocab, 272);
+  EXPECT_EQ(c.n_ctx_train, 256);
+  EXPECT_EQ(c.n_embd, 64);
+  EXPECT_EQ(c.n_layer, 2);
+  EXPECT_EQ(c.n_head, 4);
+  EXPECT_EQ(c.n_head_kv, 2);
+  EXPECT_EQ(c.head_dim, 16);
+  EXPECT_EQ(c.n_ff, 128);
+  EXPECT_EQ(m->kv_bytes_per_token(), 2 * 2 * 16 * 2);  // K and V, f16, one layer
+}
+
+TEST(ModelForward, RejectsBadTokensAndUnreservedPositions) {
+  const auto f =
+      GgufFile::open((testing::golden_dir() / "models" / "tiny" / "llama.gguf").string());
+  auto be = make_cpu_backend({});
+  const auto m = load_model(*f, *be);
+  auto kv = testing::make_kv_cache(*be, *m, 32);
+  std::vector<float> logits(272);
+  Batch b;
+  b.add(272, 0, 0, true);
+  kv->reserve(0, 1);
+  EXPECT_THROW(m->forward(b, *kv, logits), Error);  // token id == n_vocab
+  b.clear();
+  b.add(5, 1, 0, true);  // position 1 not reserved
+  EXPECT_THROW(m->forward(b, *kv, logits), Error);
+  b.clear();
+  b.add(5, 0, 0, true);
+  m->forward(b, *kv, logits);  // fine after the errors
+  b.clear();
+  std::vector<float> none;
+  m->forward(b, *kv, none);  // an empty batch does nothing
+}
+
+}  // namespace
+}  // namespace minke

@@ -1,0 +1,45 @@
+// The architecture registry: general.architecture -> loader. Adding an architecture is one
+// file (src/models/<arch>.cpp) plus one line here.
+#include <string>
+
+#include "gguf/gguf_file.h"
+#include "minke/error.h"
+#include "models/architectures.h"
+
+namespace minke {
+namespace {
+
+struct Architecture {
+  const char* name;  // general.architecture
+  std::unique_ptr<Model> (*load)(const GgufFile&, Backend&);
+};
+
+constexpr Architecture kArchitectures[] = {
+    {"llama", load_llama},  // Llama 2/3, SmolLM2, DeepSeek-R1-Distill-Llama
+    {"qwen2", load_qwen2},  // Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen
+    {"qwen3", load_qwen3},
+    {"gemma3", load_gemma3},
+};
+
+}  // namespace
+
+std::vector<std::string> supported_architectures() {
+  std::vector<std::string> names;
+  for (const Architecture& a : kArchitectures) names.emplace_back(a.name);
+  return names;
+}
+
+std::unique_ptr<Model> load_model(const GgufFile& file, Backend& backend) {
+  const GgufValue* v = file.find("general.architecture");
+  if (v == nullptr) throw Error(file.path() + ": missing key general.architecture");
+  const std::string arch(v->as_string());
+  std::string known;
+  for (const Architecture& a : kArchitectures) {
+    if (arch == a.name) return a.load(file, backend);
+    known += (known.empty() ? "" : ", ") + std::string(a.name);
+  }
+  throw Error(file.path() + ": architecture '" + arch +
+              "' is not supported yet (supported: " + known + ")");
+}
+
+}  // namespace minke

@@ -1,0 +1,54 @@
+// Options shared by `minke run` and `minke chat`: model, threads, context, sampling, template;
+// turning them into the public API's options; loading with a progress spinner on a terminal.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "minke/minke.h"
+
+namespace minke::cli {
+
+struct GenerationFlags {
+  std::string model;
+  std::string system;
+  std::string chat_template;
+  int32_t threads = 0;
+  int32_t ctx_size = 0;
+  int32_t n_predict = -1;
+  float temperature = 0.8f;
+  int32_t top_k = 40;
+  float top_p = 0.95f;
+  float min_p = 0.05f;
+  float repeat_penalty = 1.0f;
+  int32_t repeat_last_n = 64;
+  int64_t seed = -1;
+  bool hide_thinking = false;
+};
+
+void add_generation_flags(CLI::App& sub, GenerationFlags& flags);
+// Loads the model; on a terminal, shows a spinner on stderr when loading takes over a second.
+std::unique_ptr<Llm> load_llm(const GenerationFlags& flags);
+GenerateOptions generate_options(const GenerationFlags& flags);
+
+// One stderr line like llama.cpp's timings: prompt and generation speeds.
+void print_stats(const GenerateResult& r);
+
+// Writes streamed chat pieces to stdout: thinking dim on a terminal, between <think> tags
+// otherwise (the model's own text), or not at all with hide_thinking.
+class ChunkPrinter {
+ public:
+  explicit ChunkPrinter(bool hide_thinking);
+  void print(const GenerateChunk& chunk);
+  void finish();  // closes an open thinking block
+
+ private:
+  bool hide_thinking_;
+  bool tty_;
+  bool in_thinking_ = false;
+};
+
+}  // namespace minke::cli
