@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   1. dependencies and the test models,
 #   2. Release build: unit, golden and end-to-end tests (CTest),
-#   3. ASan+UBSan build: the same unit and golden tests,
+#   3. ASan+UBSan build: the same unit, golden and CLI tests (not the long generations),
 #   4. libFuzzer targets for a bounded time on their seed corpora.
 # Environment: MINKE_FUZZ_SECONDS (default 60 per target), MINKE_SKIP_SANITIZE=1
 # and MINKE_SKIP_FUZZ=1 for quick local runs (CI runs everything).
@@ -23,7 +23,8 @@ if [ "${MINKE_SKIP_SANITIZE:-0}" != 1 ]; then
     -DMINKE_SANITIZE=ON >/dev/null
   cmake --build "$MINKE_ROOT/build-asan" -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir "$MINKE_ROOT/build-asan" --output-on-failure -j "$jobs"
+    ctest --test-dir "$MINKE_ROOT/build-asan" --output-on-failure -j "$jobs" \
+    -E '^e2e\.(run|chat|perplexity)_test$'  # long generations: run in the Release pass above
 fi
 
 if [ "${MINKE_SKIP_FUZZ:-0}" != 1 ]; then
