@@ -1,16 +1,27 @@
 // Tree-walking evaluator for parsed chat templates (see evaluator.h).
 #include "chat/evaluator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "chat/builtins.h"
 #include "chat/template_error.h"
+#include "core/check.h"
 
 namespace minke::chat {
 namespace {
 
+// Ownership: a scope owns its parent (an acyclic chain, parents are older than children) and
+// the Values bound in it. A macro Value must not own the scope it was defined in, because that
+// scope (or one below it) usually binds the macro itself: Scope -> Value -> closure -> Scope
+// would be a cycle that shared_ptr never frees. So macros hold a weak_ptr, and the Evaluator
+// owns every scope a macro was defined in (closure_scopes_) for the whole render, which is as
+// long as any macro can be called: macros capture the Evaluator too, and no Value created by a
+// render outlives it (the result is a string; inputs are immutable to templates).
 struct Scope {
   std::unordered_map<std::string, Value> vars;
   std::shared_ptr<Scope> parent;
@@ -27,6 +38,20 @@ class Evaluator {
     scope_ = std::make_shared<Scope>();
     scope_->parent = globals;
     for (const auto& [k, v] : variables.entries()) scope_->vars[k] = v;
+  }
+
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  // Breaks the namespace cycles a template may have made (see Value::namespace_handle); the
+  // scopes in closure_scopes_ then go with the members, their macros owning nothing back.
+  ~Evaluator() {
+    for (const auto& handle : namespaces_) {
+      if (auto dict = handle.lock()) {
+        ValueDict doomed;
+        doomed.swap(*dict);  // destroyed here, while `dict` still keeps the namespace alive
+      }
+    }
   }
 
   std::string render(const NodeList& nodes) {
@@ -199,7 +224,10 @@ class Evaluator {
   };
 
   Value make_macro(const Node& n, const std::string& name) {
-    ScopePtr defined_in = scope_;
+    // A loop body or call block defining macros repeatedly keeps one scope, stored once.
+    if (closure_scopes_.empty() || closure_scopes_.back() != scope_)
+      closure_scopes_.push_back(scope_);
+    std::weak_ptr<Scope> defined_in = scope_;
     const Node* node = &n;
     return Value::function(name, [this, node, defined_in, name](CallArgs& args) {
       if (++call_depth_ > opts_.limits.max_call_depth) {
@@ -214,7 +242,8 @@ class Evaluator {
         fail("macro '" + name + "' takes not more than " + std::to_string(node->params.size()) +
              " argument(s)");
       auto s = std::make_shared<Scope>();
-      s->parent = defined_in;
+      s->parent = defined_in.lock();
+      MINKE_CHECK(s->parent != nullptr);  // closure_scopes_ owns it for the whole render
       ScopeGuard guard(*this, s);
       for (const auto& [k, v] : args.keyword) {
         bool known = k == "caller";
@@ -512,8 +541,9 @@ class Evaluator {
       for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value(i));
       return Value::list(std::move(items));
     });
-    g.vars["namespace"] = Value::function("namespace", [](CallArgs& a) {
+    g.vars["namespace"] = Value::function("namespace", [this](CallArgs& a) {
       Value ns = Value::name_space();
+      track_namespace(ns);
       for (const auto& p : a.positional) {
         if (!p.is_dict()) fail("namespace() positional argument must be a dict");
         for (const auto& [k, v] : p.entries()) ns.set(k, v);
@@ -549,8 +579,20 @@ class Evaluator {
     });
   }
 
+  void track_namespace(const Value& ns) {
+    // Forget namespaces already freed, so a loop creating many keeps this list short.
+    if (namespaces_.size() >= namespaces_compact_at_) {
+      std::erase_if(namespaces_, [](const auto& h) { return h.expired(); });
+      namespaces_compact_at_ = std::max<size_t>(64, 2 * namespaces_.size());
+    }
+    namespaces_.push_back(ns.namespace_handle());
+  }
+
   EvalOptions opts_;
   ScopePtr scope_;
+  std::vector<ScopePtr> closure_scopes_;  // scopes macros were defined in (see Scope)
+  std::vector<std::weak_ptr<ValueDict>> namespaces_;
+  size_t namespaces_compact_at_ = 64;
   int64_t iterations_ = 0;
   int call_depth_ = 0;
 };

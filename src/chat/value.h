@@ -70,6 +70,10 @@ class Value {
   // Dict / namespace access; find() returns nullptr when absent.
   const Value* find(const std::string& key) const;
   void set(const std::string& key, Value v);  // dicts and namespaces (shared, by reference)
+  // Namespaces are the one mutable value, hence the one way Values alone can form a reference
+  // cycle ({% set ns.me = ns %}). The evaluator keeps this handle to each namespace it creates
+  // and empties those still alive when the render ends (a namespace never outlives its render).
+  std::weak_ptr<ValueDict> namespace_handle() const { return dict_; }
 
   bool truthy() const;
   // Python str() as jinja2 prints it ({{ x }}): None -> "None", undefined -> "".
