@@ -9,6 +9,7 @@
 #include "chat/chat_template.h"
 #include "chat/reasoning.h"
 #include "engine/engine.h"
+#include "engine/load_checks.h"
 #include "gguf/gguf_file.h"
 #include "kv/kv_cache.h"
 #include "minke/minke.h"
@@ -63,14 +64,19 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   if (options.ctx_size < 0) throw Error("ctx_size must be >= 0 (0: the default)");
   auto impl = std::make_unique<Impl>();
   impl->file = GgufFile::open(options.path);
-  // A supported architecture without weights (a vocabulary-only file) gets its own message;
-  // load_model names an unsupported architecture.
-  const std::string arch(impl->file->get_string("general.architecture", ""));
-  const std::vector<std::string> archs = supported_architectures();
-  if (impl->file->tensors().empty() && std::find(archs.begin(), archs.end(), arch) != archs.end()) {
-    throw Error(options.path +
-                ": the file has no tensors (a vocabulary-only file?): no weights "
-                "to run");
+  check_has_weights(*impl->file);
+  // The template is parsed before the weights and KV cache are set up: a bad one fails fast.
+  impl->gguf_template = read_gguf_chat_template(*impl->file);
+  std::string source =
+      options.chat_template.empty() ? impl->gguf_template.source : options.chat_template;
+  if (!source.empty()) {
+    try {
+      impl->chat_template = ChatTemplate::parse(std::move(source));
+    } catch (const Error& e) {
+      if (!options.chat_template.empty()) throw;  // the caller knows where its template came from
+      throw Error(options.path + ": tokenizer.chat_template: " + e.what() +
+                  " (give a working template with --chat-template FILE, or use --raw)");
+    }
   }
   impl->tokenizer = Tokenizer::from_gguf(*impl->file);
   const int32_t threads = options.threads > 0 ? options.threads : default_threads();
@@ -79,6 +85,8 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   const ModelConfig& cfg = impl->model->config();
   const int32_t train = cfg.n_ctx_train > 0 ? cfg.n_ctx_train : kDefaultCtx;
   impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : std::min(kDefaultCtx, train);
+  check_context(options.path, cfg,
+                ContextRequest{.n_ctx = impl->n_ctx, .weight_bytes = impl->file->file_size()});
   const EngineOptions engine_options{.n_ctx = impl->n_ctx, .block_size = kBlockSize};
   impl->kv = std::make_unique<KvCache>(
       *impl->backend, KvCacheOptions{.n_layer = cfg.n_layer,
@@ -88,10 +96,6 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
                                      .n_blocks = Engine::kv_blocks_needed(engine_options)});
   impl->engine =
       std::make_unique<Engine>(*impl->model, *impl->kv, *impl->tokenizer, engine_options);
-  impl->gguf_template = read_gguf_chat_template(*impl->file);
-  std::string source =
-      options.chat_template.empty() ? impl->gguf_template.source : options.chat_template;
-  if (!source.empty()) impl->chat_template = ChatTemplate::parse(std::move(source));
   return std::unique_ptr<Llm>(new Llm(std::move(impl)));
 }
 

@@ -56,17 +56,21 @@ void score_chunk(Model& model, KvCache& kv, std::span<const int32_t> tokens, int
 
 }  // namespace
 
+void check_perplexity_input(size_t n_tokens, const PerplexityOptions& o) {
+  if (o.n_ctx < 4) throw Error("perplexity needs a context of at least 4 tokens");
+  if (o.n_batch < 1) throw Error("perplexity needs a batch of at least 1 token");
+  if (n_tokens < 2 * static_cast<size_t>(o.n_ctx)) {
+    throw Error("the text has " + std::to_string(n_tokens) +
+                " tokens; perplexity with a context of " + std::to_string(o.n_ctx) +
+                " needs at least " + std::to_string(2 * o.n_ctx) +
+                " (give a longer text or a smaller -c)");
+  }
+}
+
 PerplexityResult compute_perplexity(Model& model, KvCache& kv, std::span<const int32_t> tokens,
                                     const PerplexityOptions& o,
                                     const PerplexityProgress& progress) {
-  if (o.n_ctx < 4) throw Error("perplexity needs a context of at least 4 tokens");
-  if (static_cast<int64_t>(tokens.size()) < 2 * static_cast<int64_t>(o.n_ctx)) {
-    throw Error("the text has " + std::to_string(tokens.size()) +
-                " tokens; perplexity with a "
-                "context of " +
-                std::to_string(o.n_ctx) + " needs at least " + std::to_string(2 * o.n_ctx) +
-                " (give a longer text or a smaller -c)");
-  }
+  check_perplexity_input(tokens.size(), o);
   PerplexityResult r;
   r.n_chunk = static_cast<int32_t>(tokens.size() / o.n_ctx);
   double nll = 0, nll2 = 0;

@@ -3,6 +3,7 @@
 // adds BOS, and only the second half of each chunk scored.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -31,7 +32,11 @@ struct PerplexityResult {
 // Called after each chunk with (chunks done, chunks in all, running perplexity).
 using PerplexityProgress = std::function<void(int32_t, int32_t, double)>;
 
-// Throws minke::Error when tokens holds fewer than 2 * n_ctx tokens (as llama-perplexity).
+// Throws minke::Error when the options are unusable or n_tokens is fewer than 2 * n_ctx (as
+// llama-perplexity); compute_perplexity calls it, front ends may call it before loading weights.
+void check_perplexity_input(size_t n_tokens, const PerplexityOptions& options);
+
+// Throws as check_perplexity_input does.
 PerplexityResult compute_perplexity(Model& model, KvCache& kv, std::span<const int32_t> tokens,
                                     const PerplexityOptions& options,
                                     const PerplexityProgress& progress = {});

@@ -58,5 +58,28 @@ TEST(Perplexity, TooShortTextIsAClearError) {
   EXPECT_THROW(compute_perplexity(model, kv, tokens, {.n_ctx = 8}), Error);
 }
 
+// A zero batch used to loop forever in score_chunk (b0 += 0); now it is refused up front.
+TEST(Perplexity, ZeroBatchIsAClearError) {
+  auto backend = make_cpu_backend({});
+  KvCache kv(*backend, KvCacheOptions{.n_layer = 1,
+                                      .layout = {.block_size = 4, .n_head_kv = 1, .head_dim = 8},
+                                      .n_blocks = 2});
+  testing::FakeModel model;
+  const std::vector<int32_t> tokens = testing::ids_of("aaaaaaaaaaaaaaaa");
+  EXPECT_THROW(compute_perplexity(model, kv, tokens, {.n_ctx = 8, .n_batch = 0}), Error);
+}
+
+// Front ends check the token count before loading weights; the message says what to change.
+TEST(Perplexity, InputCheckNamesTheNeededLength) {
+  EXPECT_NO_THROW(check_perplexity_input(16, {.n_ctx = 8}));
+  try {
+    check_perplexity_input(15, {.n_ctx = 8});
+    FAIL() << "15 tokens with n_ctx 8 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs at least 16"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("smaller -c"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace minke

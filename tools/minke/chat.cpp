@@ -26,6 +26,8 @@ struct ChatOptions {
   bool stats = false;
 };
 
+// Only lock-free atomics may be touched from the signal handler.
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 std::atomic<bool> g_generating{false};
 std::atomic<bool> g_cancel{false};
 std::atomic<int> g_prompt_interrupts{0};
@@ -60,30 +62,33 @@ std::optional<std::string> read_turn(bool interactive) {
   return text;
 }
 
-void answer(Llm& llm, std::vector<ChatMessage>& messages, const GenerateOptions& gen,
+// Answers the last user message; false when stdout has gone away (nobody reads the answers).
+bool answer(Llm& llm, std::vector<ChatMessage>& messages, const GenerateOptions& gen,
             const ChatOptions& opts) {
   ChunkPrinter printer(opts.gen.hide_thinking);
+  bool stdout_gone = false;
   g_cancel = false;
   g_generating = true;
   GenerateResult r;
   try {
-    r = llm.chat(messages, gen, [&printer](const GenerateChunk& c) {
-      printer.print(c);
-      return true;
+    r = llm.chat(messages, gen, [&](const GenerateChunk& c) {
+      stdout_gone = !printer.print(c);
+      return !stdout_gone;
     });
   } catch (const Error& e) {
     g_generating = false;
     messages.pop_back();  // the turn that did not fit is forgotten; /reset frees the context
-    std::fprintf(stderr, "minke: error: %s\n", e.what());
-    return;
+    std::fprintf(stderr, "minke: error: %s%s\n", e.what(),
+                 messages.size() > 1 ? " (/reset starts a new conversation)" : "");
+    return true;
   }
   g_generating = false;
   printer.finish();
-  std::fputs("\n", stdout);
-  std::fflush(stdout);
+  if (stdout_gone || !write_stdout("\n")) return false;
   if (r.finish == FinishReason::kCancelled) std::fputs("[stopped]\n", stderr);
   if (opts.stats) print_stats(r);
   messages.push_back({"assistant", r.text});
+  return true;
 }
 
 int run_chat(const ChatOptions& opts) {
@@ -115,7 +120,7 @@ int run_chat(const ChatOptions& opts) {
     }
     if (line->empty()) continue;
     messages.push_back({"user", *line});
-    answer(*llm, messages, gen, opts);
+    if (!answer(*llm, messages, gen, opts)) return kExitBrokenPipe;
   }
   return 0;
 }

@@ -4,34 +4,69 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <thread>
+
+#include "chat/chat_template.h"
+#include "read_file.h"
+#include "sample/sampler.h"
+#include "validators.h"
 
 namespace minke::cli {
 
 void add_generation_flags(CLI::App& sub, GenerationFlags& f) {
-  sub.add_option("-m,--model", f.model, "GGUF model file")->required();
-  sub.add_option("--system", f.system, "System message to start the conversation with");
+  sub.add_option("-m,--model", f.model, "GGUF model file")->required()->type_name("FILE");
+  sub.add_option("--system", f.system, "System message to start the conversation with")
+      ->type_name("TEXT");
   sub.add_option("--chat-template", f.chat_template,
-                 "Jinja chat template file to use instead of the model's");
+                 "Jinja chat template file to use instead of the model's")
+      ->type_name("FILE");
   sub.add_option("-n,--n-predict", f.n_predict, "Tokens to generate (-1: until the model stops)")
-      ->check(CLI::Range(-1, 1 << 30));
+      ->capture_default_str()
+      ->type_name("N")
+      ->check(int_in(-1, 1 << 30));
   sub.add_option("-t,--threads", f.threads, "CPU threads (default: every core)")
-      ->check(CLI::Range(1, 4096));
+      ->type_name("N")
+      ->check(int_in(1, 4096));
+  // The upper bound only stops absurd values at parse time; Llm::load then refuses a context
+  // beyond the model's training context or this machine's memory, saying which.
   sub.add_option("-c,--ctx-size", f.ctx_size,
-                 "Context size in tokens (default: min(4096, the model's))")
-      ->check(CLI::Range(16, 1 << 24));
-  sub.add_option("--temp", f.temperature, "Temperature (0: greedy)")->capture_default_str();
-  sub.add_option("--top-k", f.top_k, "Top-k sampling (0: off)")->capture_default_str();
-  sub.add_option("--top-p", f.top_p, "Top-p sampling (1: off)")->capture_default_str();
-  sub.add_option("--min-p", f.min_p, "Min-p sampling (0: off)")->capture_default_str();
+                 "Context size in tokens, prompt and answer together (default: min(4096, the "
+                 "model's))")
+      ->type_name("N")
+      ->check(int_in(16, 1 << 24));
+  sub.add_option("--temp", f.temperature, "Temperature (<= 0: greedy)")
+      ->capture_default_str()
+      ->type_name("X")
+      ->check(number_check([](double v) { return v <= 100; }, "a number <= 100"));
+  sub.add_option("--top-k", f.top_k, "Top-k sampling (0: off)")
+      ->capture_default_str()
+      ->type_name("N")
+      ->check(int_in(0, 1 << 30));
+  sub.add_option("--top-p", f.top_p, "Top-p sampling, in (0, 1] (1: off)")
+      ->capture_default_str()
+      ->type_name("X")
+      ->check(number_check([](double v) { return v > 0 && v <= 1; }, "a number in (0, 1]"));
+  sub.add_option("--min-p", f.min_p, "Min-p sampling, in [0, 1] (0: off)")
+      ->capture_default_str()
+      ->type_name("X")
+      ->check(number_check([](double v) { return v >= 0 && v <= 1; }, "a number in [0, 1]"));
   sub.add_option("--repeat-penalty", f.repeat_penalty, "Repetition penalty (1: off)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("X")
+      ->check(number_check([](double v) { return v > 0 && v <= 100; }, "a number in (0, 100]"));
   sub.add_option("--repeat-last-n", f.repeat_last_n, "Tokens the repetition penalty looks at")
-      ->capture_default_str();
-  sub.add_option("-s,--seed", f.seed, "Random seed (-1: a fresh one)")->capture_default_str();
+      ->capture_default_str()
+      ->type_name("N")
+      ->check(int_in(0, kMaxPenaltyLastN));
+  sub.add_option("-s,--seed", f.seed, "Random seed (-1: a fresh one, printed with the stats)")
+      ->capture_default_str()
+      ->type_name("N")
+      ->check(int_in(-1, std::numeric_limits<int64_t>::max()));
   sub.add_flag("--hide-thinking", f.hide_thinking, "Do not print the model's <think> reasoning");
 }
 
@@ -90,30 +125,39 @@ class Spinner {
 std::unique_ptr<Llm> load_llm(const GenerationFlags& f) {
   LlmOptions options{.path = f.model, .threads = f.threads, .ctx_size = f.ctx_size};
   if (!f.chat_template.empty()) {
-    FILE* file = std::fopen(f.chat_template.c_str(), "rb");
-    if (file == nullptr) throw Error(f.chat_template + ": cannot open the chat template");
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) options.chat_template.append(buf, n);
-    std::fclose(file);
+    options.chat_template = read_text_file(f.chat_template, 1u << 20);
+    // Parsed here too, before the model loads, so that errors name the file.
+    try {
+      ChatTemplate::parse(options.chat_template);
+    } catch (const Error& e) {
+      throw Error(f.chat_template + ": " + e.what());
+    }
   }
   Spinner spinner("loading " + f.model);
   return Llm::load(options);
 }
 
+bool write_stdout(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
+}
+
 void print_stats(const GenerateResult& r) {
   const double prefill_tps = r.prefill_ms > 0 ? r.n_prompt * 1000.0 / r.prefill_ms : 0.0;
   const double decode_tps = r.decode_ms > 0 ? (r.n_generated - 1) * 1000.0 / r.decode_ms : 0.0;
-  std::fprintf(stderr, "\n[ prompt: %d tokens, %.1f t/s | generated: %d tokens, %.1f t/s | %s ]\n",
-               r.n_prompt, prefill_tps, r.n_generated, decode_tps, finish_reason_name(r.finish));
+  std::fprintf(
+      stderr,
+      "\n[ prompt: %d tokens, %.1f t/s | generated: %d tokens, %.1f t/s | %s | seed %llu ]\n",
+      r.n_prompt, prefill_tps, r.n_generated, decode_tps, finish_reason_name(r.finish),
+      static_cast<unsigned long long>(r.seed));
 }
 
 ChunkPrinter::ChunkPrinter(bool hide_thinking)
     : hide_thinking_(hide_thinking), tty_(isatty(STDOUT_FILENO) != 0) {}
 
-void ChunkPrinter::print(const GenerateChunk& c) {
-  if (c.text.empty()) return;
-  if (c.thinking && hide_thinking_) return;
+bool ChunkPrinter::print(const GenerateChunk& c) {
+  if (c.text.empty()) return true;
+  if (c.thinking && hide_thinking_) return true;
   if (c.thinking != in_thinking_) {
     if (c.thinking) {
       std::fputs(tty_ ? "\x1b[2m" : "<think>", stdout);
@@ -122,8 +166,7 @@ void ChunkPrinter::print(const GenerateChunk& c) {
     }
     in_thinking_ = c.thinking;
   }
-  std::fwrite(c.text.data(), 1, c.text.size(), stdout);
-  std::fflush(stdout);
+  return write_stdout(c.text);
 }
 
 void ChunkPrinter::finish() {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "minke/minke.h"
 
@@ -34,6 +35,13 @@ void add_generation_flags(CLI::App& sub, GenerationFlags& flags);
 std::unique_ptr<Llm> load_llm(const GenerationFlags& flags);
 GenerateOptions generate_options(const GenerationFlags& flags);
 
+// Writes generated text to stdout at once (the user watches it appear); false when the write
+// failed, e.g. the reader of a pipe has gone and SIGPIPE is ignored.
+bool write_stdout(std::string_view text);
+
+// Exit code for a run whose stdout went away: as if killed by SIGPIPE, which the shell hides.
+inline constexpr int kExitBrokenPipe = 141;
+
 // One stderr line like llama.cpp's timings: prompt and generation speeds.
 void print_stats(const GenerateResult& r);
 
@@ -42,7 +50,8 @@ void print_stats(const GenerateResult& r);
 class ChunkPrinter {
  public:
   explicit ChunkPrinter(bool hide_thinking);
-  void print(const GenerateChunk& chunk);
+  // False once stdout cannot be written (a closed pipe with SIGPIPE ignored): stop generating.
+  bool print(const GenerateChunk& chunk);
   void finish();  // closes an open thinking block
 
  private:

@@ -10,6 +10,7 @@
 #include "format.h"
 #include "gguf/gguf_file.h"
 #include "kv/kv_cache.h"
+#include "validators.h"
 
 namespace minke::cli {
 namespace {
@@ -160,11 +161,12 @@ int run_info(const InfoOptions& opts) {
 Command add_info_command(CLI::App& app) {
   auto opts = std::make_shared<InfoOptions>();
   CLI::App* sub = app.add_subcommand("info", "Show what a GGUF model file holds");
-  sub->add_option("-m,--model", opts->model, "GGUF model file")->required();
+  sub->add_option("-m,--model", opts->model, "GGUF model file")->required()->type_name("FILE");
   sub->add_flag("--metadata", opts->metadata, "Also list every metadata key and value");
   sub->add_option("-c,--ctx-size", opts->ctx_size,
                   "Context size for the memory estimate (default: min(4096, the model's))")
-      ->check(CLI::Range(1, 1 << 24));
+      ->type_name("N")
+      ->check(int_in(1, 1 << 24));
   sub->add_flag("--tensors", opts->tensors, "Also list every tensor with its type and shape");
   return {sub, [opts] { return run_info(*opts); }};
 }

@@ -2,8 +2,10 @@
 // user can act on. Bounded: a file larger than `max_bytes` is refused.
 #pragma once
 
-#include <cstdio>
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -14,6 +16,11 @@ namespace minke::cli {
 inline std::string read_text_file(const std::string& path, size_t max_bytes = 64u << 20) {
   FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (f == nullptr) throw Error(path + ": cannot open: " + std::strerror(errno));
+  struct stat st = {};
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (f != stdin) std::fclose(f);
+    throw Error(path + ": is a directory; give a file");
+  }
   std::string text;
   char buf[65536];
   size_t n;
@@ -26,7 +33,7 @@ inline std::string read_text_file(const std::string& path, size_t max_bytes = 64
   }
   const bool failed = std::ferror(f) != 0;
   if (f != stdin) std::fclose(f);
-  if (failed) throw Error(path + ": read error");
+  if (failed) throw Error(path + ": read error: " + std::strerror(errno));
   return text;
 }
 

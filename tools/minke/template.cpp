@@ -91,15 +91,21 @@ Command add_template_command(CLI::App& app) {
   auto opts = std::make_shared<TemplateOptions>();
   CLI::App* sub = app.add_subcommand(
       "template", "Print the prompt a chat template renders for a messages array");
-  sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")->required();
+  sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")
+      ->required()
+      ->type_name("FILE");
   sub->add_option("--messages", opts->messages,
                   "JSON file ('-': stdin): an OpenAI-style messages array or request body")
-      ->required();
+      ->required()
+      ->type_name("FILE");
   sub->add_option("--chat-template", opts->chat_template,
-                  "Jinja template file to use instead of the model's");
-  sub->add_option("--tools", opts->tools, "JSON file with OpenAI-style tool definitions");
+                  "Jinja template file to use instead of the model's")
+      ->type_name("FILE");
+  sub->add_option("--tools", opts->tools, "JSON file with OpenAI-style tool definitions")
+      ->type_name("FILE");
   sub->add_option("--var", opts->vars,
-                  "Extra template variable NAME=VALUE, e.g. --var enable_thinking=false");
+                  "Extra template variable NAME=VALUE, e.g. --var enable_thinking=false")
+      ->type_name("NAME=VALUE");
   sub->add_flag("--no-generation-prompt", opts->no_generation_prompt,
                 "Do not append the assistant's generation prompt");
   return {sub, [opts] { return run_template(*opts); }};

@@ -29,11 +29,21 @@ std::string escape_piece(const std::string& piece) {
   std::string out;
   for (const unsigned char c : piece) {
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -77,16 +87,20 @@ Command add_tokenize_command(CLI::App& app) {
       "tokenize",
       "Show the tokens a model's tokenizer gives for a text (use -- before a text that starts "
       "with '-')");
-  sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")->required();
+  sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")
+      ->required()
+      ->type_name("FILE");
   auto* text = sub->add_option("text", opts->text, "Text to tokenize");
-  auto* file = sub->add_option("-f,--file", opts->file, "Read the text from a file ('-': stdin)");
+  auto* file = sub->add_option("-f,--file", opts->file, "Read the text from a file ('-': stdin)")
+                   ->type_name("FILE");
   text->excludes(file);
   sub->add_flag("--json", opts->json, "Print only the ids, as one JSON array");
   sub->add_flag("--no-bos", opts->no_bos, "Do not add BOS/EOS even if the model asks for them");
   sub->add_flag("--no-parse-special", opts->no_parse_special,
                 "Tokenize special-token text such as <|im_start|> as plain text");
   sub->add_option("--pre-tokenizer", opts->pre,
-                  "Use this pre-tokenizer instead of the model's (byte-level BPE only)");
+                  "Use this pre-tokenizer instead of the model's (byte-level BPE only)")
+      ->type_name("NAME");
   sub->callback([sub, text, file] {
     if (text->count() == 0 && file->count() == 0) {
       throw CLI::RequiredError("a text to tokenize (or -f FILE)");
