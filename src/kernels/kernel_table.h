@@ -69,6 +69,8 @@ struct AttentionParams {
 
 // Attention for one query head of one token at position `pos` (pos < kv.n_tokens): causal over
 // keys 0..pos of the sequence. q and out hold head_dim floats; scratch holds kv.n_tokens floats.
+// As llama.cpp (non-flash, f16 KV) computes it, q and the softmax probabilities are rounded to
+// f16 before they meet K and V (kernels/ref/attention.cpp); every variant keeps that rounding.
 using AttentionFn = void (*)(const float* q, int32_t pos, int32_t head, const KvView& kv,
                              const AttentionParams& p, float* scratch, float* out);
 

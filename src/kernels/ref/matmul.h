@@ -14,9 +14,12 @@ namespace minke {
 void convert_row_f32(const float* x, void* out, int64_t k);
 void convert_row_f16(const float* x, void* out, int64_t k);
 void convert_row_bf16(const float* x, void* out, int64_t k);
-// Q8_1 as llama.cpp's activation format for Q4_1/Q5_1: d = amax / 127, q = round(x / d),
-// s = d * sum(q) (the quant layer has no Q8_1 since no file stores it).
-void quantize_row_q8_1(const float* x, void* out, int64_t k);
+// Q8_0 / Q8_1 activations in llama.cpp's x86 arithmetic (quantize_act.cpp): d = amax / 127,
+// q = nearest-even(x * (127 / amax)); Q8_1 (the format for Q4_1/Q5_1 weights, which no file
+// stores) adds s = d * sum(q). Q8_K activations use quant/'s quantize_row_q8_k, which is
+// already what llama.cpp runs on x86.
+void quantize_act_q8_0(const float* x, void* out, int64_t k);
+void quantize_act_q8_1(const float* x, void* out, int64_t k);
 
 // Float weights: products of (converted) floats, accumulated in f32 in index order.
 void matmul_f32_f32(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);

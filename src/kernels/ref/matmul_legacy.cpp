@@ -34,26 +34,6 @@ inline int32_t int_dot(const int q[kQK32], int offset, const int8_t* x) {
 
 }  // namespace
 
-void quantize_row_q8_1(const float* x, void* out, int64_t k) {
-  MINKE_CHECK(k % kQK32 == 0);
-  auto* b = static_cast<BlockQ8_1*>(out);
-  for (int64_t i = 0; i < k / kQK32; ++i, ++b, x += kQK32) {
-    float amax = 0.0f;
-    for (int j = 0; j < kQK32; ++j) amax = std::fmax(amax, std::fabs(x[j]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    int sum = 0;
-    for (int j = 0; j < kQK32; ++j) {
-      const float scaled = x[j] * id;
-      b->qs[j] = static_cast<int8_t>(std::round(scaled));
-      sum += b->qs[j];
-    }
-    b->d = f32_to_fp16(d);
-    const float s = static_cast<float>(sum) * d;
-    b->s = f32_to_fp16(s);
-  }
-}
-
 void matmul_q4_0_q8_0(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   ref_detail::matmul_blocks<BlockQ4_0, BlockQ8_0, kQK32>(
       a, m0, m1, n0, n1, [](const BlockQ4_0& w, const BlockQ8_0& x) {

@@ -29,7 +29,9 @@ void softmax_f32(const float* x, float* y, int64_t n);
 // multiplication, divided by freq_factors[i] if given, times freq_scale.
 void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const RopeParams& p);
 
-// Two-pass softmax attention, scores and output accumulated in f32 (see AttentionFn).
+// Two-pass softmax attention (see AttentionFn) in llama.cpp's f16-KV arithmetic: q and the
+// softmax probabilities are rounded to f16 (they meet the f16 K and V caches in ggml's f16
+// matmul), products accumulated in f32, the softmax sum in double.
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out);
 
