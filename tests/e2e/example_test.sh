@@ -12,6 +12,7 @@ SMOL=${MINKE_MODELS:-models}/SmolLM2-135M-Instruct.Q4_1.gguf
 [ -x "$EXAMPLE" ] || { echo "$EXAMPLE is missing: build the simple_chat target"; exit 1; }
 
 run "$EXAMPLE";                         expect_rc "no arguments prints usage and exits 2" 2
+run "$EXAMPLE" "$SMOL" "hi" 12x;                expect_rc "a bad MAX_TOKENS is a usage error (exit 2)" 2
 run "$EXAMPLE" "$SMOL" "Say hello." 5
 expect_rc "simple_chat answers" 0
 [ -n "$OUT" ] && pass "the answer is on stdout" || fail "the answer is on stdout"
