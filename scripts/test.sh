@@ -31,7 +31,7 @@ if [ "${MINKE_SKIP_FUZZ:-0}" != 1 ]; then
   log "libFuzzer targets (${MINKE_FUZZ_SECONDS:-60} s each)"
   CC=clang CXX=clang++ cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build-fuzz" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINKE_FUZZ=ON -DMINKE_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$MINKE_ROOT/build-fuzz" -j "$jobs"
+  cmake --build "$MINKE_ROOT/build-fuzz" -j "$jobs" --target fuzzers
   for fuzzer in "$MINKE_ROOT"/build-fuzz/*_fuzz; do
     name=$(basename "$fuzzer" _fuzz)
     seeds="$MINKE_ROOT/tests/fuzz/corpus/$name"
