@@ -4,8 +4,9 @@
 #include "tokenizer/byte_level_bpe.h"
 
 #include <array>
-#include <queue>
+#include <optional>
 
+#include "tokenizer/pair_merger.h"
 #include "tokenizer/utf8.h"
 
 namespace minke {
@@ -31,22 +32,6 @@ const ByteTables& byte_tables() {
   }();
   return tables;
 }
-
-struct Symbol {
-  int prev, next;
-  size_t start, n;  // byte range in the word
-};
-
-struct Bigram {
-  int32_t rank;
-  int left, right;
-  size_t size;
-};
-struct BigramOrder {  // lowest rank first, then leftmost
-  bool operator()(const Bigram& a, const Bigram& b) const {
-    return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
-  }
-};
 
 }  // namespace
 
@@ -80,41 +65,16 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int32_t>* out)
       return;
     }
   }
-  std::vector<Symbol> symbols;
-  for (size_t off = 0; off < word.size();) {
-    const size_t n = std::min(word.size() - off, utf8::lead_length(word[off]));
-    const int index = static_cast<int>(symbols.size());
-    symbols.push_back({index - 1, off + n == word.size() ? -1 : index + 1, off, n});
-    off += n;
-  }
   std::string scratch;
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
-  auto try_add = [&](int left, int right) {
-    if (left < 0 || right < 0) return;
-    const Symbol& l = symbols[left];
-    const Symbol& r = symbols[right];
-    const int32_t rank =
-        vocab_.merge_rank(word.substr(l.start, l.n), word.substr(r.start, r.n), &scratch);
-    if (rank >= 0) queue.push({rank, left, right, l.n + r.n});
-  };
-  for (int i = 1; i < static_cast<int>(symbols.size()); ++i) try_add(i - 1, i);
-  while (!queue.empty()) {
-    const Bigram b = queue.top();
-    queue.pop();
-    Symbol& l = symbols[b.left];
-    Symbol& r = symbols[b.right];
-    // Stale entry: one side was merged away or grew since it was queued (sizes only grow, so
-    // equal total size means the same text).
-    if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;
-    l.n += r.n;
-    r.n = 0;
-    l.next = r.next;
-    if (r.next >= 0) symbols[r.next].prev = b.left;
-    try_add(l.prev, b.left);
-    try_add(b.left, l.next);
-  }
-  for (int i = 0; i != -1; i = symbols[i].next) {
-    const Symbol& s = symbols[i];
+  const std::vector<MergeSymbol> symbols =
+      merge_pairs(word, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<double> {
+        const int32_t rank =
+            vocab_.merge_rank(word.substr(l.start, l.n), word.substr(r.start, r.n), &scratch);
+        if (rank < 0) return std::nullopt;
+        return -static_cast<double>(rank);  // the lowest rank merges first
+      });
+  for (int i = 0; i != -1; i = symbols[static_cast<size_t>(i)].next) {
+    const MergeSymbol& s = symbols[static_cast<size_t>(i)];
     const std::string_view piece = word.substr(s.start, s.n);
     const int32_t id = vocab_.find(piece);
     if (id != kNoToken) {
