@@ -29,11 +29,14 @@ struct Tensor {
 // A weight matrix [rows, cols] in its GGUF type: `rows` rows of `cols` elements, each row a
 // whole number of blocks (GGUF ne[0] = cols, ne[1] = rows). A 1-D tensor (norm weight, bias)
 // is rows = 1. For a matmul, rows = N (out features) and cols = K (in features).
+// `data` is the file's bytes (the mmap); `prepared` is what Backend::prepare_weight made of them
+// for matmul (a repacked copy on the CPU, a device buffer on a GPU), or null.
 struct WeightView {
   GgmlType type = GgmlType::F32;
   const void* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
+  const void* prepared = nullptr;
 };
 
 // Persistent K/V storage of one layer: n_blocks blocks of layout.block_size tokens, f16, laid
@@ -62,6 +65,13 @@ class Backend {
   virtual std::string_view name() const = 0;
   // Whether matmul and get_rows accept weights of `type` (check at model load).
   virtual bool supports(GgmlType type) const = 0;
+  // Called once per matmul weight at load: returns the view matmul will be given, with
+  // `prepared` set when the backend keeps the weight in a layout of its own (the CPU repacks
+  // for kernels that declare a packed layout). Returns whether the file's bytes are still read
+  // by matmul (false: the caller may release the mmap's pages; get_rows still reads `data`).
+  virtual WeightView prepare_weight(const WeightView& w, bool* reads_file) = 0;
+  // Bytes the backend holds for prepared weights (reported next to the model size).
+  virtual size_t prepared_bytes() const = 0;
 
   // ---- memory ----
   // Starts a forward step: every Tensor from alloc() before this call becomes invalid.

@@ -20,6 +20,10 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // Tells the kernel this process no longer needs the whole pages inside [p, p + n) (a weight
+  // the backend copied into its own layout): they leave the resident set and are read from the
+  // file again if touched. The bytes seen through data() do not change.
+  void release(const void* p, size_t n) const;
 
  private:
   std::string path_;

@@ -1,16 +1,120 @@
-// Picks the kernel table for this host once. Only the scalar reference exists so far; ISA
-// variants (x86_avx2/, arm_neon/, ...) will be chosen here from CPU feature detection.
+// Builds the kernel tables this binary has (ref, then each ISA over the one below it) and picks
+// the one in use: the best the CPU can run, or the path MINKE_KERNELS names.
+#include <cstdlib>
+#include <string>
+
+#include "core/cpu_features.h"
+#include "kernels/isa_registry.h"
 #include "kernels/kernel_table.h"
+#include "minke/error.h"
 
 namespace minke {
+namespace {
 
-const KernelTable& kernels() { return ref_kernels(); }
+struct Paths {
+  std::vector<KernelPath> list;
+  std::vector<KernelTable> tables;  // storage, stable after construction
+};
+
+// The names in `needs` (space separated) that `have` reports absent.
+std::string missing_features(const char* needs, const CpuFeatures& f) {
+  const std::string have = " " + f.summary() + " ";
+  std::string missing, need = needs;
+  size_t i = 0;
+  while (i < need.size()) {
+    size_t j = need.find(' ', i);
+    if (j == std::string::npos) j = need.size();
+    const std::string name = need.substr(i, j - i);
+    if (have.find(" " + name + " ") == std::string::npos) {
+      missing += (missing.empty() ? "" : " ") + name;
+    }
+    i = j + 1;
+  }
+  return missing;
+}
+
+const Paths& paths() {
+  static const Paths p = [] {
+    Paths out;
+    const CpuFeatures& f = cpu_features();
+    out.tables.reserve(3);
+    out.tables.push_back(ref_kernels());
+    out.list.push_back({"ref", nullptr, "", ""});
+#ifdef MINKE_X86_KERNELS
+    struct Isa {
+      const char* name;
+      const char* needs;
+      void (*reg)(KernelTable&);
+    };
+    const Isa isas[] = {
+        {"avx2", kAvx2Needs, register_avx2_kernels},
+        {"avx512", kAvx512Needs, register_avx512_kernels},
+    };
+    for (const Isa& isa : isas) {
+      std::string missing = missing_features(isa.needs, f);
+      if (!missing.empty()) {
+        out.list.push_back({isa.name, nullptr, isa.needs, std::move(missing)});
+        continue;
+      }
+      KernelTable t = out.tables.back();  // overrides what the path below it has
+      t.name = isa.name;
+      isa.reg(t);
+      out.tables.push_back(t);
+      out.list.push_back({isa.name, nullptr, isa.needs, ""});
+    }
+#endif
+    // Point the runnable paths at their tables now that the storage no longer moves.
+    size_t ti = 0;
+    for (KernelPath& kp : out.list) {
+      if (kp.missing.empty()) kp.table = &out.tables[ti++];
+    }
+    return out;
+  }();
+  return p;
+}
+
+const KernelTable& pick() {
+  const Paths& p = paths();
+  const char* forced = std::getenv("MINKE_KERNELS");
+  if (forced == nullptr || *forced == '\0') {
+    const KernelTable* best = nullptr;
+    for (const KernelPath& kp : p.list) {
+      if (kp.table != nullptr) best = kp.table;
+    }
+    return *best;
+  }
+  std::string known;
+  for (const KernelPath& kp : p.list) {
+    if (kp.name == std::string(forced)) {
+      if (kp.table != nullptr) return *kp.table;
+      throw Error("MINKE_KERNELS=" + std::string(forced) + ": this CPU lacks " + kp.missing);
+    }
+    known += (known.empty() ? "" : "|") + std::string(kp.name);
+  }
+  throw Error("MINKE_KERNELS=" + std::string(forced) + " is not a kernel path (use " + known + ")");
+}
+
+}  // namespace
+
+std::span<const KernelPath> kernel_paths() { return paths().list; }
+
+std::vector<const KernelTable*> host_kernel_tables() {
+  std::vector<const KernelTable*> out;
+  for (const KernelPath& kp : paths().list) {
+    if (kp.table != nullptr) out.push_back(kp.table);
+  }
+  return out;
+}
+
+const KernelTable& kernels() {
+  static const KernelTable& table = pick();
+  return table;
+}
 
 const MatmulKernel* find_matmul(const KernelTable& table, GgmlType weight_type) {
-  for (const MatmulKernel& k : table.matmul) {
-    if (k.weight_type == weight_type) return &k;
-  }
-  return nullptr;
+  const auto i = static_cast<size_t>(weight_type);
+  if (i >= table.matmul.size() || table.matmul[i].matmul == nullptr) return nullptr;
+  return &table.matmul[i];
 }
 
 }  // namespace minke

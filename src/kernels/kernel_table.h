@@ -3,40 +3,66 @@
 // scalar truth every other variant is tested against. Backends call kernels only through here.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "gguf/ggml_type.h"
 
 namespace minke {
 
 // ---- matmul: y[M, N] = x[M, K] · W[N, K]^T ----
-// The activations x are first converted row by row into the kernel's activation format
-// (act_type: Q8_0, Q8_1, Q8_K, F16, BF16 or F32) by quantize_act; the matmul kernel then
-// computes any rectangle of y from the converted rows.
+// The activations x are first converted row by row into the kernel's activation format by
+// quantize_act (act_block_size elements -> act_block_bytes bytes: Q8_0, Q8_1, Q8_K, F16, BF16,
+// F32 or a variant's own layout); the matmul kernel then computes any rectangle of y.
+//
+// Weights: a kernel with pack == nullptr reads the GGUF file's layout in place (row n at
+// w + n * w_stride). A kernel with pack != nullptr reads the weight in its own layout, made once
+// at load by pack(): groups ("granules") of n_granule rows, granule g at w + g * w_stride, with
+// w_stride = granule_bytes(k). The last granule may hold fewer than n_granule real rows (the
+// rest are zero padding); kernels never write y columns >= n.
 //
 // DETERMINISM CONTRACT (DESIGN.md): y[m, n] must be a function of x row m and W row n only,
 // reduced over K in one fixed order. A variant may tile over m and n however it likes, but
 // must never split K across calls or let the order depend on the rectangle, M or threads.
+// The x86 variants go further and reduce in the reference order itself, so their results are
+// bit-identical to kernels/ref/ (see kernels/x86_common/interleaved.h).
 struct MatmulArgs {
-  const void* w;  // N rows of K elements in the weight type, row r at w + r * w_row_bytes
-  size_t w_row_bytes;
-  const void* x;  // M rows converted by quantize_act, row m at x + m * x_row_bytes
+  const void* w;    // the weight (file layout or packed, see above)
+  size_t w_stride;  // bytes from one row (pack == nullptr) or granule (packed) to the next
+  const void* x;    // M rows converted by quantize_act, row m at x + m * x_row_bytes
   size_t x_row_bytes;
   float* y;  // y[m, n] at y[m * y_stride + n]
   int64_t y_stride;
   int64_t k;  // a multiple of the weight type's block size
+  int64_t n;  // rows of W (columns of y)
 };
 using MatmulFn = void (*)(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 using QuantizeActFn = void (*)(const float* x, void* out, int64_t k);
+// Writes granule g (rows g * n_granule ...) of a [rows, k] weight whose file rows are
+// src_row_bytes apart into dst (granule_bytes(k) bytes); rows past `rows` are zero padding.
+using PackFn = void (*)(const void* src, size_t src_row_bytes, int64_t rows, int64_t k, int64_t g,
+                        void* dst);
+using GranuleBytesFn = size_t (*)(int64_t k);
 
 struct MatmulKernel {
-  GgmlType weight_type;
-  GgmlType act_type;
-  QuantizeActFn quantize_act;
-  MatmulFn matmul;
-  const char* name;  // e.g. "matmul_q4_1_q8_1"
+  GgmlType weight_type = GgmlType::F32;
+  int32_t act_block_size = 0;  // activation elements per block (1 for float formats)
+  int32_t act_block_bytes = 0;
+  QuantizeActFn quantize_act = nullptr;
+  MatmulFn matmul = nullptr;  // nullptr: this table has no kernel for weight_type
+  const char* name = "";      // e.g. "matmul_q4_1_q8_1"
+  int32_t n_granule = 1;      // weight rows per packed granule; n ranges split on multiples
+  int32_t m_tile = 32;        // activation rows per task the kernel wants
+  PackFn pack = nullptr;
+  GranuleBytesFn granule_bytes = nullptr;  // set when pack is
+
+  size_t act_row_bytes(int64_t k) const {
+    return static_cast<size_t>(k / act_block_size) * static_cast<size_t>(act_block_bytes);
+  }
 };
 
 // ---- attention over a paged f16 KV cache ----
@@ -96,21 +122,43 @@ using RmsNormFn = void (*)(const float* x, const float* w, float eps, float* y, 
 using BinaryFn = void (*)(const float* a, const float* b, float* y, int64_t n);
 using UnaryFn = void (*)(const float* x, float* y, int64_t n);
 using ScaleFn = void (*)(const float* x, float s, float* y, int64_t n);
+using F32ToF16Fn = void (*)(const float* x, uint16_t* y, int64_t n);
 
+// One slot per GGUF type id (GgmlType values are below this).
+inline constexpr size_t kMatmulSlots = 48;
+
+// A kernel table is the reference table with entries overridden: each ISA folder registers only
+// what it does better (register_*_kernels), so an op it lacks falls back to the one below it.
 struct KernelTable {
-  const char* name;  // the variant family, "ref" for the scalar reference
-  std::span<const MatmulKernel> matmul;
-  AttentionFn attention_f16kv;
-  RopeFn rope;
-  RmsNormFn rms_norm;
-  BinaryFn add, mul;
-  BinaryFn silu_mul;  // y = silu(a) * b (SwiGLU)
-  BinaryFn gelu_mul;  // y = gelu_tanh(a) * b (GeGLU)
-  UnaryFn softmax;
-  ScaleFn scale;
+  const char* name = "";                            // the path: "ref", "avx2", "avx512"
+  std::array<MatmulKernel, kMatmulSlots> matmul{};  // indexed by GgmlType
+  AttentionFn attention_f16kv = nullptr;
+  RopeFn rope = nullptr;
+  RmsNormFn rms_norm = nullptr;
+  BinaryFn add = nullptr, mul = nullptr;
+  BinaryFn silu_mul = nullptr;  // y = silu(a) * b (SwiGLU)
+  BinaryFn gelu_mul = nullptr;  // y = gelu_tanh(a) * b (GeGLU)
+  UnaryFn softmax = nullptr;
+  ScaleFn scale = nullptr;
+  F32ToF16Fn f32_to_f16 = nullptr;  // KV cache stores (round to nearest even)
+
+  void set_matmul(const MatmulKernel& k) { matmul[static_cast<size_t>(k.weight_type)] = k; }
 };
 
-// The table picked for this host at first use (only "ref" exists so far).
+// A kernel path compiled into this binary, and whether this CPU can run it.
+struct KernelPath {
+  const char* name;          // "ref", "avx2", "avx512"
+  const KernelTable* table;  // nullptr when the CPU cannot run it
+  const char* needs;         // the CPU features it needs, e.g. "avx2 fma f16c"
+  std::string missing;       // those this CPU lacks (empty when table != nullptr)
+};
+
+// Every path compiled in, lowest first ("ref" always runs).
+std::span<const KernelPath> kernel_paths();
+// The tables this CPU can run, lowest first: tests run every one against "ref".
+std::vector<const KernelTable*> host_kernel_tables();
+// The table in use: the best this CPU runs, or the one MINKE_KERNELS names (ref|avx2|avx512).
+// Throws minke::Error when MINKE_KERNELS names an unknown path or one this CPU cannot run.
 const KernelTable& kernels();
 // The scalar reference table (tests compare every variant against it).
 const KernelTable& ref_kernels();

@@ -4,22 +4,27 @@
 #include "backend/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "backend/cpu/arena.h"
 #include "core/check.h"
 #include "core/fp16.h"
 #include "core/thread_pool.h"
+#include "minke/error.h"
 #include "quant/quant_traits.h"
 
 namespace minke {
 namespace {
 
-// Output tile of one matmul task: enough weight rows to amortise the task, few enough that
-// every thread gets several tasks.
-constexpr int64_t kTileRows = 32;  // activation rows (M) per task
-constexpr int64_t kMinTileCols = 8;
+// A packed weight buffer: 64-byte aligned (one cache line, one AVX-512 register).
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+using PackedBuffer = std::unique_ptr<uint8_t, AlignedFree>;
 
 class CpuBackend final : public Backend {
  public:
@@ -31,6 +36,9 @@ class CpuBackend final : public Backend {
   bool supports(GgmlType type) const override {
     return find_matmul(kernels_, type) != nullptr && quant_supported(type);
   }
+
+  WeightView prepare_weight(const WeightView& w, bool* reads_file) override;
+  size_t prepared_bytes() const override { return prepared_bytes_; }
 
   void begin_step() override { arena_.reset(); }
 
@@ -151,32 +159,72 @@ class CpuBackend final : public Backend {
   ThreadPool pool_;
   Arena arena_;
   std::vector<std::vector<uint16_t>> kv_;  // KV stores, stable addresses
+  std::vector<PackedBuffer> packed_;       // prepared weights
+  size_t prepared_bytes_ = 0;
 };
+
+WeightView CpuBackend::prepare_weight(const WeightView& w, bool* reads_file) {
+  *reads_file = true;
+  const MatmulKernel* kern = find_matmul(kernels_, w.type);
+  MINKE_CHECK(kern != nullptr);
+  if (kern->pack == nullptr) return w;
+  const int64_t granules = (w.rows + kern->n_granule - 1) / kern->n_granule;
+  const size_t gbytes = kern->granule_bytes(w.cols);
+  const size_t total = (gbytes * static_cast<size_t>(granules) + 63) / 64 * 64;
+  PackedBuffer buf(static_cast<uint8_t*>(std::aligned_alloc(64, total)));
+  if (buf == nullptr)
+    throw Error("out of memory repacking a weight (" + std::to_string(total) + " bytes)");
+  const size_t row_bytes = weight_row_bytes(w);
+  uint8_t* dst = buf.get();
+  pool_.parallel_for(granules, [&](int64_t g, int) {
+    kern->pack(w.data, row_bytes, w.rows, w.cols, g, dst + static_cast<size_t>(g) * gbytes);
+  });
+  WeightView out = w;
+  out.prepared = dst;
+  packed_.push_back(std::move(buf));
+  prepared_bytes_ += total;
+  *reads_file = false;
+  return out;
+}
 
 Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView* bias) {
   const MatmulKernel* kern = find_matmul(kernels_, w.type);
   MINKE_CHECK(kern != nullptr);
   MINKE_CHECK(x.cols == w.cols);
+  // A packed kernel needs the weight prepare_weight made for it (same table, same type).
+  MINKE_CHECK(kern->pack == nullptr || w.prepared != nullptr);
   const int64_t m = x.rows, n = w.rows, k = w.cols;
-  const GgmlTypeInfo& act = ggml_type_info(kern->act_type);
-  MINKE_CHECK(k % act.block_size == 0);
-  const size_t x_row_bytes = static_cast<size_t>(k / act.block_size) * act.type_size;
+  MINKE_CHECK(k % kern->act_block_size == 0);
+  const size_t x_row_bytes = kern->act_row_bytes(k);
   auto* xq = static_cast<uint8_t*>(arena_.alloc(x_row_bytes * static_cast<size_t>(m)));
   pool_.parallel_for(m, [&](int64_t r, int) {
     kern->quantize_act(x.data + r * x.stride, xq + r * x_row_bytes, k);
   });
 
   Tensor y = alloc(m, n);
-  const MatmulArgs args{w.data, weight_row_bytes(w), xq, x_row_bytes, y.data, y.stride, k};
-  // Tiles over (M, N); any split gives the same bits (each element is one whole dot).
-  const int64_t m_tiles = (m + kTileRows - 1) / kTileRows;
+  const bool packed = kern->pack != nullptr;
+  const MatmulArgs args{packed ? w.prepared : w.data,
+                        packed ? kern->granule_bytes(k) : weight_row_bytes(w),
+                        xq,
+                        x_row_bytes,
+                        y.data,
+                        y.stride,
+                        k,
+                        n};
+  // Tiles over (M, N) as the kernel asks (N in whole granules); any split gives the same bits
+  // (each element is one whole dot). About four tasks per thread balance the load.
+  const int64_t tile_m = kern->m_tile, granule = kern->n_granule;
+  const int64_t m_tiles = (m + tile_m - 1) / tile_m;
+  const int64_t n_granules = (n + granule - 1) / granule;
   const int64_t want_tasks = 4 * static_cast<int64_t>(pool_.n_threads());
-  const int64_t n_cols = std::max(kMinTileCols, (n * m_tiles + want_tasks - 1) / want_tasks);
-  const int64_t n_tiles = (n + n_cols - 1) / n_cols;
+  const int64_t min_granules = std::max<int64_t>(1, 8 / granule);
+  const int64_t per_task =
+      std::max(min_granules, (n_granules * m_tiles + want_tasks - 1) / want_tasks);
+  const int64_t n_tiles = (n_granules + per_task - 1) / per_task;
   pool_.parallel_for(m_tiles * n_tiles, [&](int64_t t, int) {
     const int64_t mt = t / n_tiles, nt = t % n_tiles;
-    kern->matmul(args, mt * kTileRows, std::min(m, (mt + 1) * kTileRows), nt * n_cols,
-                 std::min(n, (nt + 1) * n_cols));
+    kern->matmul(args, mt * tile_m, std::min(m, (mt + 1) * tile_m), nt * per_task * granule,
+                 std::min(n, (nt + 1) * per_task * granule));
   });
   if (bias != nullptr) {
     const float* b = f32_vector(*bias, n);
@@ -222,10 +270,8 @@ void CpuBackend::store_kv(const Tensor& k, const Tensor& v, std::span<const int3
     for (int32_t h = 0; h < l.n_head_kv; ++h) {
       const int64_t dst = ((block * l.n_head_kv + h) * l.block_size + offset) * l.head_dim;
       const int64_t src = int64_t{h} * l.head_dim;
-      for (int32_t d = 0; d < l.head_dim; ++d) {
-        store.k[dst + d] = f32_to_fp16(k.data[r * k.stride + src + d]);
-        store.v[dst + d] = f32_to_fp16(v.data[r * v.stride + src + d]);
-      }
+      kernels_.f32_to_f16(k.data + r * k.stride + src, store.k + dst, l.head_dim);
+      kernels_.f32_to_f16(v.data + r * v.stride + src, store.v + dst, l.head_dim);
     }
   });
 }

@@ -1,6 +1,5 @@
 // The scalar reference kernel table: every op, every supported weight type.
-#include <array>
-
+#include "core/fp16.h"
 #include "kernels/kernel_table.h"
 #include "kernels/ref/matmul.h"
 #include "kernels/ref/ops.h"
@@ -9,39 +8,24 @@
 namespace minke {
 namespace {
 
-constexpr std::array kRefMatmul = {
-    MatmulKernel{GgmlType::F32, GgmlType::F32, convert_row_f32, matmul_f32_f32, "matmul_f32_f32"},
-    MatmulKernel{GgmlType::F16, GgmlType::F16, convert_row_f16, matmul_f16_f16, "matmul_f16_f16"},
-    MatmulKernel{GgmlType::BF16, GgmlType::BF16, convert_row_bf16, matmul_bf16_bf16,
-                 "matmul_bf16_bf16"},
-    MatmulKernel{GgmlType::Q4_0, GgmlType::Q8_0, quantize_act_q8_0, matmul_q4_0_q8_0,
-                 "matmul_q4_0_q8_0"},
-    MatmulKernel{GgmlType::Q4_1, GgmlType::Q8_1, quantize_act_q8_1, matmul_q4_1_q8_1,
-                 "matmul_q4_1_q8_1"},
-    MatmulKernel{GgmlType::Q5_0, GgmlType::Q8_0, quantize_act_q8_0, matmul_q5_0_q8_0,
-                 "matmul_q5_0_q8_0"},
-    MatmulKernel{GgmlType::Q5_1, GgmlType::Q8_1, quantize_act_q8_1, matmul_q5_1_q8_1,
-                 "matmul_q5_1_q8_1"},
-    MatmulKernel{GgmlType::Q8_0, GgmlType::Q8_0, quantize_act_q8_0, matmul_q8_0_q8_0,
-                 "matmul_q8_0_q8_0"},
-    MatmulKernel{GgmlType::Q2_K, GgmlType::Q8_K, quantize_row_q8_k, matmul_q2_k_q8_k,
-                 "matmul_q2_k_q8_k"},
-    MatmulKernel{GgmlType::Q3_K, GgmlType::Q8_K, quantize_row_q8_k, matmul_q3_k_q8_k,
-                 "matmul_q3_k_q8_k"},
-    MatmulKernel{GgmlType::Q4_K, GgmlType::Q8_K, quantize_row_q8_k, matmul_q4_k_q8_k,
-                 "matmul_q4_k_q8_k"},
-    MatmulKernel{GgmlType::Q5_K, GgmlType::Q8_K, quantize_row_q8_k, matmul_q5_k_q8_k,
-                 "matmul_q5_k_q8_k"},
-    MatmulKernel{GgmlType::Q6_K, GgmlType::Q8_K, quantize_row_q8_k, matmul_q6_k_q8_k,
-                 "matmul_q6_k_q8_k"},
-};
+// A reference matmul entry: the file's layout, activations in `act`'s GGUF block format.
+MatmulKernel ref_matmul(GgmlType w, GgmlType act, QuantizeActFn q, MatmulFn fn, const char* name) {
+  const GgmlTypeInfo& a = ggml_type_info(act);
+  return {.weight_type = w,
+          .act_block_size = static_cast<int32_t>(a.block_size),
+          .act_block_bytes = static_cast<int32_t>(a.type_size),
+          .quantize_act = q,
+          .matmul = fn,
+          .name = name};
+}
 
-}  // namespace
+void f32_to_f16_row(const float* x, uint16_t* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = f32_to_fp16(x[i]);
+}
 
-const KernelTable& ref_kernels() {
-  static const KernelTable table{
+KernelTable make_ref_table() {
+  KernelTable t{
       .name = "ref",
-      .matmul = kRefMatmul,
       .attention_f16kv = attention_f16kv_f32,
       .rope = rope_f32,
       .rms_norm = rms_norm_f32,
@@ -51,7 +35,32 @@ const KernelTable& ref_kernels() {
       .gelu_mul = gelu_mul_f32,
       .softmax = softmax_f32,
       .scale = scale_f32,
+      .f32_to_f16 = f32_to_f16_row,
   };
+  using G = GgmlType;
+  const MatmulKernel all[] = {
+      ref_matmul(G::F32, G::F32, convert_row_f32, matmul_f32_f32, "matmul_f32_f32"),
+      ref_matmul(G::F16, G::F16, convert_row_f16, matmul_f16_f16, "matmul_f16_f16"),
+      ref_matmul(G::BF16, G::BF16, convert_row_bf16, matmul_bf16_bf16, "matmul_bf16_bf16"),
+      ref_matmul(G::Q4_0, G::Q8_0, quantize_act_q8_0, matmul_q4_0_q8_0, "matmul_q4_0_q8_0"),
+      ref_matmul(G::Q4_1, G::Q8_1, quantize_act_q8_1, matmul_q4_1_q8_1, "matmul_q4_1_q8_1"),
+      ref_matmul(G::Q5_0, G::Q8_0, quantize_act_q8_0, matmul_q5_0_q8_0, "matmul_q5_0_q8_0"),
+      ref_matmul(G::Q5_1, G::Q8_1, quantize_act_q8_1, matmul_q5_1_q8_1, "matmul_q5_1_q8_1"),
+      ref_matmul(G::Q8_0, G::Q8_0, quantize_act_q8_0, matmul_q8_0_q8_0, "matmul_q8_0_q8_0"),
+      ref_matmul(G::Q2_K, G::Q8_K, quantize_row_q8_k, matmul_q2_k_q8_k, "matmul_q2_k_q8_k"),
+      ref_matmul(G::Q3_K, G::Q8_K, quantize_row_q8_k, matmul_q3_k_q8_k, "matmul_q3_k_q8_k"),
+      ref_matmul(G::Q4_K, G::Q8_K, quantize_row_q8_k, matmul_q4_k_q8_k, "matmul_q4_k_q8_k"),
+      ref_matmul(G::Q5_K, G::Q8_K, quantize_row_q8_k, matmul_q5_k_q8_k, "matmul_q5_k_q8_k"),
+      ref_matmul(G::Q6_K, G::Q8_K, quantize_row_q8_k, matmul_q6_k_q8_k, "matmul_q6_k_q8_k"),
+  };
+  for (const MatmulKernel& k : all) t.set_matmul(k);
+  return t;
+}
+
+}  // namespace
+
+const KernelTable& ref_kernels() {
+  static const KernelTable table = make_ref_table();
   return table;
 }
 

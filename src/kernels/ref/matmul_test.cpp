@@ -35,8 +35,7 @@ TEST_P(RefMatmul, MatchesDequantizedF64WithinActivationRounding) {
   const std::vector<float> wf = dequantize_weight(type, w, kN, kK);
   const std::vector<float> x = random_floats(rng, kM * kK);
 
-  const GgmlTypeInfo& act = ggml_type_info(kern->act_type);
-  const size_t x_row_bytes = kK / act.block_size * act.type_size;
+  const size_t x_row_bytes = kern->act_row_bytes(kK);
   std::vector<uint8_t> xq(x_row_bytes * kM);
   for (int64_t m = 0; m < kM; ++m) kern->quantize_act(&x[m * kK], &xq[m * x_row_bytes], kK);
   std::vector<float> y(kM * kN, NAN);
@@ -44,20 +43,21 @@ TEST_P(RefMatmul, MatchesDequantizedF64WithinActivationRounding) {
   const MatmulArgs args{w.data(),  static_cast<size_t>(kK / wi.block_size * wi.type_size),
                         xq.data(), x_row_bytes,
                         y.data(),  kN,
-                        kK};
+                        kK,        kN};
   kern->matmul(args, 0, kM, 0, kN);
 
-  const bool q8_act = act.block_size > 1;
-  const double elem_rel = kern->act_type == GgmlType::F16    ? std::ldexp(1.0, -11)
-                          : kern->act_type == GgmlType::BF16 ? std::ldexp(1.0, -8)
-                                                             : 0.0;
+  const bool q8_act = kern->act_block_size > 1;
+  const int64_t act_block = kern->act_block_size;
+  const double elem_rel = type == GgmlType::F16    ? std::ldexp(1.0, -11)
+                          : type == GgmlType::BF16 ? std::ldexp(1.0, -8)
+                                                   : 0.0;
   double err2 = 0, ref2 = 0;
   for (int64_t m = 0; m < kM; ++m) {
     for (int64_t n = 0; n < kN; ++n) {
       double ref = 0, abs_sum = 0, bound = 0;
-      for (int64_t b = 0; b < kK; b += act.block_size) {
+      for (int64_t b = 0; b < kK; b += act_block) {
         double amax = 0, wabs = 0, wmax = 0, xabs = 0;
-        for (int64_t i = b; i < b + act.block_size; ++i) {
+        for (int64_t i = b; i < b + act_block; ++i) {
           const double wv = wf[n * kK + i], xv = x[m * kK + i];
           ref += wv * xv;
           abs_sum += std::fabs(wv * xv);
@@ -103,14 +103,14 @@ TEST(RefMatmul, LosslessForIntegerActivations) {
   std::vector<float> x(kK);
   for (int64_t i = 0; i < kK; ++i) x[i] = static_cast<float>(i % 32 == 0 ? 127 : qv(rng));
   for (const MatmulKernel& kern : ref_kernels().matmul) {
+    if (kern.matmul == nullptr) continue;
     const GgmlType type = kern.weight_type;
     const std::vector<uint8_t> w = random_weight(rng, type, 1, kK);
     const std::vector<float> wf = dequantize_weight(type, w, 1, kK);
-    const GgmlTypeInfo& act = ggml_type_info(kern.act_type);
-    std::vector<uint8_t> xq(kK / act.block_size * act.type_size);
+    std::vector<uint8_t> xq(kern.act_row_bytes(kK));
     kern.quantize_act(x.data(), xq.data(), kK);
     float y = NAN;
-    const MatmulArgs args{w.data(), w.size(), xq.data(), xq.size(), &y, 1, kK};
+    const MatmulArgs args{w.data(), w.size(), xq.data(), xq.size(), &y, 1, kK, 1};
     kern.matmul(args, 0, 1, 0, 1);
     double ref = 0, abs_sum = 0;
     for (int64_t i = 0; i < kK; ++i) {

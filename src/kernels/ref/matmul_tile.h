@@ -17,7 +17,7 @@ void matmul_blocks(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int6
   const auto* wbase = static_cast<const uint8_t*>(a.w);
   const auto* xbase = static_cast<const uint8_t*>(a.x);
   for (int64_t n = n0; n < n1; ++n) {
-    const auto* w = reinterpret_cast<const WBlock*>(wbase + n * a.w_row_bytes);
+    const auto* w = reinterpret_cast<const WBlock*>(wbase + n * a.w_stride);
     for (int64_t m = m0; m < m1; ++m) {
       const auto* x = reinterpret_cast<const ABlock*>(xbase + m * a.x_row_bytes);
       float acc = 0.0f;

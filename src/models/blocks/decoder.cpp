@@ -13,10 +13,11 @@ namespace minke {
 DecoderModel::DecoderModel(const GgufFile& file, Backend& backend)
     : be_(backend), weights_(file, backend), hp_(read_hparams(file)) {
   const ModelConfig& c = hp_.config;
-  tok_embd_ = weights_.matrix("token_embd.weight", c.n_vocab, c.n_embd);
+  tok_embd_ = weights_.table("token_embd.weight", c.n_vocab, c.n_embd);
   output_norm_ = weights_.vector("output_norm.weight", c.n_embd);
   // Tied embeddings: files without output.weight reuse the embedding as the LM head.
-  output_ = weights_.optional_matrix("output.weight", c.n_vocab, c.n_embd).value_or(tok_embd_);
+  const auto output = weights_.optional_matrix("output.weight", c.n_vocab, c.n_embd);
+  output_ = output ? *output : weights_.prepare(tok_embd_);
 }
 
 int64_t DecoderModel::kv_bytes_per_token() const {

@@ -1,6 +1,7 @@
 // WeightBinder: looks up a model's GGUF tensors by name ("blk.3.attn_q.weight") and checks
 // shape and type before the model keeps a WeightView of them, so a wrong or incomplete file
-// fails at load with the tensor's name rather than deep inside a kernel.
+// fails at load with the tensor's name rather than deep inside a kernel. Matmul weights go
+// through Backend::prepare_weight (the CPU repacks them for its kernels, a GPU uploads them).
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,15 @@ struct GgufTensor;
 
 class WeightBinder {
  public:
-  WeightBinder(const GgufFile& file, const Backend& backend) : file_(file), backend_(backend) {}
+  WeightBinder(const GgufFile& file, Backend& backend) : file_(file), backend_(backend) {}
 
-  // A matrix of `rows` rows of `cols` values (GGUF ne = [cols, rows]) the backend can run.
+  // A matmul weight of `rows` rows of `cols` values (GGUF ne = [cols, rows]) the backend can
+  // run, prepared by the backend.
   WeightView matrix(const std::string& name, int64_t rows, int64_t cols) const;
+  // A lookup table (token embeddings) read with get_rows, in the file's layout.
+  WeightView table(const std::string& name, int64_t rows, int64_t cols) const;
+  // A table that is also a matmul weight (tied embeddings used as the LM head).
+  WeightView prepare(const WeightView& table) const;
   // A 1-D F32 vector of n values (norm weights, biases, rope frequency factors).
   WeightView vector(const std::string& name, int64_t n) const;
   // The same, or nothing when the file has no tensor of that name.
@@ -36,7 +42,7 @@ class WeightBinder {
   WeightView bind(const GgufTensor& t, int64_t rows, int64_t cols, bool is_matrix) const;
 
   const GgufFile& file_;
-  const Backend& backend_;
+  Backend& backend_;
 };
 
 // "blk.<il>.<suffix>", e.g. layer_tensor(3, "attn_q.weight") == "blk.3.attn_q.weight".
