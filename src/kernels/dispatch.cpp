@@ -44,11 +44,11 @@ const Paths& paths() {
     struct Isa {
       const char* name;
       const char* needs;
-      void (*reg)(KernelTable&);
+      int (*matmul_kernels)(MatmulKernel*);
     };
     const Isa isas[] = {
-        {"avx2", kAvx2Needs, register_avx2_kernels},
-        {"avx512", kAvx512Needs, register_avx512_kernels},
+        {"avx2", kAvx2Needs, avx2_matmul_kernels},
+        {"avx512", kAvx512Needs, avx512_matmul_kernels},
     };
     for (const Isa& isa : isas) {
       std::string missing = missing_features(isa.needs, f);
@@ -58,7 +58,9 @@ const Paths& paths() {
       }
       KernelTable t = out.tables.back();  // overrides what the path below it has
       t.name = isa.name;
-      isa.reg(t);
+      MatmulKernel ks[kMaxIsaMatmul];
+      const int n = isa.matmul_kernels(ks);
+      for (int i = 0; i < n; ++i) t.set_matmul(ks[i]);
       out.tables.push_back(t);
       out.list.push_back({isa.name, nullptr, isa.needs, ""});
     }

@@ -10,8 +10,13 @@ namespace minke {
 inline constexpr const char* kAvx2Needs = "avx2 fma f16c bmi2";
 inline constexpr const char* kAvx512Needs =
     "avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512dq avx512vnni";
-void register_avx2_kernels(KernelTable& table);    // kernels/x86_avx2/
-void register_avx512_kernels(KernelTable& table);  // kernels/x86_avx512/
+// Each ISA file fills `out` (room for kMaxIsaMatmul entries) with its matmul kernels and returns
+// how many; dispatch.cpp copies them over the table below. The ISA files touch no shared inline
+// code (a function compiled with AVX-512 flags must never be the copy the linker keeps for
+// baseline code), hence a plain array rather than a KernelTable&.
+inline constexpr int kMaxIsaMatmul = 16;
+int avx2_matmul_kernels(MatmulKernel* out);    // kernels/x86_avx2/
+int avx512_matmul_kernels(MatmulKernel* out);  // kernels/x86_avx512/
 #endif
 
 }  // namespace minke

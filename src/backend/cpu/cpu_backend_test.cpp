@@ -32,30 +32,46 @@ Tensor from_host(Backend& be, const std::vector<float>& v, int64_t rows, int64_t
 
 class BackendMatmul : public ::testing::TestWithParam<GgmlType> {};
 
+// On every kernel path the CPU runs: bit-identical across batch and threads, and to the
+// reference path (the x86 kernels reduce in the reference's order).
 TEST_P(BackendMatmul, BitIdenticalAcrossBatchAndThreads) {
   const GgmlType type = GetParam();
   constexpr int64_t kM = 37, kN = 70, kK = 512;
   std::mt19937 rng(99);
   const std::vector<uint8_t> w = random_weight(rng, type, kN, kK);
   const std::vector<float> x = random_floats(rng, kM * kK);
-  const WeightView wv{type, w.data(), kN, kK};
-
-  auto batch = [&](int threads) {
-    auto be = make_cpu_backend({.n_threads = threads});
-    be->begin_step();
-    return to_host(*be, be->matmul(from_host(*be, x, kM, kK), wv));
-  };
-  const std::vector<float> y1 = batch(1);
-  for (int threads : {2, 3}) {
-    const std::vector<float> yt = batch(threads);
-    EXPECT_EQ(std::memcmp(y1.data(), yt.data(), y1.size() * sizeof(float)), 0) << threads;
-  }
-  auto be = make_cpu_backend({.n_threads = 2});
-  for (int64_t m = 0; m < kM; ++m) {
-    be->begin_step();
-    const std::vector<float> row(x.begin() + m * kK, x.begin() + (m + 1) * kK);
-    const std::vector<float> alone = to_host(*be, be->matmul(from_host(*be, row, 1, kK), wv));
-    ASSERT_EQ(std::memcmp(alone.data(), &y1[m * kN], kN * sizeof(float)), 0) << "row " << m;
+  const WeightView file_view{type, w.data(), kN, kK};
+  std::vector<float> ref_y;
+  for (const KernelTable* table : host_kernel_tables()) {
+    auto make = [&](int threads, WeightView* wv) {
+      auto be = make_cpu_backend({.n_threads = threads, .kernels = table});
+      bool reads_file = true;
+      *wv = be->prepare_weight(file_view, &reads_file);
+      return be;
+    };
+    auto batch = [&](int threads) {
+      WeightView wv;
+      auto be = make(threads, &wv);
+      be->begin_step();
+      return to_host(*be, be->matmul(from_host(*be, x, kM, kK), wv));
+    };
+    const std::vector<float> y1 = batch(1);
+    if (ref_y.empty()) ref_y = y1;  // host_kernel_tables() lists "ref" first
+    EXPECT_EQ(std::memcmp(y1.data(), ref_y.data(), y1.size() * sizeof(float)), 0) << table->name;
+    for (int threads : {2, 3}) {
+      const std::vector<float> yt = batch(threads);
+      EXPECT_EQ(std::memcmp(y1.data(), yt.data(), y1.size() * sizeof(float)), 0)
+          << table->name << " threads " << threads;
+    }
+    WeightView wv;
+    auto be = make(2, &wv);
+    for (int64_t m = 0; m < kM; ++m) {
+      be->begin_step();
+      const std::vector<float> row(x.begin() + m * kK, x.begin() + (m + 1) * kK);
+      const std::vector<float> alone = to_host(*be, be->matmul(from_host(*be, row, 1, kK), wv));
+      ASSERT_EQ(std::memcmp(alone.data(), &y1[m * kN], kN * sizeof(float)), 0)
+          << table->name << " row " << m;
+    }
   }
 }
 

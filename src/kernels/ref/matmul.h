@@ -19,6 +19,8 @@ void convert_row_bf16(const float* x, void* out, int64_t k);
 // stores) adds s = d * sum(q). Q8_K activations use quant/'s quantize_row_q8_k, which is
 // already what llama.cpp runs on x86.
 void quantize_act_q8_0(const float* x, void* out, int64_t k);
+// One 32-element block of quantize_act_q8_0: writes q[32], returns the fp16 bits of d.
+uint16_t quantize_act_block_q8(const float* x, int8_t* q);
 void quantize_act_q8_1(const float* x, void* out, int64_t k);
 
 // Float weights: products of (converted) floats, accumulated in f32 in index order.

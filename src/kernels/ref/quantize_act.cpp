@@ -30,6 +30,10 @@ float quantize_block(const float* x, int8_t* q) {
 
 }  // namespace
 
+uint16_t quantize_act_block_q8(const float* x, int8_t* q) {
+  return f32_to_fp16(quantize_block(x, q));
+}
+
 void quantize_act_q8_0(const float* x, void* out, int64_t k) {
   MINKE_CHECK(k % kQK32 == 0);
   auto* b = static_cast<BlockQ8_0*>(out);

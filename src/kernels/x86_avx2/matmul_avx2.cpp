@@ -1,0 +1,81 @@
+// AVX2 (+FMA/F16C) matmul kernels: the interleaved kernels of x86_common/ on 8 lanes. Integer
+// dots are VPMADDUBSW + VPMADDWD (exact here: every pair of products fits in int16, see
+// dot_s8s8 for Q8_0's sign trick).
+#include <immintrin.h>
+
+#include "kernels/isa_registry.h"
+#include "kernels/ref/matmul.h"
+#include "kernels/x86_common/interleaved_matmul.h"
+#include "quant/quantize.h"
+
+namespace minke {
+namespace {
+
+struct Avx2 {
+  static constexpr int R = 8;
+  static constexpr int kMT = 2;
+  static constexpr bool kBiasedQ8 = false;
+  using VI = __m256i;
+  using VF = __m256;
+
+  static VI zero() { return _mm256_setzero_si256(); }
+  static VI load(const uint8_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  static VI set1_i8(int v) { return _mm256_set1_epi8(static_cast<char>(v)); }
+  static VI set1_i32(int v) { return _mm256_set1_epi32(v); }
+  static VI bcast4(const int8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+  }
+  static VI and_(VI a, VI b) { return _mm256_and_si256(a, b); }
+  static VI or_(VI a, VI b) { return _mm256_or_si256(a, b); }
+  static VI shl16(VI a, int n) { return _mm256_sll_epi16(a, _mm_cvtsi32_si128(n)); }
+  static VI shr16(VI a, int n) { return _mm256_srl_epi16(a, _mm_cvtsi32_si128(n)); }
+  // u in 0..63 (4/5/6-bit quants), s in -127..127: 2 * 63 * 127 fits int16, no saturation.
+  static VI dot_u8s8(VI acc, VI u, VI s) {
+    return _mm256_add_epi32(acc,
+                            _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+  }
+  // |w| <= 128 and |x| <= 127: 2 * 128 * 127 fits int16.
+  static VI dot_s8s8(VI acc, VI w, VI x) {
+    return dot_u8s8(acc, _mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
+  }
+  static VI add32(VI a, VI b) { return _mm256_add_epi32(a, b); }
+  static VI sub32(VI a, VI b) { return _mm256_sub_epi32(a, b); }
+  static VI mul32(VI a, VI b) { return _mm256_mullo_epi32(a, b); }
+  static VI load_u8x(const uint8_t* p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  static VI load_s8x(const uint8_t* p) {
+    return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  }
+  static VF cvt(VI a) { return _mm256_cvtepi32_ps(a); }
+  static VF zerof() { return _mm256_setzero_ps(); }
+  static VF set1f(float v) { return _mm256_set1_ps(v); }
+  static VF mul(VF a, VF b) { return _mm256_mul_ps(a, b); }
+  static VF add(VF a, VF b) { return _mm256_add_ps(a, b); }
+  static VF sub(VF a, VF b) { return _mm256_sub_ps(a, b); }
+  static VF load_f16(const uint8_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static float f16(uint16_t h) { return _cvtsh_ss(h); }
+  static void store(float* y, VF v, int n) {
+    if (n == R) {
+      _mm256_storeu_ps(y, v);
+      return;
+    }
+    alignas(32) float tmp[R];
+    _mm256_store_ps(tmp, v);
+    for (int i = 0; i < n; ++i) y[i] = tmp[i];
+  }
+};
+
+}  // namespace
+
+int avx2_matmul_kernels(MatmulKernel* out) {
+  return x86::InterleavedKernels<Avx2>::fill(out, quantize_act_q8_1, quantize_row_q8_k);
+}
+
+}  // namespace minke

@@ -1,0 +1,366 @@
+// The x86 matmul kernels over the row-interleaved layouts of packed_formats.h, written once
+// against an ISA description (`Isa`, defined in kernels/x86_avx2/ and kernels/x86_avx512/ in an
+// anonymous namespace, so each ISA's instantiations are its own and never mix at link time).
+//
+// Each lane of a vector is one weight row: per block, the integer dot products of R rows come
+// out of the multiply-accumulate instructions already in lanes, and the f32 steps (scales,
+// minimum terms, the running sum over blocks) are the reference kernel's own operations, in
+// its order, on R rows at once. So y is bit-identical to kernels/ref/ whatever the path, M, the
+// tiling or the thread count; there is no FMA (the reference rounds every product).
+//
+// Isa provides: R (lanes), kMT (activation rows per register tile), kBiasedQ8 (Q8_0 weights
+// stored XOR 0x80 and multiplied unsigned), vector types VI (R x i32) and VF (R x f32), and
+// zero, load, set1_i8, set1_i32, bcast4, and_, or_, shl16, shr16, dot_u8s8, dot_s8s8, add32,
+// sub32, mul32, load_u8x, load_s8x, cvt, zerof, set1f, mul, add, sub, load_f16, f16, store.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/kernel_table.h"
+#include "kernels/x86_common/packed_formats.h"
+#include "quant/blocks_k.h"
+#include "quant/blocks_legacy.h"
+
+namespace minke::x86 {
+
+// Splits [m0, m1) x [n0, n1) into register tiles of up to kMT activation rows and one granule
+// of R weight rows; Fmt::block accumulates one block of the K loop for a tile.
+template <class Isa, class Fmt>
+struct InterleavedMatmul {
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+
+  template <int MT>
+  static void tile(const MatmulArgs& a, const uint8_t* wg, int64_t m0, int64_t n, int valid) {
+    VF acc[MT];
+    const uint8_t* xs[MT];
+    for (int m = 0; m < MT; ++m) {
+      acc[m] = Isa::zerof();
+      xs[m] = static_cast<const uint8_t*>(a.x) + (m0 + m) * static_cast<int64_t>(a.x_row_bytes);
+    }
+    const int64_t nb = a.k / Fmt::kBlock;
+    for (int64_t b = 0; b < nb; ++b) {
+      Fmt::template block<MT>(wg + b * static_cast<int64_t>(Fmt::kBytes), xs, b, acc);
+    }
+    for (int m = 0; m < MT; ++m) Isa::store(a.y + (m0 + m) * a.y_stride + n, acc[m], valid);
+  }
+
+  // Rows [m, m1) with m1 - m < MT, in one tile of exactly that height.
+  template <int MT>
+  static void tail(const MatmulArgs& a, const uint8_t* wg, int64_t m, int64_t m1, int64_t n,
+                   int valid) {
+    if constexpr (MT > 0) {
+      if (m1 - m == MT) {
+        tile<MT>(a, wg, m, n, valid);
+      } else {
+        tail<MT - 1>(a, wg, m, m1, n, valid);
+      }
+    }
+  }
+
+  static void run(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; n += R) {  // n0 is a multiple of R (the granule)
+      const uint8_t* wg = static_cast<const uint8_t*>(a.w) + (n / R) * a.w_stride;
+      const int valid = n1 - n < R ? static_cast<int>(n1 - n) : R;
+      int64_t m = m0;
+      for (; m + Isa::kMT <= m1; m += Isa::kMT) tile<Isa::kMT>(a, wg, m, n, valid);
+      tail<Isa::kMT - 1>(a, wg, m, m1, n, valid);
+    }
+  }
+
+  static size_t granule_bytes(int64_t k) {
+    return static_cast<size_t>(k / Fmt::kBlock) * Fmt::kBytes;
+  }
+};
+
+template <class Isa>
+struct Nibbles {
+  using VI = typename Isa::VI;
+  static VI lo(VI v) { return Isa::and_(v, Isa::set1_i8(0x0F)); }
+  static VI hi(VI v) { return Isa::and_(Isa::shr16(v, 4), Isa::set1_i8(0x0F)); }
+  // Bit `bit` of every byte of h moved to bit 4 (the fifth bit of a Q5 quant), others clear.
+  static VI bit_to_4(VI h, int bit) {
+    const VI moved = bit <= 4 ? Isa::shl16(h, 4 - bit) : Isa::shr16(h, bit - 4);
+    return Isa::and_(moved, Isa::set1_i8(0x10));
+  }
+};
+
+// ---- legacy 32-element blocks ----
+
+// Q4_0 / Q5_0 against Q8_0S: isum = q_u8 . x - offset * sum(x); the reference's
+// (isum * d_w) * d_x (Q4_0) or isum * (d_w * d_x) (Q5_0).
+template <class Isa, bool kFive>
+struct FmtQ4Q5_0 {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 32;
+  static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_0 : Packed<R>::kQ4_0;
+
+  template <int MT>
+  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
+    using N = Nibbles<Isa>;
+    VI q[8];
+    for (int t = 0; t < 4; ++t) {
+      const VI v = Isa::load(w + 2 * R + t * 4 * R);
+      q[t] = N::lo(v);
+      q[t + 4] = N::hi(v);
+    }
+    if constexpr (kFive) {
+      const VI h = Isa::load(w + 18 * R);
+      for (int t = 0; t < 8; ++t) q[t] = Isa::or_(q[t], N::bit_to_4(h, t));
+    }
+    const VF dw = Isa::load_f16(w);
+    for (int m = 0; m < MT; ++m) {
+      const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
+      VI s = Isa::zero();
+      for (int t = 0; t < 4; ++t) {
+        s = Isa::dot_u8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
+        s = Isa::dot_u8s8(s, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
+      }
+      s = Isa::sub32(s, Isa::set1_i32((kFive ? 16 : 8) * x.sum));
+      const VF dx = Isa::set1f(Isa::f16(x.d));
+      const VF v =
+          kFive ? Isa::mul(Isa::mul(dw, dx), Isa::cvt(s)) : Isa::mul(Isa::mul(Isa::cvt(s), dw), dx);
+      acc[m] = Isa::add(acc[m], v);
+    }
+  }
+};
+
+// Q4_1 / Q5_1 against Q8_1: (d_w * d_x) * isum + m_w * s_x.
+template <class Isa, bool kFive>
+struct FmtQ4Q5_1 {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 32;
+  static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_1 : Packed<R>::kQ4_1;
+
+  template <int MT>
+  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
+    using N = Nibbles<Isa>;
+    VI q[8];
+    for (int t = 0; t < 4; ++t) {
+      const VI v = Isa::load(w + 4 * R + t * 4 * R);
+      q[t] = N::lo(v);
+      q[t + 4] = N::hi(v);
+    }
+    if constexpr (kFive) {
+      const VI h = Isa::load(w + 20 * R);
+      for (int t = 0; t < 8; ++t) q[t] = Isa::or_(q[t], N::bit_to_4(h, t));
+    }
+    const VF dw = Isa::load_f16(w), mw = Isa::load_f16(w + 2 * R);
+    for (int m = 0; m < MT; ++m) {
+      const BlockQ8_1& x = reinterpret_cast<const BlockQ8_1*>(xs[m])[b];
+      VI s = Isa::zero();
+      for (int t = 0; t < 4; ++t) {
+        s = Isa::dot_u8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
+        s = Isa::dot_u8s8(s, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
+      }
+      const VF scaled = Isa::mul(Isa::mul(dw, Isa::set1f(Isa::f16(x.d))), Isa::cvt(s));
+      const VF min_term = Isa::mul(mw, Isa::set1f(Isa::f16(x.s)));
+      acc[m] = Isa::add(acc[m], Isa::add(scaled, min_term));
+    }
+  }
+};
+
+// Q8_0 against Q8_0S: isum * (d_w * d_x).
+template <class Isa>
+struct FmtQ8_0 {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 32;
+  static constexpr size_t kBytes = Packed<R>::kQ8_0;
+
+  template <int MT>
+  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
+    VI q[8];
+    for (int t = 0; t < 8; ++t) q[t] = Isa::load(w + 2 * R + t * 4 * R);
+    const VF dw = Isa::load_f16(w);
+    for (int m = 0; m < MT; ++m) {
+      const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
+      VI s = Isa::zero();
+      for (int t = 0; t < 8; ++t) {
+        if constexpr (Isa::kBiasedQ8) {
+          s = Isa::dot_u8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
+        } else {
+          s = Isa::dot_s8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
+        }
+      }
+      if constexpr (Isa::kBiasedQ8) s = Isa::sub32(s, Isa::set1_i32(128 * x.sum));
+      const VF dd = Isa::mul(dw, Isa::set1f(Isa::f16(x.d)));
+      acc[m] = Isa::add(acc[m], Isa::mul(Isa::cvt(s), dd));
+    }
+  }
+};
+
+// ---- K-quants (256-element super-blocks) against Q8_K ----
+
+// Q4_K / Q5_K: isum = sum_j scale_j * (q . x over sub-block j), msum = sum_j min_j * bsum_j;
+// then (d_w * d_x) * isum - (dmin_w * d_x) * msum.
+template <class Isa, bool kFive>
+struct FmtQ45_K {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 256;
+  static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_K : Packed<R>::kQ4_K;
+
+  template <int MT>
+  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
+    using N = Nibbles<Isa>;
+    const uint8_t* scales = w + 4 * R;
+    const uint8_t* mins = w + 12 * R;
+    const uint8_t* qs = w + 20 * R;
+    const BlockQ8_K* x[MT];
+    VI isum[MT];
+    for (int m = 0; m < MT; ++m) {
+      x[m] = reinterpret_cast<const BlockQ8_K*>(xs[m]) + b;
+      isum[m] = Isa::zero();
+    }
+    for (int c = 0; c < 4; ++c) {  // 64 elements: sub-blocks 2c (low nibbles) and 2c + 1
+      VI slo[MT], shi[MT];
+      for (int m = 0; m < MT; ++m) slo[m] = shi[m] = Isa::zero();
+      for (int t = 0; t < 8; ++t) {
+        const VI v = Isa::load(qs + (8 * c + t) * 4 * R);
+        VI lo = N::lo(v), hi = N::hi(v);
+        if constexpr (kFive) {
+          const VI h = Isa::load(w + 148 * R + t * 4 * R);
+          lo = Isa::or_(lo, N::bit_to_4(h, 2 * c));
+          hi = Isa::or_(hi, N::bit_to_4(h, 2 * c + 1));
+        }
+        for (int m = 0; m < MT; ++m) {
+          const int8_t* q8 = x[m]->qs + 64 * c + 4 * t;
+          slo[m] = Isa::dot_u8s8(slo[m], lo, Isa::bcast4(q8));
+          shi[m] = Isa::dot_u8s8(shi[m], hi, Isa::bcast4(q8 + 32));
+        }
+      }
+      const VI s0 = Isa::load_u8x(scales + 2 * c * R), s1 = Isa::load_u8x(scales + (2 * c + 1) * R);
+      for (int m = 0; m < MT; ++m) {
+        isum[m] = Isa::add32(isum[m], Isa::add32(Isa::mul32(slo[m], s0), Isa::mul32(shi[m], s1)));
+      }
+    }
+    const VF dw = Isa::load_f16(w), dminw = Isa::load_f16(w + 2 * R);
+    for (int m = 0; m < MT; ++m) {
+      VI msum = Isa::zero();
+      for (int j = 0; j < 8; ++j) {
+        const int bsum = x[m]->bsums[2 * j] + x[m]->bsums[2 * j + 1];
+        msum = Isa::add32(msum, Isa::mul32(Isa::load_u8x(mins + j * R), Isa::set1_i32(bsum)));
+      }
+      const VF dx = Isa::set1f(x[m]->d);
+      const VF scaled = Isa::mul(Isa::mul(dw, dx), Isa::cvt(isum[m]));
+      const VF min_term = Isa::mul(Isa::mul(dminw, dx), Isa::cvt(msum));
+      acc[m] = Isa::add(acc[m], Isa::sub(scaled, min_term));
+    }
+  }
+};
+
+// Q6_K: isum = sum over 16 sub-blocks of scale_s * (q_u6 . x - 32 * bsum_s); (d_w * d_x) * isum.
+template <class Isa>
+struct FmtQ6_K {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 256;
+  static constexpr size_t kBytes = Packed<R>::kQ6_K;
+
+  template <int MT>
+  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
+    using N = Nibbles<Isa>;
+    const uint8_t* scales = w + 2 * R;
+    const uint8_t* ql = w + 18 * R;
+    const uint8_t* qh = w + 146 * R;
+    const BlockQ8_K* x[MT];
+    VI isum[MT];
+    for (int m = 0; m < MT; ++m) {
+      x[m] = reinterpret_cast<const BlockQ8_K*>(xs[m]) + b;
+      isum[m] = Isa::zero();
+    }
+    for (int h = 0; h < 2; ++h) {
+      for (int u = 0; u < 4; ++u) {  // elements 128h + 32u + (0..31): sub-blocks s, s + 1
+        const int s = 8 * h + 2 * u;
+        VI s0[MT], s1[MT];
+        for (int m = 0; m < MT; ++m) s0[m] = s1[m] = Isa::zero();
+        for (int t = 0; t < 8; ++t) {
+          const VI l = Isa::load(ql + (8 * (2 * h + u % 2) + t) * 4 * R);
+          const VI hb = Isa::load(qh + (8 * h + t) * 4 * R);
+          const VI high = Isa::and_(u <= 2 ? Isa::shl16(hb, 4 - 2 * u) : Isa::shr16(hb, 2 * u - 4),
+                                    Isa::set1_i8(0x30));
+          const VI q = Isa::or_(u < 2 ? N::lo(l) : N::hi(l), high);
+          for (int m = 0; m < MT; ++m) {
+            const VI xq = Isa::bcast4(x[m]->qs + 128 * h + 32 * u + 4 * t);
+            if (t < 4) {
+              s0[m] = Isa::dot_u8s8(s0[m], q, xq);
+            } else {
+              s1[m] = Isa::dot_u8s8(s1[m], q, xq);
+            }
+          }
+        }
+        const VI sc0 = Isa::load_s8x(scales + s * R), sc1 = Isa::load_s8x(scales + (s + 1) * R);
+        for (int m = 0; m < MT; ++m) {
+          const VI d0 = Isa::sub32(s0[m], Isa::set1_i32(32 * x[m]->bsums[s]));
+          const VI d1 = Isa::sub32(s1[m], Isa::set1_i32(32 * x[m]->bsums[s + 1]));
+          isum[m] = Isa::add32(isum[m], Isa::add32(Isa::mul32(d0, sc0), Isa::mul32(d1, sc1)));
+        }
+      }
+    }
+    const VF dw = Isa::load_f16(w);
+    for (int m = 0; m < MT; ++m) {
+      // The reference subtracts a zero minimum term; adding its signed zero changes nothing
+      // because the running sum starts at +0 and so is never -0.
+      const VF scaled = Isa::mul(Isa::mul(dw, Isa::set1f(x[m]->d)), Isa::cvt(isum[m]));
+      acc[m] = Isa::add(acc[m], scaled);
+    }
+  }
+};
+
+// The table entries of one ISA: every format above, named for its weight and activation types.
+template <class Isa>
+struct InterleavedKernels {
+  static constexpr int R = Isa::R;
+
+  template <class Fmt>
+  static MatmulKernel entry(GgmlType type, const char* name, int32_t act_block, int32_t act_bytes,
+                            QuantizeActFn quantize, PackFn pack) {
+    using K = InterleavedMatmul<Isa, Fmt>;
+    return MatmulKernel{.weight_type = type,
+                        .act_block_size = act_block,
+                        .act_block_bytes = act_bytes,
+                        .quantize_act = quantize,
+                        .matmul = K::run,
+                        .name = name,
+                        .n_granule = R,
+                        .m_tile = 4 * Isa::kMT,
+                        .pack = pack,
+                        .granule_bytes = K::granule_bytes};
+  }
+
+  // Fills out[0..n) and returns n (at most kCount).
+  static constexpr int kCount = 8;
+  static int fill(MatmulKernel* out, QuantizeActFn q8_1, QuantizeActFn q8_k) {
+    constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1);
+    constexpr int32_t kQ8K = sizeof(BlockQ8_K);
+    int n = 0;
+    out[n++] = entry<FmtQ4Q5_0<Isa, false>>(GgmlType::Q4_0, "matmul_q4_0_q8_0s", 32, kQ8s,
+                                            quantize_act_q8_0s, pack_q4_0<R>);
+    out[n++] = entry<FmtQ4Q5_0<Isa, true>>(GgmlType::Q5_0, "matmul_q5_0_q8_0s", 32, kQ8s,
+                                           quantize_act_q8_0s, pack_q5_0<R>);
+    out[n++] = entry<FmtQ4Q5_1<Isa, false>>(GgmlType::Q4_1, "matmul_q4_1_q8_1", 32, kQ81, q8_1,
+                                            pack_q4_1<R>);
+    out[n++] = entry<FmtQ4Q5_1<Isa, true>>(GgmlType::Q5_1, "matmul_q5_1_q8_1", 32, kQ81, q8_1,
+                                           pack_q5_1<R>);
+    out[n++] = entry<FmtQ8_0<Isa>>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s,
+                                   quantize_act_q8_0s, pack_q8_0<R, Isa::kBiasedQ8>);
+    out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_k", 256, kQ8K, q8_k,
+                                           pack_q4_k<R>);
+    out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_k", 256, kQ8K, q8_k,
+                                          pack_q5_k<R>);
+    out[n++] =
+        entry<FmtQ6_K<Isa>>(GgmlType::Q6_K, "matmul_q6_k_q8_k", 256, kQ8K, q8_k, pack_q6_k<R>);
+    return n;
+  }
+};
+
+}  // namespace minke::x86

@@ -1,0 +1,69 @@
+// Row-interleaved weight layouts for the x86 matmul kernels, made once at load (pack_*), and
+// the activation format they read. A granule holds R weight rows (R = the ISA's 32-bit lanes:
+// 8 for AVX2, 16 for AVX-512) block by block, so that one vector instruction computes the
+// integer dot of the same block of R rows, lane r holding row r. Per-row scalars (fp16 scales,
+// 6-bit sub-block scales) are stored lane-contiguous, so the f32 arithmetic runs on R rows at
+// once in exactly the order the reference kernel uses per row: results are bit-identical to
+// kernels/ref/ on every path.
+//
+// "Quad vectors": 4R bytes where bytes 4r..4r+3 are four consecutive bytes of row r's block.
+// Packing a quad vector from the file's bytes is a pure 4-byte interleave; the nibbles keep the
+// GGUF meaning (e.g. Q4_0 byte j: element j in the low nibble, element j + 16 in the high one).
+//
+// Granule block layouts (offsets in bytes, R rows):
+//   Q4_0 : d[R] fp16 | qs: 4 quad vectors (file bytes 4t..4t+3)                     = 18R
+//   Q4_1 : d[R] | m[R] | qs: 4 quad vectors                                           = 20R
+//   Q5_0 : d[R] | qs: 4 quad vectors | h: 1 quad vector, byte 4r+i bit t = high bit of
+//          element 4t+i (t = 0..7)                                                    = 22R
+//   Q5_1 : d[R] | m[R] | qs | h                                                       = 24R
+//   Q8_0 : d[R] | qs: 8 quad vectors (bytes 4t..4t+3; XOR 0x80 when `biased`)         = 34R
+//   Q4_K : d[R] | dmin[R] | scale[8][R] | min[8][R] (6-bit values unpacked to bytes) |
+//          qs: 32 quad vectors, vector 8c+t = file qs[32c + 4t ..]                    = 148R
+//   Q5_K : Q4_K | qh: 8 quad vectors, vector t = file qh[4t ..]                       = 180R
+//   Q6_K : d[R] | scale[16][R] (int8) | ql: 32 quad vectors, vector 8(2h+v)+t = file
+//          ql[64h + 32v + 4t ..] | qh: 16 quad vectors, vector 8h+t = file qh[32h + 4t ..] = 210R
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace minke::x86 {
+
+// Activations for Q4_0/Q5_0/Q8_0 weights: the reference Q8_0 quantization (same d and qs bits)
+// plus the integer sum of the block's quants, which the unsigned-times-signed dot products need
+// to take the weights' offset (8, 16, or the 0x80 bias) back out exactly.
+struct BlockQ8_0S {
+  uint16_t d;
+  int16_t sum;
+  int8_t qs[32];
+};
+static_assert(sizeof(BlockQ8_0S) == 36);
+
+void quantize_act_q8_0s(const float* x, void* out, int64_t k);
+
+// Bytes of one granule block (the layouts above) and packers with the PackFn signature.
+template <int R>
+struct Packed {
+  static constexpr size_t kQ4_0 = 18 * R, kQ4_1 = 20 * R, kQ5_0 = 22 * R, kQ5_1 = 24 * R;
+  static constexpr size_t kQ8_0 = 34 * R;
+  static constexpr size_t kQ4_K = 148 * R, kQ5_K = 180 * R, kQ6_K = 210 * R;
+};
+
+template <int R>
+void pack_q4_0(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_q4_1(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_q5_0(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_q5_1(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R, bool kBiased>
+void pack_q8_0(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_q4_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_q5_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_q6_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+
+}  // namespace minke::x86
