@@ -68,7 +68,7 @@ void Engine::take_incoming() {
 
 bool Engine::step() {
   take_incoming();
-  const StepPlan plan = scheduler_.plan();
+  const StepPlan& plan = scheduler_.plan();
   if (!plan.empty()) scheduler_.update(plan, runner_.run(plan));
   return has_work();
 }

@@ -10,14 +10,14 @@ namespace minke {
 
 Runner::Runner(Model& model, KvCache& kv) : model_(model), kv_(kv) {}
 
-StepOutput Runner::run(const StepPlan& plan) {
+const StepOutput& Runner::run(const StepPlan& plan) {
   batch_.clear();
   size_t n_sampled = 0;
   for (const StepItem& item : plan.items) {
-    const size_t n = item.tokens.size();
-    for (size_t j = 0; j < n; ++j) {
-      const bool last = j + 1 == n;
-      batch_.add(item.tokens[j], item.pos0 + static_cast<int32_t>(j), item.kv_seq,
+    const std::span<const int32_t> tokens = plan.tokens_of(item);
+    for (size_t j = 0; j < tokens.size(); ++j) {
+      const bool last = j + 1 == tokens.size();
+      batch_.add(tokens[j], item.pos0 + static_cast<int32_t>(j), item.kv_seq,
                  last && item.sampler != nullptr);
     }
     if (item.sampler != nullptr) ++n_sampled;
@@ -26,19 +26,18 @@ StepOutput Runner::run(const StepPlan& plan) {
   logits_.resize(n_sampled * n_vocab);
   model_.forward(batch_, kv_, logits_);
 
-  StepOutput out;
-  out.sampled.reserve(plan.items.size());
+  out_.sampled.clear();
   size_t row = 0;
   for (const StepItem& item : plan.items) {
     if (item.sampler == nullptr) {
-      out.sampled.push_back(-1);
+      out_.sampled.push_back(-1);
       continue;
     }
     const std::span<const float> logits(logits_.data() + row * n_vocab, n_vocab);
-    out.sampled.push_back(item.sampler->sample(logits));
+    out_.sampled.push_back(item.sampler->sample(logits));
     ++row;
   }
-  return out;
+  return out_;
 }
 
 }  // namespace minke

@@ -1,5 +1,7 @@
 // Runner: executes a StepPlan: builds the model's Batch (logits only where a token is
 // sampled), runs Model::forward once, and samples each request's next token with its sampler.
+// The batch, logits and output buffers are reused, so a step allocates nothing once they have
+// grown to the largest step seen.
 #pragma once
 
 #include <vector>
@@ -14,13 +16,15 @@ class KvCache;
 class Runner {
  public:
   Runner(Model& model, KvCache& kv);
-  StepOutput run(const StepPlan& plan);
+  // The output stays valid until the next run().
+  const StepOutput& run(const StepPlan& plan);
 
  private:
   Model& model_;
   KvCache& kv_;
   Batch batch_;
   std::vector<float> logits_;  // [n_sampled, n_vocab]
+  StepOutput out_;
 };
 
 }  // namespace minke

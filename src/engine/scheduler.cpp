@@ -28,14 +28,14 @@ bool Scheduler::cancel(int64_t request_id) {
   return false;
 }
 
-StepPlan Scheduler::plan() {
+const StepPlan& Scheduler::plan() {
   retire_cancelled();
-  StepPlan plan;
+  plan_.clear();
   int32_t budget = options_.max_batch_tokens;
-  plan_running(plan, budget, /*decode=*/true);
-  plan_running(plan, budget, /*decode=*/false);
-  admit_waiting(plan, budget);
-  return plan;
+  plan_running(plan_, budget, /*decode=*/true);
+  plan_running(plan_, budget, /*decode=*/false);
+  admit_waiting(plan_, budget);
+  return plan_;
 }
 
 void Scheduler::retire_cancelled() {
@@ -53,9 +53,9 @@ void Scheduler::retire_cancelled() {
 
 void Scheduler::plan_running(StepPlan& plan, int32_t& budget, bool decode) {
   // Iterate over a snapshot: make_room may move sequences from running_ to waiting_.
-  std::vector<Sequence*> order;
-  for (auto& s : running_) order.push_back(s.get());
-  for (Sequence* seq : order) {
+  order_.clear();
+  for (auto& s : running_) order_.push_back(s.get());
+  for (Sequence* seq : order_) {
     if (budget == 0) return;
     if (seq->kv_seq < 0 || (seq->n_pending() == 1) != decode) continue;
     const int32_t n = std::min(seq->n_pending(), budget);
@@ -132,8 +132,10 @@ void Scheduler::add_item(StepPlan& plan, Sequence& seq, int32_t n) {
   plan.items.push_back(StepItem{.request_id = seq.id(),
                                 .kv_seq = seq.kv_seq,
                                 .pos0 = pos0,
-                                .tokens = std::vector<int32_t>(first, first + n),
+                                .first = plan.n_tokens(),
+                                .n_tokens = n,
                                 .sampler = sample ? &seq.sampler() : nullptr});
+  plan.tokens.insert(plan.tokens.end(), first, first + n);
 }
 
 void Scheduler::update(const StepPlan& plan, const StepOutput& output) {
@@ -142,7 +144,7 @@ void Scheduler::update(const StepPlan& plan, const StepOutput& output) {
     const StepItem& item = plan.items[i];
     Sequence* seq = find_running(item.request_id);
     MINKE_CHECK(seq != nullptr);
-    seq->mark_computed(static_cast<int32_t>(item.tokens.size()));
+    seq->mark_computed(item.n_tokens);
     if (output.sampled[i] < 0) continue;
     if (const auto reason = seq->accept(output.sampled[i])) finish(*seq, *reason);
   }

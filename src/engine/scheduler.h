@@ -30,8 +30,9 @@ class Scheduler {
   void add(std::unique_ptr<Sequence> seq);
   // Marks a request to be cancelled at the next plan(); false when it is unknown (finished).
   bool cancel(int64_t request_id);
-  // Retires cancelled sequences, then plans the next step (empty when nothing can run).
-  StepPlan plan();
+  // Retires cancelled sequences, then plans the next step (empty when nothing can run). The
+  // plan lives in the scheduler and stays valid until the next plan().
+  const StepPlan& plan();
   void update(const StepPlan& plan, const StepOutput& output);
 
   bool has_work() const { return !waiting_.empty() || !running_.empty(); }
@@ -54,6 +55,8 @@ class Scheduler {
   std::deque<std::unique_ptr<Sequence>> waiting_;
   std::vector<std::unique_ptr<Sequence>> running_;  // in admission order
   std::vector<int32_t> free_slots_;
+  StepPlan plan_;                 // the current step's plan, reused
+  std::vector<Sequence*> order_;  // plan_running's snapshot of running_, reused
 };
 
 }  // namespace minke

@@ -2,6 +2,8 @@
 // streaming callbacks). See sequence.h.
 #include "engine/sequence.h"
 
+#include <algorithm>
+
 #include "tokenizer/tokenizer.h"
 
 namespace minke {
@@ -24,7 +26,9 @@ Sequence::Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int3
       sampler_(request_.sampling, n_vocab),
       decoder_(tokenizer.vocab()),
       stops_(request_.stop),
-      t_submit_(Clock::now()) {}
+      t_submit_(Clock::now()) {
+  tokens_.reserve(static_cast<size_t>(std::max(n_ctx, n_prompt_)));
+}
 
 bool Sequence::cancel_requested() const {
   return cancel_requested_ || (request_.cancel != nullptr && request_.cancel->load());
@@ -32,8 +36,7 @@ bool Sequence::cancel_requested() const {
 
 std::optional<FinishReason> Sequence::accept(int32_t token) {
   t_last_ = Clock::now();
-  if (generated_.empty()) t_first_ = t_last_;
-  generated_.push_back(token);
+  if (n_generated() == 0) t_first_ = t_last_;
   tokens_.push_back(token);
   sampler_.accept(token);
   if (!request_.ignore_eog && tokenizer_.is_eog(token)) {
@@ -43,8 +46,7 @@ std::optional<FinishReason> Sequence::accept(int32_t token) {
   }
   const StopMatcher::Result r = stops_.push(decoder_.push(token));
   if (auto reason = emit(token, r.text, r.stopped)) return reason;
-  const auto n_gen = static_cast<int32_t>(generated_.size());
-  if ((request_.max_tokens >= 0 && n_gen >= request_.max_tokens) ||
+  if ((request_.max_tokens >= 0 && n_generated() >= request_.max_tokens) ||
       static_cast<int32_t>(tokens_.size()) >= n_ctx_) {
     std::string rest = decoder_.flush();
     rest += stops_.flush();
@@ -69,10 +71,10 @@ void Sequence::finish(FinishReason reason) {
   RequestResult result{.id = id_,
                        .finish = reason,
                        .n_prompt = n_prompt_,
-                       .n_generated = static_cast<int32_t>(generated_.size()),
-                       .tokens = generated_,
+                       .n_generated = n_generated(),
+                       .tokens = std::vector<int32_t>(tokens_.begin() + n_prompt_, tokens_.end()),
                        .seed = sampler_.seed()};
-  if (!generated_.empty()) {
+  if (n_generated() > 0) {
     result.prefill_ms = ms_between(t_submit_, t_first_);
     result.decode_ms = ms_between(t_first_, t_last_);
   }

@@ -1,5 +1,7 @@
 // Sequence: the engine's state for one admitted request: its tokens so far, how many of them
 // the KV cache holds, and the per-request sampler, detokenizer and stop-string matcher.
+// Accepting a token allocates nothing: the token list is reserved for the whole context at
+// admission and the text buffers are reused.
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@ class Sequence {
   int64_t id() const { return id_; }
   const std::vector<int32_t>& tokens() const { return tokens_; }
   int32_t n_prompt() const { return n_prompt_; }
+  int32_t n_generated() const { return static_cast<int32_t>(tokens_.size()) - n_prompt_; }
   // Tokens whose K/V the cache holds; the rest must be fed before the next token is sampled.
   int32_t n_computed() const { return n_computed_; }
   int32_t n_pending() const { return static_cast<int32_t>(tokens_.size()) - n_computed_; }
@@ -49,7 +52,7 @@ class Sequence {
   Request request_;
   const Tokenizer& tokenizer_;
   int32_t n_ctx_;
-  std::vector<int32_t> tokens_;  // prompt, then sampled tokens
+  std::vector<int32_t> tokens_;  // prompt, then sampled tokens; capacity n_ctx
   int32_t n_prompt_;
   int32_t n_computed_ = 0;
   bool cancel_requested_ = false;
@@ -57,7 +60,6 @@ class Sequence {
   Sampler sampler_;
   StreamingDecoder decoder_;
   StopMatcher stops_;
-  std::vector<int32_t> generated_;
   Clock::time_point t_submit_, t_first_, t_last_;
 };
 

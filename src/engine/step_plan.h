@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace minke {
@@ -12,20 +13,27 @@ class Sampler;
 
 struct StepItem {
   int64_t request_id = 0;
-  int32_t kv_seq = 0;           // KV cache sequence slot
-  int32_t pos0 = 0;             // position of tokens[0]
-  std::vector<int32_t> tokens;  // fed this step, consecutive positions
-  Sampler* sampler = nullptr;   // non-null: sample the token after the last one
+  int32_t kv_seq = 0;          // KV cache sequence slot
+  int32_t pos0 = 0;            // position of the item's first token
+  int32_t first = 0;           // index of that token in StepPlan::tokens
+  int32_t n_tokens = 0;        // fed this step, consecutive positions
+  Sampler* sampler = nullptr;  // non-null: sample the token after the last one
 };
 
+// Reused from step to step (clear() keeps the capacity), so planning a step allocates nothing.
 struct StepPlan {
   std::vector<StepItem> items;
+  std::vector<int32_t> tokens;  // every item's tokens, back to back in item order
 
+  std::span<const int32_t> tokens_of(const StepItem& it) const {
+    return std::span<const int32_t>(tokens).subspan(static_cast<size_t>(it.first),
+                                                    static_cast<size_t>(it.n_tokens));
+  }
   bool empty() const { return items.empty(); }
-  int32_t n_tokens() const {
-    int32_t n = 0;
-    for (const StepItem& it : items) n += static_cast<int32_t>(it.tokens.size());
-    return n;
+  int32_t n_tokens() const { return static_cast<int32_t>(tokens.size()); }
+  void clear() {
+    items.clear();
+    tokens.clear();
   }
 };
 

@@ -15,13 +15,12 @@ StopMatcher::StopMatcher(std::vector<std::string> stops) {
 
 StopMatcher::Result StopMatcher::push(std::string_view text) {
   pending_ += text;
-  if (stops_.empty()) return {std::exchange(pending_, {}), false};
   size_t first = std::string::npos;
   for (const std::string& s : stops_) first = std::min(first, pending_.find(s));
   if (first != std::string::npos) {
-    Result r{pending_.substr(0, first), true};
+    out_.assign(pending_, 0, first);
     pending_.clear();
-    return r;
+    return {out_, true};
   }
   size_t hold = 0;
   for (const std::string& s : stops_) {
@@ -34,9 +33,9 @@ StopMatcher::Result StopMatcher::push(std::string_view text) {
       }
     }
   }
-  Result r{pending_.substr(0, pending_.size() - hold), false};
+  out_.assign(pending_, 0, pending_.size() - hold);
   pending_.erase(0, pending_.size() - hold);
-  return r;
+  return {out_, false};
 }
 
 std::string StopMatcher::flush() { return std::exchange(pending_, {}); }

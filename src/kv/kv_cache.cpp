@@ -41,6 +41,8 @@ void KvCache::reserve(int32_t seq, int32_t n_tokens) {
                 " blocks are free (use a larger -c)");
   }
   Sequence& s = it == seqs_.end() ? seqs_[seq] : it->second;
+  // Room for the whole pool up front: growing the table later would allocate during decode.
+  if (it == seqs_.end()) s.blocks.reserve(static_cast<size_t>(blocks_.n_blocks()));
   for (int32_t i = 0; i < need; ++i) s.blocks.push_back(blocks_.allocate());
   s.n_tokens = std::max(s.n_tokens, n_tokens);
 }

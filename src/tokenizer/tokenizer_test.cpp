@@ -145,7 +145,7 @@ TEST(StreamingDecoder, SplitsAcrossRealTokens) {
   StreamingDecoder d(tok->vocab());
   std::string out;
   for (int32_t id : tok->encode(text)) {
-    const std::string part = d.push(id);
+    const std::string part(d.push(id));
     EXPECT_TRUE(utf8::is_valid(part));
     out += part;
   }

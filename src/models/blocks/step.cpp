@@ -9,7 +9,15 @@
 #include "minke/error.h"
 
 namespace minke {
+namespace {
 
+// " (batch row i)", appended to every message; built only when a row is rejected.
+std::string at_row(size_t i) { return " (batch row " + std::to_string(i) + ")"; }
+
+}  // namespace
+
+// Runs once per forward step over every row: no allocation here (the vectors keep their
+// capacity from step to step) and messages are built only on the error path.
 void StepInputs::prepare(const Batch& batch, const KvCache& kv, int32_t n_vocab,
                          const std::string& model) {
   const size_t m = batch.size();
@@ -21,20 +29,19 @@ void StepInputs::prepare(const Batch& batch, const KvCache& kv, int32_t n_vocab,
   wanted.clear();
   for (size_t i = 0; i < m; ++i) {
     const int32_t tok = batch.tokens[i], pos = batch.positions[i], seq = batch.seq_ids[i];
-    const std::string where = " (batch row " + std::to_string(i) + ")";
     if (tok < 0 || tok >= n_vocab) {
       throw Error(model + ": token id " + std::to_string(tok) + " is outside the vocabulary of " +
-                  std::to_string(n_vocab) + where);
+                  std::to_string(n_vocab) + at_row(i));
     }
     if (pos < 0 || pos >= kv.n_tokens(seq)) {
       throw Error("KV cache: position " + std::to_string(pos) + " of sequence " +
-                  std::to_string(seq) + " is not reserved" + where);
+                  std::to_string(seq) + " is not reserved" + at_row(i));
     }
     if (seqs.empty() || batch.seq_ids[i - 1] != seq) {
       for (const AttnSeq& s : seqs) {
         if (batch.seq_ids[static_cast<size_t>(s.row0)] == seq) {
           throw Error("batch: the tokens of sequence " + std::to_string(seq) +
-                      " are not consecutive" + where);
+                      " are not consecutive" + at_row(i));
         }
       }
       seqs.push_back({.row0 = static_cast<int64_t>(i),
@@ -43,7 +50,7 @@ void StepInputs::prepare(const Batch& batch, const KvCache& kv, int32_t n_vocab,
                       .n_tokens = 0});
     } else if (pos <= batch.positions[i - 1]) {
       throw Error("batch: positions of sequence " + std::to_string(seq) + " are not increasing" +
-                  where);
+                  at_row(i));
     }
     // Attention reads keys 0..pos of the sequence: this step's keys are stored before it runs.
     AttnSeq& run = seqs.back();
