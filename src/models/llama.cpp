@@ -1,68 +1,29 @@
 // Llama (Touvron et al. 2023) as GGUF files name it: pre-norm decoder, RMSNorm, grouped-query
 // attention with RoPE on adjacent pairs ("normal" mode), SwiGLU feed-forward. Covers Llama 2/3
 // (Llama 3.1 frequency scaling arrives as the rope_freqs.weight tensor), SmolLM2 and
-// DeepSeek-R1-Distill-Llama.
+// DeepSeek-R1-Distill-Llama. The layer stack and forward pass are blocks/llama_layout's.
 #include <optional>
-#include <vector>
 
-#include "kv/kv_cache.h"
 #include "models/architectures.h"
-#include "models/blocks/attention.h"
-#include "models/blocks/decoder.h"
-#include "models/blocks/ffn.h"
+#include "models/blocks/llama_layout.h"
 
 namespace minke {
 namespace {
 
-class Llama final : public DecoderModel {
+class Llama final : public LlamaLayoutDecoder {
  public:
-  Llama(const GgufFile& file, Backend& backend) : DecoderModel(file, backend) {
-    const ModelConfig& c = config();
+  Llama(const GgufFile& file, Backend& backend)
+      : LlamaLayoutDecoder(file, backend, RopeMode::kNormal) {
     rope_freqs_ = weights_.optional_vector("rope_freqs.weight", hp_.rope_n_dims / 2);
-    attn_ = {.n_head = c.n_head,
-             .n_head_kv = c.n_head_kv,
-             .head_dim = c.head_dim,
-             .norm_eps = hp_.rms_eps,
-             .rope = rope(RopeMode::kNormal, hp_.rope_freq_base, hp_.rope_freq_scale)};
     if (rope_freqs_) {
       attn_.rope.freq_factors = {static_cast<const float*>(rope_freqs_->data),
                                  static_cast<size_t>(hp_.rope_n_dims / 2)};
     }
-    for (int32_t il = 0; il < c.n_layer; ++il) {
-      layers_.push_back({
-          .attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
-          .attn = bind_attention(weights_, il, c.n_embd, attn_, {}),
-          .ffn_norm = weights_.vector(layer_tensor(il, "ffn_norm.weight"), c.n_embd),
-          .ffn = bind_ffn(weights_, il, c.n_embd, c.n_ff),
-      });
-    }
-  }
-
-  void forward(const Batch& batch, KvCache& kv, std::span<float> logits) override {
-    if (!begin(batch, kv, logits)) return;
-    const float eps = hp_.rms_eps;
-    Tensor x = be_.get_rows(tok_embd_, batch.tokens);  // [M, n_embd]
-    for (int32_t il = 0; il < config().n_layer; ++il) {
-      const Layer& l = layers_[static_cast<size_t>(il)];
-      // x += attention(norm(x)); x += ffn(norm(x))
-      const Tensor a = self_attention(be_, be_.rms_norm(x, l.attn_norm, eps), l.attn, attn_, step_,
-                                      kv.layer(il));  // [M, n_embd]
-      be_.add(x, a);
-      be_.add(x, swiglu_ffn(be_, be_.rms_norm(x, l.ffn_norm, eps), l.ffn));
-    }
-    finish(x, logits);  // norm, LM head: [n_wanted, n_vocab]
+    bind_layers({});
   }
 
  private:
-  struct Layer {
-    WeightView attn_norm;  // [n_embd]
-    AttentionWeights attn;
-    WeightView ffn_norm;  // [n_embd]
-    FfnWeights ffn;
-  };
   std::optional<WeightView> rope_freqs_;  // [rope_n_dims / 2] Llama 3 frequency divisors
-  AttentionOptions attn_;
-  std::vector<Layer> layers_;
 };
 
 }  // namespace

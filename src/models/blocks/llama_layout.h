@@ -1,0 +1,41 @@
+// LlamaLayoutDecoder: the layer stack Llama introduced and Qwen2/Qwen3 kept: pre-norm blocks
+//   x += attention(rms_norm(x)); x += swiglu_ffn(rms_norm(x))
+// over the shared embedding and LM head. An architecture file derives from it, sets up what is
+// its own (RoPE mode and frequency factors, which optional attention tensors it requires) and
+// calls bind_layers(); the forward pass is this one.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "models/blocks/attention.h"
+#include "models/blocks/decoder.h"
+#include "models/blocks/ffn.h"
+
+namespace minke {
+
+class LlamaLayoutDecoder : public DecoderModel {
+ public:
+  void forward(const Batch& batch, KvCache& kv, std::span<float> logits) final;
+
+ protected:
+  // attn_ gets the model's head shape and q/k norm eps, and RoPE in `rope_mode` with the
+  // file's base and scale; the derived constructor may amend it before bind_layers().
+  LlamaLayoutDecoder(const GgufFile& file, Backend& backend, RopeMode rope_mode);
+
+  // Binds every layer's norms, attention (requiring `required`) and feed-forward.
+  void bind_layers(const AttentionTensors& required);
+
+  AttentionOptions attn_;
+
+ private:
+  struct Layer {
+    WeightView attn_norm;  // [n_embd]
+    AttentionWeights attn;
+    WeightView ffn_norm;  // [n_embd]
+    FfnWeights ffn;
+  };
+  std::vector<Layer> layers_;
+};
+
+}  // namespace minke
