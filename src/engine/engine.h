@@ -10,18 +10,18 @@
 #include "engine/request.h"
 #include "engine/runner.h"
 #include "engine/scheduler.h"
+#include "kv/kv_cache.h"
 
 namespace minke {
 
-class KvCache;
 class Model;
 class Tokenizer;
 
 struct EngineOptions {
-  int32_t n_ctx = 4096;            // tokens per sequence (prompt + generated)
-  int32_t max_batch_tokens = 512;  // tokens per forward step
-  int32_t max_seqs = 1;            // sequences decoded together
-  int32_t block_size = 16;         // the KV cache's block size
+  int32_t n_ctx = 4096;               // tokens per sequence (prompt + generated)
+  int32_t max_batch_tokens = 512;     // tokens per forward step
+  int32_t max_seqs = 1;               // sequences decoded together
+  int32_t block_size = kKvBlockSize;  // the KV cache's block size
 };
 
 class Engine {

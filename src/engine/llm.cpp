@@ -1,7 +1,6 @@
 // minke::Llm (include/minke/minke.h): the public API over the engine. Owns the mapped GGUF
 // file, the backend, the model, the tokenizer, the KV cache and a one-sequence Engine.
 #include <algorithm>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +9,7 @@
 #include "chat/reasoning.h"
 #include "engine/engine.h"
 #include "engine/load_checks.h"
+#include "engine/model_setup.h"
 #include "gguf/gguf_file.h"
 #include "kv/kv_cache.h"
 #include "minke/minke.h"
@@ -20,9 +20,6 @@ namespace minke {
 
 namespace {
 
-constexpr int32_t kBlockSize = 16;
-constexpr int32_t kDefaultCtx = 4096;
-
 SamplerParams to_sampler_params(const SamplingOptions& s) {
   return SamplerParams{.temperature = s.temperature,
                        .top_k = s.top_k,
@@ -31,11 +28,6 @@ SamplerParams to_sampler_params(const SamplingOptions& s) {
                        .repeat_penalty = s.repeat_penalty,
                        .penalty_last_n = s.repeat_last_n,
                        .seed = s.seed == kAnySeed ? kRandomSeed : s.seed};
-}
-
-int32_t default_threads() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int32_t>(n);
 }
 
 }  // namespace
@@ -83,17 +75,14 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   impl->backend = make_cpu_backend(CpuBackendOptions{.n_threads = threads});
   impl->model = load_model(*impl->file, *impl->backend);
   const ModelConfig& cfg = impl->model->config();
-  const int32_t train = cfg.n_ctx_train > 0 ? cfg.n_ctx_train : kDefaultCtx;
-  impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : std::min(kDefaultCtx, train);
+  impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : default_context(cfg.n_ctx_train);
   check_context(options.path, cfg,
-                ContextRequest{.n_ctx = impl->n_ctx, .weight_bytes = impl->file->file_size()});
-  const EngineOptions engine_options{.n_ctx = impl->n_ctx, .block_size = kBlockSize};
-  impl->kv = std::make_unique<KvCache>(
-      *impl->backend, KvCacheOptions{.n_layer = cfg.n_layer,
-                                     .layout = {.block_size = kBlockSize,
-                                                .n_head_kv = cfg.n_head_kv,
-                                                .head_dim = cfg.head_dim},
-                                     .n_blocks = Engine::kv_blocks_needed(engine_options)});
+                ContextRequest{.n_ctx = impl->n_ctx,
+                               .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->model),
+                               .weight_bytes = impl->file->file_size()});
+  const EngineOptions engine_options{.n_ctx = impl->n_ctx};
+  impl->kv =
+      std::make_unique<KvCache>(*impl->backend, kv_cache_options(*impl->model, engine_options));
   impl->engine =
       std::make_unique<Engine>(*impl->model, *impl->kv, *impl->tokenizer, engine_options);
   return std::unique_ptr<Llm>(new Llm(std::move(impl)));

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "gguf/gguf_file.h"
-#include "kv/kv_cache.h"
 #include "minke/error.h"
 #include "models/model.h"
 
@@ -47,9 +46,7 @@ void check_context(const std::string& path, const ModelConfig& cfg, const Contex
   const uint64_t memory = r.memory_bytes > 0 ? r.memory_bytes : physical_memory_bytes();
   if (memory == 0) return;
   // n_ctx is bounded by the checks above or by the caller, so this stays far from overflow.
-  const auto per_token = static_cast<uint64_t>(KvCache::bytes_per_token(
-      cfg.n_layer,
-      KvLayout{.block_size = 1, .n_head_kv = cfg.n_head_kv, .head_dim = cfg.head_dim}));
+  const auto per_token = static_cast<uint64_t>(std::max<int64_t>(r.kv_bytes_per_token, 0));
   const uint64_t kv = per_token * static_cast<uint64_t>(r.n_ctx) * static_cast<uint64_t>(r.n_seqs);
   const uint64_t total = kv + r.weight_bytes + r.scratch_bytes;
   if (total > memory) {

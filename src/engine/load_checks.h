@@ -19,11 +19,12 @@ void check_has_weights(const GgufFile& file);
 inline constexpr int64_t kMaxContext = int64_t{1} << 24;
 
 struct ContextRequest {
-  int64_t n_ctx = 0;           // tokens per sequence
-  int32_t n_seqs = 1;          // sequences sharing the KV cache
-  uint64_t weight_bytes = 0;   // the model's tensor data (mapped, but read on every token)
-  uint64_t scratch_bytes = 0;  // other large buffers the caller will allocate (logits)
-  uint64_t memory_bytes = 0;   // the machine's memory; 0: physical_memory_bytes()
+  int64_t n_ctx = 0;               // tokens per sequence
+  int32_t n_seqs = 1;              // sequences sharing the KV cache
+  int64_t kv_bytes_per_token = 0;  // over all layers (kv_cache_bytes_per_token); 0: unknown
+  uint64_t weight_bytes = 0;       // the model's tensor data (mapped, but read on every token)
+  uint64_t scratch_bytes = 0;      // other large buffers the caller will allocate (logits)
+  uint64_t memory_bytes = 0;       // the machine's memory; 0: physical_memory_bytes()
 };
 
 // Throws minke::Error when n_ctx exceeds the model's training context (positions past it are

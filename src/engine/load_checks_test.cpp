@@ -15,6 +15,8 @@ namespace minke {
 namespace {
 
 // SmolLM2-135M's attention shape: 30 layers x 3 KV heads x 64 = 23040 bytes of f16 K+V a token.
+constexpr int64_t kSmolKvBytesPerToken = 30 * 2 * 3 * 64 * 2;
+
 ModelConfig smol_config() {
   return ModelConfig{.arch = "llama",
                      .n_vocab = 49152,
@@ -35,7 +37,10 @@ std::string error_of(const ModelConfig& cfg, const ContextRequest& r) {
 }
 
 TEST(LoadChecks, ContextWithinTrainingAndMemoryIsAccepted) {
-  EXPECT_EQ(error_of(smol_config(), {.n_ctx = 8192, .memory_bytes = 1ull << 30}), "");
+  EXPECT_EQ(error_of(smol_config(), {.n_ctx = 8192,
+                                     .kv_bytes_per_token = kSmolKvBytesPerToken,
+                                     .memory_bytes = 1ull << 30}),
+            "");
 }
 
 TEST(LoadChecks, ContextBeyondTrainingNamesTheLimit) {
@@ -50,8 +55,10 @@ TEST(LoadChecks, ContextBeyondMemoryIsRefusedBeforeAllocating) {
   ModelConfig cfg = smol_config();
   cfg.n_ctx_train = 0;  // unknown: only memory limits it
   // 1M tokens x 23040 bytes = 22.5 GiB of KV cache on a 16 GiB machine.
-  const std::string e =
-      error_of(cfg, {.n_ctx = 1 << 20, .weight_bytes = 100u << 20, .memory_bytes = 16ull << 30});
+  const std::string e = error_of(cfg, {.n_ctx = 1 << 20,
+                                       .kv_bytes_per_token = kSmolKvBytesPerToken,
+                                       .weight_bytes = 100u << 20,
+                                       .memory_bytes = 16ull << 30});
   EXPECT_NE(e.find("KV cache 22.5 GiB"), std::string::npos) << e;
   EXPECT_NE(e.find("this machine has 16.0 GiB: use a smaller -c"), std::string::npos) << e;
   // Scratch buffers count too.

@@ -11,15 +11,14 @@
 
 #include "engine/sequence.h"
 #include "engine/step_plan.h"
+#include "kv/kv_cache.h"
 
 namespace minke {
 
-class KvCache;
-
 struct SchedulerOptions {
-  int32_t max_batch_tokens = 512;  // tokens per step (prefill chunk budget)
-  int32_t max_seqs = 1;            // sequences in the KV cache at once
-  int32_t block_size = 16;         // the KV cache's tokens per block
+  int32_t max_batch_tokens = 512;     // tokens per step (prefill chunk budget)
+  int32_t max_seqs = 1;               // sequences in the KV cache at once
+  int32_t block_size = kKvBlockSize;  // the KV cache's tokens per block
 };
 
 class Scheduler {

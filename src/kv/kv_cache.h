@@ -13,6 +13,10 @@
 
 namespace minke {
 
+// Tokens per KV block unless a caller picks another size: the engine, the CLI and the tests use
+// this one value.
+inline constexpr int32_t kKvBlockSize = 16;
+
 struct KvCacheOptions {
   int32_t n_layer = 0;
   KvLayout layout;          // block_size, n_head_kv, head_dim
