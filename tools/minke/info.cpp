@@ -7,7 +7,9 @@
 #include <string>
 
 #include "command.h"
+#include "engine/host_info.h"
 #include "format.h"
+#include "gguf/file_type.h"
 #include "gguf/gguf_file.h"
 #include "kv/kv_cache.h"
 #include "validators.h"
@@ -47,20 +49,6 @@ void print_memory(const GgufFile& f, uint64_t weight_bytes, int32_t ctx_size) {
                             "-token context: weights " + human_bytes(weight_bytes) +
                             " + KV cache " + human_bytes(kv) + " (" +
                             human_bytes(static_cast<uint64_t>(per_token)) + " per token)");
-}
-
-// llama.cpp's llama_ftype numbering, as written to general.file_type.
-std::string file_type_name(uint32_t ft) {
-  static const std::map<uint32_t, const char*> kNames = {
-      {0, "F32"},      {1, "F16"},      {2, "Q4_0"},      {3, "Q4_1"},    {7, "Q8_0"},
-      {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},     {11, "Q3_K_S"}, {12, "Q3_K_M"},
-      {13, "Q3_K_L"},  {14, "Q4_K_S"},  {15, "Q4_K_M"},   {16, "Q5_K_S"}, {17, "Q5_K_M"},
-      {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},   {21, "Q2_K_S"}, {22, "IQ3_XS"},
-      {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},   {26, "IQ3_S"},  {27, "IQ3_M"},
-      {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},   {31, "IQ1_M"},  {32, "BF16"},
-      {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
-  const auto it = kNames.find(ft);
-  return it == kNames.end() ? "type " + std::to_string(ft) : it->second;
 }
 
 std::string tokenizer_summary(const GgufFile& f) {
@@ -135,9 +123,19 @@ void print_summary(const GgufFile& f, int32_t ctx_size) {
               tmpl.empty() ? "none" : "yes (" + std::to_string(tmpl.size()) + " characters)");
 }
 
+// The kernel path this binary would run the model on (MINKE_KERNELS forces a lower one).
+void print_kernels(const HostInfo& host) {
+  std::string cpu = host.cpu_model.empty() ? "unknown" : host.cpu_model;
+  cpu += ", " + std::to_string(host.physical_cores) + " physical cores";
+  if (!host.cpu_features.empty()) cpu += ", features " + host.cpu_features;
+  print_field("kernels", host.kernel_path + " (cpu: " + cpu + ")");
+}
+
 int run_info(const InfoOptions& opts) {
+  const HostInfo host = host_info();  // a bad MINKE_KERNELS fails before any output
   const auto file = GgufFile::open(opts.model);
   print_summary(*file, opts.ctx_size);
+  print_kernels(host);
   if (opts.metadata) {
     std::printf("\nmetadata (%zu keys):\n", file->metadata().size());
     for (const GgufValue& v : file->metadata()) {

@@ -1,0 +1,168 @@
+// run_bench: see bench.h. Mirrors llama.cpp's tools/llama-bench (test_prompt, test_gen): random
+// token ids, a cleared cache before every run, logits for the last token of each forward call.
+#include "engine/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "backend/cpu/cpu_backend.h"
+#include "engine/engine.h"
+#include "engine/load_checks.h"
+#include "gguf/file_type.h"
+#include "gguf/gguf_file.h"
+#include "kernels/kernel_table.h"
+#include "kv/kv_cache.h"
+#include "minke/error.h"
+#include "models/model.h"
+
+namespace minke {
+namespace {
+
+constexpr int32_t kSeq = 0;
+
+using Clock = std::chrono::steady_clock;
+
+// One model loaded for benchmarking, with a cache for the longer of the two tests.
+struct Bench {
+  Model& model;
+  KvCache& kv;
+  std::mt19937 rng;
+  Batch batch;
+  std::vector<float> logits;
+
+  int32_t random_token() {
+    return static_cast<int32_t>(rng() % static_cast<uint32_t>(model.config().n_vocab));
+  }
+
+  // n tokens from an empty cache in forward calls of n_batch tokens; returns seconds.
+  double prompt(int32_t n, int32_t n_batch) {
+    kv.remove(kSeq);
+    const auto t0 = Clock::now();
+    for (int32_t done = 0; done < n;) {
+      const int32_t step = std::min(n_batch, n - done);
+      batch.clear();
+      for (int32_t j = 0; j < step; ++j) batch.add(random_token(), done + j, kSeq, j == step - 1);
+      kv.reserve(kSeq, done + step);
+      model.forward(batch, kv, logits);
+      done += step;
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+
+  // n tokens one forward call each from an empty cache; returns seconds.
+  double generate(int32_t n) {
+    kv.remove(kSeq);
+    const auto t0 = Clock::now();
+    for (int32_t pos = 0; pos < n; ++pos) {
+      batch.clear();
+      batch.add(random_token(), pos, kSeq, true);
+      kv.reserve(kSeq, pos + 1);
+      model.forward(batch, kv, logits);
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+};
+
+BenchStats summarize(int32_t n_tokens, std::vector<double> samples) {
+  BenchStats s{.n_tokens = n_tokens, .samples = std::move(samples)};
+  if (s.samples.empty()) return s;
+  double sum = 0;
+  for (const double v : s.samples) sum += v;
+  s.mean = sum / static_cast<double>(s.samples.size());
+  if (s.samples.size() > 1) {
+    double sq = 0;
+    for (const double v : s.samples) sq += (v - s.mean) * (v - s.mean);
+    s.stddev = std::sqrt(sq / static_cast<double>(s.samples.size() - 1));
+  }
+  return s;
+}
+
+// Runs one test: a warm-up, then `reps` timed runs; tokens/s of each.
+template <typename Run>
+BenchStats time_test(const std::string& test, int32_t n_tokens, int32_t reps,
+                     const BenchProgress& progress, Run run) {
+  std::vector<double> samples;
+  for (int32_t r = 0; r <= reps; ++r) {
+    if (progress) progress(test, r, reps + 1);
+    const double s = run();
+    if (r > 0) samples.push_back(static_cast<double>(n_tokens) / s);
+  }
+  return summarize(n_tokens, std::move(samples));
+}
+
+void check_options(const BenchOptions& o) {
+  if (o.n_prompt < 0 || o.n_gen < 0) throw Error("bench: -p and -n must be >= 0");
+  if (o.n_prompt == 0 && o.n_gen == 0) throw Error("bench: nothing to run (-p 0 and -n 0)");
+  if (o.n_batch < 1) throw Error("bench: the batch size must be >= 1");
+  if (o.threads < 1) throw Error("bench: threads must be >= 1");
+  if (o.repetitions < 1) throw Error("bench: repetitions must be >= 1");
+}
+
+}  // namespace
+
+uint64_t weight_bytes_per_token(const GgufFile& file) {
+  const bool tied = file.find_tensor("output.weight") == nullptr;
+  uint64_t bytes = 0;
+  for (const GgufTensor& t : file.tensors()) {
+    if (t.name == "token_embd.weight" && !tied) continue;
+    bytes += t.n_bytes;
+  }
+  return bytes;
+}
+
+BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
+  check_options(o);
+  const auto file = GgufFile::open(o.model_path);
+  check_has_weights(*file);
+  BenchResult r;
+  for (const GgufTensor& t : file->tensors()) {
+    r.n_params += t.n_elements;
+    r.model_bytes += t.n_bytes;
+  }
+  r.weight_bytes_per_token = weight_bytes_per_token(*file);
+  r.name = std::string(file->get_string("general.name", ""));
+  if (const GgufValue* ft = file->find("general.file_type"))
+    r.file_type = file_type_name(ft->as_u32());
+  r.kernel_path = kernels().name;
+  r.threads = o.threads;
+  r.n_batch = std::min(o.n_batch, std::max(o.n_prompt, 1));
+
+  const auto backend = make_cpu_backend(CpuBackendOptions{.n_threads = o.threads});
+  const auto model = load_model(*file, *backend);
+  const ModelConfig& cfg = model->config();
+  r.arch = cfg.arch;
+  const int32_t n_ctx = std::max(o.n_prompt, o.n_gen);
+  if (cfg.n_ctx_train > 0 && n_ctx > cfg.n_ctx_train) {
+    throw Error(o.model_path + ": a test of " + std::to_string(n_ctx) +
+                " tokens is more than the model was trained for (" +
+                std::to_string(cfg.n_ctx_train) + "): use -p and -n of at most that");
+  }
+  check_context(o.model_path, cfg,
+                ContextRequest{.n_ctx = n_ctx,
+                               .weight_bytes = file->file_size(),
+                               .scratch_bytes = static_cast<uint64_t>(cfg.n_vocab) * 4});
+  const int32_t block = EngineOptions{}.block_size;
+  KvCache kv(*backend, KvCacheOptions{.n_layer = cfg.n_layer,
+                                      .layout = {.block_size = block,
+                                                 .n_head_kv = cfg.n_head_kv,
+                                                 .head_dim = cfg.head_dim},
+                                      .n_blocks = (n_ctx + block - 1) / block});
+  Bench bench{.model = *model, .kv = kv, .rng = std::mt19937(o.seed)};
+  bench.logits.resize(static_cast<size_t>(cfg.n_vocab));
+  if (o.n_prompt > 0) {
+    r.pp = time_test("pp" + std::to_string(o.n_prompt), o.n_prompt, o.repetitions, progress,
+                     [&] { return bench.prompt(o.n_prompt, r.n_batch); });
+  }
+  if (o.n_gen > 0) {
+    r.tg = time_test("tg" + std::to_string(o.n_gen), o.n_gen, o.repetitions, progress,
+                     [&] { return bench.generate(o.n_gen); });
+  }
+  kv.remove(kSeq);
+  return r;
+}
+
+}  // namespace minke
