@@ -15,6 +15,9 @@ namespace minke {
 // SamplingOptions::seed asking for a fresh random seed.
 inline constexpr uint64_t kAnySeed = std::numeric_limits<uint64_t>::max();
 
+// The largest SamplingOptions::repeat_last_n (the penalty window is allocated up front).
+inline constexpr int32_t kMaxRepeatLastN = 1 << 20;
+
 // Defaults follow llama.cpp's command-line defaults.
 struct SamplingOptions {
   float temperature = 0.8f;  // <= 0: greedy
@@ -22,7 +25,7 @@ struct SamplingOptions {
   float top_p = 0.95f;       // 1: off
   float min_p = 0.05f;       // 0: off
   float repeat_penalty = 1.0f;
-  int32_t repeat_last_n = 64;
+  int32_t repeat_last_n = 64;  // in [0, kMaxRepeatLastN]; 0: no penalty
   uint64_t seed = kAnySeed;
 };
 

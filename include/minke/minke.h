@@ -41,6 +41,10 @@ struct ModelInfo {
   bool has_chat_template = false;
 };
 
+// Throws minke::Error("chat template L:C: ...") when `source` is not a chat template Minke can
+// run; lets a front end name the file a bad --chat-template came from before the model loads.
+void check_chat_template(const std::string& source);
+
 class Llm {
  public:
   static std::unique_ptr<Llm> load(const LlmOptions& options);

@@ -48,6 +48,8 @@ struct Llm::Impl {
                      const std::function<bool(const TokenEvent&)>& on_token);
 };
 
+void check_chat_template(const std::string& source) { ChatTemplate::parse(source); }
+
 Llm::Llm(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Llm::~Llm() = default;
 

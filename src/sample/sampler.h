@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "minke/generate.h"
 #include "sample/candidates.h"
 #include "sample/penalties.h"
 #include "sample/rng.h"
@@ -17,8 +18,9 @@ namespace minke {
 // LLAMA_DEFAULT_SEED; a CLI's "--seed -1" converts to it). Sampler::seed() tells the one used.
 inline constexpr uint64_t kRandomSeed = std::numeric_limits<uint64_t>::max();
 
-// Largest penalty window accepted; the window's buffers are allocated up front.
-inline constexpr int32_t kMaxPenaltyLastN = 1 << 20;
+// Largest penalty window accepted; the window's buffers are allocated up front. The public
+// API's limit (minke/generate.h) is this one.
+inline constexpr int32_t kMaxPenaltyLastN = kMaxRepeatLastN;
 
 // Defaults follow llama.cpp's common_params_sampling.
 struct SamplerParams {

@@ -11,9 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "chat/chat_template.h"
 #include "read_file.h"
-#include "sample/sampler.h"
 #include "validators.h"
 
 namespace minke::cli {
@@ -62,7 +60,7 @@ void add_generation_flags(CLI::App& sub, GenerationFlags& f) {
   sub.add_option("--repeat-last-n", f.repeat_last_n, "Tokens the repetition penalty looks at")
       ->capture_default_str()
       ->type_name("N")
-      ->check(int_in(0, kMaxPenaltyLastN));
+      ->check(int_in(0, kMaxRepeatLastN));
   sub.add_option("-s,--seed", f.seed, "Random seed (-1: a fresh one, printed with the stats)")
       ->capture_default_str()
       ->type_name("N")
@@ -128,7 +126,7 @@ std::unique_ptr<Llm> load_llm(const GenerationFlags& f) {
     options.chat_template = read_text_file(f.chat_template, 1u << 20);
     // Parsed here too, before the model loads, so that errors name the file.
     try {
-      ChatTemplate::parse(options.chat_template);
+      check_chat_template(options.chat_template);
     } catch (const Error& e) {
       throw Error(f.chat_template + ": " + e.what());
     }

@@ -7,9 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chat/chat_template.h"
 #include "command.h"
-#include "gguf/gguf_file.h"
+#include "engine/model_text.h"
 #include "minke/error.h"
 #include "read_file.h"
 
@@ -61,26 +60,12 @@ void add_var(const std::string& spec, nlohmann::ordered_json& extra) {
 }
 
 int run_template(const TemplateOptions& opts) {
-  const auto gguf = GgufFile::open(opts.model);
-  GgufChatTemplate from_model = read_gguf_chat_template(*gguf);
-  std::string source = from_model.source;
-  if (!opts.chat_template.empty()) {
-    source = read_text_file(opts.chat_template);
-  } else if (source.empty()) {
-    throw Error(opts.model +
-                ": the model has no chat template (tokenizer.chat_template); pass one with "
-                "--chat-template FILE.jinja");
-  }
-  ChatRenderOptions render{.add_generation_prompt = !opts.no_generation_prompt,
-                           .bos_token = from_model.bos_token,
-                           .eos_token = from_model.eos_token};
-  nlohmann::ordered_json tools;
-  if (!opts.tools.empty()) tools = read_json_file(opts.tools);
-  const nlohmann::ordered_json messages = read_messages(opts.messages, &tools);
-  if (!tools.is_null()) render.tools = tools;
-  for (const std::string& v : opts.vars) add_var(v, render.extra);
-  const ChatTemplate tmpl = ChatTemplate::parse(std::move(source));
-  const std::string prompt = tmpl.render(messages, render);
+  TemplateRequest request{.model = opts.model, .add_generation_prompt = !opts.no_generation_prompt};
+  if (!opts.chat_template.empty()) request.template_source = read_text_file(opts.chat_template);
+  if (!opts.tools.empty()) request.tools = read_json_file(opts.tools);
+  request.messages = read_messages(opts.messages, &request.tools);
+  for (const std::string& v : opts.vars) add_var(v, request.extra);
+  const std::string prompt = render_template(request);
   std::fwrite(prompt.data(), 1, prompt.size(), stdout);
   return 0;
 }

@@ -6,10 +6,9 @@
 #include <string>
 
 #include "command.h"
-#include "gguf/gguf_file.h"
+#include "engine/model_text.h"
 #include "minke/error.h"
 #include "read_file.h"
-#include "tokenizer/tokenizer.h"
 
 namespace minke::cli {
 namespace {
@@ -59,23 +58,24 @@ std::string escape_piece(const std::string& piece) {
 
 int run_tokenize(const TokenizeOptions& opts) {
   const std::string text = opts.file.empty() ? opts.text : read_text_file(opts.file);
-  const auto gguf = GgufFile::open(opts.model);
-  const auto tokenizer = Tokenizer::from_gguf(*gguf, TokenizerOptions{.pre_override = opts.pre});
-  const std::vector<int32_t> ids = tokenizer->encode(
-      text, EncodeOptions{.add_special = !opts.no_bos, .parse_special = !opts.no_parse_special});
+  const std::vector<TokenPiece> tokens = tokenize_text({.model = opts.model,
+                                                        .pre = opts.pre,
+                                                        .add_special = !opts.no_bos,
+                                                        .parse_special = !opts.no_parse_special},
+                                                       text);
   if (opts.json) {
     std::string line = "[";
-    for (size_t i = 0; i < ids.size(); ++i) {
+    for (size_t i = 0; i < tokens.size(); ++i) {
       if (i > 0) line += ',';
-      line += std::to_string(ids[i]);
+      line += std::to_string(tokens[i].id);
     }
     std::printf("%s]\n", line.c_str());
     return 0;
   }
-  for (const int32_t id : ids) {
-    std::printf("%6d -> '%s'\n", id, escape_piece(tokenizer->token_to_piece(id, true)).c_str());
+  for (const TokenPiece& t : tokens) {
+    std::printf("%6d -> '%s'\n", t.id, escape_piece(t.piece).c_str());
   }
-  std::fprintf(stderr, "%zu tokens\n", ids.size());
+  std::fprintf(stderr, "%zu tokens\n", tokens.size());
   return 0;
 }
 
