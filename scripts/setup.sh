@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libpcre2-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libreadline-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev python3 python3-venv python3-pip
+  clang-format  # scripts/check-format.sh (the clang package does not pull it in)
 )
 
 install_packages() {

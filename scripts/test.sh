@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
-#   1. dependencies and the test models,
+#   1. dependencies, include layering (scripts/check-layers.sh) and formatting
+#      (scripts/check-format.sh), then the test models,
 #   2. Release build: unit, golden and end-to-end tests (CTest),
 #   3. ASan+UBSan build: the same unit, golden and CLI tests (not the long generations),
 #   4. libFuzzer targets for a bounded time on their seed corpora.
@@ -10,6 +11,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 jobs=$(nproc)
 
 "$MINKE_ROOT/scripts/setup.sh" --deps
+log "Layers and formatting"
+"$MINKE_ROOT/scripts/check-layers.sh"
+"$MINKE_ROOT/scripts/check-format.sh"
 "$MINKE_ROOT/scripts/fetch-models.sh" all
 
 log "Release build and tests"
