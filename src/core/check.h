@@ -5,11 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define MINKE_CHECK(cond)                                                                 \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "minke: internal error: %s:%d: check failed: %s\n", __FILE__, \
-                   __LINE__, #cond);                                                      \
-      std::abort();                                                                       \
-    }                                                                                     \
+#define MINKE_CHECK(cond)                                                                          \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      std::fprintf(stderr, "minke: internal error: %s:%d: check failed: %s\n", __FILE__, __LINE__, \
+                   #cond);                                                                         \
+      std::abort();                                                                                \
+    }                                                                                              \
   } while (0)
