@@ -1,17 +1,14 @@
 // `minke info`: what a GGUF model file holds (architecture, size, quantization
-// mix, context, tokenizer, chat template). Reads metadata only; works on
-// vocabulary-only files too.
-#include <algorithm>
+// mix, context, tokenizer, chat template) and what running it takes. Reads metadata
+// (the model is bound, never run); works on vocabulary-only files too.
 #include <cstdio>
 #include <map>
 #include <string>
 
 #include "command.h"
 #include "engine/host_info.h"
+#include "engine/model_file_info.h"
 #include "format.h"
-#include "gguf/file_type.h"
-#include "gguf/gguf_file.h"
-#include "kv/kv_cache.h"
 #include "validators.h"
 
 namespace minke::cli {
@@ -25,102 +22,65 @@ struct InfoOptions {
 };
 
 // Memory to run the model: weights (mapped, used in place) plus the f16 KV cache, whose size
-// follows from the attention shape in the metadata.
-void print_memory(const GgufFile& f, uint64_t weight_bytes, int32_t ctx_size) {
-  const std::string arch(f.get_string("general.architecture", "unknown"));
-  const auto u64 = [&](const std::string& key) -> int64_t {
-    const GgufValue* v = f.find(arch + "." + key);
-    return v != nullptr && v->array_size() == 0 ? static_cast<int64_t>(v->as_u64()) : 0;
-  };
-  const int64_t n_layer = u64("block_count"), n_head = u64("attention.head_count");
-  const int64_t n_head_kv =
-      u64("attention.head_count_kv") > 0 ? u64("attention.head_count_kv") : n_head;
-  int64_t head_dim = u64("attention.key_length");
-  if (head_dim == 0 && n_head > 0) head_dim = u64("embedding_length") / n_head;
-  if (n_layer == 0 || n_head_kv == 0 || head_dim == 0) return;
-  const int64_t per_token = KvCache::bytes_per_token(
-      static_cast<int32_t>(n_layer), KvLayout{.block_size = 16,
-                                              .n_head_kv = static_cast<int32_t>(n_head_kv),
-                                              .head_dim = static_cast<int32_t>(head_dim)});
-  const int64_t train = u64("context_length");
-  const int64_t ctx = ctx_size > 0 ? ctx_size : std::min<int64_t>(4096, train > 0 ? train : 4096);
-  const uint64_t kv = static_cast<uint64_t>(per_token * ctx);
+// per token the model reports.
+void print_memory(const ModelFileInfo& info, uint64_t weight_bytes, int32_t ctx_size) {
+  if (info.kv_bytes_per_token <= 0) {
+    print_field("memory", "unknown (" + info.load_error + ")");
+    return;
+  }
+  const int64_t ctx = ctx_size > 0 ? ctx_size : info.default_context;
+  const uint64_t kv = static_cast<uint64_t>(info.kv_bytes_per_token * ctx);
   print_field("memory", human_bytes(weight_bytes + kv) + " for a " + std::to_string(ctx) +
                             "-token context: weights " + human_bytes(weight_bytes) +
                             " + KV cache " + human_bytes(kv) + " (" +
-                            human_bytes(static_cast<uint64_t>(per_token)) + " per token)");
+                            human_bytes(static_cast<uint64_t>(info.kv_bytes_per_token)) +
+                            " per token)");
 }
 
-std::string tokenizer_summary(const GgufFile& f) {
-  const std::string_view model = f.get_string("tokenizer.ggml.model", "");
-  if (model.empty()) return "none";
-  std::string kind = model == "gpt2"    ? "byte-level BPE (gpt2)"
-                     : model == "llama" ? "SentencePiece BPE (llama)"
-                                        : std::string(model);
-  const std::string_view pre = f.get_string("tokenizer.ggml.pre", "");
-  if (!pre.empty() && model == "gpt2") kind += ", pre-tokenizer " + std::string(pre);
-  if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens")) {
-    kind += ", " + std::to_string(tokens->array_size()) + " tokens";
-  }
-  return kind;
-}
-
-void print_summary(const GgufFile& f, int32_t ctx_size) {
-  const std::string arch(f.get_string("general.architecture", "unknown"));
-  const auto key = [&](const char* suffix) { return arch + "." + suffix; };
+void print_summary(const ModelFileInfo& f, int32_t ctx_size) {
   uint64_t n_params = 0, tensor_bytes = 0;
   std::map<std::string, std::pair<int, uint64_t>> mix;  // type -> (count, bytes)
-  for (const GgufTensor& t : f.tensors()) {
+  for (const ModelFileInfo::Tensor& t : f.tensors) {
     n_params += t.n_elements;
     tensor_bytes += t.n_bytes;
-    auto& [count, bytes] = mix[std::string(ggml_type_name(t.type))];
+    auto& [count, bytes] = mix[t.type];
     ++count;
     bytes += t.n_bytes;
   }
-  print_field("file", f.path() + " (" + human_bytes(f.file_size()) + ", GGUF v" +
-                          std::to_string(f.version()) + ")");
-  const std::string_view name = f.get_string("general.name", "");
-  if (!name.empty()) print_field("name", std::string(name));
-  print_field("architecture", arch);
-  if (f.tensors().empty()) {
+  print_field("file", f.path + " (" + human_bytes(f.file_size) + ", GGUF v" +
+                          std::to_string(f.version) + ")");
+  if (!f.name.empty()) print_field("name", f.name);
+  print_field("architecture", f.architecture);
+  if (f.tensors.empty()) {
     print_field("tensors", "none (vocabulary-only file)");
   } else {
-    print_field("parameters", human_count(n_params) + " in " + std::to_string(f.tensors().size()) +
+    print_field("parameters", human_count(n_params) + " in " + std::to_string(f.tensors.size()) +
                                   " tensors (" + human_bytes(tensor_bytes) + ")");
     std::string quant;
-    if (const GgufValue* ft = f.find("general.file_type")) {
-      quant = file_type_name(ft->as_u32()) + "; ";
-    }
+    if (!f.file_type.empty()) quant = f.file_type + "; ";
     for (const auto& [type, cb] : mix) {
       if (quant.size() > 0 && quant.back() != ' ') quant += ", ";
       quant += type + " x" + std::to_string(cb.first) + " (" + human_bytes(cb.second) + ")";
     }
     print_field("quantization", quant);
   }
-  if (const GgufValue* v = f.find(key("context_length"))) {
-    print_field("context length", std::to_string(v->as_u64()));
-  }
-  if (const GgufValue* v = f.find(key("block_count"))) {
-    std::string shape = std::to_string(v->as_u64()) + " layers";
-    if (const GgufValue* e = f.find(key("embedding_length"))) {
-      shape += ", embedding " + std::to_string(e->as_u64());
+  if (!f.context_length.empty()) print_field("context length", f.context_length);
+  if (!f.block_count.empty()) {
+    std::string shape = f.block_count + " layers";
+    if (!f.embedding_length.empty()) shape += ", embedding " + f.embedding_length;
+    if (!f.head_count.empty()) {
+      shape += ", " + f.head_count + " heads";
+      if (!f.head_count_kv.empty()) shape += " (" + f.head_count_kv + " kv)";
     }
-    if (const GgufValue* h = f.find(key("attention.head_count"))) {
-      shape += ", " + h->to_display_string() + " heads";
-      if (const GgufValue* kv = f.find(key("attention.head_count_kv"))) {
-        shape += " (" + kv->to_display_string() + " kv)";
-      }
-    }
-    if (const GgufValue* ff = f.find(key("feed_forward_length"))) {
-      shape += ", feed-forward " + ff->to_display_string();
-    }
+    if (!f.feed_forward_length.empty()) shape += ", feed-forward " + f.feed_forward_length;
     print_field("shape", shape);
   }
-  if (!f.tensors().empty()) print_memory(f, tensor_bytes, ctx_size);
-  print_field("tokenizer", tokenizer_summary(f));
-  const std::string_view tmpl = f.get_string("tokenizer.chat_template", "");
+  if (!f.tensors.empty()) print_memory(f, tensor_bytes, ctx_size);
+  print_field("tokenizer", f.tokenizer);
   print_field("chat template",
-              tmpl.empty() ? "none" : "yes (" + std::to_string(tmpl.size()) + " characters)");
+              f.chat_template_chars == 0
+                  ? "none"
+                  : "yes (" + std::to_string(f.chat_template_chars) + " characters)");
 }
 
 // The kernel path this binary would run the model on (MINKE_KERNELS forces a lower one).
@@ -133,22 +93,21 @@ void print_kernels(const HostInfo& host) {
 
 int run_info(const InfoOptions& opts) {
   const HostInfo host = host_info();  // a bad MINKE_KERNELS fails before any output
-  const auto file = GgufFile::open(opts.model);
-  print_summary(*file, opts.ctx_size);
+  const ModelFileInfo file = read_model_file_info(opts.model);
+  print_summary(file, opts.ctx_size);
   print_kernels(host);
   if (opts.metadata) {
-    std::printf("\nmetadata (%zu keys):\n", file->metadata().size());
-    for (const GgufValue& v : file->metadata()) {
-      std::printf("  %-48s %s\n", v.key().c_str(), v.to_display_string().c_str());
+    std::printf("\nmetadata (%zu keys):\n", file.metadata.size());
+    for (const ModelFileInfo::MetadataEntry& v : file.metadata) {
+      std::printf("  %-48s %s\n", v.key.c_str(), v.value.c_str());
     }
   }
   if (opts.tensors) {
-    std::printf("\ntensors (%zu):\n", file->tensors().size());
-    for (const GgufTensor& t : file->tensors()) {
+    std::printf("\ntensors (%zu):\n", file.tensors.size());
+    for (const ModelFileInfo::Tensor& t : file.tensors) {
       std::string dims;
       for (int64_t d : t.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
-      std::printf("  %-40s %-6s [%s]\n", t.name.c_str(),
-                  std::string(ggml_type_name(t.type)).c_str(), dims.c_str());
+      std::printf("  %-40s %-6s [%s]\n", t.name.c_str(), t.type.c_str(), dims.c_str());
     }
   }
   return 0;
