@@ -12,6 +12,7 @@
 #include "backend/cpu/cpu_backend.h"
 #include "engine/engine.h"
 #include "engine/load_checks.h"
+#include "engine/model_setup.h"
 #include "gguf/file_type.h"
 #include "gguf/gguf_file.h"
 #include "kernels/kernel_table.h"
@@ -143,14 +144,10 @@ BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
   }
   check_context(o.model_path, cfg,
                 ContextRequest{.n_ctx = n_ctx,
+                               .kv_bytes_per_token = kv_cache_bytes_per_token(*model),
                                .weight_bytes = file->file_size(),
                                .scratch_bytes = static_cast<uint64_t>(cfg.n_vocab) * 4});
-  const int32_t block = EngineOptions{}.block_size;
-  KvCache kv(*backend, KvCacheOptions{.n_layer = cfg.n_layer,
-                                      .layout = {.block_size = block,
-                                                 .n_head_kv = cfg.n_head_kv,
-                                                 .head_dim = cfg.head_dim},
-                                      .n_blocks = (n_ctx + block - 1) / block});
+  KvCache kv(*backend, kv_cache_options(*model, EngineOptions{.n_ctx = n_ctx}));
   Bench bench{.model = *model, .kv = kv, .rng = std::mt19937(o.seed)};
   bench.logits.resize(static_cast<size_t>(cfg.n_vocab));
   if (o.n_prompt > 0) {
