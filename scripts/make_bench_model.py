@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Random-weight GGUF models with the shapes of real ones, for speed benchmarks (bench/).
+
+A weight's values do not change how fast a kernel reads and multiplies it, so these files give
+the shapes of Qwen2.5-0.5B (qwen2 arch) and Llama-3.2-1B (llama arch) in Q4_0, Q8_0 and Q4_K
+without downloading either. Every matrix is in the one type ("pure", as llama-quantize --pure),
+norms and biases are F32. Each file has all the metadata Minke and llama.cpp need, and a real
+tokenizer: the one in Qwen2.5-Coder-0.5B's GGUF (truncated to Llama-3.2's 128256 tokens for the
+llama shape, merges that name a dropped token removed).
+
+Q4_0 and Q8_0 blocks come from gguf-py's quantizer (gguf.quants.quantize) on random normal
+weights: a pool of quantized blocks is made once and each tensor is filled with blocks drawn
+from it. gguf-py cannot quantize Q4_K, so its blocks are random bytes with sane fp16 scales.
+A matrix whose rows are not a whole number of Q4_K super-blocks (Qwen2.5-0.5B's 896-wide
+ones) gets llama-quantize's fallback type, Q5_0, as in every real Qwen2.5-0.5B Q4_K file.
+
+  scripts/make_bench_model.py [--out-dir models/bench] [--shape qwen2.5-0.5b|llama-3.2-1b|all]
+                              [--type Q4_0|Q8_0|Q4_K|all] [--tokenizer-from GGUF]
+Prints the paths written. Run with the project venv (.venv, scripts/common.sh ensure_venv).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import gguf
+from gguf import GGMLQuantizationType as T
+from gguf import GGUFValueType as V
+from gguf import quants
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Shape:
+    key: str  # file-name stem
+    arch: str
+    name: str
+    n_vocab: int
+    n_embd: int
+    n_layer: int
+    n_head: int
+    n_head_kv: int
+    n_ff: int
+    n_ctx: int
+    rope_theta: float
+    rms_eps: float
+    qkv_bias: bool
+    llama3_rope: bool  # rope_freqs.weight from Llama 3's rope scaling (factor 32, 8192 original)
+
+    @property
+    def head_dim(self) -> int:
+        return self.n_embd // self.n_head
+
+
+SHAPES = {
+    # Qwen/Qwen2.5-0.5B config.json (tie_word_embeddings: true)
+    "qwen2.5-0.5b": Shape("qwen2.5-0.5b", "qwen2", "Qwen2.5-0.5B shape (random weights)", 151936,
+                          896, 24, 14, 2, 4864, 32768, 1e6, 1e-6, True, False),
+    # meta-llama/Llama-3.2-1B config.json (tie_word_embeddings: true)
+    "llama-3.2-1b": Shape("llama-3.2-1b", "llama", "Llama-3.2-1B shape (random weights)", 128256,
+                          2048, 16, 32, 8, 8192, 131072, 500000.0, 1e-5, False, True),
+}
+
+# llama.cpp's llama_ftype for a file whose matrices are all of one type.
+FILE_TYPES = {T.Q4_0: 2, T.Q8_0: 7, T.Q4_K: 14}  # Q4_K: MOSTLY_Q4_K_S, the nearest name
+TYPES = {"Q4_0": T.Q4_0, "Q8_0": T.Q8_0, "Q4_K": T.Q4_K}
+# llama-quantize's type for a matrix whose row length is not a multiple of the k-quant block.
+FALLBACK = {T.Q4_K: T.Q5_0}
+
+
+def llama3_rope_freqs(head_dim: int, theta: float) -> np.ndarray:
+    """Llama 3.1+ rope scaling factors as convert_hf_to_gguf.py writes rope_freqs.weight."""
+    factor, low_freq_factor, high_freq_factor, old_ctx = 32.0, 1.0, 4.0, 8192
+    freqs = 1.0 / (theta ** (np.arange(0, head_dim, 2, dtype=np.float64) / head_dim))
+    low_wavelen, high_wavelen = old_ctx / low_freq_factor, old_ctx / high_freq_factor
+    out = []
+    for f in freqs:
+        wavelen = 2 * np.pi / f
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(factor)
+        else:
+            smooth = (old_ctx / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+            out.append(1 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype=np.float32)
+
+
+class BlockPool:
+    """Valid quantized blocks of one type, drawn at random to fill tensors of any size."""
+
+    POOL_BLOCKS = 1 << 16
+
+    def __init__(self, qtype: T, rng: np.random.Generator):
+        self.qtype = qtype
+        self.block_size, self.type_size = gguf.GGML_QUANT_SIZES[qtype]
+        if qtype == T.Q4_K:
+            self.pool = self._random_q4_k(rng)
+        else:
+            x = rng.standard_normal((self.POOL_BLOCKS, self.block_size), dtype=np.float32) * 0.02
+            self.pool = quants.quantize(x, qtype).reshape(self.POOL_BLOCKS, self.type_size)
+        self.rng = rng
+
+    def _random_q4_k(self, rng: np.random.Generator) -> np.ndarray:
+        # block_q4_K: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of 4-bit quants.
+        n = self.POOL_BLOCKS
+        blocks = rng.integers(0, 256, size=(n, self.type_size), dtype=np.uint8)
+        d = (rng.uniform(0.5, 1.5, n) * 0.02 / 63 / 15).astype(np.float16)
+        dmin = (rng.uniform(0.5, 1.5, n) * 0.02 / 63 / 2).astype(np.float16)
+        blocks[:, 0:2] = d.view(np.uint8).reshape(n, 2)
+        blocks[:, 2:4] = dmin.view(np.uint8).reshape(n, 2)
+        return blocks
+
+    def tensor(self, rows: int, cols: int) -> np.ndarray:
+        """[rows, cols] weights as bytes: rows x (cols / block_size * type_size) uint8."""
+        assert cols % self.block_size == 0, (rows, cols, self.qtype)
+        per_row = cols // self.block_size
+        idx = self.rng.integers(0, self.POOL_BLOCKS, size=rows * per_row)
+        return self.pool[idx].reshape(rows, per_row * self.type_size)
+
+
+def tokenizer_fields(src: Path, n_vocab: int) -> list[tuple[str, object, V, V | None]]:
+    """The tokenizer.* metadata of src, truncated to n_vocab tokens."""
+    reader = gguf.GGUFReader(src)
+    out = []
+    tokens = reader.fields["tokenizer.ggml.tokens"].contents()
+    if len(tokens) < n_vocab:
+        sys.exit(f"{src}: has {len(tokens)} tokens, fewer than the {n_vocab} needed")
+    keep = set(tokens[:n_vocab])
+    for key, field in reader.fields.items():
+        if not key.startswith("tokenizer."):
+            continue
+        value = field.contents()
+        vtype = field.types[0]
+        sub = field.types[1] if vtype == V.ARRAY else None
+        if key in ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.ggml.scores"):
+            value = value[:n_vocab]
+        elif key == "tokenizer.ggml.merges" and len(tokens) > n_vocab:
+            value = [m for m in value if all(p in keep for p in m.split(" ", 1))
+                     and m.replace(" ", "", 1) in keep]
+        elif key.endswith("_token_id") and int(value) >= n_vocab:
+            value = 0  # the source's special tokens sit past the cut: any valid id will do
+        out.append((key, value, vtype, sub))
+    return out
+
+
+def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], bool]]:
+    """(name, ggml dims (innermost first), quantized?) in the order llama.cpp files use."""
+    q_dim, kv_dim = s.n_head * s.head_dim, s.n_head_kv * s.head_dim
+    out: list[tuple[str, tuple[int, ...], bool]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
+    if s.llama3_rope:
+        out.append(("rope_freqs.weight", (s.head_dim // 2,), False))
+    for i in range(s.n_layer):
+        b = f"blk.{i}."
+        out += [(b + "attn_norm.weight", (s.n_embd,), False),
+                (b + "attn_q.weight", (s.n_embd, q_dim), True),
+                (b + "attn_k.weight", (s.n_embd, kv_dim), True),
+                (b + "attn_v.weight", (s.n_embd, kv_dim), True)]
+        if s.qkv_bias:
+            out += [(b + "attn_q.bias", (q_dim,), False), (b + "attn_k.bias", (kv_dim,), False),
+                    (b + "attn_v.bias", (kv_dim,), False)]
+        out += [(b + "attn_output.weight", (q_dim, s.n_embd), True),
+                (b + "ffn_norm.weight", (s.n_embd,), False),
+                (b + "ffn_gate.weight", (s.n_embd, s.n_ff), True),
+                (b + "ffn_up.weight", (s.n_embd, s.n_ff), True),
+                (b + "ffn_down.weight", (s.n_ff, s.n_embd), True)]
+    out.append(("output_norm.weight", (s.n_embd,), False))
+    return out
+
+
+def f32_tensor(name: str, dims: tuple[int, ...], s: Shape, rng: np.random.Generator) -> np.ndarray:
+    if name == "rope_freqs.weight":
+        return llama3_rope_freqs(s.head_dim, s.rope_theta)
+    if name.endswith("norm.weight"):
+        return (1.0 + 0.05 * rng.standard_normal(dims[0])).astype(np.float32)
+    return (0.02 * rng.standard_normal(dims[0])).astype(np.float32)  # biases
+
+
+def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pools: dict[T, BlockPool] = {}
+
+    def pool_for(cols: int) -> BlockPool:
+        t = qtype
+        if cols % gguf.GGML_QUANT_SIZES[t][0] != 0:
+            t = FALLBACK[t]
+        if t not in pools:
+            pools[t] = BlockPool(t, rng)
+        return pools[t]
+
+    w = gguf.GGUFWriter(str(path), s.arch, use_temp_file=False)
+    w.add_name(s.name)
+    w.add_type("model")
+    w.add_file_type(FILE_TYPES[qtype])
+    w.add_quantization_version(gguf.GGML_QUANT_VERSION)
+    w.add_context_length(s.n_ctx)
+    w.add_embedding_length(s.n_embd)
+    w.add_block_count(s.n_layer)
+    w.add_feed_forward_length(s.n_ff)
+    w.add_head_count(s.n_head)
+    w.add_head_count_kv(s.n_head_kv)
+    w.add_rope_freq_base(s.rope_theta)
+    w.add_layer_norm_rms_eps(s.rms_eps)
+    if s.arch == "llama":
+        w.add_rope_dimension_count(s.head_dim)
+        w.add_key_length(s.head_dim)
+        w.add_value_length(s.head_dim)
+        w.add_vocab_size(s.n_vocab)
+    for key, value, vtype, sub in tokenizer_fields(tok_src, s.n_vocab):
+        w.add_key_value(key, value, vtype, sub_type=sub)
+    tensors = tensor_list(s)
+    for name, dims, quantized in tensors:
+        if quantized:
+            rows, cols = dims[1], dims[0]
+            pool = pool_for(cols)
+            nbytes = rows * cols // pool.block_size * pool.type_size
+            w.add_tensor_info(name, (rows, nbytes // rows), np.dtype(np.uint8), nbytes,
+                              raw_dtype=pool.qtype)
+        else:
+            w.add_tensor_info(name, tuple(reversed(dims)), np.dtype(np.float32), 4 * int(np.prod(dims)))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_ti_data_to_file()
+    for name, dims, quantized in tensors:
+        if quantized:
+            w.write_tensor_data(pool_for(dims[0]).tensor(dims[1], dims[0]))
+        else:
+            w.write_tensor_data(f32_tensor(name, dims, s, rng))
+    w.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out-dir", type=Path, default=ROOT / "models" / "bench")
+    ap.add_argument("--shape", choices=[*SHAPES, "all"], default="all")
+    ap.add_argument("--type", choices=[*TYPES, "all"], default="all")
+    ap.add_argument("--tokenizer-from", type=Path,
+                    default=ROOT / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                    help="GGUF whose tokenizer.* metadata is copied (at least 151936 tokens)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--force", action="store_true", help="rewrite files that exist")
+    args = ap.parse_args()
+    if not args.tokenizer_from.is_file():
+        sys.exit(f"make_bench_model: {args.tokenizer_from} is missing (scripts/fetch-models.sh)")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    shapes = SHAPES.values() if args.shape == "all" else [SHAPES[args.shape]]
+    types = TYPES.items() if args.type == "all" else [(args.type, TYPES[args.type])]
+    for s in shapes:
+        for tname, qtype in types:
+            path = args.out_dir / f"{s.key}-{tname}.gguf"
+            if path.exists() and not args.force:
+                print(path)
+                continue
+            tmp = path.with_suffix(".gguf.tmp")
+            write_model(s, qtype, args.tokenizer_from, tmp, args.seed)
+            tmp.rename(path)
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
