@@ -33,6 +33,23 @@ std::string missing_features(const char* needs, const CpuFeatures& f) {
   return missing;
 }
 
+// Every non-null op of `ops` replaces the one in `t`.
+void override_ops(KernelTable& t, const KernelTable& ops) {
+  auto take = [](auto& dst, auto src) {
+    if (src != nullptr) dst = src;
+  };
+  take(t.attention_f16kv, ops.attention_f16kv);
+  take(t.rope, ops.rope);
+  take(t.rms_norm, ops.rms_norm);
+  take(t.add, ops.add);
+  take(t.mul, ops.mul);
+  take(t.silu_mul, ops.silu_mul);
+  take(t.gelu_mul, ops.gelu_mul);
+  take(t.softmax, ops.softmax);
+  take(t.scale, ops.scale);
+  take(t.f32_to_f16, ops.f32_to_f16);
+}
+
 const Paths& paths() {
   static const Paths p = [] {
     Paths out;
@@ -44,11 +61,11 @@ const Paths& paths() {
     struct Isa {
       const char* name;
       const char* needs;
-      int (*matmul_kernels)(MatmulKernel*);
+      int (*kernels)(MatmulKernel*, KernelTable*);
     };
     const Isa isas[] = {
-        {"avx2", kAvx2Needs, avx2_matmul_kernels},
-        {"avx512", kAvx512Needs, avx512_matmul_kernels},
+        {"avx2", kAvx2Needs, avx2_kernels},
+        {"avx512", kAvx512Needs, avx512_kernels},
     };
     for (const Isa& isa : isas) {
       std::string missing = missing_features(isa.needs, f);
@@ -59,8 +76,10 @@ const Paths& paths() {
       KernelTable t = out.tables.back();  // overrides what the path below it has
       t.name = isa.name;
       MatmulKernel ks[kMaxIsaMatmul];
-      const int n = isa.matmul_kernels(ks);
+      KernelTable ops;
+      const int n = isa.kernels(ks, &ops);
       for (int i = 0; i < n; ++i) t.set_matmul(ks[i]);
+      override_ops(t, ops);
       out.tables.push_back(t);
       out.list.push_back({isa.name, nullptr, isa.needs, ""});
     }

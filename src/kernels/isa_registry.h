@@ -11,12 +11,13 @@ inline constexpr const char* kAvx2Needs = "avx2 fma f16c bmi2";
 inline constexpr const char* kAvx512Needs =
     "avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512dq avx512vnni";
 // Each ISA file fills `out` (room for kMaxIsaMatmul entries) with its matmul kernels and returns
-// how many; dispatch.cpp copies them over the table below. The ISA files touch no shared inline
-// code (a function compiled with AVX-512 flags must never be the copy the linker keeps for
-// baseline code), hence a plain array rather than a KernelTable&.
+// how many, and sets the non-matmul ops it does better in `ops` (an all-null table); dispatch.cpp
+// copies both over the table below. The ISA files call no shared inline code (a function
+// compiled with AVX-512 flags must never be the copy the linker keeps for baseline code), hence
+// plain arrays and fields rather than KernelTable's helpers.
 inline constexpr int kMaxIsaMatmul = 16;
-int avx2_matmul_kernels(MatmulKernel* out);    // kernels/x86_avx2/
-int avx512_matmul_kernels(MatmulKernel* out);  // kernels/x86_avx512/
+int avx2_kernels(MatmulKernel* out, KernelTable* ops);    // kernels/x86_avx2/
+int avx512_kernels(MatmulKernel* out, KernelTable* ops);  // kernels/x86_avx512/
 #endif
 
 }  // namespace minke

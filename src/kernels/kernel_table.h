@@ -66,15 +66,26 @@ struct MatmulKernel {
 };
 
 // ---- attention over a paged f16 KV cache ----
-// K and V of one layer live in a pool of fixed-size blocks. Inside the pool, element d of kv
-// head h of the token in slot s (s = physical_block * block_size + offset) is at
-//   pool[((physical_block * n_head_kv + h) * block_size + offset) * head_dim + d]
-// (head-major inside a block: one head's keys of a block are contiguous).
+// K and V of one layer live in pools of fixed-size blocks; inside a block each kv head has its
+// own contiguous tile. In the tile of (physical block b, kv head h), the token at offset o:
+//   K is dimension-major: element d at k_pool[((b * n_head_kv + h) * head_dim + d) * block_size +
+//   o]
+//     (one dimension of all the block's keys is contiguous: scores come out a block at a time),
+//   V is token-major:     element d at v_pool[((b * n_head_kv + h) * block_size + o) * head_dim +
+//   d]
+//     (one token's values are contiguous: they are summed a row at a time).
 struct KvLayout {
   int32_t block_size = 0;  // tokens per block
   int32_t n_head_kv = 0;
   int32_t head_dim = 0;
 };
+
+inline int64_t kv_k_index(const KvLayout& l, int64_t block, int32_t h, int32_t o, int32_t d) {
+  return ((block * l.n_head_kv + h) * l.head_dim + d) * l.block_size + o;
+}
+inline int64_t kv_v_index(const KvLayout& l, int64_t block, int32_t h, int32_t o, int32_t d) {
+  return ((block * l.n_head_kv + h) * l.block_size + o) * l.head_dim + d;
+}
 
 // One sequence's cache as attention reads it: logical token j (its position) is in block
 // block_table[j / block_size] at offset j % block_size. Tokens 0..n_tokens-1 are valid.

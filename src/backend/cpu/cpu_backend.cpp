@@ -21,6 +21,9 @@ namespace minke {
 namespace {
 
 // A packed weight buffer: 64-byte aligned (one cache line, one AVX-512 register).
+// Largest head_dim store_kv converts on the stack.
+constexpr int32_t kMaxHeadDim = 1024;
+
 struct AlignedFree {
   void operator()(void* p) const { std::free(p); }
 };
@@ -263,15 +266,21 @@ void CpuBackend::store_kv(const Tensor& k, const Tensor& v, std::span<const int3
   const KvLayout& l = store.layout;
   MINKE_CHECK(k.rows == v.rows && static_cast<int64_t>(slots.size()) == k.rows);
   MINKE_CHECK(k.cols == int64_t{l.n_head_kv} * l.head_dim && v.cols == k.cols);
+  MINKE_CHECK(l.head_dim <= kMaxHeadDim);
   pool_.parallel_for(k.rows, [&](int64_t r, int) {
     const int32_t slot = slots[static_cast<size_t>(r)];
     MINKE_CHECK(slot >= 0 && slot < store.n_blocks * l.block_size);
     const int64_t block = slot / l.block_size, offset = slot % l.block_size;
     for (int32_t h = 0; h < l.n_head_kv; ++h) {
-      const int64_t dst = ((block * l.n_head_kv + h) * l.block_size + offset) * l.head_dim;
       const int64_t src = int64_t{h} * l.head_dim;
-      kernels_.f32_to_f16(k.data + r * k.stride + src, store.k + dst, l.head_dim);
-      kernels_.f32_to_f16(v.data + r * v.stride + src, store.v + dst, l.head_dim);
+      kernels_.f32_to_f16(v.data + r * v.stride + src,
+                          store.v + kv_v_index(l, block, h, static_cast<int32_t>(offset), 0),
+                          l.head_dim);
+      // K is dimension-major in its block (KvLayout): one element every block_size.
+      uint16_t k16[kMaxHeadDim];
+      kernels_.f32_to_f16(k.data + r * k.stride + src, k16, l.head_dim);
+      uint16_t* kh = store.k + kv_k_index(l, block, h, static_cast<int32_t>(offset), 0);
+      for (int32_t d = 0; d < l.head_dim; ++d) kh[int64_t{d} * l.block_size] = k16[d];
     }
   });
 }

@@ -211,8 +211,9 @@ TEST(CpuBackend, AttentionBatchInvariantOverPagedCache) {
   for (int t = 0; t < 5; ++t) {
     for (int h = 0; h < 2; ++h) {
       for (int d = 0; d < 16; ++d) {
-        k16[(h * 5 + t) * 16 + d] = f32_to_fp16(kb[t * 32 + h * 16 + d]);
-        v16[(h * 5 + t) * 16 + d] = f32_to_fp16(vb[t * 32 + h * 16 + d]);
+        const KvLayout l{5, 2, 16};
+        k16[static_cast<size_t>(kv_k_index(l, 0, h, t, d))] = f32_to_fp16(kb[t * 32 + h * 16 + d]);
+        v16[static_cast<size_t>(kv_v_index(l, 0, h, t, d))] = f32_to_fp16(vb[t * 32 + h * 16 + d]);
       }
     }
   }

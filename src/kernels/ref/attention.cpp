@@ -40,10 +40,10 @@ void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView
 
   float max = -INFINITY;
   for (int32_t j = first; j <= pos; ++j) {
-    const uint16_t* k = kv.k + kv_offset(kv, j, kv_head);
+    const uint16_t* k = kv.k + kv_k_at(kv, j, kv_head, 0);  // element d at k[d * block_size]
     float dot = 0.0f;
     for (int32_t d = 0; d < l.head_dim; ++d) {
-      dot += q16[static_cast<size_t>(d)] * fp16_lut(f16, k[d]);
+      dot += q16[static_cast<size_t>(d)] * fp16_lut(f16, k[int64_t{d} * l.block_size]);
     }
     float s = dot * scale;
     if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
@@ -58,7 +58,7 @@ void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView
   const float inv = static_cast<float>(1.0 / sum);
   std::fill(out, out + l.head_dim, 0.0f);
   for (int32_t j = first; j <= pos; ++j) {
-    const uint16_t* v = kv.v + kv_offset(kv, j, kv_head);
+    const uint16_t* v = kv.v + kv_v_row(kv, j, kv_head);
     // The probabilities meet the f16 V cache in the same f16 matmul: rounded to f16 as well.
     const float pj = round_f16(f16, scratch[j] * inv);
     for (int32_t d = 0; d < l.head_dim; ++d) out[d] += pj * fp16_lut(f16, v[d]);

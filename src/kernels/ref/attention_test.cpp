@@ -34,13 +34,11 @@ struct Fixture {
           const uint16_t kh = f32_to_fp16(dist(rng)), vh = f32_to_fp16(dist(rng));
           k.push_back(fp16_to_f32(kh));
           v.push_back(fp16_to_f32(vh));
-          // The layout kernel_table.h documents: [block][kv_head][offset][dim].
-          const size_t at =
-              ((size_t(table[t / kBlockSize]) * kHeadKv + h) * kBlockSize + t % kBlockSize) *
-                  kHeadDim +
-              d;
-          k_pool[at] = kh;
-          v_pool[at] = vh;
+          // The layout kernel_table.h documents (KvLayout).
+          const KvLayout l{kBlockSize, kHeadKv, kHeadDim};
+          const int64_t b = table[static_cast<size_t>(t / kBlockSize)];
+          k_pool[static_cast<size_t>(kv_k_index(l, b, h, t % kBlockSize, d))] = kh;
+          v_pool[static_cast<size_t>(kv_v_index(l, b, h, t % kBlockSize, d))] = vh;
         }
       }
     }

@@ -35,11 +35,16 @@ void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const Rop
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out);
 
-// Where K (or V) of logical token j, kv head h, starts in a pool laid out as KvLayout says.
-inline int64_t kv_offset(const KvView& kv, int32_t j, int32_t h) {
+// Where K element d (or the V row) of logical token j, kv head h, is (layout: KvLayout).
+inline int64_t kv_k_at(const KvView& kv, int32_t j, int32_t h, int32_t d) {
   const KvLayout& l = kv.layout;
   const int64_t block = kv.block_table[static_cast<size_t>(j / l.block_size)];
-  return ((block * l.n_head_kv + h) * l.block_size + j % l.block_size) * l.head_dim;
+  return kv_k_index(l, block, h, j % l.block_size, d);
+}
+inline int64_t kv_v_row(const KvView& kv, int32_t j, int32_t h) {
+  const KvLayout& l = kv.layout;
+  const int64_t block = kv.block_table[static_cast<size_t>(j / l.block_size)];
+  return kv_v_index(l, block, h, j % l.block_size, 0);
 }
 
 }  // namespace minke

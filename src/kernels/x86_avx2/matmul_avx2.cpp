@@ -4,9 +4,8 @@
 #include <immintrin.h>
 
 #include "kernels/isa_registry.h"
-#include "kernels/ref/matmul.h"
 #include "kernels/x86_common/interleaved_matmul.h"
-#include "quant/quantize.h"
+#include "kernels/x86_common/row_ops.h"
 
 namespace minke {
 namespace {
@@ -70,12 +69,53 @@ struct Avx2 {
     _mm256_store_ps(tmp, v);
     for (int i = 0; i < n; ++i) y[i] = tmp[i];
   }
+
+  // Row ops (x86_common/row_ops.h).
+  static VF loadf(const float* p) { return _mm256_loadu_ps(p); }
+  static void storef(float* p, VF v) { _mm256_storeu_ps(p, v); }
+  static VF absf(VF v) {
+    return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
+  }
+  static VF maxf(VF a, VF b) { return _mm256_max_ps(a, b); }
+  static float hmax(VF v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+  }
+  static VI cvt_rne(VF v) { return _mm256_cvtps_epi32(v); }  // MXCSR: nearest, ties to even
+  static void store_i8(int8_t* p, VI v) {
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi16(w, w));
+  }
+  static int hsum32(VI v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+  }
+  static VI min32(VI a, VI b) { return _mm256_min_epi32(a, b); }
+  static VI max32(VI a, VI b) { return _mm256_max_epi32(a, b); }
+  static VF fmadd(VF a, VF b, VF c) { return _mm256_fmadd_ps(a, b, c); }
+  static VF load_f16p(const uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static void store_f16p(uint16_t* p, VF v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                     _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static uint16_t f32_to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
+  static float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
 };
 
 }  // namespace
 
-int avx2_matmul_kernels(MatmulKernel* out) {
-  return x86::InterleavedKernels<Avx2>::fill(out, quantize_act_q8_1, quantize_row_q8_k);
+int avx2_kernels(MatmulKernel* out, KernelTable* ops) {
+  using Row = x86::RowOps<Avx2>;
+  ops->attention_f16kv = Row::attention;
+  ops->f32_to_f16 = Row::f32_to_f16_row;
+  return x86::InterleavedKernels<Avx2>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
+                                             Row::quantize_q8_k);
 }
 
 }  // namespace minke

@@ -3,9 +3,8 @@
 #include <immintrin.h>
 
 #include "kernels/isa_registry.h"
-#include "kernels/ref/matmul.h"
 #include "kernels/x86_common/interleaved_matmul.h"
-#include "quant/quantize.h"
+#include "kernels/x86_common/row_ops.h"
 
 namespace minke {
 namespace {
@@ -62,12 +61,40 @@ struct Avx512 {
       _mm512_mask_storeu_ps(y, static_cast<__mmask16>((1U << n) - 1), v);
     }
   }
+
+  // Row ops (x86_common/row_ops.h).
+  static VF loadf(const float* p) { return _mm512_loadu_ps(p); }
+  static void storef(float* p, VF v) { _mm512_storeu_ps(p, v); }
+  static VF absf(VF v) { return _mm512_abs_ps(v); }
+  static VF maxf(VF a, VF b) { return _mm512_max_ps(a, b); }
+  static float hmax(VF v) { return _mm512_reduce_max_ps(v); }
+  static VI cvt_rne(VF v) { return _mm512_cvtps_epi32(v); }  // MXCSR: nearest, ties to even
+  static void store_i8(int8_t* p, VI v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtepi32_epi8(v));
+  }
+  static int hsum32(VI v) { return _mm512_reduce_add_epi32(v); }
+  static VI min32(VI a, VI b) { return _mm512_min_epi32(a, b); }
+  static VI max32(VI a, VI b) { return _mm512_max_epi32(a, b); }
+  static VF fmadd(VF a, VF b, VF c) { return _mm512_fmadd_ps(a, b, c); }
+  static VF load_f16p(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static void store_f16p(uint16_t* p, VF v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                        _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static uint16_t f32_to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
+  static float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
 };
 
 }  // namespace
 
-int avx512_matmul_kernels(MatmulKernel* out) {
-  return x86::InterleavedKernels<Avx512>::fill(out, quantize_act_q8_1, quantize_row_q8_k);
+int avx512_kernels(MatmulKernel* out, KernelTable* ops) {
+  using Row = x86::RowOps<Avx512>;
+  ops->attention_f16kv = Row::attention;
+  ops->f32_to_f16 = Row::f32_to_f16_row;
+  return x86::InterleavedKernels<Avx512>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
+                                               Row::quantize_q8_k);
 }
 
 }  // namespace minke

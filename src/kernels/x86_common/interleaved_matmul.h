@@ -339,20 +339,20 @@ struct InterleavedKernels {
 
   // Fills out[0..n) and returns n (at most kCount).
   static constexpr int kCount = 8;
-  static int fill(MatmulKernel* out, QuantizeActFn q8_1, QuantizeActFn q8_k) {
+  static int fill(MatmulKernel* out, QuantizeActFn q8_0s, QuantizeActFn q8_1, QuantizeActFn q8_k) {
     constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1);
     constexpr int32_t kQ8K = sizeof(BlockQ8_K);
     int n = 0;
-    out[n++] = entry<FmtQ4Q5_0<Isa, false>>(GgmlType::Q4_0, "matmul_q4_0_q8_0s", 32, kQ8s,
-                                            quantize_act_q8_0s, pack_q4_0<R>);
-    out[n++] = entry<FmtQ4Q5_0<Isa, true>>(GgmlType::Q5_0, "matmul_q5_0_q8_0s", 32, kQ8s,
-                                           quantize_act_q8_0s, pack_q5_0<R>);
+    out[n++] = entry<FmtQ4Q5_0<Isa, false>>(GgmlType::Q4_0, "matmul_q4_0_q8_0s", 32, kQ8s, q8_0s,
+                                            pack_q4_0<R>);
+    out[n++] = entry<FmtQ4Q5_0<Isa, true>>(GgmlType::Q5_0, "matmul_q5_0_q8_0s", 32, kQ8s, q8_0s,
+                                           pack_q5_0<R>);
     out[n++] = entry<FmtQ4Q5_1<Isa, false>>(GgmlType::Q4_1, "matmul_q4_1_q8_1", 32, kQ81, q8_1,
                                             pack_q4_1<R>);
     out[n++] = entry<FmtQ4Q5_1<Isa, true>>(GgmlType::Q5_1, "matmul_q5_1_q8_1", 32, kQ81, q8_1,
                                            pack_q5_1<R>);
-    out[n++] = entry<FmtQ8_0<Isa>>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s,
-                                   quantize_act_q8_0s, pack_q8_0<R, Isa::kBiasedQ8>);
+    out[n++] = entry<FmtQ8_0<Isa>>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s, q8_0s,
+                                   pack_q8_0<R, Isa::kBiasedQ8>);
     out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_k", 256, kQ8K, q8_k,
                                            pack_q4_k<R>);
     out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_k", 256, kQ8K, q8_k,

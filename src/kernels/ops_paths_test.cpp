@@ -1,0 +1,94 @@
+// The non-matmul ops of every kernel path this CPU runs against the scalar reference: decode
+// attention over a paged f16 cache (GQA, sliding window, soft-cap, partial blocks, positions in
+// any block) and the f16 conversion of KV stores must be bit-identical (memcmp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "core/fp16.h"
+#include "kernels/kernel_table.h"
+
+namespace minke {
+namespace {
+
+struct Cache {
+  KvLayout layout;
+  std::vector<uint16_t> k, v;
+  std::vector<int32_t> table;
+  int32_t n_tokens;
+
+  Cache(KvLayout l, int32_t tokens, std::mt19937& rng) : layout(l), n_tokens(tokens) {
+    const int32_t blocks = (tokens + l.block_size - 1) / l.block_size;
+    const size_t pool = size_t(blocks + 3) * l.block_size * l.n_head_kv * l.head_dim;
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    k.resize(pool);
+    v.resize(pool);
+    for (uint16_t& x : k) x = f32_to_fp16(dist(rng));
+    for (uint16_t& x : v) x = f32_to_fp16(dist(rng));
+    for (int32_t b = 0; b < blocks; ++b) table.push_back((b * 5 + 2) % (blocks + 3));
+  }
+  KvView view() const { return {k.data(), v.data(), layout, table, n_tokens}; }
+};
+
+TEST(OpsPaths, AttentionBitIdenticalToReference) {
+  const KernelTable& ref = ref_kernels();
+  struct Case {
+    KvLayout layout;
+    int32_t n_head, tokens, window;
+    float softcap, scale;
+  };
+  const Case cases[] = {
+      {{16, 3, 64}, 9, 70, 0, 0.0f, 0.0f},   {{16, 1, 128}, 4, 33, 0, 0.0f, 0.125f},
+      {{16, 2, 64}, 4, 100, 24, 0.0f, 0.0f}, {{16, 2, 256}, 8, 17, 0, 30.0f, 0.0f},
+      {{16, 1, 80}, 2, 40, 0, 0.0f, 0.0f},   {{5, 2, 16}, 2, 12, 0, 0.0f, 0.0f},
+  };
+  int compared = 0;
+  for (const KernelTable* table : host_kernel_tables()) {
+    if (table == &ref || table->attention_f16kv == ref.attention_f16kv) continue;
+    for (const Case& c : cases) {
+      std::mt19937 rng(static_cast<unsigned>(c.tokens * 31 + c.layout.head_dim));
+      const Cache cache(c.layout, c.tokens, rng);
+      const AttentionParams p{
+          .n_head = c.n_head, .scale = c.scale, .softcap = c.softcap, .window = c.window};
+      std::normal_distribution<float> dist(0.0f, 2.0f);
+      std::vector<float> q(static_cast<size_t>(c.layout.head_dim));
+      for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, c.tokens - 1}) {
+        if (pos >= c.tokens) continue;
+        for (int32_t h = 0; h < c.n_head; ++h) {
+          for (float& x : q) x = dist(rng);
+          std::vector<float> want(q.size(), NAN), got(q.size(), NAN);
+          std::vector<float> s1(static_cast<size_t>(c.tokens)), s2(s1.size());
+          ref.attention_f16kv(q.data(), pos, h, cache.view(), p, s1.data(), want.data());
+          table->attention_f16kv(q.data(), pos, h, cache.view(), p, s2.data(), got.data());
+          ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+              << table->name << " head_dim " << c.layout.head_dim << " pos " << pos << " head "
+              << h;
+          ++compared;
+        }
+      }
+    }
+  }
+  std::printf("compared %d attention rows bit for bit\n", compared);
+}
+
+TEST(OpsPaths, F16ConversionBitIdenticalToReference) {
+  std::vector<float> x;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int i = 0; i < 1000; ++i) x.push_back(dist(rng) * std::ldexp(1.0f, i % 40 - 30));
+  for (float v : {0.0f, -0.0f, 65504.0f, 65520.0f, 1e-8f, 5.96e-8f, -3e-5f, INFINITY})
+    x.push_back(v);
+  const KernelTable& ref = ref_kernels();
+  for (const KernelTable* table : host_kernel_tables()) {
+    std::vector<uint16_t> want(x.size()), got(x.size());
+    ref.f32_to_f16(x.data(), want.data(), static_cast<int64_t>(x.size()));
+    table->f32_to_f16(x.data(), got.data(), static_cast<int64_t>(x.size()));
+    EXPECT_EQ(want, got) << table->name;
+  }
+}
+
+}  // namespace
+}  // namespace minke
