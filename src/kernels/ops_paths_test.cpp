@@ -74,6 +74,40 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
   std::printf("compared %d attention rows bit for bit\n", compared);
 }
 
+TEST(OpsPaths, ActivationsBitIdenticalToReference) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 4.0f);
+  std::vector<float> a, b;
+  for (int i = 0; i < 4099; ++i) {
+    a.push_back(dist(rng) * (i % 7 == 0 ? 30.0f : 1.0f));
+    b.push_back(dist(rng));
+  }
+  for (float v : {0.0f, -0.0f, -10.0f, 10.0f, 9.99f, -9.99f, 88.0f, -88.0f, 87.0f, -86.6f, 1e-30f,
+                  INFINITY, -INFINITY, NAN}) {
+    a.push_back(v);
+    b.push_back(1.5f);
+  }
+  const auto n = static_cast<int64_t>(a.size());
+  const KernelTable& ref = ref_kernels();
+  auto same = [](const std::vector<float>& x, const std::vector<float>& y) {
+    return std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
+  };
+  for (const KernelTable* table : host_kernel_tables()) {
+    std::vector<float> want(a.size()), got(a.size());
+    ref.silu_mul(a.data(), b.data(), want.data(), n);
+    table->silu_mul(a.data(), b.data(), got.data(), n);
+    EXPECT_TRUE(same(want, got)) << table->name << " silu_mul";
+    ref.gelu_mul(a.data(), b.data(), want.data(), n);
+    table->gelu_mul(a.data(), b.data(), got.data(), n);
+    EXPECT_TRUE(same(want, got)) << table->name << " gelu_mul";
+    const int64_t finite = n - 3;  // softmax over finite inputs
+    std::vector<float> sw(static_cast<size_t>(finite)), sg(sw.size());
+    ref.softmax(a.data(), sw.data(), finite);
+    table->softmax(a.data(), sg.data(), finite);
+    EXPECT_TRUE(same(sw, sg)) << table->name << " softmax";
+  }
+}
+
 TEST(OpsPaths, F16ConversionBitIdenticalToReference) {
   std::vector<float> x;
   std::mt19937 rng(3);

@@ -52,7 +52,7 @@ void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView
   }
   double sum = 0.0;
   for (int32_t j = first; j <= pos; ++j) {
-    scratch[j] = std::exp(scratch[j] - max);
+    scratch[j] = exp_f32(scratch[j] - max);
     sum += static_cast<double>(scratch[j]);
   }
   const float inv = static_cast<float>(1.0 / sum);

@@ -1,9 +1,12 @@
 // Reference row-wise kernels: rms_norm, elementwise ops, SwiGLU/GeGLU, softmax.
 #include "kernels/ref/ops.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "core/fp16.h"
+#include "kernels/ref/fp16_table.h"
 
 namespace minke {
 
@@ -33,9 +36,24 @@ void scale_f32(const float* x, float s, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s;
 }
 
+float exp_f32(float x) {
+  if (x != x) return x;
+  if (!(x >= kExpLo)) return 0.0f;
+  if (x > kExpHi) return INFINITY;
+  const float n = std::nearbyint(x * kExpLog2e);
+  float r = x - n * kExpLn2Hi;
+  r = r - n * kExpLn2Lo;
+  float p = kExpPoly[0];
+  for (int i = 1; i < 6; ++i) p = p * r + kExpPoly[i];
+  p = p * (r * r) + r;
+  p = p + 1.0f;
+  const auto bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;
+  return p * std::bit_cast<float>(bits);
+}
+
 void silu_mul_f32(const float* a, const float* b, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    const float silu = a[i] / (1.0f + std::exp(-a[i]));
+    const float silu = a[i] / (1.0f + exp_f32(-a[i]));
     y[i] = silu * b[i];
   }
 }
@@ -48,6 +66,8 @@ float gelu_tanh_f32(float x) {
 }
 
 void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n) {
+  // llama.cpp reads gelu from a table indexed by the fp16 input, holding fp16 outputs.
+  const float* table = gelu_f16_table();
   for (int64_t i = 0; i < n; ++i) {
     float g;
     if (a[i] <= -10.0f) {
@@ -55,9 +75,7 @@ void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n) {
     } else if (a[i] >= 10.0f) {
       g = a[i];
     } else {
-      // llama.cpp reads gelu from a table indexed by the fp16 input, holding fp16 outputs.
-      const float xh = fp16_to_f32(f32_to_fp16(a[i]));
-      g = fp16_to_f32(f32_to_fp16(gelu_tanh_f32(xh)));
+      g = table[f32_to_fp16(a[i])];
     }
     y[i] = g * b[i];
   }
@@ -68,7 +86,7 @@ void softmax_f32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);
   double sum = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    y[i] = std::exp(x[i] - max);
+    y[i] = exp_f32(x[i] - max);
     sum += static_cast<double>(y[i]);
   }
   const float inv = static_cast<float>(1.0 / sum);

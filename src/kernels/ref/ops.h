@@ -15,14 +15,25 @@ void rms_norm_f32(const float* x, const float* w, float eps, float* y, int64_t n
 void add_f32(const float* a, const float* b, float* y, int64_t n);
 void mul_f32(const float* a, const float* b, float* y, int64_t n);
 void scale_f32(const float* x, float s, float* y, int64_t n);
-// y = silu(a) * b, silu(a) = a / (1 + exp(-a)).
+// exp(x) as every kernel path computes it: Cody-Waite reduction by ln 2 and Cephes' degree-6
+// polynomial, each step one rounded f32 operation (no FMA), so the x86 lanes version
+// (x86_common/row_ops.h) gives the same bits. Within 2 ulp of exp on [-86.6, 88]; 0 below,
+// +inf above (exp(88) = 1.65e38), NaN stays NaN.
+float exp_f32(float x);
+inline constexpr float kExpLo = -86.6f, kExpHi = 88.0f;
+inline constexpr float kExpLog2e = 1.44269504088896341f;
+inline constexpr float kExpLn2Hi = 0.693359375f, kExpLn2Lo = -2.12194440e-4f;
+inline constexpr float kExpPoly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                                      4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+
+// y = silu(a) * b, silu(a) = a / (1 + exp_f32(-a)).
 void silu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 // y = gelu(a) * b with the tanh approximation, evaluated like llama.cpp's CPU path: a is
 // rounded to fp16, gelu computed in f32 and rounded to fp16 (its lookup table), |a| >= 10
 // short-cut to 0 or a.
 void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 float gelu_tanh_f32(float x);  // the plain f32 formula (no fp16 rounding)
-// y = softmax(x): max subtracted, exp summed in double.
+// y = softmax(x): max subtracted, exp_f32 summed in double.
 void softmax_f32(const float* x, float* y, int64_t n);
 
 // RoPE as ggml computes it: theta_i = pos * base^(-2i / n_dims), built by repeated f32
@@ -31,7 +42,7 @@ void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const Rop
 
 // Two-pass softmax attention (see AttentionFn) in llama.cpp's f16-KV arithmetic: q and the
 // softmax probabilities are rounded to f16 (they meet the f16 K and V caches in ggml's f16
-// matmul), products accumulated in f32, the softmax sum in double.
+// matmul), products accumulated in f32, exp_f32, the softmax sum in double.
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out);
 

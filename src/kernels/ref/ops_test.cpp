@@ -109,5 +109,37 @@ TEST(RefRope, LinearScaleAndFreqFactors) {
   check_rope(RopeMode::kNormal, 64, 0.25f, factors);
 }
 
+// exp_f32 is within 2 ulp of exp over its range, 0 below it, +inf above it, exact at 0.
+TEST(RefOps, ExpWithinTwoUlp) {
+  EXPECT_EQ(exp_f32(0.0f), 1.0f);
+  EXPECT_EQ(exp_f32(-100.0f), 0.0f);
+  EXPECT_EQ(exp_f32(-INFINITY), 0.0f);
+  EXPECT_EQ(exp_f32(100.0f), INFINITY);
+  EXPECT_TRUE(std::isnan(exp_f32(NAN)));
+  int worst = 0;
+  for (float x = kExpLo; x <= kExpHi; x += 0.0137f) {
+    const float want = static_cast<float>(std::exp(static_cast<double>(x)));
+    const float got = exp_f32(x);
+    const int ulp = std::abs(std::bit_cast<int32_t>(want) - std::bit_cast<int32_t>(got));
+    worst = std::max(worst, ulp);
+    ASSERT_LE(ulp, 2) << x;
+  }
+  std::printf("exp_f32: worst error %d ulp\n", worst);
+}
+
+// The GELU table gives what the formula gives, fp16 rounding on both sides (llama.cpp's table).
+TEST(RefOps, GeluTableMatchesFormula) {
+  for (float x = -12.0f; x < 12.0f; x += 0.00731f) {
+    const float one = 1.0f;
+    float y = 0.0f;
+    gelu_mul_f32(&x, &one, &y, 1);
+    const float want = x <= -10.0f ? 0.0f
+                       : x >= 10.0f
+                           ? x
+                           : fp16_to_f32(f32_to_fp16(gelu_tanh_f32(fp16_to_f32(f32_to_fp16(x)))));
+    ASSERT_EQ(y, want) << x;
+  }
+}
+
 }  // namespace
 }  // namespace minke

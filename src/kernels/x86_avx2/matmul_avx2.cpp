@@ -106,6 +106,34 @@ struct Avx2 {
   }
   static uint16_t f32_to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
   static float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
+  static VF minf(VF a, VF b) { return _mm256_min_ps(a, b); }
+  static VF divf(VF a, VF b) { return _mm256_div_ps(a, b); }
+  static VF xorf(VF a, VF b) { return _mm256_xor_ps(a, b); }
+  static VF roundf(VF v) {
+    return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static VI cvtt(VF v) { return _mm256_cvttps_epi32(v); }
+  static VI slli23(VI v) { return _mm256_slli_epi32(v, 23); }
+  static VF castf(VI v) { return _mm256_castsi256_ps(v); }
+  static VI f16_bits(VF v) {
+    return _mm256_cvtepu16_epi32(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static VF gather(const float* table, VI idx) { return _mm256_i32gather_ps(table, idx, 4); }
+  static VF sel_lt(VF x, VF c, VF t, VF f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(x, c, _CMP_LT_OQ));
+  }
+  static VF sel_gt(VF x, VF c, VF t, VF f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(x, c, _CMP_GT_OQ));
+  }
+  static VF sel_le(VF x, VF c, VF t, VF f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(x, c, _CMP_LE_OQ));
+  }
+  static VF sel_ge(VF x, VF c, VF t, VF f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(x, c, _CMP_GE_OQ));
+  }
+  static VF sel_nan(VF x, VF t, VF f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  }
 };
 
 }  // namespace
@@ -114,6 +142,9 @@ int avx2_kernels(MatmulKernel* out, KernelTable* ops) {
   using Row = x86::RowOps<Avx2>;
   ops->attention_f16kv = Row::attention;
   ops->f32_to_f16 = Row::f32_to_f16_row;
+  ops->silu_mul = Row::silu_mul;
+  ops->gelu_mul = Row::gelu_mul;
+  ops->softmax = Row::softmax;
   return x86::InterleavedKernels<Avx2>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
                                              Row::quantize_q8_k);
 }

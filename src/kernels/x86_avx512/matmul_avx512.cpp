@@ -85,6 +85,34 @@ struct Avx512 {
   }
   static uint16_t f32_to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
   static float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
+  static VF minf(VF a, VF b) { return _mm512_min_ps(a, b); }
+  static VF divf(VF a, VF b) { return _mm512_div_ps(a, b); }
+  static VF xorf(VF a, VF b) { return _mm512_xor_ps(a, b); }
+  static VF roundf(VF v) {
+    return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static VI cvtt(VF v) { return _mm512_cvttps_epi32(v); }
+  static VI slli23(VI v) { return _mm512_slli_epi32(v, 23); }
+  static VF castf(VI v) { return _mm512_castsi512_ps(v); }
+  static VI f16_bits(VF v) {
+    return _mm512_cvtepu16_epi32(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static VF gather(const float* table, VI idx) { return _mm512_i32gather_ps(idx, table, 4); }
+  static VF sel_lt(VF x, VF c, VF t, VF f) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_LT_OQ), f, t);
+  }
+  static VF sel_gt(VF x, VF c, VF t, VF f) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_GT_OQ), f, t);
+  }
+  static VF sel_le(VF x, VF c, VF t, VF f) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_LE_OQ), f, t);
+  }
+  static VF sel_ge(VF x, VF c, VF t, VF f) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_GE_OQ), f, t);
+  }
+  static VF sel_nan(VF x, VF t, VF f) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), f, t);
+  }
 };
 
 }  // namespace
@@ -93,6 +121,9 @@ int avx512_kernels(MatmulKernel* out, KernelTable* ops) {
   using Row = x86::RowOps<Avx512>;
   ops->attention_f16kv = Row::attention;
   ops->f32_to_f16 = Row::f32_to_f16_row;
+  ops->silu_mul = Row::silu_mul;
+  ops->gelu_mul = Row::gelu_mul;
+  ops->softmax = Row::softmax;
   return x86::InterleavedKernels<Avx512>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
                                                Row::quantize_q8_k);
 }

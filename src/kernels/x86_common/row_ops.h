@@ -6,7 +6,8 @@
 // the softmax sum are the reference's own scalar code.
 //
 // Extra Isa members used here: loadf, storef, absf, maxf, hmax, cvt_rne, store_i8, hsum32,
-// fmadd, load_f16p, store_f16p, f32_to_f16, f16_to_f32, min32, max32. Only C functions and
+// fmadd, load_f16p, store_f16p, f32_to_f16, f16_to_f32, min32, max32, minf, divf, roundf, cvtt,
+// slli23, castf, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan. Only C functions and
 // builtins from the standard library: an inline std:: template instantiated in an ISA file could
 // be the copy the linker keeps for baseline code.
 #pragma once
@@ -17,6 +18,7 @@
 #include <cstring>
 
 #include "kernels/kernel_table.h"
+#include "kernels/ref/fp16_table.h"
 #include "kernels/ref/ops.h"
 #include "kernels/x86_common/packed_formats.h"
 #include "quant/blocks_k.h"
@@ -111,6 +113,68 @@ struct RowOps {
     for (; i < n; ++i) y[i] = Isa::f32_to_f16(x[i]);
   }
 
+  // exp_f32 (kernels/ref/ops.cpp) on R lanes: the same operations in the same order.
+  static VF exp(VF x) {
+    const VF lo = Isa::set1f(kExpLo), hi = Isa::set1f(kExpHi);
+    const VF xc = Isa::minf(Isa::maxf(x, lo), hi);
+    const VF n = Isa::roundf(Isa::mul(xc, Isa::set1f(kExpLog2e)));
+    VF r = Isa::sub(xc, Isa::mul(n, Isa::set1f(kExpLn2Hi)));
+    r = Isa::sub(r, Isa::mul(n, Isa::set1f(kExpLn2Lo)));
+    VF p = Isa::set1f(kExpPoly[0]);
+    for (int i = 1; i < 6; ++i) p = Isa::add(Isa::mul(p, r), Isa::set1f(kExpPoly[i]));
+    p = Isa::add(Isa::mul(p, Isa::mul(r, r)), r);
+    p = Isa::add(p, Isa::set1f(1.0f));
+    const VF scale = Isa::castf(Isa::slli23(Isa::add32(Isa::cvtt(n), Isa::set1_i32(127))));
+    VF res = Isa::mul(p, scale);
+    res = Isa::sel_lt(x, lo, Isa::zerof(), res);
+    res = Isa::sel_gt(x, hi, Isa::set1f(INFINITY), res);
+    return Isa::sel_nan(x, x, res);
+  }
+
+  static void silu_mul(const float* a, const float* b, float* y, int64_t n) {
+    int64_t i = 0;
+    const VF one = Isa::set1f(1.0f), sign = Isa::set1f(-0.0f);
+    for (; i + R <= n; i += R) {
+      const VF av = Isa::loadf(a + i);
+      const VF silu = Isa::divf(av, Isa::add(one, exp(Isa::xorf(av, sign))));
+      Isa::storef(y + i, Isa::mul(silu, Isa::loadf(b + i)));
+    }
+    if (i < n) silu_mul_f32(a + i, b + i, y + i, n - i);
+  }
+
+  static void gelu_mul(const float* a, const float* b, float* y, int64_t n) {
+    const float* table = gelu_f16_table();
+    const VF lo = Isa::set1f(-10.0f), hi = Isa::set1f(10.0f);
+    int64_t i = 0;
+    for (; i + R <= n; i += R) {
+      const VF av = Isa::loadf(a + i);
+      VF g = Isa::gather(table, Isa::f16_bits(av));
+      g = Isa::sel_le(av, lo, Isa::zerof(), g);
+      g = Isa::sel_ge(av, hi, av, g);
+      Isa::storef(y + i, Isa::mul(g, Isa::loadf(b + i)));
+    }
+    if (i < n) gelu_mul_f32(a + i, b + i, y + i, n - i);
+  }
+
+  // exp(x[i] - max) for i in [0, n), in place.
+  static void exp_shifted(float* x, int64_t n, float max) {
+    const VF m = Isa::set1f(max);
+    int64_t i = 0;
+    for (; i + R <= n; i += R) Isa::storef(x + i, exp(Isa::sub(Isa::loadf(x + i), m)));
+    for (; i < n; ++i) x[i] = exp_f32(x[i] - max);
+  }
+
+  static void softmax(const float* x, float* y, int64_t n) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) max = fmaxf(max, x[i]);
+    if (y != x) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
+    exp_shifted(y, n, max);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(y[i]);
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  }
+
   // f32 -> nearest f16 -> f32 for n values (n a multiple of R).
   static void round_f16(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; i += R) {
@@ -160,11 +224,9 @@ struct RowOps {
         }
       }
     }
+    exp_shifted(scratch + first, pos - first + 1, max);
     double sum = 0.0;
-    for (int32_t j = first; j <= pos; ++j) {
-      scratch[j] = expf(scratch[j] - max);
-      sum += static_cast<double>(scratch[j]);
-    }
+    for (int32_t j = first; j <= pos; ++j) sum += static_cast<double>(scratch[j]);
     const float inv = static_cast<float>(1.0 / sum);
     for (int32_t j = first; j <= pos; ++j) {
       scratch[j] = Isa::f16_to_f32(Isa::f32_to_f16(scratch[j] * inv));
