@@ -109,8 +109,9 @@ class BlockPool:
         # block_q4_K: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of 4-bit quants.
         n = self.POOL_BLOCKS
         blocks = rng.integers(0, 256, size=(n, self.type_size), dtype=np.uint8)
-        d = (rng.uniform(0.5, 1.5, n) * 0.02 / 63 / 15).astype(np.float16)
-        dmin = (rng.uniform(0.5, 1.5, n) * 0.02 / 63 / 2).astype(np.float16)
+        # Normal (not subnormal) fp16 scales of the size real files have: |w| <= d * 63 * 15.
+        d = (rng.uniform(0.7, 1.3, n) * 1e-4).astype(np.float16)
+        dmin = (rng.uniform(0.7, 1.3, n) * 1e-4).astype(np.float16)
         blocks[:, 0:2] = d.view(np.uint8).reshape(n, 2)
         blocks[:, 2:4] = dmin.view(np.uint8).reshape(n, 2)
         return blocks
