@@ -106,6 +106,10 @@ struct Avx2 {
   }
   static uint16_t f32_to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
   static float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
+  static VF load_bf16(const uint8_t* p) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
   static VF minf(VF a, VF b) { return _mm256_min_ps(a, b); }
   static VF divf(VF a, VF b) { return _mm256_div_ps(a, b); }
   static VF xorf(VF a, VF b) { return _mm256_xor_ps(a, b); }

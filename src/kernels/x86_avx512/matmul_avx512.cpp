@@ -85,6 +85,10 @@ struct Avx512 {
   }
   static uint16_t f32_to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
   static float f16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
+  static VF load_bf16(const uint8_t* p) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
   static VF minf(VF a, VF b) { return _mm512_min_ps(a, b); }
   static VF divf(VF a, VF b) { return _mm512_div_ps(a, b); }
   static VF xorf(VF a, VF b) { return _mm512_xor_ps(a, b); }

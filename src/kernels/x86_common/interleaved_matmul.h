@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "kernels/kernel_table.h"
+#include "kernels/ref/matmul.h"
 #include "kernels/x86_common/packed_formats.h"
 #include "quant/blocks_k.h"
 #include "quant/blocks_legacy.h"
@@ -316,6 +317,40 @@ struct FmtQ6_K {
   }
 };
 
+// ---- float weights: one element per "block", products accumulated in index order ----
+
+// F16 and BF16: products of two 11- or 8-bit-mantissa values are exact in f32, so FMA rounds
+// exactly once, as the reference's add does. F32: product and sum rounded separately.
+enum class FloatKind { kF32, kF16, kBF16 };
+
+template <class Isa, FloatKind kKind>
+struct FmtFloat {
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 1;
+  static constexpr size_t kBytes = kKind == FloatKind::kF32 ? 4 * R : 2 * R;
+
+  template <int MT>
+  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
+    VF wv;
+    if constexpr (kKind == FloatKind::kF32) {
+      wv = Isa::loadf(reinterpret_cast<const float*>(w));
+    } else if constexpr (kKind == FloatKind::kF16) {
+      wv = Isa::load_f16(w);
+    } else {
+      wv = Isa::load_bf16(w);
+    }
+    for (int m = 0; m < MT; ++m) {
+      const VF x = Isa::set1f(reinterpret_cast<const float*>(xs[m])[b]);
+      if constexpr (kKind == FloatKind::kF32) {
+        acc[m] = Isa::add(acc[m], Isa::mul(wv, x));
+      } else {
+        acc[m] = Isa::fmadd(wv, x, acc[m]);
+      }
+    }
+  }
+};
+
 // The table entries of one ISA: every format above, named for its weight and activation types.
 template <class Isa>
 struct InterleavedKernels {
@@ -338,7 +373,7 @@ struct InterleavedKernels {
   }
 
   // Fills out[0..n) and returns n (at most kCount).
-  static constexpr int kCount = 8;
+  static constexpr int kCount = 11;
   static int fill(MatmulKernel* out, QuantizeActFn q8_0s, QuantizeActFn q8_1, QuantizeActFn q8_k) {
     constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1);
     constexpr int32_t kQ8K = sizeof(BlockQ8_K);
@@ -359,6 +394,12 @@ struct InterleavedKernels {
                                           pack_q5_k<R>);
     out[n++] =
         entry<FmtQ6_K<Isa>>(GgmlType::Q6_K, "matmul_q6_k_q8_k", 256, kQ8K, q8_k, pack_q6_k<R>);
+    out[n++] = entry<FmtFloat<Isa, FloatKind::kF32>>(GgmlType::F32, "matmul_f32_f32", 1, 4,
+                                                     convert_row_f32, pack_float<R, float>);
+    out[n++] = entry<FmtFloat<Isa, FloatKind::kF16>>(
+        GgmlType::F16, "matmul_f16_f16", 1, 4, convert_act_f16_as_f32, pack_float<R, uint16_t>);
+    out[n++] = entry<FmtFloat<Isa, FloatKind::kBF16>>(
+        GgmlType::BF16, "matmul_bf16_bf16", 1, 4, convert_act_bf16_as_f32, pack_float<R, uint16_t>);
     return n;
   }
 };

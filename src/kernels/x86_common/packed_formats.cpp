@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "core/fp16.h"
+
 #include "kernels/ref/matmul.h"
 #include "quant/blocks_k.h"
 #include "quant/blocks_legacy.h"
@@ -61,6 +63,27 @@ void quantize_act_q8_0s(const float* x, void* out, int64_t k) {
     int sum = 0;
     for (int j = 0; j < kQK32; ++j) sum += b->qs[j];
     b->sum = static_cast<int16_t>(sum);
+  }
+}
+
+void convert_act_f16_as_f32(const float* x, void* out, int64_t k) {
+  auto* y = static_cast<float*>(out);
+  for (int64_t i = 0; i < k; ++i) y[i] = fp16_to_f32(f32_to_fp16(x[i]));
+}
+
+void convert_act_bf16_as_f32(const float* x, void* out, int64_t k) {
+  auto* y = static_cast<float*>(out);
+  for (int64_t i = 0; i < k; ++i) y[i] = bf16_to_f32(f32_to_bf16(x[i]));
+}
+
+template <int R, typename T>
+void pack_float(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst) {
+  auto* out = static_cast<T*>(dst);
+  std::memset(out, 0, sizeof(T) * R * static_cast<size_t>(k));
+  for (int r = 0; r < R && g * R + r < rows; ++r) {
+    const auto* row = reinterpret_cast<const T*>(static_cast<const uint8_t*>(src) +
+                                                 (g * R + r) * static_cast<int64_t>(row_bytes));
+    for (int64_t i = 0; i < k; ++i) out[i * R + r] = row[i];
   }
 }
 
@@ -177,5 +200,9 @@ void pack_q6_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64
 MINKE_PACKERS(8)
 MINKE_PACKERS(16)
 #undef MINKE_PACKERS
+template void pack_float<8, float>(const void*, size_t, int64_t, int64_t, int64_t, void*);
+template void pack_float<16, float>(const void*, size_t, int64_t, int64_t, int64_t, void*);
+template void pack_float<8, uint16_t>(const void*, size_t, int64_t, int64_t, int64_t, void*);
+template void pack_float<16, uint16_t>(const void*, size_t, int64_t, int64_t, int64_t, void*);
 
 }  // namespace minke::x86

@@ -22,6 +22,7 @@
 //   Q5_K : Q4_K | qh: 8 quad vectors, vector t = file qh[4t ..]                       = 180R
 //   Q6_K : d[R] | scale[16][R] (int8) | ql: 32 quad vectors, vector 8(2h+v)+t = file
 //          ql[64h + 32v + 4t ..] | qh: 16 quad vectors, vector 8h+t = file qh[32h + 4t ..] = 210R
+//   F32 / F16 / BF16 (one element per "block"): element k of the R rows                = 4R / 2R
 #pragma once
 
 #include <cstddef>
@@ -40,6 +41,10 @@ struct BlockQ8_0S {
 static_assert(sizeof(BlockQ8_0S) == 36);
 
 void quantize_act_q8_0s(const float* x, void* out, int64_t k);
+// Activations for F16 / BF16 weights: f32 values of x rounded to f16 / bf16 (the reference's
+// converted row, widened once so the kernels broadcast it directly).
+void convert_act_f16_as_f32(const float* x, void* out, int64_t k);
+void convert_act_bf16_as_f32(const float* x, void* out, int64_t k);
 
 // Bytes of one granule block (the layouts above) and packers with the PackFn signature.
 template <int R>
@@ -49,6 +54,8 @@ struct Packed {
   static constexpr size_t kQ4_K = 148 * R, kQ5_K = 180 * R, kQ6_K = 210 * R;
 };
 
+template <int R, typename T>
+void pack_float(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
 template <int R>
 void pack_q4_0(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
 template <int R>
