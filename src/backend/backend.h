@@ -88,7 +88,8 @@ class Backend {
   virtual Tensor get_rows(const WeightView& table, std::span<const int32_t> ids) = 0;
   // [M, rows.size()] picked rows of x (e.g. the tokens whose logits are wanted).
   virtual Tensor gather_rows(const Tensor& x, std::span<const int32_t> rows) = 0;
-  // y[M, N] = x[M, K] · W[N, K]^T (+ bias[N], an F32 1-D weight, if given). Activations are
+  // y[M, N] = x[M, K] · W[N, K]^T (+ bias[N], an F32 1-D weight, if given). W should come
+  // from prepare_weight (an unprepared one is run slowly in the file's layout). Activations are
   // quantized per row to the weight type's dot format (Q8_0/Q8_1/Q8_K/F16/BF16); every y
   // element is bit-identical whatever M, the batch or the thread count.
   virtual Tensor matmul(const Tensor& x, const WeightView& w, const WeightView* bias = nullptr) = 0;

@@ -39,6 +39,7 @@ void override_ops(KernelTable& t, const KernelTable& ops) {
     if (src != nullptr) dst = src;
   };
   take(t.attention_f16kv, ops.attention_f16kv);
+  take(t.attention_rows_f16kv, ops.attention_rows_f16kv);
   take(t.rope, ops.rope);
   take(t.rms_norm, ops.rms_norm);
   take(t.add, ops.add);

@@ -110,6 +110,14 @@ struct AttentionParams {
 // f16 before they meet K and V (kernels/ref/attention.cpp); every variant keeps that rounding.
 using AttentionFn = void (*)(const float* q, int32_t pos, int32_t head, const KvView& kv,
                              const AttentionParams& p, float* scratch, float* out);
+// The same for n_rows query rows of one sequence and one head (prefill): row i is q +
+// i * q_stride at position pos[i], its output out + i * out_stride, its scratch scratch +
+// i * kv.n_tokens. Each row's output must be bit-identical to AttentionFn's for that row (so
+// decode and prefill agree); a variant shares K and V loads between the rows.
+using AttentionRowsFn = void (*)(const float* q, int64_t q_stride, int32_t n_rows,
+                                 const int32_t* pos, int32_t head, const KvView& kv,
+                                 const AttentionParams& p, float* scratch, float* out,
+                                 int64_t out_stride);
 
 // ---- RoPE ----
 enum class RopeMode {
@@ -144,6 +152,7 @@ struct KernelTable {
   const char* name = "";                            // the path: "ref", "avx2", "avx512"
   std::array<MatmulKernel, kMatmulSlots> matmul{};  // indexed by GgmlType
   AttentionFn attention_f16kv = nullptr;
+  AttentionRowsFn attention_rows_f16kv = nullptr;
   RopeFn rope = nullptr;
   RmsNormFn rms_norm = nullptr;
   BinaryFn add = nullptr, mul = nullptr;

@@ -23,6 +23,8 @@ namespace {
 // A packed weight buffer: 64-byte aligned (one cache line, one AVX-512 register).
 // Largest head_dim store_kv converts on the stack.
 constexpr int32_t kMaxHeadDim = 1024;
+// Query rows of one sequence per attention task.
+constexpr int32_t kAttnRows = 4;
 
 struct AlignedFree {
   void operator()(void* p) const { std::free(p); }
@@ -194,8 +196,9 @@ Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView
   const MatmulKernel* kern = find_matmul(kernels_, w.type);
   MINKE_CHECK(kern != nullptr);
   MINKE_CHECK(x.cols == w.cols);
-  // A packed kernel needs the weight prepare_weight made for it (same table, same type).
-  MINKE_CHECK(kern->pack == nullptr || w.prepared != nullptr);
+  // A weight that did not go through prepare_weight runs on the reference kernel of its type,
+  // which reads the file's layout: slower, same bits (every path reduces in its order).
+  if (kern->pack != nullptr && w.prepared == nullptr) kern = find_matmul(ref_kernels(), w.type);
   const int64_t m = x.rows, n = w.rows, k = w.cols;
   MINKE_CHECK(k % kern->act_block_size == 0);
   const size_t x_row_bytes = kern->act_row_bytes(k);
@@ -290,34 +293,45 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   const KvLayout& l = store.layout;
   MINKE_CHECK(p.n_head > 0 && q.cols == int64_t{p.n_head} * l.head_dim);
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
-  // Which sequence owns each row, and the scratch each thread needs (one score per key).
-  auto* owner = static_cast<int32_t*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(int32_t)));
+  // Tasks: up to kAttnRows consecutive rows of one sequence (a prefill shares K/V loads between
+  // them) times one head; each thread needs scratch for kAttnRows rows of scores.
+  struct Tile {
+    int64_t row0;
+    int32_t n_rows;
+    int32_t seq;
+  };
+  auto* tiles = static_cast<Tile*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(Tile)));
+  int64_t n_tiles = 0, covered = 0;
   int32_t max_tokens = 1;
-  int64_t covered = 0;
   for (size_t s = 0; s < seqs.size(); ++s) {
     const AttnSeq& seq = seqs[s];
     MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= q.rows);
     MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * l.block_size >= seq.n_tokens);
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
-      owner[r] = static_cast<int32_t>(s);
       MINKE_CHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
+    }
+    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += kAttnRows) {
+      const auto n = static_cast<int32_t>(std::min<int64_t>(kAttnRows, seq.row0 + seq.n_rows - r));
+      tiles[n_tiles++] = {r, n, static_cast<int32_t>(s)};
     }
     covered += seq.n_rows;
     max_tokens = std::max(max_tokens, seq.n_tokens);
   }
   MINKE_CHECK(covered == q.rows);
+  const int64_t per_thread = int64_t{kAttnRows} * max_tokens;
   auto* scratch = static_cast<float*>(
-      arena_.alloc(static_cast<size_t>(pool_.n_threads()) * max_tokens * sizeof(float)));
+      arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));
   Tensor out = alloc(q.rows, q.cols);
-  pool_.parallel_for(q.rows * p.n_head, [&](int64_t t, int thread) {
-    const int64_t r = t / p.n_head;
+  pool_.parallel_for(n_tiles * p.n_head, [&](int64_t t, int thread) {
+    const Tile& tile = tiles[t / p.n_head];
     const auto h = static_cast<int32_t>(t % p.n_head);
-    const AttnSeq& seq = seqs[static_cast<size_t>(owner[r])];
+    const AttnSeq& seq = seqs[static_cast<size_t>(tile.seq)];
+    // Scratch rows are n_tokens apart (AttentionRowsFn).
     const KvView kv{store.k, store.v, l, seq.block_table, seq.n_tokens};
-    kernels_.attention_f16kv(q.data + r * q.stride + int64_t{h} * l.head_dim,
-                             pos[static_cast<size_t>(r)], h, kv, p,
-                             scratch + int64_t{thread} * max_tokens,
-                             out.data + r * out.stride + int64_t{h} * l.head_dim);
+    kernels_.attention_rows_f16kv(
+        q.data + tile.row0 * q.stride + int64_t{h} * l.head_dim, q.stride, tile.n_rows,
+        pos.data() + tile.row0, h, kv, p, scratch + thread * per_thread,
+        out.data + tile.row0 * out.stride + int64_t{h} * l.head_dim, out.stride);
   });
   return out;
 }

@@ -65,4 +65,13 @@ void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView
   }
 }
 
+void attention_rows_f16kv_f32(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
+                              int32_t head, const KvView& kv, const AttentionParams& p,
+                              float* scratch, float* out, int64_t out_stride) {
+  for (int32_t i = 0; i < n_rows; ++i) {
+    attention_f16kv_f32(q + i * q_stride, pos[i], head, kv, p, scratch + int64_t{i} * kv.n_tokens,
+                        out + i * out_stride);
+  }
+}
+
 }  // namespace minke

@@ -27,6 +27,7 @@ KernelTable make_ref_table() {
   KernelTable t{
       .name = "ref",
       .attention_f16kv = attention_f16kv_f32,
+      .attention_rows_f16kv = attention_rows_f16kv_f32,
       .rope = rope_f32,
       .rms_norm = rms_norm_f32,
       .add = add_f32,

@@ -46,6 +46,11 @@ void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const Rop
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out);
 
+// attention_f16kv_f32 row by row (AttentionRowsFn).
+void attention_rows_f16kv_f32(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
+                              int32_t head, const KvView& kv, const AttentionParams& p,
+                              float* scratch, float* out, int64_t out_stride);
+
 // Where K element d (or the V row) of logical token j, kv head h, is (layout: KvLayout).
 inline int64_t kv_k_at(const KvView& kv, int32_t j, int32_t h, int32_t d) {
   const KvLayout& l = kv.layout;

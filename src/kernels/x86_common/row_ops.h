@@ -246,6 +246,100 @@ struct RowOps {
       for (int c = 0; c < n_chunks; ++c) Isa::storef(out + d0 + c * R, acc[c]);
     }
   }
+
+  // attention() for up to kRows query rows of one sequence and head: each K and V vector loaded
+  // once serves every row; per row, the scores, the softmax and the V sum over its own keys in
+  // key order are exactly attention()'s.
+  static constexpr int kRows = 4;
+  static void attention_rows(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
+                             int32_t head, const KvView& kv, const AttentionParams& p,
+                             float* scratch, float* out, int64_t out_stride) {
+    const KvLayout& l = kv.layout;
+    const int32_t hd = l.head_dim, bs = l.block_size;
+    if (n_rows > kRows || bs % R != 0 || hd % (4 * R) != 0 || hd > kMaxHeadDim ||
+        p.n_head % l.n_head_kv != 0) {
+      for (int32_t i = 0; i < n_rows; ++i) {
+        attention(q + i * q_stride, pos[i], head, kv, p, scratch + int64_t{i} * kv.n_tokens,
+                  out + i * out_stride);
+      }
+      return;
+    }
+    const int32_t kv_head = head / (p.n_head / l.n_head_kv);
+    const float scale = p.scale != 0.0f ? p.scale : 1.0f / sqrtf(static_cast<float>(hd));
+    alignas(64) float q16[kRows][kMaxHeadDim];
+    int32_t first[kRows], last[kRows];
+    float max[kRows];
+    float* sc[kRows];
+    int32_t lo = pos[0], hi = pos[0];
+    for (int32_t i = 0; i < n_rows; ++i) {
+      round_f16(q + i * q_stride, q16[i], hd);
+      last[i] = pos[i];
+      first[i] = p.window > 0 && pos[i] - p.window + 1 > 0 ? pos[i] - p.window + 1 : 0;
+      max[i] = -INFINITY;
+      sc[i] = scratch + int64_t{i} * kv.n_tokens;
+      lo = first[i] < lo ? first[i] : lo;
+      hi = last[i] > hi ? last[i] : hi;
+    }
+    const VF scale_v = Isa::set1f(scale);
+    for (int32_t bi = lo / bs; bi <= hi / bs; ++bi) {
+      const int64_t block = kv.block_table[static_cast<size_t>(bi)];
+      const uint16_t* kt = kv.k + ((block * l.n_head_kv + kv_head) * hd) * bs;
+      for (int32_t c = 0; c < bs; c += R) {
+        const int32_t j0 = bi * bs + c;
+        if (j0 > hi) break;
+        if (j0 + R <= lo) continue;
+        VF acc[kRows];
+        for (int i = 0; i < kRows; ++i) acc[i] = Isa::zerof();
+        for (int32_t d = 0; d < hd; ++d) {
+          const VF k = Isa::load_f16p(kt + int64_t{d} * bs + c);
+          for (int32_t i = 0; i < n_rows; ++i)
+            acc[i] = Isa::fmadd(Isa::set1f(q16[i][d]), k, acc[i]);
+        }
+        for (int32_t i = 0; i < n_rows; ++i) {
+          alignas(64) float s[R];
+          Isa::storef(s, Isa::mul(acc[i], scale_v));
+          const int32_t a = first[i] > j0 ? first[i] : j0;
+          const int32_t b = last[i] < j0 + R - 1 ? last[i] : j0 + R - 1;
+          for (int32_t j = a; j <= b; ++j) {
+            float sj = s[j - j0];
+            if (p.softcap > 0.0f) sj = p.softcap * tanhf(sj / p.softcap);
+            sc[i][j] = sj;
+            max[i] = fmaxf(max[i], sj);
+          }
+        }
+      }
+    }
+    for (int32_t i = 0; i < n_rows; ++i) {
+      exp_shifted(sc[i] + first[i], last[i] - first[i] + 1, max[i]);
+      double sum = 0.0;
+      for (int32_t j = first[i]; j <= last[i]; ++j) sum += static_cast<double>(sc[i][j]);
+      const float inv = static_cast<float>(1.0 / sum);
+      for (int32_t j = first[i]; j <= last[i]; ++j) {
+        sc[i][j] = Isa::f16_to_f32(Isa::f32_to_f16(sc[i][j] * inv));
+      }
+    }
+    constexpr int kChunks = 4;  // 4 rows x 4 chunks of accumulators stay in registers
+    for (int32_t d0 = 0; d0 < hd; d0 += kChunks * R) {
+      VF acc[kRows][kChunks];
+      for (int i = 0; i < kRows; ++i) {
+        for (int c = 0; c < kChunks; ++c) acc[i][c] = Isa::zerof();
+      }
+      for (int32_t j = lo; j <= hi; ++j) {
+        const int64_t block = kv.block_table[static_cast<size_t>(j / bs)];
+        const uint16_t* v = kv.v + ((block * l.n_head_kv + kv_head) * bs + j % bs) * hd + d0;
+        VF vv[kChunks];
+        for (int c = 0; c < kChunks; ++c) vv[c] = Isa::load_f16p(v + c * R);
+        for (int32_t i = 0; i < n_rows; ++i) {
+          if (j < first[i] || j > last[i]) continue;
+          const VF pj = Isa::set1f(sc[i][j]);
+          for (int c = 0; c < kChunks; ++c) acc[i][c] = Isa::fmadd(pj, vv[c], acc[i][c]);
+        }
+      }
+      for (int32_t i = 0; i < n_rows; ++i) {
+        for (int c = 0; c < kChunks; ++c) Isa::storef(out + i * out_stride + d0 + c * R, acc[i][c]);
+      }
+    }
+  }
 };
 
 }  // namespace minke::x86
