@@ -82,18 +82,25 @@ BenchStats summarize(int32_t n_tokens, std::vector<double> samples) {
   return s;
 }
 
-// Runs one test: a warm-up, then `reps` timed runs; tokens/s of each.
-template <typename Run>
+// Runs one test: warm_up(), then `reps` timed runs; tokens/s of each.
+template <typename WarmUp, typename Run>
 BenchStats time_test(const std::string& test, int32_t n_tokens, int32_t reps,
-                     const BenchProgress& progress, Run run) {
+                     const BenchProgress& progress, WarmUp warm_up, Run run) {
   std::vector<double> samples;
   for (int32_t r = 0; r <= reps; ++r) {
     if (progress) progress(test, r, reps + 1);
-    const double s = run();
-    if (r > 0) samples.push_back(static_cast<double>(n_tokens) / s);
+    if (r == 0) {
+      warm_up();
+      continue;
+    }
+    samples.push_back(static_cast<double>(n_tokens) / run());
   }
   return summarize(n_tokens, std::move(samples));
 }
+
+// The tg warm-up: enough tokens to touch every weight and settle the thread pool (llama-bench
+// warms tg up with one token); a full n_gen run would only double the test's time.
+constexpr int32_t kGenWarmUp = 16;
 
 void check_options(const BenchOptions& o) {
   if (o.n_prompt < 0 || o.n_gen < 0) throw Error("bench: -p and -n must be >= 0");
@@ -151,12 +158,15 @@ BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
   Bench bench{.model = *model, .kv = kv, .rng = std::mt19937(o.seed)};
   bench.logits.resize(static_cast<size_t>(cfg.n_vocab));
   if (o.n_prompt > 0) {
-    r.pp = time_test("pp" + std::to_string(o.n_prompt), o.n_prompt, o.repetitions, progress,
-                     [&] { return bench.prompt(o.n_prompt, r.n_batch); });
+    const auto pp = [&] { return bench.prompt(o.n_prompt, r.n_batch); };
+    r.pp =
+        time_test("pp" + std::to_string(o.n_prompt), o.n_prompt, o.repetitions, progress, pp, pp);
   }
   if (o.n_gen > 0) {
-    r.tg = time_test("tg" + std::to_string(o.n_gen), o.n_gen, o.repetitions, progress,
-                     [&] { return bench.generate(o.n_gen); });
+    r.tg = time_test(
+        "tg" + std::to_string(o.n_gen), o.n_gen, o.repetitions, progress,
+        [&] { return bench.generate(std::min(o.n_gen, kGenWarmUp)); },
+        [&] { return bench.generate(o.n_gen); });
   }
   kv.remove(kSeq);
   return r;

@@ -1,7 +1,8 @@
 // The measurements behind `minke bench`, made as llama-bench makes them so the numbers compare:
 // pp (prompt processing: n_prompt random tokens from an empty KV cache, in forward calls of
 // n_batch tokens) and tg (generation: n_gen random tokens one forward call each from an empty
-// cache), each timed over `repetitions` runs after one untimed warm-up.
+// cache), each timed over `repetitions` runs after an untimed warm-up (the whole pp test; 16
+// tokens of tg).
 #pragma once
 
 #include <cstdint>
