@@ -40,15 +40,13 @@ float exp_f32(float x) {
   if (x != x) return x;
   if (!(x >= kExpLo)) return 0.0f;
   if (x > kExpHi) return INFINITY;
-  const float n = std::nearbyint(x * kExpLog2e);
-  float r = x - n * kExpLn2Hi;
-  r = r - n * kExpLn2Lo;
-  float p = kExpPoly[0];
-  for (int i = 1; i < 6; ++i) p = p * r + kExpPoly[i];
-  p = p * (r * r) + r;
-  p = p + 1.0f;
-  const auto bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;
-  return p * std::bit_cast<float>(bits);
+  const double xd = x;
+  const double n = std::nearbyint(xd * kExpLog2e);
+  const double r = (xd - n * kExpLn2Hi) - n * kExpLn2Lo;
+  double p = kExpPoly[0];
+  for (int i = 1; i < 11; ++i) p = p * r + kExpPoly[i];
+  const auto bits = static_cast<uint64_t>(static_cast<int64_t>(n) + 1023) << 52;
+  return static_cast<float>(p * std::bit_cast<double>(bits));
 }
 
 void silu_mul_f32(const float* a, const float* b, float* y, int64_t n) {

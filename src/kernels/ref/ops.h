@@ -15,16 +15,20 @@ void rms_norm_f32(const float* x, const float* w, float eps, float* y, int64_t n
 void add_f32(const float* a, const float* b, float* y, int64_t n);
 void mul_f32(const float* a, const float* b, float* y, int64_t n);
 void scale_f32(const float* x, float s, float* y, int64_t n);
-// exp(x) as every kernel path computes it: Cody-Waite reduction by ln 2 and Cephes' degree-6
-// polynomial, each step one rounded f32 operation (no FMA), so the x86 lanes version
-// (x86_common/row_ops.h) gives the same bits. Within 2 ulp of exp on [-86.6, 88]; 0 below,
-// +inf above (exp(88) = 1.65e38), NaN stays NaN.
+// exp(x) as every kernel path computes it: in double (x = n ln2 + r, |r| <= ln2/2, the degree-10
+// Taylor polynomial of exp(r), error < 3e-13), then rounded to f32 once, so it is the correctly
+// rounded expf except within ~3e-13 of a rounding boundary (libm's expf is the same to < 0.502
+// ulp), and the x86 lanes version (x86_common/row_ops.h) gives the same bits. 0 below kExpLo,
+// +inf above kExpHi (where expf under/overflows anyway), NaN stays NaN.
 float exp_f32(float x);
-inline constexpr float kExpLo = -86.6f, kExpHi = 88.0f;
-inline constexpr float kExpLog2e = 1.44269504088896341f;
-inline constexpr float kExpLn2Hi = 0.693359375f, kExpLn2Lo = -2.12194440e-4f;
-inline constexpr float kExpPoly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
-                                      4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+inline constexpr float kExpLo = -104.0f, kExpHi = 89.0f;
+inline constexpr double kExpLog2e = 1.4426950408889634;
+inline constexpr double kExpLn2Hi = 6.93147180369123816490e-01;  // low 21 bits zero: n * hi exact
+inline constexpr double kExpLn2Lo = 1.90821492927058770002e-10;
+// 1/10!, 1/9!, ..., 1/1!, 1/0! (Horner order).
+inline constexpr double kExpPoly[11] = {1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040,
+                                        1.0 / 720,     1.0 / 120,    1.0 / 24,    1.0 / 6,
+                                        1.0 / 2,       1.0,          1.0};
 
 // y = silu(a) * b, silu(a) = a / (1 + exp_f32(-a)).
 void silu_mul_f32(const float* a, const float* b, float* y, int64_t n);

@@ -113,12 +113,25 @@ struct Avx2 {
   static VF minf(VF a, VF b) { return _mm256_min_ps(a, b); }
   static VF divf(VF a, VF b) { return _mm256_div_ps(a, b); }
   static VF xorf(VF a, VF b) { return _mm256_xor_ps(a, b); }
-  static VF roundf(VF v) {
-    return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // exp_f32's double-precision core on 8 lanes (two halves of 4 doubles).
+  static __m256d exp_half(__m256d x) {
+    const __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(kExpLog2e)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_sub_pd(x, _mm256_mul_pd(n, _mm256_set1_pd(kExpLn2Hi)));
+    r = _mm256_sub_pd(r, _mm256_mul_pd(n, _mm256_set1_pd(kExpLn2Lo)));
+    __m256d p = _mm256_set1_pd(kExpPoly[0]);
+    for (int i = 1; i < 11; ++i) {
+      p = _mm256_add_pd(_mm256_mul_pd(p, r), _mm256_set1_pd(kExpPoly[i]));
+    }
+    const __m256i n64 = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n));  // |n| <= 151: exact
+    const __m256i e = _mm256_slli_epi64(_mm256_add_epi64(n64, _mm256_set1_epi64x(1023)), 52);
+    return _mm256_mul_pd(p, _mm256_castsi256_pd(e));
   }
-  static VI cvtt(VF v) { return _mm256_cvttps_epi32(v); }
-  static VI slli23(VI v) { return _mm256_slli_epi32(v, 23); }
-  static VF castf(VI v) { return _mm256_castsi256_ps(v); }
+  static VF exp_poly(VF x) {
+    const __m128 rlo = _mm256_cvtpd_ps(exp_half(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+    const __m128 rhi = _mm256_cvtpd_ps(exp_half(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(rlo), rhi, 1);
+  }
   static VI f16_bits(VF v) {
     return _mm256_cvtepu16_epi32(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }

@@ -92,12 +92,28 @@ struct Avx512 {
   static VF minf(VF a, VF b) { return _mm512_min_ps(a, b); }
   static VF divf(VF a, VF b) { return _mm512_div_ps(a, b); }
   static VF xorf(VF a, VF b) { return _mm512_xor_ps(a, b); }
-  static VF roundf(VF v) {
-    return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // exp_f32's double-precision core on 16 lanes (two halves of 8 doubles).
+  static __m512d exp_half(__m512d x) {
+    const __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(kExpLog2e)),
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512d r = _mm512_sub_pd(x, _mm512_mul_pd(n, _mm512_set1_pd(kExpLn2Hi)));
+    r = _mm512_sub_pd(r, _mm512_mul_pd(n, _mm512_set1_pd(kExpLn2Lo)));
+    __m512d p = _mm512_set1_pd(kExpPoly[0]);
+    for (int i = 1; i < 11; ++i) {
+      p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(kExpPoly[i]));
+    }
+    const __m512i e =
+        _mm512_slli_epi64(_mm512_add_epi64(_mm512_cvtpd_epi64(n), _mm512_set1_epi64(1023)), 52);
+    return _mm512_mul_pd(p, _mm512_castsi512_pd(e));
   }
-  static VI cvtt(VF v) { return _mm512_cvttps_epi32(v); }
-  static VI slli23(VI v) { return _mm512_slli_epi32(v, 23); }
-  static VF castf(VI v) { return _mm512_castsi512_ps(v); }
+  static VF exp_poly(VF x) {
+    const __m256 lo = _mm512_castps512_ps256(x);
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1));
+    const __m256 rlo = _mm512_cvtpd_ps(exp_half(_mm512_cvtps_pd(lo)));
+    const __m256 rhi = _mm512_cvtpd_ps(exp_half(_mm512_cvtps_pd(hi)));
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(rlo)),
+                                               _mm256_castps_pd(rhi), 1));
+  }
   static VI f16_bits(VF v) {
     return _mm512_cvtepu16_epi32(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }

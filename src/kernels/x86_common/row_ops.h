@@ -7,7 +7,7 @@
 //
 // Extra Isa members used here: loadf, storef, absf, maxf, hmax, cvt_rne, store_i8, hsum32,
 // fmadd, load_f16p, store_f16p, f32_to_f16, f16_to_f32, min32, max32, minf, divf, roundf, cvtt,
-// slli23, castf, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan. Only C functions and
+// exp_poly, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan. Only C functions and
 // builtins from the standard library: an inline std:: template instantiated in an ISA file could
 // be the copy the linker keeps for baseline code.
 #pragma once
@@ -113,19 +113,11 @@ struct RowOps {
     for (; i < n; ++i) y[i] = Isa::f32_to_f16(x[i]);
   }
 
-  // exp_f32 (kernels/ref/ops.cpp) on R lanes: the same operations in the same order.
+  // exp_f32 (kernels/ref/ops.cpp) on R lanes: the same double operations in the same order
+  // (Isa::exp_poly), then the same masks for the ends of the range.
   static VF exp(VF x) {
     const VF lo = Isa::set1f(kExpLo), hi = Isa::set1f(kExpHi);
-    const VF xc = Isa::minf(Isa::maxf(x, lo), hi);
-    const VF n = Isa::roundf(Isa::mul(xc, Isa::set1f(kExpLog2e)));
-    VF r = Isa::sub(xc, Isa::mul(n, Isa::set1f(kExpLn2Hi)));
-    r = Isa::sub(r, Isa::mul(n, Isa::set1f(kExpLn2Lo)));
-    VF p = Isa::set1f(kExpPoly[0]);
-    for (int i = 1; i < 6; ++i) p = Isa::add(Isa::mul(p, r), Isa::set1f(kExpPoly[i]));
-    p = Isa::add(Isa::mul(p, Isa::mul(r, r)), r);
-    p = Isa::add(p, Isa::set1f(1.0f));
-    const VF scale = Isa::castf(Isa::slli23(Isa::add32(Isa::cvtt(n), Isa::set1_i32(127))));
-    VF res = Isa::mul(p, scale);
+    VF res = Isa::exp_poly(Isa::minf(Isa::maxf(x, lo), hi));
     res = Isa::sel_lt(x, lo, Isa::zerof(), res);
     res = Isa::sel_gt(x, hi, Isa::set1f(INFINITY), res);
     return Isa::sel_nan(x, x, res);
