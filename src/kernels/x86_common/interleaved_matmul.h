@@ -115,12 +115,13 @@ struct FmtQ4Q5_0 {
     const VF dw = Isa::load_f16(w);
     for (int m = 0; m < MT; ++m) {
       const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
-      VI s = Isa::zero();
+      // Two dependency chains (integer sums: any order is exact) keep the dot unit busy.
+      VI s0 = Isa::zero(), s1 = Isa::zero();
       for (int t = 0; t < 4; ++t) {
-        s = Isa::dot_u8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
-        s = Isa::dot_u8s8(s, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
+        s0 = Isa::dot_u8s8(s0, q[t], Isa::bcast4(x.qs + 4 * t));
+        s1 = Isa::dot_u8s8(s1, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
       }
-      s = Isa::sub32(s, Isa::set1_i32((kFive ? 16 : 8) * x.sum));
+      const VI s = Isa::sub32(Isa::add32(s0, s1), Isa::set1_i32((kFive ? 16 : 8) * x.sum));
       const VF dx = Isa::set1f(Isa::f16(x.d));
       const VF v =
           kFive ? Isa::mul(Isa::mul(dw, dx), Isa::cvt(s)) : Isa::mul(Isa::mul(Isa::cvt(s), dw), dx);
@@ -154,11 +155,12 @@ struct FmtQ4Q5_1 {
     const VF dw = Isa::load_f16(w), mw = Isa::load_f16(w + 2 * R);
     for (int m = 0; m < MT; ++m) {
       const BlockQ8_1& x = reinterpret_cast<const BlockQ8_1*>(xs[m])[b];
-      VI s = Isa::zero();
+      VI s0 = Isa::zero(), s1 = Isa::zero();
       for (int t = 0; t < 4; ++t) {
-        s = Isa::dot_u8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
-        s = Isa::dot_u8s8(s, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
+        s0 = Isa::dot_u8s8(s0, q[t], Isa::bcast4(x.qs + 4 * t));
+        s1 = Isa::dot_u8s8(s1, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
       }
+      const VI s = Isa::add32(s0, s1);
       const VF scaled = Isa::mul(Isa::mul(dw, Isa::set1f(Isa::f16(x.d))), Isa::cvt(s));
       const VF min_term = Isa::mul(mw, Isa::set1f(Isa::f16(x.s)));
       acc[m] = Isa::add(acc[m], Isa::add(scaled, min_term));
@@ -182,14 +184,15 @@ struct FmtQ8_0 {
     const VF dw = Isa::load_f16(w);
     for (int m = 0; m < MT; ++m) {
       const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
-      VI s = Isa::zero();
+      VI sp[2] = {Isa::zero(), Isa::zero()};
       for (int t = 0; t < 8; ++t) {
         if constexpr (Isa::kBiasedQ8) {
-          s = Isa::dot_u8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
+          sp[t & 1] = Isa::dot_u8s8(sp[t & 1], q[t], Isa::bcast4(x.qs + 4 * t));
         } else {
-          s = Isa::dot_s8s8(s, q[t], Isa::bcast4(x.qs + 4 * t));
+          sp[t & 1] = Isa::dot_s8s8(sp[t & 1], q[t], Isa::bcast4(x.qs + 4 * t));
         }
       }
+      VI s = Isa::add32(sp[0], sp[1]);
       if constexpr (Isa::kBiasedQ8) s = Isa::sub32(s, Isa::set1_i32(128 * x.sum));
       const VF dd = Isa::mul(dw, Isa::set1f(Isa::f16(x.d)));
       acc[m] = Isa::add(acc[m], Isa::mul(Isa::cvt(s), dd));
