@@ -54,11 +54,19 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::run_share(int thread) {
-  if (thread >= job_used_) return;
-  const int64_t begin = split_begin(job_tasks_, job_used_, thread);
-  const int64_t end = split_begin(job_tasks_, job_used_, thread + 1);
-  for (int64_t i = begin; i < end; ++i) (*job_fn_)(i, thread);
+void ThreadPool::run_claims(uint32_t gen, int thread) {
+  const size_t slot = gen & 1U;
+  for (;;) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    if (static_cast<uint32_t>(c >> 32) != gen) return;
+    const int64_t task = static_cast<int64_t>(c & 0xffffffffU);
+    const int64_t n = job_tasks_[slot].load(std::memory_order_relaxed);
+    if (task >= n) return;
+    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
+    // The claim succeeded while job `gen` was unfinished, so its fn is still current.
+    (*job_fn_[slot].load(std::memory_order_relaxed))(task, thread);
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == n) done_.notify_all();
+  }
 }
 
 void ThreadPool::worker_main(int thread) {
@@ -66,35 +74,30 @@ void ThreadPool::worker_main(int thread) {
   for (;;) {
     seen = wait_change(generation_, seen);
     if (stop_.load(std::memory_order_relaxed)) return;
-    run_share(thread);
-    // The last worker to finish wakes the caller; acq_rel publishes this worker's writes.
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_all();
+    run_claims(seen, thread);
   }
 }
 
 void ThreadPool::parallel_for(int64_t n_tasks, TaskFn fn) {
-  MINKE_CHECK(n_tasks >= 0);
+  MINKE_CHECK(n_tasks >= 0 && n_tasks < (int64_t{1} << 32));
   if (n_tasks == 0) return;
   MINKE_CHECK(!busy_.exchange(true, std::memory_order_acquire));
-  const int used = static_cast<int>(std::min<int64_t>(n_threads_, n_tasks));
-  job_fn_ = &fn;
-  job_tasks_ = n_tasks;
-  job_used_ = used;
-  if (n_threads_ > 1) {
-    // Every worker takes part in every job (idle ones just acknowledge) so the generation
-    // protocol stays simple; a job with fewer tasks than threads costs one wake-up each.
-    pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
+  if (n_threads_ == 1 || n_tasks == 1) {
+    for (int64_t i = 0; i < n_tasks; ++i) fn(i, 0);
+    busy_.store(false, std::memory_order_release);
+    return;
   }
-  run_share(0);
-  if (n_threads_ > 1) {
-    int left;
-    while ((left = pending_.load(std::memory_order_acquire)) != 0) {
-      wait_change(pending_, left);
-    }
-  }
-  job_fn_ = nullptr;
+  const uint32_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  const size_t slot = gen & 1U;
+  job_fn_[slot].store(&fn, std::memory_order_relaxed);
+  job_tasks_[slot].store(n_tasks, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  claim_.store(uint64_t{gen} << 32, std::memory_order_release);
+  generation_.store(gen, std::memory_order_release);
+  generation_.notify_all();
+  run_claims(gen, 0);
+  int64_t done;
+  while ((done = done_.load(std::memory_order_acquire)) != n_tasks) wait_change(done_, done);
   busy_.store(false, std::memory_order_release);
 }
 

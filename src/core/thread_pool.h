@@ -1,6 +1,8 @@
 // ThreadPool: a fixed set of workers created once; parallel_for(n, fn) runs fn(task, thread)
-// for every task in [0, n) with a static, deterministic split (thread t always gets the same
-// contiguous range for the same n), no allocation per call, spin-then-wait hand-off.
+// for every task in [0, n): tasks are claimed one at a time from a shared counter by the caller
+// and every worker awake, so a worker the OS has descheduled (a busy machine) delays nothing
+// but its own task. No allocation per call, spin-then-wait hand-off. Which thread runs a task
+// is not fixed: results must not depend on it (kernels split work over outputs only).
 #pragma once
 
 #include <atomic>
@@ -40,31 +42,29 @@ class ThreadPool {
 
   int n_threads() const { return n_threads_; }
 
-  // Runs fn(task, thread) for task in [0, n_tasks) and returns when all are done. Thread t
-  // (0 = the caller) runs tasks [t * n / T, (t + 1) * n / T) in increasing order, T =
-  // min(n_threads, n_tasks). fn must not throw and must not call parallel_for (one caller at a
-  // time; checked). Results must not depend on which thread ran a task: use `thread` only to
-  // pick per-thread scratch.
+  // Runs fn(task, thread) for task in [0, n_tasks) (n_tasks < 2^32) and returns when all are
+  // done; `thread` (0 = the caller) is the index of the thread running it, for per-thread
+  // scratch only. fn must not throw and must not call parallel_for (one caller at a time;
+  // checked).
   void parallel_for(int64_t n_tasks, TaskFn fn);
-
-  // The static split: the first task of thread t when n_tasks run on n_used threads.
-  static int64_t split_begin(int64_t n_tasks, int n_used, int t) { return n_tasks * t / n_used; }
 
  private:
   void worker_main(int thread);
-  void run_share(int thread);
+  // Claims and runs tasks of job `gen` until none is left (or a newer job has started).
+  void run_claims(uint32_t gen, int thread);
 
   const int n_threads_;
   std::vector<std::thread> workers_;
 
-  // The current job; written by the caller only while no worker reads it (between a finished
-  // job and the next generation bump), read by workers after they observe the bump (acquire).
-  const TaskFn* job_fn_ = nullptr;
-  int64_t job_tasks_ = 0;
-  int job_used_ = 0;
-
+  // The current job. claim_ = (generation << 32) | next unclaimed task; a task is claimed by a
+  // CAS that also checks the generation, so a late worker never runs a task of a job it did not
+  // see start. fn and the task count are double-buffered by generation parity: the caller writes
+  // job g + 1's while a late worker may still read job g's.
+  std::atomic<const TaskFn*> job_fn_[2] = {nullptr, nullptr};
+  std::atomic<int64_t> job_tasks_[2] = {0, 0};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> done_{0};         // tasks of the current job finished
   std::atomic<uint32_t> generation_{0};  // bumped once per job (and at shutdown)
-  std::atomic<int> pending_{0};          // workers still running the current job
   std::atomic<bool> stop_{false};
   std::atomic<bool> busy_{false};  // catches re-entrant or concurrent parallel_for
 };

@@ -93,11 +93,14 @@ struct FreeDeleter {
 
 }  // namespace
 
+constexpr int64_t kPieces = 16;
+
 MembwResult measure_read_bandwidth(const MembwOptions& o) {
   const int32_t threads = std::max<int32_t>(1, o.threads);
   const int32_t passes = std::max<int32_t>(1, o.passes);
   // Each thread reads a whole number of 128-byte steps, slices start page-aligned.
-  const uint64_t slice = std::max<uint64_t>(kAlign, o.buffer_bytes / threads / kAlign * kAlign);
+  const uint64_t slice = std::max<uint64_t>(
+      kAlign * kPieces, o.buffer_bytes / threads / (kAlign * kPieces) * (kAlign * kPieces));
   const uint64_t bytes = slice * static_cast<uint64_t>(threads);
   std::unique_ptr<uint8_t, FreeDeleter> buf(
       static_cast<uint8_t*>(std::aligned_alloc(kAlign, bytes)));
@@ -115,9 +118,12 @@ MembwResult measure_read_bandwidth(const MembwOptions& o) {
   double best = 0;
   for (int32_t pass = 0; pass < passes; ++pass) {
     const auto t0 = std::chrono::steady_clock::now();
-    pool.parallel_for(threads, [&](int64_t t, int) {
-      sums[static_cast<size_t>(t)] +=
-          sum_slice(buf.get() + static_cast<uint64_t>(t) * slice, slice);
+    // Each slice in kPieces tasks: the pool hands tasks to whichever thread is free, so a
+    // thread woken late still gets its share of the reading.
+    pool.parallel_for(int64_t{threads} * kPieces, [&](int64_t i, int thread) {
+      const uint64_t piece = slice / kPieces;
+      sums[static_cast<size_t>(thread)] +=
+          sum_slice(buf.get() + static_cast<uint64_t>(i) * piece, piece);
     });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (pass == 0 || s < best) best = s;
