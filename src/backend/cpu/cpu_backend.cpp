@@ -82,7 +82,7 @@ class CpuBackend final : public Backend {
     Tensor out = alloc(static_cast<int64_t>(ids.size()), table.cols);
     pool_.parallel_for(out.rows, [&](int64_t i, int) {
       const int32_t id = ids[static_cast<size_t>(i)];
-      MINKE_CHECK(id >= 0 && id < table.rows);
+      MINKE_DCHECK(id >= 0 && id < table.rows);
       qt.dequantize_row(static_cast<const uint8_t*>(table.data) + id * trow,
                         out.data + i * out.stride, table.cols);
     });
@@ -92,7 +92,7 @@ class CpuBackend final : public Backend {
   Tensor gather_rows(const Tensor& x, std::span<const int32_t> rows) override {
     Tensor out = alloc(static_cast<int64_t>(rows.size()), x.cols);
     for (size_t i = 0; i < rows.size(); ++i) {
-      MINKE_CHECK(rows[i] >= 0 && rows[i] < x.rows);
+      MINKE_DCHECK(rows[i] >= 0 && rows[i] < x.rows);
       std::memcpy(out.data + static_cast<int64_t>(i) * out.stride, x.data + rows[i] * x.stride,
                   row_bytes(x));
     }
@@ -272,7 +272,7 @@ void CpuBackend::store_kv(const Tensor& k, const Tensor& v, std::span<const int3
   MINKE_CHECK(l.head_dim <= kMaxHeadDim);
   pool_.parallel_for(k.rows, [&](int64_t r, int) {
     const int32_t slot = slots[static_cast<size_t>(r)];
-    MINKE_CHECK(slot >= 0 && slot < store.n_blocks * l.block_size);
+    MINKE_DCHECK(slot >= 0 && slot < store.n_blocks * l.block_size);
     const int64_t block = slot / l.block_size, offset = slot % l.block_size;
     for (int32_t h = 0; h < l.n_head_kv; ++h) {
       const int64_t src = int64_t{h} * l.head_dim;
@@ -308,7 +308,7 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
     MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= q.rows);
     MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * l.block_size >= seq.n_tokens);
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
-      MINKE_CHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
+      MINKE_DCHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
     }
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += kAttnRows) {
       const auto n = static_cast<int32_t>(std::min<int64_t>(kAttnRows, seq.row0 + seq.n_rows - r));

@@ -25,9 +25,9 @@ inline float round_f16(const float* table, float x) { return fp16_lut(table, f32
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out) {
   const KvLayout& l = kv.layout;
-  MINKE_CHECK(pos >= 0 && pos < kv.n_tokens);
-  MINKE_CHECK(p.n_head % l.n_head_kv == 0);
-  MINKE_CHECK(l.head_dim <= kMaxHeadDim);
+  MINKE_DCHECK(pos >= 0 && pos < kv.n_tokens);
+  MINKE_DCHECK(p.n_head % l.n_head_kv == 0);
+  MINKE_DCHECK(l.head_dim <= kMaxHeadDim);
   const int32_t kv_head = head / (p.n_head / l.n_head_kv);
   const int32_t first = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
   const float scale = p.scale != 0.0f ? p.scale : 1.0f / std::sqrt(static_cast<float>(l.head_dim));

@@ -35,7 +35,7 @@ uint16_t quantize_act_block_q8(const float* x, int8_t* q) {
 }
 
 void quantize_act_q8_0(const float* x, void* out, int64_t k) {
-  MINKE_CHECK(k % kQK32 == 0);
+  MINKE_DCHECK(k % kQK32 == 0);
   auto* b = static_cast<BlockQ8_0*>(out);
   for (int64_t i = 0; i < k / kQK32; ++i, ++b, x += kQK32) {
     b->d = f32_to_fp16(quantize_block(x, b->qs));
@@ -43,7 +43,7 @@ void quantize_act_q8_0(const float* x, void* out, int64_t k) {
 }
 
 void quantize_act_q8_1(const float* x, void* out, int64_t k) {
-  MINKE_CHECK(k % kQK32 == 0);
+  MINKE_DCHECK(k % kQK32 == 0);
   auto* b = static_cast<BlockQ8_1*>(out);
   for (int64_t i = 0; i < k / kQK32; ++i, ++b, x += kQK32) {
     const float d = quantize_block(x, b->qs);

@@ -9,8 +9,8 @@ namespace minke {
 
 void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const RopeParams& p) {
   const int32_t n_dims = p.n_dims;
-  MINKE_CHECK(n_dims > 0 && n_dims % 2 == 0 && n_dims <= head_dim);
-  MINKE_CHECK(p.freq_factors.empty() || p.freq_factors.size() == static_cast<size_t>(n_dims / 2));
+  MINKE_DCHECK(n_dims > 0 && n_dims % 2 == 0 && n_dims <= head_dim);
+  MINKE_DCHECK(p.freq_factors.empty() || p.freq_factors.size() == static_cast<size_t>(n_dims / 2));
   const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(n_dims));
   const int32_t half = n_dims / 2;
   for (int32_t h = 0; h < n_head; ++h) {
