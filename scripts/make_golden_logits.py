@@ -3,11 +3,15 @@
 
 For each model (the three downloaded real models and the tiny random ones written by
 make_tiny_models.py) llama.cpp (through llama-cpp-python, CPU) evaluates a fixed prompt in one
-batch and we record, per position, the argmax and the top-32 (id, logit) pairs; the full float32
-logits row of a middle and of the last position (<name>.mid.f32 / <name>.last.f32, little-endian);
-and 64 greedy (pure argmax) tokens continuing the prompt, decoded one token per llama_decode call.
-The same prompt is also evaluated with other thread counts / batch sizes to measure llama.cpp's own
-run-to-run spread, recorded as self_variance. Format: tests/golden/data/models/README.md."""
+batch and we record, per position, the argmax and the top-32 (id, logit) pairs; the full logits
+rows as little-endian float16 (<name>.rows.f16: every position, or every k-th counted back from
+the last when all of them would pass MAX_ROWS_BYTES); and 64 greedy (pure argmax) tokens
+continuing the prompt, decoded one token per llama_decode call. The same prompt is also evaluated
+with other thread counts / batch sizes to measure llama.cpp's own run-to-run spread, recorded as
+self_variance (with the KL divergence and top-1 agreement of each variant against the reference
+run, as llama-perplexity --kl-divergence reports them), and the greedy tokens are re-evaluated in
+one batch (f16 and f32 KV cache) to measure the same spread for each greedy step. Format:
+tests/golden/data/models/README.md."""
 import hashlib
 import json
 import os
@@ -33,6 +37,9 @@ TINY_IDS = [269, 117, 115, 101, 114, 10, 72, 101, 108, 108, 111, 258, 32, 99, 26
             10]
 TOP_K = 32
 N_GREEDY = 64
+# Full rows are stored as f16 (2 bytes per logit); a model whose every prompt row would take more
+# than this keeps every k-th row instead (Gemma 3's 262144-entry vocabulary: every second one).
+MAX_ROWS_BYTES = 10_000_000
 SETTINGS = {"n_ctx": 128, "n_threads": 2, "n_threads_batch": 2, "n_batch": 512, "n_ubatch": 512,
             "flash_attn": False, "type_k": "f16", "type_v": "f16", "backend": "CPU",
             "logits_all": True}
@@ -86,17 +93,31 @@ def top_k(row, k):
 
 def greedy(llm, ids, n):
     """Pure argmax continuation (no sampler, no penalties), one token per decode call; EOS is not
-    special. Returns tokens and each step's top1 - top2 logit margin."""
+    special. Returns tokens, each step's top1 - top2 logit margin and each step's logits row."""
     logits = prompt_logits(llm, ids)[-1]
-    tokens, margins = [], []
+    tokens, margins, rows = [], [], []
     for _ in range(n):
         tok = int(np.argmax(logits))
         second = np.partition(logits, -2)[-2]
         tokens.append(tok)
         margins.append(float(logits[tok] - second))
+        rows.append(logits)
         llm.eval([tok])
         logits = np.array(llm.scores[llm.n_tokens - 1], dtype=np.float32)
-    return tokens, margins
+    return tokens, margins, np.stack(rows)
+
+
+def log_softmax(rows):
+    rows = rows.astype(np.float64)
+    m = rows.max(axis=-1, keepdims=True)
+    return rows - m - np.log(np.exp(rows - m).sum(axis=-1, keepdims=True))
+
+
+def kl_per_position(base, other):
+    """KL(base || other) of each row's softmax, as llama-perplexity --kl-divergence computes it
+    (base = the reference run)."""
+    lb, lo = log_softmax(base), log_softmax(other)
+    return (np.exp(lb) * (lb - lo)).sum(axis=-1)
 
 
 def self_variance(path, ids, ref):
@@ -106,15 +127,33 @@ def self_variance(path, ids, ref):
         other = prompt_logits(llm, ids)
         del llm
         diff = np.abs(other - ref)
+        kl = kl_per_position(ref, other)
         out[name] = {
             "settings": overrides,
             "max_abs_diff": float(diff.max()),
             "mean_abs_diff": float(diff.mean()),
             "max_abs_diff_per_position": [float(x) for x in diff.max(1)],
             "argmax_equal": bool((other.argmax(1) == ref.argmax(1)).all()),
+            "top1_agree": int((other.argmax(1) == ref.argmax(1)).sum()),
+            "kl_mean": float(kl.mean()),
+            "kl_max": float(kl.max()),
         }
-        print(f"  {name}: max |dlogit| {diff.max():.3g} mean {diff.mean():.3g}")
+        print(f"  {name}: max |dlogit| {diff.max():.3g} mean {diff.mean():.3g}, "
+              f"KL mean {kl.mean():.3g} max {kl.max():.3g}")
     return out
+
+
+def greedy_spread(llm, ids, gen, step_rows):
+    """Per greedy step, max |dlogit| between the one-token-per-decode logits (step_rows) and the
+    same tokens evaluated in one batch: llama.cpp's own batch-to-batch spread at that step."""
+    rows = prompt_logits(llm, ids + gen[:-1])[len(ids) - 1:]
+    return [float(x) for x in np.abs(rows - step_rows).max(1)]
+
+
+def row_positions(n, vocab):
+    """The positions whose full row is stored: all, or every k-th counted back from the last."""
+    stride = max(1, -(-n * vocab * 2 // MAX_ROWS_BYTES))
+    return list(range(n - 1, -1, -stride))[::-1]
 
 
 def run_model(name, path, ids_fn):
@@ -123,12 +162,15 @@ def run_model(name, path, ids_fn):
     ids = ids_fn(llm)
     ref = prompt_logits(llm, ids)
     n = len(ids)
-    mid, last = n // 2, n - 1
-    for tag, pos in (("mid", mid), ("last", last)):
-        ref[pos].astype("<f4").tofile(OUT / f"{name}.{tag}.f32")
-    gen, margins = greedy(llm, ids, N_GREEDY)
     vocab = llm.n_vocab()
+    positions = row_positions(n, vocab)
+    ref[positions].astype("<f2").tofile(OUT / f"{name}.rows.f16")
+    gen, margins, step_rows = greedy(llm, ids, N_GREEDY)
+    batched_spread = greedy_spread(llm, ids, gen, step_rows)
     text = llm.detokenize(gen).decode("utf-8", errors="replace")
+    del llm
+    llm = load(path, **VARIANTS["kv_f32"])
+    kv_f32_spread = greedy_spread(llm, ids, gen, step_rows)
     del llm
     fixture = {
         "oracle": {"name": "llama.cpp via llama-cpp-python",
@@ -141,9 +183,10 @@ def run_model(name, path, ids_fn):
         "prompt_ids": ids,
         "positions": [{"argmax": int(ref[i].argmax()), "top": top_k(ref[i], TOP_K)}
                       for i in range(n)],
-        "full_rows": {"mid": {"position": mid, "file": f"{name}.mid.f32"},
-                      "last": {"position": last, "file": f"{name}.last.f32"}},
-        "greedy": {"n": N_GREEDY, "tokens": gen, "margins": margins, "text": text},
+        "rows": {"file": f"{name}.rows.f16", "dtype": "f16", "positions": positions},
+        "greedy": {"n": N_GREEDY, "tokens": gen, "margins": margins,
+                   "batched_max_abs_diff": batched_spread, "kv_f32_max_abs_diff": kv_f32_spread,
+                   "text": text},
         "self_variance": self_variance(path, ids, ref),
     }
     (OUT / f"{name}.json").write_text(dump_json(fixture))
