@@ -34,16 +34,20 @@ void score_chunk(Model& model, KvCache& kv, std::span<const int32_t> tokens, int
   kv.remove(kSeq);
   for (int32_t b0 = 0; b0 < o.n_ctx; b0 += o.n_batch) {
     const int32_t n = std::min(o.n_batch, o.n_ctx - b0);
+    // Only the scored positions [first, n_ctx - 2] need logits: the output projection of the
+    // others (half the chunk; the largest matmul of a big-vocabulary model) is skipped. A row's
+    // logits do not depend on which other rows are wanted, so the result is the same.
+    const int32_t s0 = std::max(b0, first), s1 = std::min(b0 + n, o.n_ctx - 1);
     batch.clear();
     for (int32_t j = b0; j < b0 + n; ++j) {
       const int32_t tok = (j == 0 && o.bos >= 0) ? o.bos : tokens[start + j];
-      batch.add(tok, j, kSeq, true);
+      batch.add(tok, j, kSeq, j >= s0 && j < s1);
     }
     kv.reserve(kSeq, b0 + n);
-    logits.resize(static_cast<size_t>(n) * n_vocab);
+    logits.resize(static_cast<size_t>(std::max(0, s1 - s0)) * n_vocab);
     model.forward(batch, kv, logits);
-    for (int32_t j = std::max(b0, first); j < std::min(b0 + n, o.n_ctx - 1); ++j) {
-      const std::span<const float> row(logits.data() + static_cast<size_t>(j - b0) * n_vocab,
+    for (int32_t j = s0; j < s1; ++j) {
+      const std::span<const float> row(logits.data() + static_cast<size_t>(j - s0) * n_vocab,
                                        n_vocab);
       const double v = token_nll(row, tokens[start + j + 1]);
       nll += v;
