@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev python3 python3-venv python3-pip
   clang-format  # scripts/check-format.sh (the clang package does not pull it in)
+  tmux  # tests/e2e/chat_test.sh drives `minke chat` in a terminal
 )
 
 install_packages() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `minke chat`: driven through a pipe (one turn per line, /reset, /exit)
-# and, when tmux is installed, through a terminal (readline prompt, Ctrl-C stops an answer).
+# and through a terminal in tmux (readline prompt, Ctrl-C stops an answer; without tmux these
+# are reported as skipped, and fail under CI).
 #   tests/e2e/chat_test.sh path/to/minke
 set -eu
 MINKE=$1
@@ -63,7 +64,7 @@ if command -v tmux >/dev/null; then
   wait_for "EXITED=0" 10 && pass "tmux: two Ctrl-C at the prompt quit" || fail "tmux: two Ctrl-C at the prompt quit"
   tmux kill-session -t "$S" 2>/dev/null || true
 else
-  echo "note: tmux not installed; terminal checks not run"
+  skip_or_fail "tmux: the terminal checks (readline prompt, Ctrl-C)" "tmux is not installed"
 fi
 
 finish
