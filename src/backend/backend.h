@@ -4,7 +4,9 @@
 // will implement the same class. Shapes are [rows, cols], rows = tokens of the batch.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -67,9 +69,12 @@ class Backend {
   virtual bool supports(GgmlType type) const = 0;
   // Called once per matmul weight at load: returns the view matmul will be given, with
   // `prepared` set when the backend keeps the weight in a layout of its own (the CPU repacks
-  // for kernels that declare a packed layout). Returns whether the file's bytes are still read
-  // by matmul (false: the caller may release the mmap's pages; get_rows still reads `data`).
-  virtual WeightView prepare_weight(const WeightView& w, bool* reads_file) = 0;
+  // for kernels that declare a packed layout, a GPU uploads). When it has copied a range of the
+  // file's bytes and will not read them again it calls release(p, n), so the caller can drop
+  // those mmap pages from the resident set as it goes (get_rows may still read `data`: dropped
+  // pages come back from the page cache on demand).
+  using SourceRelease = std::function<void(const void* p, size_t n)>;
+  virtual WeightView prepare_weight(const WeightView& w, const SourceRelease& release) = 0;
   // Bytes the backend holds for prepared weights (reported next to the model size).
   virtual size_t prepared_bytes() const = 0;
 

@@ -67,8 +67,8 @@ const GgufTensor* GgufFile::find_tensor(std::string_view name) const {
   return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
 }
 
-void GgufFile::release_pages(const GgufTensor& t) const {
-  if (file_ != nullptr) file_->release(t.data, t.n_bytes);
+void GgufFile::release_pages(const void* p, size_t n) const {
+  if (file_ != nullptr) file_->release(p, n);
 }
 
 }  // namespace minke

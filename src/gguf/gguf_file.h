@@ -140,9 +140,10 @@ class GgufFile {
 
   const std::vector<GgufTensor>& tensors() const { return tensors_; }
   const GgufTensor* find_tensor(std::string_view name) const;  // nullptr when absent
-  // A tensor's bytes are no longer needed in memory (the backend keeps its own copy): drops
-  // their pages from the resident set when the file is mapped; a no-op for parse()d bytes.
-  void release_pages(const GgufTensor& t) const;
+  // Bytes [p, p + n) of the file are no longer needed in memory (the backend keeps its own
+  // copy): drops their whole pages from the resident set when the file is mapped (they are read
+  // again if touched); a no-op for parse()d bytes.
+  void release_pages(const void* p, size_t n) const;
 
  private:
   friend class GgufParser;

@@ -42,7 +42,7 @@ class CpuBackend final : public Backend {
     return find_matmul(kernels_, type) != nullptr && quant_supported(type);
   }
 
-  WeightView prepare_weight(const WeightView& w, bool* reads_file) override;
+  WeightView prepare_weight(const WeightView& w, const SourceRelease& release) override;
   size_t prepared_bytes() const override { return prepared_bytes_; }
 
   void begin_step() override { arena_.reset(); }
@@ -168,8 +168,7 @@ class CpuBackend final : public Backend {
   size_t prepared_bytes_ = 0;
 };
 
-WeightView CpuBackend::prepare_weight(const WeightView& w, bool* reads_file) {
-  *reads_file = true;
+WeightView CpuBackend::prepare_weight(const WeightView& w, const SourceRelease& release) {
   const MatmulKernel* kern = find_matmul(kernels_, w.type);
   MINKE_CHECK(kern != nullptr);
   if (kern->pack == nullptr) return w;
@@ -177,18 +176,31 @@ WeightView CpuBackend::prepare_weight(const WeightView& w, bool* reads_file) {
   const size_t gbytes = kern->granule_bytes(w.cols);
   const size_t total = (gbytes * static_cast<size_t>(granules) + 63) / 64 * 64;
   PackedBuffer buf(static_cast<uint8_t*>(std::aligned_alloc(64, total)));
-  if (buf == nullptr)
+  if (buf == nullptr) {
     throw Error("out of memory repacking a weight (" + std::to_string(total) + " bytes)");
+  }
   const size_t row_bytes = weight_row_bytes(w);
   uint8_t* dst = buf.get();
-  pool_.parallel_for(granules, [&](int64_t g, int) {
-    kern->pack(w.data, row_bytes, w.rows, w.cols, g, dst + static_cast<size_t>(g) * gbytes);
-  });
+  // In chunks of about 8 MiB of the file, each released once packed, so the resident set never
+  // holds a large weight twice (the peak is the packed copy plus one chunk).
+  const size_t granule_src = row_bytes * static_cast<size_t>(kern->n_granule);
+  const int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>((8 << 20) / granule_src));
+  const auto* src = static_cast<const uint8_t*>(w.data);
+  for (int64_t g0 = 0; g0 < granules; g0 += per_chunk) {
+    const int64_t g1 = std::min(granules, g0 + per_chunk);
+    pool_.parallel_for(g1 - g0, [&](int64_t i, int) {
+      const int64_t g = g0 + i;
+      kern->pack(w.data, row_bytes, w.rows, w.cols, g, dst + static_cast<size_t>(g) * gbytes);
+    });
+    if (release) {
+      const int64_t r0 = g0 * kern->n_granule, r1 = std::min(w.rows, g1 * kern->n_granule);
+      release(src + static_cast<size_t>(r0) * row_bytes, static_cast<size_t>(r1 - r0) * row_bytes);
+    }
+  }
   WeightView out = w;
   out.prepared = dst;
   packed_.push_back(std::move(buf));
   prepared_bytes_ += total;
-  *reads_file = false;
   return out;
 }
 

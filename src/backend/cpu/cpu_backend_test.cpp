@@ -45,8 +45,7 @@ TEST_P(BackendMatmul, BitIdenticalAcrossBatchAndThreads) {
   for (const KernelTable* table : host_kernel_tables()) {
     auto make = [&](int threads, WeightView* wv) {
       auto be = make_cpu_backend({.n_threads = threads, .kernels = table});
-      bool reads_file = true;
-      *wv = be->prepare_weight(file_view, &reads_file);
+      *wv = be->prepare_weight(file_view, {});
       return be;
     };
     auto batch = [&](int threads) {

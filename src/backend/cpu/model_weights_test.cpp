@@ -31,8 +31,7 @@ void check_model(const char* file) {
     if (!seen.insert(t.type).second) continue;
     // The first 48 rows of the tensor against 2 random activation rows.
     const int64_t k = t.dims[0], n = std::min<int64_t>(48, t.dims[1]);
-    bool reads_file = true;
-    const WeightView w = be->prepare_weight({t.type, t.data, n, k}, &reads_file);
+    const WeightView w = be->prepare_weight({t.type, t.data, n, k}, {});
     std::vector<float> x(static_cast<size_t>(2 * k));
     for (float& v : x) v = dist(rng);
     be->begin_step();

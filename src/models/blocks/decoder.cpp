@@ -17,7 +17,7 @@ DecoderModel::DecoderModel(const GgufFile& file, Backend& backend)
   output_norm_ = weights_.vector("output_norm.weight", c.n_embd);
   // Tied embeddings: files without output.weight reuse the embedding as the LM head.
   const auto output = weights_.optional_matrix("output.weight", c.n_vocab, c.n_embd);
-  output_ = output ? *output : weights_.prepare(tok_embd_);
+  output_ = output ? *output : weights_.tied_matrix(tok_embd_);
 }
 
 int64_t DecoderModel::kv_bytes_per_token() const {

@@ -48,21 +48,18 @@ WeightView WeightBinder::bind(const GgufTensor& t, int64_t rows, int64_t cols,
 }
 
 WeightView WeightBinder::matrix(const std::string& name, int64_t rows, int64_t cols) const {
-  const GgufTensor& t = find(name);
-  bool reads_file = true;
-  const WeightView w = backend_.prepare_weight(bind(t, rows, cols, true), &reads_file);
-  if (!reads_file) file_.release_pages(t);
-  return w;
+  return prepare(bind(find(name), rows, cols, true));
+}
+
+WeightView WeightBinder::prepare(const WeightView& w) const {
+  return backend_.prepare_weight(w, [this](const void* p, size_t n) { file_.release_pages(p, n); });
 }
 
 WeightView WeightBinder::table(const std::string& name, int64_t rows, int64_t cols) const {
   return bind(find(name), rows, cols, true);
 }
 
-WeightView WeightBinder::prepare(const WeightView& table) const {
-  bool reads_file = true;  // get_rows keeps reading the table from the file: pages stay
-  return backend_.prepare_weight(table, &reads_file);
-}
+WeightView WeightBinder::tied_matrix(const WeightView& table) const { return prepare(table); }
 
 WeightView WeightBinder::vector(const std::string& name, int64_t n) const {
   return bind(find(name), 1, n, false);

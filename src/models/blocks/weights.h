@@ -25,8 +25,9 @@ class WeightBinder {
   WeightView matrix(const std::string& name, int64_t rows, int64_t cols) const;
   // A lookup table (token embeddings) read with get_rows, in the file's layout.
   WeightView table(const std::string& name, int64_t rows, int64_t cols) const;
-  // A table that is also a matmul weight (tied embeddings used as the LM head).
-  WeightView prepare(const WeightView& table) const;
+  // A table (bound with table()) also used as a matmul weight: tied embeddings as the LM head.
+  // get_rows keeps reading the file's rows, a few pages per step.
+  WeightView tied_matrix(const WeightView& table) const;
   // A 1-D F32 vector of n values (norm weights, biases, rope frequency factors).
   WeightView vector(const std::string& name, int64_t n) const;
   // The same, or nothing when the file has no tensor of that name.
@@ -40,6 +41,8 @@ class WeightBinder {
  private:
   const GgufTensor& find(const std::string& name) const;
   WeightView bind(const GgufTensor& t, int64_t rows, int64_t cols, bool is_matrix) const;
+  // Backend::prepare_weight, releasing the file's pages as the backend copies them.
+  WeightView prepare(const WeightView& w) const;
 
   const GgufFile& file_;
   Backend& backend_;
