@@ -85,6 +85,19 @@ struct Nibbles {
     const VI moved = bit <= 4 ? Isa::shl16(h, 4 - bit) : Isa::shr16(h, bit - 4);
     return Isa::and_(moved, Isa::set1_i8(0x10));
   }
+  // The 32 unsigned quants of a legacy granule block: q[t] = elements 4t..4t+3 of each row,
+  // from 4 quad vectors of nibbles at qs and, for 5-bit types, the high-bit vector at h.
+  static void unpack32(const uint8_t* qs, const uint8_t* h, VI q[8]) {
+    for (int t = 0; t < 4; ++t) {
+      const VI v = Isa::load(qs + t * 4 * Isa::R);
+      q[t] = lo(v);
+      q[t + 4] = hi(v);
+    }
+    if (h != nullptr) {
+      const VI hv = Isa::load(h);
+      for (int t = 0; t < 8; ++t) q[t] = Isa::or_(q[t], bit_to_4(hv, t));
+    }
+  }
 };
 
 // ---- legacy 32-element blocks ----
@@ -101,17 +114,8 @@ struct FmtQ4Q5_0 {
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    using N = Nibbles<Isa>;
     VI q[8];
-    for (int t = 0; t < 4; ++t) {
-      const VI v = Isa::load(w + 2 * R + t * 4 * R);
-      q[t] = N::lo(v);
-      q[t + 4] = N::hi(v);
-    }
-    if constexpr (kFive) {
-      const VI h = Isa::load(w + 18 * R);
-      for (int t = 0; t < 8; ++t) q[t] = Isa::or_(q[t], N::bit_to_4(h, t));
-    }
+    Nibbles<Isa>::unpack32(w + 2 * R, kFive ? w + 18 * R : nullptr, q);
     const VF dw = Isa::load_f16(w);
     for (int m = 0; m < MT; ++m) {
       const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
@@ -141,17 +145,8 @@ struct FmtQ4Q5_1 {
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    using N = Nibbles<Isa>;
     VI q[8];
-    for (int t = 0; t < 4; ++t) {
-      const VI v = Isa::load(w + 4 * R + t * 4 * R);
-      q[t] = N::lo(v);
-      q[t + 4] = N::hi(v);
-    }
-    if constexpr (kFive) {
-      const VI h = Isa::load(w + 20 * R);
-      for (int t = 0; t < 8; ++t) q[t] = Isa::or_(q[t], N::bit_to_4(h, t));
-    }
+    Nibbles<Isa>::unpack32(w + 4 * R, kFive ? w + 20 * R : nullptr, q);
     const VF dw = Isa::load_f16(w), mw = Isa::load_f16(w + 2 * R);
     for (int m = 0; m < MT; ++m) {
       const BlockQ8_1& x = reinterpret_cast<const BlockQ8_1*>(xs[m])[b];

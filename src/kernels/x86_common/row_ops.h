@@ -176,83 +176,31 @@ struct RowOps {
     }
   }
 
-  // attention_f16kv_f32 with the scores of R keys of a block in lanes (K is dimension-major in
-  // its block) and the V sum over R dimensions in lanes.
+  // attention_f16kv_f32: one row of attention_rows.
   static void attention(const float* q, int32_t pos, int32_t head, const KvView& kv,
                         const AttentionParams& p, float* scratch, float* out) {
-    const KvLayout& l = kv.layout;
-    const int32_t hd = l.head_dim, bs = l.block_size;
-    if (bs % R != 0 || hd % R != 0 || hd > kMaxHeadDim || p.n_head % l.n_head_kv != 0) {
-      attention_f16kv_f32(q, pos, head, kv, p, scratch, out);
-      return;
-    }
-    const int32_t kv_head = head / (p.n_head / l.n_head_kv);
-    const int32_t first = p.window > 0 && pos - p.window + 1 > 0 ? pos - p.window + 1 : 0;
-    const float scale = p.scale != 0.0f ? p.scale : 1.0f / sqrtf(static_cast<float>(hd));
-    alignas(64) float q16[kMaxHeadDim];
-    round_f16(q, q16, hd);
-
-    const VF scale_v = Isa::set1f(scale);
-    float max = -INFINITY;
-    for (int32_t bi = first / bs; bi <= pos / bs; ++bi) {
-      const int64_t block = kv.block_table[static_cast<size_t>(bi)];
-      const uint16_t* kt = kv.k + ((block * l.n_head_kv + kv_head) * hd) * bs;
-      for (int32_t c = 0; c < bs; c += R) {
-        const int32_t j0 = bi * bs + c;
-        if (j0 > pos) break;
-        if (j0 + R <= first) continue;
-        VF acc = Isa::zerof();
-        for (int32_t d = 0; d < hd; ++d) {
-          acc = Isa::fmadd(Isa::set1f(q16[d]), Isa::load_f16p(kt + int64_t{d} * bs + c), acc);
-        }
-        alignas(64) float s[R];
-        Isa::storef(s, Isa::mul(acc, scale_v));
-        const int32_t lo = first > j0 ? first : j0, hi = pos < j0 + R - 1 ? pos : j0 + R - 1;
-        for (int32_t j = lo; j <= hi; ++j) {
-          float sj = s[j - j0];
-          if (p.softcap > 0.0f) sj = p.softcap * tanhf(sj / p.softcap);
-          scratch[j] = sj;
-          max = fmaxf(max, sj);
-        }
-      }
-    }
-    exp_shifted(scratch + first, pos - first + 1, max);
-    double sum = 0.0;
-    for (int32_t j = first; j <= pos; ++j) sum += static_cast<double>(scratch[j]);
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int32_t j = first; j <= pos; ++j) {
-      scratch[j] = Isa::f16_to_f32(Isa::f32_to_f16(scratch[j] * inv));
-    }
-    constexpr int kChunks = 8;  // accumulators kept in registers per pass over the keys
-    for (int32_t d0 = 0; d0 < hd; d0 += kChunks * R) {
-      const int n_chunks = (hd - d0) / R < kChunks ? (hd - d0) / R : kChunks;
-      VF acc[kChunks];
-      for (int c = 0; c < kChunks; ++c) acc[c] = Isa::zerof();
-      for (int32_t j = first; j <= pos; ++j) {
-        const int64_t block = kv.block_table[static_cast<size_t>(j / bs)];
-        const uint16_t* v = kv.v + ((block * l.n_head_kv + kv_head) * bs + j % bs) * hd + d0;
-        const VF pj = Isa::set1f(scratch[j]);
-        for (int c = 0; c < n_chunks; ++c)
-          acc[c] = Isa::fmadd(pj, Isa::load_f16p(v + c * R), acc[c]);
-      }
-      for (int c = 0; c < n_chunks; ++c) Isa::storef(out + d0 + c * R, acc[c]);
-    }
+    attention_rows(q, 0, 1, &pos, head, kv, p, scratch, out, 0);
   }
 
-  // attention() for up to kRows query rows of one sequence and head: each K and V vector loaded
-  // once serves every row; per row, the scores, the softmax and the V sum over its own keys in
-  // key order are exactly attention()'s.
+  // attention_f16kv_f32 for up to kRows query rows of one sequence and head, with the scores of
+  // R keys of a block in lanes (K is dimension-major in its block) and the V sum over R
+  // dimensions in lanes; each K and V vector loaded serves every row. Per row, the scores, the
+  // softmax and the V sum over its own keys in key order are exactly the reference's.
   static constexpr int kRows = 4;
   static void attention_rows(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
                              int32_t head, const KvView& kv, const AttentionParams& p,
                              float* scratch, float* out, int64_t out_stride) {
     const KvLayout& l = kv.layout;
     const int32_t hd = l.head_dim, bs = l.block_size;
-    if (n_rows > kRows || bs % R != 0 || hd % (4 * R) != 0 || hd > kMaxHeadDim ||
-        p.n_head % l.n_head_kv != 0) {
-      for (int32_t i = 0; i < n_rows; ++i) {
-        attention(q + i * q_stride, pos[i], head, kv, p, scratch + int64_t{i} * kv.n_tokens,
-                  out + i * out_stride);
+    if (bs % R != 0 || hd % R != 0 || hd > kMaxHeadDim || p.n_head % l.n_head_kv != 0) {
+      attention_rows_f16kv_f32(q, q_stride, n_rows, pos, head, kv, p, scratch, out, out_stride);
+      return;
+    }
+    if (n_rows > kRows) {
+      for (int32_t i = 0; i < n_rows; i += kRows) {
+        const int32_t n = n_rows - i < kRows ? n_rows - i : kRows;
+        attention_rows(q + i * q_stride, q_stride, n, pos + i, head, kv, p,
+                       scratch + int64_t{i} * kv.n_tokens, out + i * out_stride, out_stride);
       }
       return;
     }
@@ -312,6 +260,7 @@ struct RowOps {
     }
     constexpr int kChunks = 4;  // 4 rows x 4 chunks of accumulators stay in registers
     for (int32_t d0 = 0; d0 < hd; d0 += kChunks * R) {
+      const int n_chunks = (hd - d0) / R < kChunks ? (hd - d0) / R : kChunks;
       VF acc[kRows][kChunks];
       for (int i = 0; i < kRows; ++i) {
         for (int c = 0; c < kChunks; ++c) acc[i][c] = Isa::zerof();
@@ -320,15 +269,16 @@ struct RowOps {
         const int64_t block = kv.block_table[static_cast<size_t>(j / bs)];
         const uint16_t* v = kv.v + ((block * l.n_head_kv + kv_head) * bs + j % bs) * hd + d0;
         VF vv[kChunks];
-        for (int c = 0; c < kChunks; ++c) vv[c] = Isa::load_f16p(v + c * R);
+        for (int c = 0; c < n_chunks; ++c) vv[c] = Isa::load_f16p(v + c * R);
         for (int32_t i = 0; i < n_rows; ++i) {
           if (j < first[i] || j > last[i]) continue;
           const VF pj = Isa::set1f(sc[i][j]);
-          for (int c = 0; c < kChunks; ++c) acc[i][c] = Isa::fmadd(pj, vv[c], acc[i][c]);
+          for (int c = 0; c < n_chunks; ++c) acc[i][c] = Isa::fmadd(pj, vv[c], acc[i][c]);
         }
       }
       for (int32_t i = 0; i < n_rows; ++i) {
-        for (int c = 0; c < kChunks; ++c) Isa::storef(out + i * out_stride + d0 + c * R, acc[i][c]);
+        for (int c = 0; c < n_chunks; ++c)
+          Isa::storef(out + i * out_stride + d0 + c * R, acc[i][c]);
       }
     }
   }
