@@ -22,7 +22,7 @@ namespace minke {
 
 struct LlmOptions {
   std::string path;           // GGUF model file
-  int32_t threads = 0;        // 0: every core of the machine
+  int32_t threads = 0;        // 0: the physical cores of the machine
   int32_t ctx_size = 0;       // tokens per conversation; 0: min(4096, the model's training context)
   std::string chat_template;  // Jinja source replacing the model's own; empty: the model's
 };

@@ -2,8 +2,8 @@
 #include "engine/model_setup.h"
 
 #include <algorithm>
-#include <thread>
 
+#include "engine/host_info.h"
 #include "models/model.h"
 
 namespace minke {
@@ -13,8 +13,8 @@ int32_t default_context(int32_t n_ctx_train) {
 }
 
 int32_t default_threads() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int32_t>(n);
+  // SMT siblings share one core's vector units: a second thread on them only adds contention.
+  return std::max<int32_t>(1, physical_cores());
 }
 
 int64_t kv_cache_bytes_per_token(const Model& model) {

@@ -16,7 +16,7 @@ class Model;
 inline constexpr int32_t kDefaultContext = 4096;
 int32_t default_context(int32_t n_ctx_train);
 
-// Every core of the machine (at least 1).
+// The physical cores this process may run on (SMT siblings once; at least 1).
 int32_t default_threads();
 
 // Bytes of KV cache one token takes over all of the model's layers.
