@@ -142,6 +142,8 @@ using BinaryFn = void (*)(const float* a, const float* b, float* y, int64_t n);
 using UnaryFn = void (*)(const float* x, float* y, int64_t n);
 using ScaleFn = void (*)(const float* x, float s, float* y, int64_t n);
 using F32ToF16Fn = void (*)(const float* x, uint16_t* y, int64_t n);
+// n elements of a weight row in its GGUF type -> f32 (embedding lookups).
+using DequantizeFn = void (*)(const void* row, float* y, int64_t n);
 
 // One slot per GGUF type id (GgmlType values are below this).
 inline constexpr size_t kMatmulSlots = 48;
@@ -160,7 +162,8 @@ struct KernelTable {
   BinaryFn gelu_mul = nullptr;  // y = gelu_tanh(a) * b (GeGLU)
   UnaryFn softmax = nullptr;
   ScaleFn scale = nullptr;
-  F32ToF16Fn f32_to_f16 = nullptr;  // KV cache stores (round to nearest even)
+  F32ToF16Fn f32_to_f16 = nullptr;                      // KV cache stores (round to nearest even)
+  std::array<DequantizeFn, kMatmulSlots> dequantize{};  // get_rows, indexed by GgmlType
 
   void set_matmul(const MatmulKernel& k) { matmul[static_cast<size_t>(k.weight_type)] = k; }
 };

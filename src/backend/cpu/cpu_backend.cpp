@@ -15,7 +15,6 @@
 #include "core/fp16.h"
 #include "core/thread_pool.h"
 #include "minke/error.h"
-#include "quant/quant_traits.h"
 
 namespace minke {
 namespace {
@@ -39,7 +38,9 @@ class CpuBackend final : public Backend {
   std::string_view name() const override { return "cpu"; }
 
   bool supports(GgmlType type) const override {
-    return find_matmul(kernels_, type) != nullptr && quant_supported(type);
+    const auto i = static_cast<size_t>(type);
+    return find_matmul(kernels_, type) != nullptr && i < kernels_.dequantize.size() &&
+           kernels_.dequantize[i] != nullptr;
   }
 
   WeightView prepare_weight(const WeightView& w, const SourceRelease& release) override;
@@ -77,14 +78,15 @@ class CpuBackend final : public Backend {
   }
 
   Tensor get_rows(const WeightView& table, std::span<const int32_t> ids) override {
-    const QuantTraits& qt = quant_traits(table.type);
+    const DequantizeFn dequantize = kernels_.dequantize[static_cast<size_t>(table.type)];
+    MINKE_CHECK(dequantize != nullptr);
     const size_t trow = weight_row_bytes(table);
     Tensor out = alloc(static_cast<int64_t>(ids.size()), table.cols);
     pool_.parallel_for(out.rows, [&](int64_t i, int) {
       const int32_t id = ids[static_cast<size_t>(i)];
       MINKE_DCHECK(id >= 0 && id < table.rows);
-      qt.dequantize_row(static_cast<const uint8_t*>(table.data) + id * trow,
-                        out.data + i * out.stride, table.cols);
+      dequantize(static_cast<const uint8_t*>(table.data) + id * trow, out.data + i * out.stride,
+                 table.cols);
     });
     return out;
   }

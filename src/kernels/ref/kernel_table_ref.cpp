@@ -3,6 +3,7 @@
 #include "kernels/kernel_table.h"
 #include "kernels/ref/matmul.h"
 #include "kernels/ref/ops.h"
+#include "quant/quant_traits.h"
 #include "quant/quantize.h"
 
 namespace minke {
@@ -54,7 +55,10 @@ KernelTable make_ref_table() {
       ref_matmul(G::Q5_K, G::Q8_K, quantize_row_q8_k, matmul_q5_k_q8_k, "matmul_q5_k_q8_k"),
       ref_matmul(G::Q6_K, G::Q8_K, quantize_row_q8_k, matmul_q6_k_q8_k, "matmul_q6_k_q8_k"),
   };
-  for (const MatmulKernel& k : all) t.set_matmul(k);
+  for (const MatmulKernel& k : all) {
+    t.set_matmul(k);
+    t.dequantize[static_cast<size_t>(k.weight_type)] = quant_traits(k.weight_type).dequantize_row;
+  }
   return t;
 }
 
