@@ -55,7 +55,7 @@ const Paths& paths() {
   static const Paths p = [] {
     Paths out;
     const CpuFeatures& f = cpu_features();
-    out.tables.reserve(3);
+    out.tables.reserve(4);
     out.tables.push_back(ref_kernels());
     out.list.push_back({"ref", nullptr, "", ""});
 #ifdef MINKE_X86_KERNELS
@@ -66,6 +66,7 @@ const Paths& paths() {
     };
     const Isa isas[] = {
         {"avx2", kAvx2Needs, avx2_kernels},
+        {"avx2_vnni", kAvx2VnniNeeds, avx2_vnni_kernels},
         {"avx512", kAvx512Needs, avx512_kernels},
     };
     for (const Isa& isa : isas) {

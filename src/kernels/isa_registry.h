@@ -8,6 +8,7 @@ namespace minke {
 
 #ifdef MINKE_X86_KERNELS
 inline constexpr const char* kAvx2Needs = "avx2 fma f16c bmi2";
+inline constexpr const char* kAvx2VnniNeeds = "avx2 fma f16c bmi2 avx_vnni";
 inline constexpr const char* kAvx512Needs =
     "avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512dq avx512vnni";
 // Each ISA file fills `out` (room for kMaxIsaMatmul entries) with its matmul kernels and returns
@@ -16,8 +17,9 @@ inline constexpr const char* kAvx512Needs =
 // compiled with AVX-512 flags must never be the copy the linker keeps for baseline code), hence
 // plain arrays and fields rather than KernelTable's helpers.
 inline constexpr int kMaxIsaMatmul = 16;
-int avx2_kernels(MatmulKernel* out, KernelTable* ops);    // kernels/x86_avx2/
-int avx512_kernels(MatmulKernel* out, KernelTable* ops);  // kernels/x86_avx512/
+int avx2_kernels(MatmulKernel* out, KernelTable* ops);       // kernels/x86_avx2/
+int avx2_vnni_kernels(MatmulKernel* out, KernelTable* ops);  // kernels/x86_avx2/*_vnni.cpp
+int avx512_kernels(MatmulKernel* out, KernelTable* ops);     // kernels/x86_avx512/
 #endif
 
 }  // namespace minke
