@@ -36,7 +36,7 @@ expect_error "chat with a model without a template fails before the first turn" 
 # --- through a terminal (tmux) --------------------------------------------------------
 if command -v tmux >/dev/null; then
   S=minke-chat-e2e-$$
-  tmux new-session -d -s "$S" -x 160 -y 50 "'$MINKE' chat -m '$SMOL' --temp 0 -n 400; echo EXITED=\$?; sleep 30"
+  tmux new-session -d -s "$S" -x 160 -y 50 "'$MINKE' chat -m '$SMOL' --temp 0 -n 2000; echo EXITED=\$?; sleep 30"
   wait_for() {  # wait_for TEXT SECONDS
     for _ in $(seq 1 $((${2} * 5))); do
       tmux capture-pane -p -t "$S" | grep -qF -- "$1" && return 0
@@ -54,7 +54,17 @@ if command -v tmux >/dev/null; then
   }
   prompt_shown 60 && pass "tmux: the readline prompt appears" || fail "tmux: the readline prompt appears"
   tmux send-keys -t "$S" "Write a long story about a cat." Enter
-  sleep 4
+  # Ctrl-C as soon as the answer streams (the SIMD kernels write a whole answer in a second or
+  # two, so a fixed delay could land after it ended).
+  answer_started() {  # a non-empty line below the user's line
+    for _ in $(seq 1 $((${1} * 20))); do
+      tmux capture-pane -p -t "$S" | sed -n '/Write a long story/,$p' | sed 1d \
+        | grep -q '[^[:space:]]' && return 0
+      sleep 0.05
+    done
+    return 1
+  }
+  answer_started 60 || true
   tmux send-keys -t "$S" C-c
   wait_for "[stopped]" 30 && pass "tmux: Ctrl-C stops the answer" || fail "tmux: Ctrl-C stops the answer"
   prompt_shown 10 && pass "tmux: ...and the prompt comes back" || fail "tmux: ...and the prompt comes back"
