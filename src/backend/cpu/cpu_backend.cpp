@@ -12,7 +12,6 @@
 
 #include "backend/cpu/arena.h"
 #include "core/check.h"
-#include "core/fp16.h"
 #include "core/thread_pool.h"
 #include "minke/error.h"
 
