@@ -10,12 +10,7 @@ namespace minke {
 
 int avx2_kernels(MatmulKernel* out, KernelTable* ops) {
   using Row = x86::RowOps<Avx2>;
-  ops->attention_f16kv = Row::attention;
-  ops->attention_rows_f16kv = Row::attention_rows;
-  ops->f32_to_f16 = Row::f32_to_f16_row;
-  ops->silu_mul = Row::silu_mul;
-  ops->gelu_mul = Row::gelu_mul;
-  ops->softmax = Row::softmax;
+  Row::fill(ops);
   return x86::InterleavedKernels<Avx2>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
                                              Row::quantize_q8_k);
 }

@@ -139,12 +139,7 @@ struct Avx512 {
 
 int avx512_kernels(MatmulKernel* out, KernelTable* ops) {
   using Row = x86::RowOps<Avx512>;
-  ops->attention_f16kv = Row::attention;
-  ops->attention_rows_f16kv = Row::attention_rows;
-  ops->f32_to_f16 = Row::f32_to_f16_row;
-  ops->silu_mul = Row::silu_mul;
-  ops->gelu_mul = Row::gelu_mul;
-  ops->softmax = Row::softmax;
+  Row::fill(ops);
   return x86::InterleavedKernels<Avx512>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
                                                Row::quantize_q8_k);
 }

@@ -282,6 +282,16 @@ struct RowOps {
       }
     }
   }
+
+  // Sets the row ops above in an ISA's override table (see isa_registry.h).
+  static void fill(KernelTable* ops) {
+    ops->attention_f16kv = attention;
+    ops->attention_rows_f16kv = attention_rows;
+    ops->f32_to_f16 = f32_to_f16_row;
+    ops->silu_mul = silu_mul;
+    ops->gelu_mul = gelu_mul;
+    ops->softmax = softmax;
+  }
 };
 
 }  // namespace minke::x86
