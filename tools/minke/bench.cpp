@@ -241,9 +241,7 @@ Command add_bench_command(CLI::App& app) {
       ->capture_default_str()
       ->type_name("N")
       ->check(int_in(1, 1 << 20));
-  sub->add_option("-t,--threads", f->threads, "CPU threads (default: the physical cores)")
-      ->type_name("N")
-      ->check(int_in(1, 4096));
+  add_threads_option(*sub, f->threads);
   sub->add_option("-r,--repetitions", f->repetitions, "Timed runs of each test (after a warm-up)")
       ->capture_default_str()
       ->type_name("N")

@@ -27,9 +27,7 @@ void add_generation_flags(CLI::App& sub, GenerationFlags& f) {
       ->capture_default_str()
       ->type_name("N")
       ->check(int_in(-1, 1 << 30));
-  sub.add_option("-t,--threads", f.threads, "CPU threads (default: the physical cores)")
-      ->type_name("N")
-      ->check(int_in(1, 4096));
+  add_threads_option(sub, f.threads);
   // The upper bound only stops absurd values at parse time; Llm::load then refuses a context
   // beyond the model's training context or this machine's memory, saying which.
   sub.add_option("-c,--ctx-size", f.ctx_size,

@@ -67,9 +67,7 @@ Command add_perplexity_command(CLI::App& app) {
       ->capture_default_str()
       ->type_name("N")
       ->check(int_in(1, 1 << 20));
-  sub->add_option("-t,--threads", f->threads, "CPU threads (default: the physical cores)")
-      ->type_name("N")
-      ->check(int_in(1, 4096));
+  add_threads_option(*sub, f->threads);
   return {sub, [f] { return run_perplexity(*f); }};
 }
 

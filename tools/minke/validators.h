@@ -41,4 +41,11 @@ inline CLI::Validator number_check(bool (*ok)(double), const std::string& what) 
       "");
 }
 
+// The -t/--threads option every model command shares (0, the default: the physical cores).
+inline CLI::Option* add_threads_option(CLI::App& app, int32_t& threads) {
+  return app.add_option("-t,--threads", threads, "CPU threads (default: the physical cores)")
+      ->type_name("N")
+      ->check(int_in(1, 4096));
+}
+
 }  // namespace minke::cli
