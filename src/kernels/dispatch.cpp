@@ -39,7 +39,10 @@ void override_ops(KernelTable& t, const KernelTable& ops) {
     if (src != nullptr) dst = src;
   };
   take(t.attention_f16kv, ops.attention_f16kv);
-  take(t.attention_rows_f16kv, ops.attention_rows_f16kv);
+  if (ops.attention_rows_f16kv != nullptr) {  // the tile height belongs to the kernel
+    t.attention_rows_f16kv = ops.attention_rows_f16kv;
+    t.attention_tile_rows = ops.attention_tile_rows;
+  }
   take(t.rope, ops.rope);
   take(t.rms_norm, ops.rms_norm);
   take(t.add, ops.add);

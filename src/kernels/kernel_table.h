@@ -155,6 +155,7 @@ struct KernelTable {
   std::array<MatmulKernel, kMatmulSlots> matmul{};  // indexed by GgmlType
   AttentionFn attention_f16kv = nullptr;
   AttentionRowsFn attention_rows_f16kv = nullptr;
+  int32_t attention_tile_rows = 4;  // query rows per attention_rows_f16kv call the kernel wants
   RopeFn rope = nullptr;
   RmsNormFn rms_norm = nullptr;
   BinaryFn add = nullptr, mul = nullptr;

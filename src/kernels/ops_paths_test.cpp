@@ -81,20 +81,22 @@ TEST(OpsPaths, AttentionRowsBitIdenticalToSingleRows) {
   struct Case {
     KvLayout layout;
     int32_t n_head, tokens, window;
+    float softcap;
   };
-  const Case cases[] = {{{16, 2, 64}, 4, 70, 0},
-                        {{16, 1, 256}, 4, 40, 0},
-                        {{16, 2, 128}, 2, 90, 20},
-                        {{16, 1, 80}, 1, 30, 0}};
+  // Tiles of up to 17 rows cross every kernel's tile height (4 or 8 rows); a window of 5 gives
+  // rows of one tile key ranges that do not all overlap.
+  const Case cases[] = {{{16, 2, 64}, 4, 70, 0, 0.0f},   {{16, 1, 256}, 4, 40, 0, 0.0f},
+                        {{16, 2, 128}, 2, 90, 20, 0.0f}, {{16, 1, 80}, 1, 30, 0, 0.0f},
+                        {{16, 2, 64}, 4, 70, 5, 0.0f},   {{16, 1, 64}, 2, 50, 0, 3.0f}};
   int compared = 0;
   for (const KernelTable* table : host_kernel_tables()) {
     for (const Case& c : cases) {
       std::mt19937 rng(static_cast<unsigned>(c.tokens + c.window));
       const Cache cache(c.layout, c.tokens, rng);
-      const AttentionParams p{.n_head = c.n_head, .window = c.window};
+      const AttentionParams p{.n_head = c.n_head, .softcap = c.softcap, .window = c.window};
       const int32_t hd = c.layout.head_dim;
       std::normal_distribution<float> dist(0.0f, 2.0f);
-      for (int32_t rows : {1, 2, 3, 4, 6}) {
+      for (int32_t rows : {1, 2, 3, 4, 6, 8, 9, 13, 17}) {
         for (int32_t p0 : {0, 13, c.tokens - rows}) {
           std::vector<float> q(static_cast<size_t>(rows * hd));
           for (float& x : q) x = dist(rng);

@@ -22,7 +22,6 @@ namespace {
 // Largest head_dim store_kv converts on the stack.
 constexpr int32_t kMaxHeadDim = 1024;
 // Query rows of one sequence per attention task.
-constexpr int32_t kAttnRows = 4;
 
 struct AlignedFree {
   void operator()(void* p) const { std::free(p); }
@@ -306,8 +305,9 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   const KvLayout& l = store.layout;
   MINKE_CHECK(p.n_head > 0 && q.cols == int64_t{p.n_head} * l.head_dim);
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
-  // Tasks: up to kAttnRows consecutive rows of one sequence (a prefill shares K/V loads between
-  // them) times one head; each thread needs scratch for kAttnRows rows of scores.
+  // Tasks: up to tile_rows consecutive rows of one sequence (a prefill shares K/V loads between
+  // them) times one head; each thread needs scratch for tile_rows rows of scores.
+  const int32_t tile_rows = std::max(1, kernels_.attention_tile_rows);
   struct Tile {
     int64_t row0;
     int32_t n_rows;
@@ -323,15 +323,15 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
       MINKE_DCHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
     }
-    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += kAttnRows) {
-      const auto n = static_cast<int32_t>(std::min<int64_t>(kAttnRows, seq.row0 + seq.n_rows - r));
+    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += tile_rows) {
+      const auto n = static_cast<int32_t>(std::min<int64_t>(tile_rows, seq.row0 + seq.n_rows - r));
       tiles[n_tiles++] = {r, n, static_cast<int32_t>(s)};
     }
     covered += seq.n_rows;
     max_tokens = std::max(max_tokens, seq.n_tokens);
   }
   MINKE_CHECK(covered == q.rows);
-  const int64_t per_thread = int64_t{kAttnRows} * max_tokens;
+  const int64_t per_thread = int64_t{tile_rows} * max_tokens;
   auto* scratch = static_cast<float*>(
       arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));
   Tensor out = alloc(q.rows, q.cols);

@@ -1,6 +1,6 @@
 // Reference attention of one query head over a sequence's paged f16 K/V, in llama.cpp's
 // (non-flash, f16 KV) arithmetic: q rounded to f16, scores f16(q)·k summed in f32, scaled,
-// optional soft-cap, causal and sliding-window visibility, a softmax with the sum in double,
+// optional soft-cap, causal and sliding-window visibility, a softmax summed by sum_f64_lanes,
 // probabilities rounded to f16, then the sum of p_j * V rows in f32, key order.
 #include <algorithm>
 #include <array>
@@ -50,12 +50,8 @@ void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView
     scratch[j] = s;
     max = std::fmax(max, s);
   }
-  double sum = 0.0;
-  for (int32_t j = first; j <= pos; ++j) {
-    scratch[j] = exp_f32(scratch[j] - max);
-    sum += static_cast<double>(scratch[j]);
-  }
-  const float inv = static_cast<float>(1.0 / sum);
+  for (int32_t j = first; j <= pos; ++j) scratch[j] = exp_f32(scratch[j] - max);
+  const float inv = static_cast<float>(1.0 / sum_f64_lanes(scratch + first, pos - first + 1));
   std::fill(out, out + l.head_dim, 0.0f);
   for (int32_t j = first; j <= pos; ++j) {
     const uint16_t* v = kv.v + kv_v_row(kv, j, kv_head);

@@ -82,13 +82,18 @@ void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n) {
 void softmax_f32(const float* x, float* y, int64_t n) {
   float max = -INFINITY;
   for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    y[i] = exp_f32(x[i] - max);
-    sum += static_cast<double>(y[i]);
-  }
-  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) y[i] = exp_f32(x[i] - max);
+  const float inv = static_cast<float>(1.0 / sum_f64_lanes(y, n));
   for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+}
+
+double sum_f64_lanes(const float* x, int64_t n) {
+  double lane[kSumLanes] = {};
+  for (int64_t i = 0; i < n; ++i) lane[i % kSumLanes] += static_cast<double>(x[i]);
+  for (int w = kSumLanes / 2; w >= 1; w /= 2) {
+    for (int l = 0; l < w; ++l) lane[l] += lane[l + w];
+  }
+  return lane[0];
 }
 
 }  // namespace minke

@@ -37,8 +37,15 @@ void silu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 // short-cut to 0 or a.
 void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 float gelu_tanh_f32(float x);  // the plain f32 formula (no fp16 rounding)
-// y = softmax(x): max subtracted, exp_f32 summed in double.
+// y = softmax(x): max subtracted, exp_f32 summed by sum_f64_lanes.
 void softmax_f32(const float* x, float* y, int64_t n);
+
+// The sum of a softmax's exponentials as every path computes it: in double, element i added
+// in order to lane i % kSumLanes, then the lanes folded in halves (lane l += lane l + w for
+// w = 8, 4, 2, 1). A fixed order that SIMD lanes reproduce bit for bit, where one sequential
+// double sum would be a chain of dependent additions on every path.
+inline constexpr int kSumLanes = 16;
+double sum_f64_lanes(const float* x, int64_t n);
 
 // RoPE as ggml computes it: theta_i = pos * base^(-2i / n_dims), built by repeated f32
 // multiplication, divided by freq_factors[i] if given, times freq_scale.
@@ -46,7 +53,7 @@ void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const Rop
 
 // Two-pass softmax attention (see AttentionFn) in llama.cpp's f16-KV arithmetic: q and the
 // softmax probabilities are rounded to f16 (they meet the f16 K and V caches in ggml's f16
-// matmul), products accumulated in f32, exp_f32, the softmax sum in double.
+// matmul), products accumulated in f32, exp_f32, the softmax sum by sum_f64_lanes.
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out);
 

@@ -67,6 +67,25 @@ TEST(RefOps, Softmax) {
   for (int i = 0; i < 100; ++i) EXPECT_NEAR(y[i], std::exp(x[i] - mx) / sum, 1e-6);
 }
 
+// The softmax sum's order, spelled out: 16 lanes by index, folded 8, 4, 2, 1. Values chosen
+// so that another order rounds differently (1e16 + 1 loses the 1 in double).
+TEST(RefOps, SumF64LanesOrder) {
+  std::vector<float> x(21, 0.0f);
+  x[0] = 1e16f;
+  x[16] = 1.0f;  // lane 0 after x[0]: lost
+  x[1] = 1.0f;   // lane 1: kept until lane 1 meets lane 0 in the last fold
+  x[20] = 3.0f;  // lane 4
+  double lane[16] = {};
+  for (size_t i = 0; i < x.size(); ++i) lane[i % 16] += double{x[i]};
+  for (int w = 8; w >= 1; w /= 2) {
+    for (int l = 0; l < w; ++l) lane[l] += lane[l + w];
+  }
+  EXPECT_EQ(sum_f64_lanes(x.data(), static_cast<int64_t>(x.size())), lane[0]);
+  EXPECT_EQ(sum_f64_lanes(x.data(), 0), 0.0);
+  const float ones[5] = {1, 1, 1, 1, 1};
+  EXPECT_EQ(sum_f64_lanes(ones, 5), 5.0);
+}
+
 // RoPE against the textbook formula: pair (a, b) rotated by theta = freq_scale * pos *
 // base^(-2i/n_dims) / factor_i; dims >= n_dims untouched.
 void check_rope(RopeMode mode, int32_t n_dims, float freq_scale, std::vector<float> factors) {

@@ -139,6 +139,26 @@ struct Avx2 {
   static VI f16_bits(VF v) {
     return _mm256_cvtepu16_epi32(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
+  // sum_f64_lanes (kernels/ref/ops.cpp): its 16 double lanes are four vectors of 4.
+  static double sum_f64_lanes(const float* x, int64_t n) {
+    static_assert(kSumLanes == 16);
+    __m256d a[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
+                    _mm256_setzero_pd()};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      for (int v = 0; v < 4; ++v)
+        a[v] = _mm256_add_pd(a[v], _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4 * v)));
+    }
+    if (i < n) {  // the missing lanes add +0.0: exact
+      alignas(32) float t[16] = {};
+      std::memcpy(t, x + i, static_cast<size_t>(n - i) * sizeof(float));
+      for (int v = 0; v < 4; ++v)
+        a[v] = _mm256_add_pd(a[v], _mm256_cvtps_pd(_mm_load_ps(t + 4 * v)));
+    }
+    const __m256d s4 = _mm256_add_pd(_mm256_add_pd(a[0], a[2]), _mm256_add_pd(a[1], a[3]));
+    const __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
+  }
   static VF gather(const float* table, VI idx) { return _mm256_i32gather_ps(table, idx, 4); }
   static VF sel_lt(VF x, VF c, VF t, VF f) {
     return _mm256_blendv_ps(f, t, _mm256_cmp_ps(x, c, _CMP_LT_OQ));

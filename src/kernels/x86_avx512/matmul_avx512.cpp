@@ -117,6 +117,27 @@ struct Avx512 {
   static VI f16_bits(VF v) {
     return _mm512_cvtepu16_epi32(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
+  // sum_f64_lanes (kernels/ref/ops.cpp): its 16 double lanes are two vectors of 8, and its
+  // folds are the halves of the vectors.
+  static double sum_f64_lanes(const float* x, int64_t n) {
+    static_assert(kSumLanes == 16);
+    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      a0 = _mm512_add_pd(a0, _mm512_cvtps_pd(_mm256_loadu_ps(x + i)));
+      a1 = _mm512_add_pd(a1, _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8)));
+    }
+    if (i < n) {  // the missing lanes add +0.0: exact
+      const __m512 t = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1U << (n - i)) - 1), x + i);
+      a0 = _mm512_add_pd(a0, _mm512_cvtps_pd(_mm512_castps512_ps256(t)));
+      a1 = _mm512_add_pd(
+          a1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1))));
+    }
+    const __m512d s8 = _mm512_add_pd(a0, a1);
+    const __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
+    const __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
+  }
   static VF gather(const float* table, VI idx) { return _mm512_i32gather_ps(idx, table, 4); }
   static VF sel_lt(VF x, VF c, VF t, VF f) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, c, _CMP_LT_OQ), f, t);

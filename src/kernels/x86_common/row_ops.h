@@ -3,13 +3,13 @@
 // over the paged f16 cache. Like the matmuls they compute exactly what kernels/ref/ computes:
 // maxima are order-free, every product that meets f16 data is exact in f32 (so FMA rounds
 // once, as the reference's separate add does), sums keep the reference's order, and exp and
-// the softmax sum are the reference's own scalar code.
+// the softmax sum are the reference's own operations on lanes.
 //
 // Extra Isa members used here: loadf, storef, absf, maxf, hmax, cvt_rne, store_i8, hsum32,
 // fmadd, load_f16p, store_f16p, f32_to_f16, f16_to_f32, min32, max32, minf, divf, roundf, cvtt,
-// exp_poly, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan. Only C functions and
-// builtins from the standard library: an inline std:: template instantiated in an ISA file could
-// be the copy the linker keeps for baseline code.
+// exp_poly, sum_f64_lanes, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan. Only C
+// functions and builtins from the standard library: an inline std:: template instantiated in an ISA
+// file could be the copy the linker keeps for baseline code.
 #pragma once
 
 #include <math.h>  // expf, tanhf, ...: C functions, never inline copies compiled for an ISA
@@ -161,9 +161,7 @@ struct RowOps {
     for (int64_t i = 0; i < n; ++i) max = fmaxf(max, x[i]);
     if (y != x) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
     exp_shifted(y, n, max);
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(y[i]);
-    const float inv = static_cast<float>(1.0 / sum);
+    const float inv = static_cast<float>(1.0 / Isa::sum_f64_lanes(y, n));
     for (int64_t i = 0; i < n; ++i) y[i] *= inv;
   }
 
@@ -182,111 +180,260 @@ struct RowOps {
     attention_rows(q, 0, 1, &pos, head, kv, p, scratch, out, 0);
   }
 
-  // attention_f16kv_f32 for up to kRows query rows of one sequence and head, with the scores of
-  // R keys of a block in lanes (K is dimension-major in its block) and the V sum over R
-  // dimensions in lanes; each K and V vector loaded serves every row. Per row, the scores, the
-  // softmax and the V sum over its own keys in key order are exactly the reference's.
-  static constexpr int kRows = 4;
+  // attention_f16kv_f32 for up to kAttnRows query rows of one sequence and head at a time. The
+  // scores of R keys are in lanes (K is dimension-major in its block) and each K vector loaded
+  // serves every row; the V sum runs over R dimensions in lanes, each V vector serving up to 4
+  // rows. Per row, every score, the softmax and the V sum over its own keys in key order are
+  // exactly the reference's.
+  static constexpr int kAttnRows = R == 16 ? 8 : 4;
   static void attention_rows(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
                              int32_t head, const KvView& kv, const AttentionParams& p,
                              float* scratch, float* out, int64_t out_stride) {
     const KvLayout& l = kv.layout;
-    const int32_t hd = l.head_dim, bs = l.block_size;
-    if (bs % R != 0 || hd % R != 0 || hd > kMaxHeadDim || p.n_head % l.n_head_kv != 0) {
+    if (l.block_size % R != 0 || l.head_dim % R != 0 || l.head_dim > kMaxHeadDim ||
+        p.n_head % l.n_head_kv != 0) {
       attention_rows_f16kv_f32(q, q_stride, n_rows, pos, head, kv, p, scratch, out, out_stride);
       return;
     }
-    if (n_rows > kRows) {
-      for (int32_t i = 0; i < n_rows; i += kRows) {
-        const int32_t n = n_rows - i < kRows ? n_rows - i : kRows;
-        attention_rows(q + i * q_stride, q_stride, n, pos + i, head, kv, p,
-                       scratch + int64_t{i} * kv.n_tokens, out + i * out_stride, out_stride);
-      }
-      return;
+    for (int32_t i = 0; i < n_rows; i += kAttnRows) {
+      const Attn a{
+          q + i * q_stride,     q_stride,  pos + i, head, kv, p, scratch + int64_t{i} * kv.n_tokens,
+          out + i * out_stride, out_stride};
+      attn_tile_upto<kAttnRows>(n_rows - i < kAttnRows ? n_rows - i : kAttnRows, a);
     }
-    const int32_t kv_head = head / (p.n_head / l.n_head_kv);
-    const float scale = p.scale != 0.0f ? p.scale : 1.0f / sqrtf(static_cast<float>(hd));
-    alignas(64) float q16[kRows][kMaxHeadDim];
-    int32_t first[kRows], last[kRows];
-    float max[kRows];
-    float* sc[kRows];
-    int32_t lo = pos[0], hi = pos[0];
-    for (int32_t i = 0; i < n_rows; ++i) {
-      round_f16(q + i * q_stride, q16[i], hd);
-      last[i] = pos[i];
-      first[i] = p.window > 0 && pos[i] - p.window + 1 > 0 ? pos[i] - p.window + 1 : 0;
-      max[i] = -INFINITY;
-      sc[i] = scratch + int64_t{i} * kv.n_tokens;
-      lo = first[i] < lo ? first[i] : lo;
-      hi = last[i] > hi ? last[i] : hi;
-    }
-    const VF scale_v = Isa::set1f(scale);
-    for (int32_t bi = lo / bs; bi <= hi / bs; ++bi) {
-      const int64_t block = kv.block_table[static_cast<size_t>(bi)];
-      const uint16_t* kt = kv.k + ((block * l.n_head_kv + kv_head) * hd) * bs;
-      for (int32_t c = 0; c < bs; c += R) {
-        const int32_t j0 = bi * bs + c;
-        if (j0 > hi) break;
-        if (j0 + R <= lo) continue;
-        VF acc[kRows];
-        for (int i = 0; i < kRows; ++i) acc[i] = Isa::zerof();
-        for (int32_t d = 0; d < hd; ++d) {
-          const VF k = Isa::load_f16p(kt + int64_t{d} * bs + c);
-          for (int32_t i = 0; i < n_rows; ++i)
-            acc[i] = Isa::fmadd(Isa::set1f(q16[i][d]), k, acc[i]);
-        }
-        for (int32_t i = 0; i < n_rows; ++i) {
-          alignas(64) float s[R];
-          Isa::storef(s, Isa::mul(acc[i], scale_v));
-          const int32_t a = first[i] > j0 ? first[i] : j0;
-          const int32_t b = last[i] < j0 + R - 1 ? last[i] : j0 + R - 1;
-          for (int32_t j = a; j <= b; ++j) {
-            float sj = s[j - j0];
-            if (p.softcap > 0.0f) sj = p.softcap * tanhf(sj / p.softcap);
-            sc[i][j] = sj;
-            max[i] = fmaxf(max[i], sj);
-          }
-        }
-      }
-    }
-    for (int32_t i = 0; i < n_rows; ++i) {
-      exp_shifted(sc[i] + first[i], last[i] - first[i] + 1, max[i]);
-      double sum = 0.0;
-      for (int32_t j = first[i]; j <= last[i]; ++j) sum += static_cast<double>(sc[i][j]);
-      const float inv = static_cast<float>(1.0 / sum);
-      for (int32_t j = first[i]; j <= last[i]; ++j) {
-        sc[i][j] = Isa::f16_to_f32(Isa::f32_to_f16(sc[i][j] * inv));
-      }
-    }
-    constexpr int kChunks = 4;  // 4 rows x 4 chunks of accumulators stay in registers
-    for (int32_t d0 = 0; d0 < hd; d0 += kChunks * R) {
-      const int n_chunks = (hd - d0) / R < kChunks ? (hd - d0) / R : kChunks;
-      VF acc[kRows][kChunks];
-      for (int i = 0; i < kRows; ++i) {
-        for (int c = 0; c < kChunks; ++c) acc[i][c] = Isa::zerof();
-      }
-      for (int32_t j = lo; j <= hi; ++j) {
-        const int64_t block = kv.block_table[static_cast<size_t>(j / bs)];
-        const uint16_t* v = kv.v + ((block * l.n_head_kv + kv_head) * bs + j % bs) * hd + d0;
-        VF vv[kChunks];
-        for (int c = 0; c < n_chunks; ++c) vv[c] = Isa::load_f16p(v + c * R);
-        for (int32_t i = 0; i < n_rows; ++i) {
-          if (j < first[i] || j > last[i]) continue;
-          const VF pj = Isa::set1f(sc[i][j]);
-          for (int c = 0; c < n_chunks; ++c) acc[i][c] = Isa::fmadd(pj, vv[c], acc[i][c]);
-        }
-      }
-      for (int32_t i = 0; i < n_rows; ++i) {
-        for (int c = 0; c < n_chunks; ++c)
-          Isa::storef(out + i * out_stride + d0 + c * R, acc[i][c]);
+  }
+
+  // One tile's arguments (see AttentionRowsFn).
+  struct Attn {
+    const float* q;
+    int64_t q_stride;
+    const int32_t* pos;
+    int32_t head;
+    const KvView& kv;
+    const AttentionParams& p;
+    float* scratch;
+    float* out;
+    int64_t out_stride;
+  };
+
+  template <int N>
+  static void attn_tile_upto(int32_t n, const Attn& a) {
+    if constexpr (N > 0) {
+      if (n == N) {
+        attn_tile<N>(a);
+      } else {
+        attn_tile_upto<N - 1>(n, a);
       }
     }
   }
 
+  // The visible keys [first, last] of NR rows, their score rows and running maxima.
+  template <int NR>
+  struct AttnRows {
+    alignas(64) float q16[NR][kMaxHeadDim];
+    int32_t first[NR], last[NR];
+    float* sc[NR];
+    VF max[NR];
+    float max_capped[NR];  // the soft-capped scores' maximum (scalar path)
+    int32_t lo, hi;        // union of the ranges
+  };
+
+  template <int NR>
+  static void attn_tile(const Attn& a) {
+    const KvLayout& l = a.kv.layout;
+    AttnRows<NR> t;
+    t.lo = a.pos[0];
+    t.hi = a.pos[0];
+    for (int i = 0; i < NR; ++i) {
+      round_f16(a.q + i * a.q_stride, t.q16[i], l.head_dim);
+      t.last[i] = a.pos[i];
+      t.first[i] = a.p.window > 0 && a.pos[i] - a.p.window + 1 > 0 ? a.pos[i] - a.p.window + 1 : 0;
+      t.sc[i] = a.scratch + int64_t{i} * a.kv.n_tokens;
+      t.max[i] = Isa::set1f(-INFINITY);
+      t.max_capped[i] = -INFINITY;
+      t.lo = t.first[i] < t.lo ? t.first[i] : t.lo;
+      t.hi = t.last[i] > t.hi ? t.last[i] : t.hi;
+    }
+    attn_scores<NR>(a, t);
+    for (int i = 0; i < NR; ++i)
+      attn_softmax(t.sc[i], t.first[i], t.last[i], t.max[i], t.max_capped[i]);
+    if constexpr (NR <= 4) {
+      attn_values<NR>(a, t, 0);
+    } else {
+      attn_values<4>(a, t, 0);
+      attn_values<NR - 4>(a, t, 4);
+    }
+  }
+
+  // Scores of R keys for NR rows in lanes, KC chunks of R keys at once: NR * KC independent
+  // accumulators keep the FMA units busy while each key's dot runs over d in order.
+  static constexpr int attn_chunks(int nr) { return nr >= 8 ? 1 : nr >= 4 ? 2 : nr >= 2 ? 4 : 8; }
+
+  template <int NR>
+  static void attn_scores(const Attn& a, AttnRows<NR>& t) {
+    constexpr int KC = attn_chunks(NR);
+    const KvLayout& l = a.kv.layout;
+    const int32_t kv_head = a.head / (a.p.n_head / l.n_head_kv), bs = l.block_size;
+    const uint16_t* cp[KC];
+    int32_t cj[KC];
+    int nc = 0;
+    for (int32_t bi = t.lo / bs; bi <= t.hi / bs; ++bi) {
+      const int64_t block = a.kv.block_table[static_cast<size_t>(bi)];
+      const uint16_t* kt = a.kv.k + ((block * l.n_head_kv + kv_head) * l.head_dim) * bs;
+      for (int32_t c = 0; c < bs; c += R) {
+        const int32_t j0 = bi * bs + c;
+        if (j0 > t.hi) break;
+        if (j0 + R <= t.lo) continue;
+        cp[nc] = kt + c;
+        cj[nc] = j0;
+        if (++nc == KC) {
+          attn_score_chunks<NR, KC>(a, t, cp, cj);
+          nc = 0;
+        }
+      }
+    }
+    for (int c = 0; c < nc; ++c) attn_score_chunks<NR, 1>(a, t, cp + c, cj + c);
+  }
+
+  template <int NR, int KC>
+  static void attn_score_chunks(const Attn& a, AttnRows<NR>& t, const uint16_t* const* cp,
+                                const int32_t* cj) {
+    const KvLayout& l = a.kv.layout;
+    const int32_t bs = l.block_size;
+    VF acc[NR][KC];
+    for (int i = 0; i < NR; ++i) {
+      for (int c = 0; c < KC; ++c) acc[i][c] = Isa::zerof();
+    }
+    for (int32_t d = 0; d < l.head_dim; ++d) {
+      VF k[KC];
+      for (int c = 0; c < KC; ++c) k[c] = Isa::load_f16p(cp[c] + int64_t{d} * bs);
+      for (int i = 0; i < NR; ++i) {
+        const VF qd = Isa::set1f(t.q16[i][d]);
+        for (int c = 0; c < KC; ++c) acc[i][c] = Isa::fmadd(qd, k[c], acc[i][c]);
+      }
+    }
+    const float scale =
+        a.p.scale != 0.0f ? a.p.scale : 1.0f / sqrtf(static_cast<float>(l.head_dim));
+    const VF scale_v = Isa::set1f(scale);
+    for (int i = 0; i < NR; ++i) {
+      for (int c = 0; c < KC; ++c) {
+        attn_keep_scores(a.p, t, i, cj[c], Isa::mul(acc[i][c], scale_v));
+      }
+    }
+  }
+
+  // Stores the scores s of keys [j0, j0 + R) that row i sees and takes their maximum.
+  template <int NR>
+  static void attn_keep_scores(const AttentionParams& p, AttnRows<NR>& t, int i, int32_t j0, VF s) {
+    const int32_t a = t.first[i] > j0 ? t.first[i] : j0;
+    const int32_t b = t.last[i] < j0 + R - 1 ? t.last[i] : j0 + R - 1;
+    if (a > b) return;
+    float* sc = t.sc[i];
+    if (p.softcap > 0.0f) {
+      alignas(64) float v[R];
+      Isa::storef(v, s);
+      for (int32_t j = a; j <= b; ++j) {
+        const float sj = p.softcap * tanhf(v[j - j0] / p.softcap);
+        sc[j] = sj;
+        t.max_capped[i] = fmaxf(t.max_capped[i], sj);
+      }
+      return;
+    }
+    if (a == j0 && b == j0 + R - 1) {
+      Isa::storef(sc + j0, s);
+      t.max[i] = Isa::maxf(s, t.max[i]);  // a NaN score is skipped, as fmax does
+      return;
+    }
+    alignas(64) float v[R];
+    Isa::storef(v, s);
+    std::memcpy(sc + a, v + (a - j0), static_cast<size_t>(b - a + 1) * sizeof(float));
+    alignas(64) float lane[R];
+    for (int j = 0; j < R; ++j) lane[j] = static_cast<float>(j);
+    const VF idx = Isa::loadf(lane), neg = Isa::set1f(-INFINITY);
+    VF m = Isa::sel_lt(idx, Isa::set1f(static_cast<float>(a - j0)), neg, s);
+    m = Isa::sel_gt(idx, Isa::set1f(static_cast<float>(b - j0)), neg, m);
+    t.max[i] = Isa::maxf(m, t.max[i]);
+  }
+
+  // The scores of [first, last] in sc become f16-rounded probabilities, as the reference's.
+  static void attn_softmax(float* sc, int32_t first, int32_t last, VF max_v, float max_capped) {
+    const float max = fmaxf(Isa::hmax(max_v), max_capped);
+    const int64_t n = last - first + 1;
+    float* x = sc + first;
+    exp_shifted(x, n, max);
+    const float inv = static_cast<float>(1.0 / Isa::sum_f64_lanes(x, n));
+    const VF inv_v = Isa::set1f(inv);
+    int64_t j = 0;
+    for (; j + R <= n; j += R) {
+      alignas(64) uint16_t h[R];
+      Isa::store_f16p(h, Isa::mul(Isa::loadf(x + j), inv_v));
+      Isa::storef(x + j, Isa::load_f16p(h));
+    }
+    for (; j < n; ++j) x[j] = Isa::f16_to_f32(Isa::f32_to_f16(x[j] * inv));
+  }
+
+  // out rows [r0, r0 + NG) = sum over their keys of p_j * V_j, in key order, kVChunks vectors
+  // of R dimensions per pass.
+  static constexpr int kVChunks = 4;
+  template <int NG, int NR>
+  static void attn_values(const Attn& a, const AttnRows<NR>& t, int r0) {
+    const int32_t hd = a.kv.layout.head_dim;
+    int32_t d0 = 0;
+    for (; d0 + kVChunks * R <= hd; d0 += kVChunks * R) attn_value_pass<NG, kVChunks>(a, t, r0, d0);
+    switch ((hd - d0) / R) {
+      case 3:
+        attn_value_pass<NG, 3>(a, t, r0, d0);
+        break;
+      case 2:
+        attn_value_pass<NG, 2>(a, t, r0, d0);
+        break;
+      case 1:
+        attn_value_pass<NG, 1>(a, t, r0, d0);
+        break;
+      default:
+        break;
+    }
+  }
+
+  template <int NG, int NCH, int NR>
+  static void attn_value_pass(const Attn& a, const AttnRows<NR>& t, int r0, int32_t d0) {
+    const KvLayout& l = a.kv.layout;
+    const int32_t kv_head = a.head / (a.p.n_head / l.n_head_kv), bs = l.block_size;
+    int32_t lo = t.first[r0], hi = t.last[r0], all_lo = lo, all_hi = hi;
+    for (int i = 1; i < NG; ++i) {
+      lo = t.first[r0 + i] < lo ? t.first[r0 + i] : lo;
+      hi = t.last[r0 + i] > hi ? t.last[r0 + i] : hi;
+      all_lo = t.first[r0 + i] > all_lo ? t.first[r0 + i] : all_lo;
+      all_hi = t.last[r0 + i] < all_hi ? t.last[r0 + i] : all_hi;
+    }
+    VF acc[NG][NCH];
+    for (int i = 0; i < NG; ++i) {
+      for (int c = 0; c < NCH; ++c) acc[i][c] = Isa::zerof();
+    }
+    for (int32_t j = lo; j <= hi; ++j) {
+      const int64_t block = a.kv.block_table[static_cast<size_t>(j / bs)];
+      const uint16_t* v =
+          a.kv.v + ((block * l.n_head_kv + kv_head) * bs + j % bs) * l.head_dim + d0;
+      VF vv[NCH];
+      for (int c = 0; c < NCH; ++c) vv[c] = Isa::load_f16p(v + c * R);
+      const bool all = j >= all_lo && j <= all_hi;  // every row of the group sees key j
+      for (int i = 0; i < NG; ++i) {
+        if (!all && (j < t.first[r0 + i] || j > t.last[r0 + i])) continue;
+        const VF pj = Isa::set1f(t.sc[r0 + i][j]);
+        for (int c = 0; c < NCH; ++c) acc[i][c] = Isa::fmadd(pj, vv[c], acc[i][c]);
+      }
+    }
+    for (int i = 0; i < NG; ++i) {
+      for (int c = 0; c < NCH; ++c) {
+        Isa::storef(a.out + (r0 + i) * a.out_stride + d0 + c * R, acc[i][c]);
+      }
+    }
+  }
   // Sets the row ops above in an ISA's override table (see isa_registry.h).
   static void fill(KernelTable* ops) {
     ops->attention_f16kv = attention;
     ops->attention_rows_f16kv = attention_rows;
+    ops->attention_tile_rows = kAttnRows;
     ops->f32_to_f16 = f32_to_f16_row;
     ops->silu_mul = silu_mul;
     ops->gelu_mul = gelu_mul;
