@@ -11,8 +11,7 @@ namespace minke {
 int avx2_kernels(MatmulKernel* out, KernelTable* ops) {
   using Row = x86::RowOps<Avx2>;
   Row::fill(ops);
-  return x86::InterleavedKernels<Avx2>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
-                                             Row::quantize_q8_k);
+  return x86::InterleavedKernels<Avx2>::fill<Row>(out);
 }
 
 }  // namespace minke

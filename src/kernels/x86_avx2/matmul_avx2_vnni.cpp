@@ -19,8 +19,7 @@ struct Avx2Vnni : Avx2 {
 int avx2_vnni_kernels(MatmulKernel* out, KernelTable* ops) {
   (void)ops;  // the row ops have no integer dots: the AVX2 path's serve
   using Row = x86::RowOps<Avx2Vnni>;
-  return x86::InterleavedKernels<Avx2Vnni>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
-                                                 Row::quantize_q8_k);
+  return x86::InterleavedKernels<Avx2Vnni>::fill<Row>(out);
 }
 
 }  // namespace minke

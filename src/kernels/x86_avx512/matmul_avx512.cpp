@@ -161,8 +161,7 @@ struct Avx512 {
 int avx512_kernels(MatmulKernel* out, KernelTable* ops) {
   using Row = x86::RowOps<Avx512>;
   Row::fill(ops);
-  return x86::InterleavedKernels<Avx512>::fill(out, Row::quantize_q8_0s, Row::quantize_q8_1,
-                                               Row::quantize_q8_k);
+  return x86::InterleavedKernels<Avx512>::fill<Row>(out);
 }
 
 }  // namespace minke

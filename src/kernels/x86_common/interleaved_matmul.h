@@ -25,49 +25,76 @@
 
 namespace minke::x86 {
 
-// Splits [m0, m1) x [n0, n1) into register tiles of up to kMT activation rows and one granule
-// of R weight rows; Fmt::block accumulates one block of the K loop for a tile.
+// Splits [m0, m1) x [n0, n1) into register tiles of up to kMT activation rows and NG granules
+// of R weight rows; Fmt::block accumulates one block of the K loop for a tile. A format with
+// kWide takes two granules at once (each activation broadcast and per-block activation scalar
+// then serves 2R rows); the others, and a last odd granule, take one.
 template <class Isa, class Fmt>
 struct InterleavedMatmul {
   using VF = typename Isa::VF;
   static constexpr int R = Isa::R;
+  static constexpr int kWideNG = Fmt::kWide ? 2 : 1;
 
-  template <int MT>
-  static void tile(const MatmulArgs& a, const uint8_t* wg, int64_t m0, int64_t n, int valid) {
-    VF acc[MT];
+  template <int MT, int NG>
+  static void tile(const MatmulArgs& a, const uint8_t* const* wg, int64_t m0, int64_t n,
+                   int valid) {
+    VF acc[MT][NG];
     const uint8_t* xs[MT];
     for (int m = 0; m < MT; ++m) {
-      acc[m] = Isa::zerof();
+      for (int g = 0; g < NG; ++g) acc[m][g] = Isa::zerof();
       xs[m] = static_cast<const uint8_t*>(a.x) + (m0 + m) * static_cast<int64_t>(a.x_row_bytes);
     }
     const int64_t nb = a.k / Fmt::kBlock;
+    const uint8_t* w[NG];
+    for (int g = 0; g < NG; ++g) w[g] = wg[g];
     for (int64_t b = 0; b < nb; ++b) {
-      Fmt::template block<MT>(wg + b * static_cast<int64_t>(Fmt::kBytes), xs, b, acc);
+      if constexpr (Fmt::kWide) {
+        Fmt::template block<MT, NG>(w, xs, b, acc);
+      } else {
+        Fmt::template block<MT>(w[0], xs, b, &acc[0][0]);
+      }
+      for (int g = 0; g < NG; ++g) w[g] += Fmt::kBytes;
     }
-    for (int m = 0; m < MT; ++m) Isa::store(a.y + (m0 + m) * a.y_stride + n, acc[m], valid);
+    for (int m = 0; m < MT; ++m) {
+      for (int g = 0; g < NG; ++g) {
+        Isa::store(a.y + (m0 + m) * a.y_stride + n + g * R, acc[m][g], g == NG - 1 ? valid : R);
+      }
+    }
+  }
+
+  // Rows [m0, m1) against NG granules from column n (all full but possibly the last).
+  template <int NG>
+  static void rows(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n, int valid) {
+    const uint8_t* wg[NG];
+    for (int g = 0; g < NG; ++g) {
+      wg[g] = static_cast<const uint8_t*>(a.w) + (n / R + g) * a.w_stride;
+    }
+    int64_t m = m0;
+    for (; m + Isa::kMT <= m1; m += Isa::kMT) tile<Isa::kMT, NG>(a, wg, m, n, valid);
+    tail<Isa::kMT - 1, NG>(a, wg, m, m1, n, valid);
   }
 
   // Rows [m, m1) with m1 - m < MT, in one tile of exactly that height.
-  template <int MT>
-  static void tail(const MatmulArgs& a, const uint8_t* wg, int64_t m, int64_t m1, int64_t n,
+  template <int MT, int NG>
+  static void tail(const MatmulArgs& a, const uint8_t* const* wg, int64_t m, int64_t m1, int64_t n,
                    int valid) {
     if constexpr (MT > 0) {
       if (m1 - m == MT) {
-        tile<MT>(a, wg, m, n, valid);
+        tile<MT, NG>(a, wg, m, n, valid);
       } else {
-        tail<MT - 1>(a, wg, m, m1, n, valid);
+        tail<MT - 1, NG>(a, wg, m, m1, n, valid);
       }
     }
   }
 
   static void run(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n += R) {  // n0 is a multiple of R (the granule)
-      const uint8_t* wg = static_cast<const uint8_t*>(a.w) + (n / R) * a.w_stride;
-      const int valid = n1 - n < R ? static_cast<int>(n1 - n) : R;
-      int64_t m = m0;
-      for (; m + Isa::kMT <= m1; m += Isa::kMT) tile<Isa::kMT>(a, wg, m, n, valid);
-      tail<Isa::kMT - 1>(a, wg, m, m1, n, valid);
+    int64_t n = n0;  // n0 is a multiple of R (the granule)
+    if constexpr (kWideNG > 1) {
+      if (m1 - m0 > 1) {
+        for (; n + kWideNG * R <= n1; n += kWideNG * R) rows<kWideNG>(a, m0, m1, n, R);
+      }
     }
+    for (; n < n1; n += R) rows<1>(a, m0, m1, n, n1 - n < R ? static_cast<int>(n1 - n) : R);
   }
 
   static size_t granule_bytes(int64_t k) {
@@ -102,8 +129,8 @@ struct Nibbles {
 
 // ---- legacy 32-element blocks ----
 
-// Q4_0 / Q5_0 against Q8_0S: isum = q_u8 . x - offset * sum(x); the reference's
-// (isum * d_w) * d_x (Q4_0) or isum * (d_w * d_x) (Q5_0).
+// Q4_0 / Q5_0 against Q8_0S: isum = off + q_u8 . x with off = -offset * sum(x) (exact in
+// any order); then the reference's (isum * d_w) * d_x (Q4_0) or isum * (d_w * d_x) (Q5_0).
 template <class Isa, bool kFive>
 struct FmtQ4Q5_0 {
   using VI = typename Isa::VI;
@@ -111,25 +138,59 @@ struct FmtQ4Q5_0 {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 32;
   static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_0 : Packed<R>::kQ4_0;
+  static constexpr bool kWide = true;
+  static constexpr int kOffset = kFive ? 16 : 8;
 
-  template <int MT>
-  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    VI q[8];
-    Nibbles<Isa>::unpack32(w + 2 * R, kFive ? w + 18 * R : nullptr, q);
-    const VF dw = Isa::load_f16(w);
+  template <int MT, int NG>
+  static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
+    using N = Nibbles<Isa>;
+    const BlockQ8_0S* x[MT];
+    VI s[MT][NG];
     for (int m = 0; m < MT; ++m) {
-      const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
-      // Two dependency chains (integer sums: any order is exact) keep the dot unit busy.
-      VI s0 = Isa::zero(), s1 = Isa::zero();
-      for (int t = 0; t < 4; ++t) {
-        s0 = Isa::dot_u8s8(s0, q[t], Isa::bcast4(x.qs + 4 * t));
-        s1 = Isa::dot_u8s8(s1, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
+      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
+      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
+    }
+    // A single-row tile (decode) has few independent dot chains: it gives the high nibbles a
+    // chain of their own (integer sums: any order is exact). Taller tiles have enough.
+    constexpr bool kSplit = MT == 1;
+    VI s1[MT][NG];
+    for (int m = 0; m < MT; ++m) {
+      for (int g = 0; g < NG; ++g) s1[m][g] = Isa::zero();
+    }
+    VI h[NG];
+    if constexpr (kFive) {
+      for (int g = 0; g < NG; ++g) h[g] = Isa::load(w[g] + 18 * R);
+    }
+    for (int t = 0; t < 4; ++t) {  // elements 4t..4t+3 (low nibbles) and 16 + 4t.. (high)
+      VI lo[NG], hi[NG];
+      for (int g = 0; g < NG; ++g) {
+        const VI v = Isa::load(w[g] + 2 * R + t * 4 * R);
+        lo[g] = N::lo(v);
+        hi[g] = N::hi(v);
+        if constexpr (kFive) {
+          lo[g] = Isa::or_(lo[g], N::bit_to_4(h[g], t));
+          hi[g] = Isa::or_(hi[g], N::bit_to_4(h[g], t + 4));
+        }
       }
-      const VI s = Isa::sub32(Isa::add32(s0, s1), Isa::set1_i32((kFive ? 16 : 8) * x.sum));
-      const VF dx = Isa::set1f(Isa::f16(x.d));
-      const VF v =
-          kFive ? Isa::mul(Isa::mul(dw, dx), Isa::cvt(s)) : Isa::mul(Isa::mul(Isa::cvt(s), dw), dx);
-      acc[m] = Isa::add(acc[m], v);
+      for (int m = 0; m < MT; ++m) {
+        const VI xl = Isa::bcast4(x[m]->qs + 4 * t), xh = Isa::bcast4(x[m]->qs + 16 + 4 * t);
+        for (int g = 0; g < NG; ++g) {
+          s[m][g] = Isa::dot_u8s8(s[m][g], lo[g], xl);
+          VI& s_hi = kSplit ? s1[m][g] : s[m][g];
+          s_hi = Isa::dot_u8s8(s_hi, hi[g], xh);
+        }
+      }
+    }
+    VF dw[NG];
+    for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
+    for (int m = 0; m < MT; ++m) {
+      const VF dx = Isa::set1f(x[m]->d);
+      for (int g = 0; g < NG; ++g) {
+        const VF isum = Isa::cvt(kSplit ? Isa::add32(s[m][g], s1[m][g]) : s[m][g]);
+        const VF v =
+            kFive ? Isa::mul(Isa::mul(dw[g], dx), isum) : Isa::mul(Isa::mul(isum, dw[g]), dx);
+        acc[m][g] = Isa::add(acc[m][g], v);
+      }
     }
   }
 };
@@ -142,6 +203,7 @@ struct FmtQ4Q5_1 {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 32;
   static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_1 : Packed<R>::kQ4_1;
+  static constexpr bool kWide = false;
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
@@ -163,7 +225,8 @@ struct FmtQ4Q5_1 {
   }
 };
 
-// Q8_0 against Q8_0S: isum * (d_w * d_x).
+// Q8_0 against Q8_0S: isum = off + q . x (off removes the 0x80 bias of unsigned-stored
+// weights, or is 0); then isum * (d_w * d_x).
 template <class Isa>
 struct FmtQ8_0 {
   using VI = typename Isa::VI;
@@ -171,26 +234,38 @@ struct FmtQ8_0 {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 32;
   static constexpr size_t kBytes = Packed<R>::kQ8_0;
+  static constexpr bool kWide = true;
+  static constexpr int kOffset = Isa::kBiasedQ8 ? 128 : 0;
 
-  template <int MT>
-  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    VI q[8];
-    for (int t = 0; t < 8; ++t) q[t] = Isa::load(w + 2 * R + t * 4 * R);
-    const VF dw = Isa::load_f16(w);
+  template <int MT, int NG>
+  static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
+    const BlockQ8_0S* x[MT];
+    VI s[MT][NG];
     for (int m = 0; m < MT; ++m) {
-      const BlockQ8_0S& x = reinterpret_cast<const BlockQ8_0S*>(xs[m])[b];
-      VI sp[2] = {Isa::zero(), Isa::zero()};
-      for (int t = 0; t < 8; ++t) {
-        if constexpr (Isa::kBiasedQ8) {
-          sp[t & 1] = Isa::dot_u8s8(sp[t & 1], q[t], Isa::bcast4(x.qs + 4 * t));
-        } else {
-          sp[t & 1] = Isa::dot_s8s8(sp[t & 1], q[t], Isa::bcast4(x.qs + 4 * t));
+      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
+      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
+    }
+    for (int t = 0; t < 8; ++t) {
+      VI q[NG];
+      for (int g = 0; g < NG; ++g) q[g] = Isa::load(w[g] + 2 * R + t * 4 * R);
+      for (int m = 0; m < MT; ++m) {
+        const VI xb = Isa::bcast4(x[m]->qs + 4 * t);
+        for (int g = 0; g < NG; ++g) {
+          if constexpr (Isa::kBiasedQ8) {
+            s[m][g] = Isa::dot_u8s8(s[m][g], q[g], xb);
+          } else {
+            s[m][g] = Isa::dot_s8s8(s[m][g], q[g], xb);
+          }
         }
       }
-      VI s = Isa::add32(sp[0], sp[1]);
-      if constexpr (Isa::kBiasedQ8) s = Isa::sub32(s, Isa::set1_i32(128 * x.sum));
-      const VF dd = Isa::mul(dw, Isa::set1f(Isa::f16(x.d)));
-      acc[m] = Isa::add(acc[m], Isa::mul(Isa::cvt(s), dd));
+    }
+    VF dw[NG];
+    for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
+    for (int m = 0; m < MT; ++m) {
+      const VF dx = Isa::set1f(x[m]->d);
+      for (int g = 0; g < NG; ++g) {
+        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dw[g], dx)));
+      }
     }
   }
 };
@@ -206,6 +281,7 @@ struct FmtQ45_K {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 256;
   static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_K : Packed<R>::kQ4_K;
+  static constexpr bool kWide = false;
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
@@ -264,6 +340,7 @@ struct FmtQ6_K {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 256;
   static constexpr size_t kBytes = Packed<R>::kQ6_K;
+  static constexpr bool kWide = false;
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
@@ -327,6 +404,7 @@ struct FmtFloat {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 1;
   static constexpr size_t kBytes = kKind == FloatKind::kF32 ? 4 * R : 2 * R;
+  static constexpr bool kWide = false;
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
@@ -370,28 +448,33 @@ struct InterleavedKernels {
                         .granule_bytes = K::granule_bytes};
   }
 
-  // Fills out[0..n) and returns n (at most kCount).
+  // Fills out[0..n) and returns n (at most kCount); Row is the ISA's RowOps (quantizers).
   static constexpr int kCount = 11;
-  static int fill(MatmulKernel* out, QuantizeActFn q8_0s, QuantizeActFn q8_1, QuantizeActFn q8_k) {
+  template <class Row>
+  static int fill(MatmulKernel* out) {
     constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1);
     constexpr int32_t kQ8K = sizeof(BlockQ8_K);
+    using Q4_0 = FmtQ4Q5_0<Isa, false>;
+    using Q5_0 = FmtQ4Q5_0<Isa, true>;
+    using Q8_0 = FmtQ8_0<Isa>;
     int n = 0;
-    out[n++] = entry<FmtQ4Q5_0<Isa, false>>(GgmlType::Q4_0, "matmul_q4_0_q8_0s", 32, kQ8s, q8_0s,
-                                            pack_q4_0<R>);
-    out[n++] = entry<FmtQ4Q5_0<Isa, true>>(GgmlType::Q5_0, "matmul_q5_0_q8_0s", 32, kQ8s, q8_0s,
-                                           pack_q5_0<R>);
-    out[n++] = entry<FmtQ4Q5_1<Isa, false>>(GgmlType::Q4_1, "matmul_q4_1_q8_1", 32, kQ81, q8_1,
-                                            pack_q4_1<R>);
-    out[n++] = entry<FmtQ4Q5_1<Isa, true>>(GgmlType::Q5_1, "matmul_q5_1_q8_1", 32, kQ81, q8_1,
-                                           pack_q5_1<R>);
-    out[n++] = entry<FmtQ8_0<Isa>>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s, q8_0s,
-                                   pack_q8_0<R, Isa::kBiasedQ8>);
-    out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_k", 256, kQ8K, q8_k,
-                                           pack_q4_k<R>);
-    out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_k", 256, kQ8K, q8_k,
-                                          pack_q5_k<R>);
+    out[n++] = entry<Q4_0>(GgmlType::Q4_0, "matmul_q4_0_q8_0s", 32, kQ8s,
+                           Row::template quantize_q8_0s<Q4_0::kOffset>, pack_q4_0<R>);
+    out[n++] = entry<Q5_0>(GgmlType::Q5_0, "matmul_q5_0_q8_0s", 32, kQ8s,
+                           Row::template quantize_q8_0s<Q5_0::kOffset>, pack_q5_0<R>);
+    out[n++] = entry<FmtQ4Q5_1<Isa, false>>(GgmlType::Q4_1, "matmul_q4_1_q8_1", 32, kQ81,
+                                            Row::quantize_q8_1, pack_q4_1<R>);
+    out[n++] = entry<FmtQ4Q5_1<Isa, true>>(GgmlType::Q5_1, "matmul_q5_1_q8_1", 32, kQ81,
+                                           Row::quantize_q8_1, pack_q5_1<R>);
     out[n++] =
-        entry<FmtQ6_K<Isa>>(GgmlType::Q6_K, "matmul_q6_k_q8_k", 256, kQ8K, q8_k, pack_q6_k<R>);
+        entry<Q8_0>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s,
+                    Row::template quantize_q8_0s<Q8_0::kOffset>, pack_q8_0<R, Isa::kBiasedQ8>);
+    out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_k", 256, kQ8K,
+                                           Row::quantize_q8_k, pack_q4_k<R>);
+    out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_k", 256, kQ8K,
+                                          Row::quantize_q8_k, pack_q5_k<R>);
+    out[n++] = entry<FmtQ6_K<Isa>>(GgmlType::Q6_K, "matmul_q6_k_q8_k", 256, kQ8K,
+                                   Row::quantize_q8_k, pack_q6_k<R>);
     out[n++] = entry<FmtFloat<Isa, FloatKind::kF32>>(GgmlType::F32, "matmul_f32_f32", 1, 4,
                                                      convert_row_f32, pack_float<R, float>);
     out[n++] = entry<FmtFloat<Isa, FloatKind::kF16>>(

@@ -56,16 +56,6 @@ void put_q5_high(uint8_t* base, int r, const uint8_t qh[4]) {
 
 }  // namespace
 
-void quantize_act_q8_0s(const float* x, void* out, int64_t k) {
-  auto* b = static_cast<BlockQ8_0S*>(out);
-  for (int64_t i = 0; i < k / kQK32; ++i, ++b, x += kQK32) {
-    b->d = quantize_act_block_q8(x, b->qs);
-    int sum = 0;
-    for (int j = 0; j < kQK32; ++j) sum += b->qs[j];
-    b->sum = static_cast<int16_t>(sum);
-  }
-}
-
 void convert_act_f16_as_f32(const float* x, void* out, int64_t k) {
   auto* y = static_cast<float*>(out);
   for (int64_t i = 0; i < k; ++i) y[i] = fp16_to_f32(f32_to_fp16(x[i]));

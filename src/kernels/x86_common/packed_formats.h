@@ -30,17 +30,18 @@
 
 namespace minke::x86 {
 
-// Activations for Q4_0/Q5_0/Q8_0 weights: the reference Q8_0 quantization (same d and qs bits)
-// plus the integer sum of the block's quants, which the unsigned-times-signed dot products need
-// to take the weights' offset (8, 16, or the 0x80 bias) back out exactly.
+// Activations for Q4_0/Q5_0/Q8_0 weights: the reference Q8_0 quantization (the same qs, and
+// d as the f32 value of the reference's f16 scale, so the kernels broadcast it straight from
+// memory) and the start value of the unsigned-times-signed integer dot: minus the weights'
+// offset (8, 16, the 0x80 bias, or 0) times the block's quant sum, which takes the offset back
+// out exactly. Which offset is the matmul kernel's: each has its own quantize_act.
 struct BlockQ8_0S {
-  uint16_t d;
-  int16_t sum;
+  float d;
+  int32_t off;
   int8_t qs[32];
 };
-static_assert(sizeof(BlockQ8_0S) == 36);
+static_assert(sizeof(BlockQ8_0S) == 40);
 
-void quantize_act_q8_0s(const float* x, void* out, int64_t k);
 // Activations for F16 / BF16 weights: f32 values of x rounded to f16 / bf16 (the reference's
 // converted row, widened once so the kernels broadcast it directly).
 void convert_act_f16_as_f32(const float* x, void* out, int64_t k);

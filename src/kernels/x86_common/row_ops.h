@@ -56,12 +56,14 @@ struct RowOps {
     return d;
   }
 
+  // For weights stored with an offset of kOffset (see BlockQ8_0S).
+  template <int kOffset>
   static void quantize_q8_0s(const float* x, void* out, int64_t k) {
     auto* b = static_cast<BlockQ8_0S*>(out);
     for (int64_t i = 0; i < k / 32; ++i, ++b, x += 32) {
       int sum = 0;
-      b->d = Isa::f32_to_f16(q8_block32(x, b->qs, &sum));
-      b->sum = static_cast<int16_t>(sum);
+      b->d = Isa::f16_to_f32(Isa::f32_to_f16(q8_block32(x, b->qs, &sum)));
+      b->off = -kOffset * sum;
     }
   }
 
