@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/cpu/arena.h"
+#include "backend/cpu/slab_allocator.h"
 #include "core/check.h"
 #include "core/thread_pool.h"
 #include "minke/error.h"
@@ -18,15 +19,8 @@
 namespace minke {
 namespace {
 
-// A packed weight buffer: 64-byte aligned (one cache line, one AVX-512 register).
 // Largest head_dim store_kv converts on the stack.
 constexpr int32_t kMaxHeadDim = 1024;
-// Query rows of one sequence per attention task.
-
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
-};
-using PackedBuffer = std::unique_ptr<uint8_t, AlignedFree>;
 
 class CpuBackend final : public Backend {
  public:
@@ -164,7 +158,7 @@ class CpuBackend final : public Backend {
   ThreadPool pool_;
   Arena arena_;
   std::vector<std::vector<uint16_t>> kv_;  // KV stores, stable addresses
-  std::vector<PackedBuffer> packed_;       // prepared weights
+  SlabAllocator packed_;                   // prepared weights
   size_t prepared_bytes_ = 0;
 };
 
@@ -175,12 +169,11 @@ WeightView CpuBackend::prepare_weight(const WeightView& w, const SourceRelease& 
   const int64_t granules = (w.rows + kern->n_granule - 1) / kern->n_granule;
   const size_t gbytes = kern->granule_bytes(w.cols);
   const size_t total = (gbytes * static_cast<size_t>(granules) + 63) / 64 * 64;
-  PackedBuffer buf(static_cast<uint8_t*>(std::aligned_alloc(64, total)));
-  if (buf == nullptr) {
+  uint8_t* dst = packed_.alloc(total);
+  if (dst == nullptr) {
     throw Error("out of memory repacking a weight (" + std::to_string(total) + " bytes)");
   }
   const size_t row_bytes = weight_row_bytes(w);
-  uint8_t* dst = buf.get();
   // In chunks of about 8 MiB of the file, each released once packed, so the resident set never
   // holds a large weight twice (the peak is the packed copy plus one chunk).
   const size_t granule_src = row_bytes * static_cast<size_t>(kern->n_granule);
@@ -199,7 +192,6 @@ WeightView CpuBackend::prepare_weight(const WeightView& w, const SourceRelease& 
   }
   WeightView out = w;
   out.prepared = dst;
-  packed_.push_back(std::move(buf));
   prepared_bytes_ += total;
   return out;
 }
