@@ -61,6 +61,11 @@ struct AttnSeq {
   int32_t n_tokens = 0;
 };
 
+// A position in a backend's activation memory (see Backend::mark_scratch).
+struct ScratchMark {
+  size_t chunk = 0, used = 0, live = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -83,6 +88,11 @@ class Backend {
   virtual void begin_step() = 0;
   // An uninitialised [rows, cols] tensor living until the next begin_step().
   virtual Tensor alloc(int64_t rows, int64_t cols) = 0;
+  // Scratch scopes: release_scratch(m) frees every tensor allocated since mark_scratch()
+  // returned m (they become invalid), so one layer's temporaries reuse the memory of the
+  // last's; what must outlive the scope is allocated before it (see ScratchScope).
+  virtual ScratchMark mark_scratch() = 0;
+  virtual void release_scratch(const ScratchMark& m) = 0;
   virtual void upload(std::span<const float> src, const Tensor& dst) = 0;  // rows*cols floats
   virtual void download(const Tensor& src, std::span<float> dst) = 0;      // rows*cols floats
   // K/V storage for one layer, zeroed, alive as long as the backend.
@@ -120,6 +130,19 @@ class Backend {
   // [M, C]: silu(gate) * up (SwiGLU) and gelu_tanh(gate) * up (GeGLU), gate/up [M, C].
   virtual Tensor silu_mul(const Tensor& gate, const Tensor& up) = 0;
   virtual Tensor gelu_mul(const Tensor& gate, const Tensor& up) = 0;
+};
+
+// Releases, when it goes out of scope, every tensor the backend allocated after its creation.
+class ScratchScope {
+ public:
+  explicit ScratchScope(Backend& be) : be_(be), mark_(be.mark_scratch()) {}
+  ~ScratchScope() { be_.release_scratch(mark_); }
+  ScratchScope(const ScratchScope&) = delete;
+  ScratchScope& operator=(const ScratchScope&) = delete;
+
+ private:
+  Backend& be_;
+  ScratchMark mark_;
 };
 
 }  // namespace minke

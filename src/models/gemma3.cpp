@@ -64,6 +64,7 @@ class Gemma3 final : public DecoderModel {
     be_.scale(x, embd_scale_);
     for (int32_t il = 0; il < config().n_layer; ++il) {
       const Layer& l = layers_[static_cast<size_t>(il)];
+      const ScratchScope scratch(be_);  // the layer's temporaries; x was allocated before
       // x += norm(attention(norm(x))); x += norm(ffn(norm(x)))
       const Tensor a = self_attention(be_, be_.rms_norm(x, l.attn_norm, eps), l.attn, l.attn_opts,
                                       step_, kv.layer(il));  // [M, n_embd]

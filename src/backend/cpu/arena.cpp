@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <new>
 
+#include "core/check.h"
+
 namespace minke {
 
 Arena::Arena(size_t initial_bytes) { add_chunk(std::max(initial_bytes, kAlign)); }
@@ -18,7 +20,8 @@ void Arena::add_chunk(size_t bytes) {
 
 void* Arena::alloc(size_t bytes) {
   const size_t rounded = (std::max<size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
-  step_bytes_ += rounded;
+  live_ += rounded;
+  peak_ = std::max(peak_, live_);
   if (used_ + rounded > chunks_.back().size) {
     add_chunk(std::max(rounded, chunks_.back().size * 2));
   }
@@ -28,14 +31,28 @@ void* Arena::alloc(size_t bytes) {
 }
 
 void Arena::reset() {
-  if (chunks_.size() > 1) {
-    // The last step needed step_bytes_; keep one chunk that holds it all next time.
-    const size_t want = std::max(step_bytes_, capacity());
+  if (chunks_.size() > 1 || peak_ > chunks_.back().size) {
+    // The last step had at most peak_ bytes live: one chunk that size holds it next time.
+    const size_t want = std::max(peak_, capacity());
     chunks_.clear();
     add_chunk(want);
   }
   used_ = 0;
-  step_bytes_ = 0;
+  live_ = 0;
+  peak_ = 0;
+}
+
+void Arena::release(const ScratchMark& m) {
+  MINKE_CHECK(m.chunk >= 1 && m.chunk <= chunks_.size() && m.live <= live_);
+  // Chunks added since the mark are freed; reset() sizes the next step's one chunk for peak_.
+  if (m.chunk == chunks_.size()) {
+    MINKE_CHECK(m.used <= used_);
+    used_ = m.used;
+  } else {
+    chunks_.resize(m.chunk);
+    used_ = m.used;
+  }
+  live_ = m.live;
 }
 
 size_t Arena::capacity() const {

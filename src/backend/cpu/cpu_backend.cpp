@@ -39,6 +39,8 @@ class CpuBackend final : public Backend {
   size_t prepared_bytes() const override { return prepared_bytes_; }
 
   void begin_step() override { arena_.reset(); }
+  ScratchMark mark_scratch() override { return arena_.mark(); }
+  void release_scratch(const ScratchMark& m) override { arena_.release(m); }
 
   Tensor alloc(int64_t rows, int64_t cols) override {
     MINKE_CHECK(rows >= 0 && cols >= 0);

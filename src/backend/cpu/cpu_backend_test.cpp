@@ -163,6 +163,28 @@ TEST(CpuBackend, ArenaStopsGrowingAfterFirstStep) {
   }
 }
 
+// Scratch scopes: a layer's temporaries reuse the last layer's memory, what was allocated
+// before the scope survives it, and the merged chunk is sized for the peak, not the sum.
+TEST(CpuBackend, ScratchScopesReuseMemory) {
+  auto be = make_cpu_backend({.n_threads = 1});
+  for (int step = 0; step < 3; ++step) {
+    be->begin_step();
+    const Tensor keep = be->alloc(4, 4);
+    keep.data[0] = 42.0f;
+    std::vector<float*> layer_ptrs;
+    for (int layer = 0; layer < 6; ++layer) {
+      const ScratchScope scope(*be);
+      float* p = be->alloc(1024, 1024).data;  // 4 MiB per layer, 24 MiB over the step
+      p[0] = static_cast<float>(layer);
+      layer_ptrs.push_back(p);
+    }
+    EXPECT_EQ(keep.data[0], 42.0f);
+    if (step > 0) {  // after the first step's merge: one chunk, every layer at one address
+      for (float* p : layer_ptrs) EXPECT_EQ(p, layer_ptrs[0]);
+    }
+  }
+}
+
 // Two sequences in one batch (a 3-token prefill continuing a cache, and a 1-token decode) give
 // the same bits as each computed alone, with 1 or 2 threads, and match the ref kernel.
 TEST(CpuBackend, AttentionBatchInvariantOverPagedCache) {

@@ -34,6 +34,7 @@ void LlamaLayoutDecoder::forward(const Batch& batch, KvCache& kv, std::span<floa
   Tensor x = be_.get_rows(tok_embd_, batch.tokens);  // [M, n_embd]
   for (int32_t il = 0; il < config().n_layer; ++il) {
     const Layer& l = layers_[static_cast<size_t>(il)];
+    const ScratchScope scratch(be_);  // the layer's temporaries; x was allocated before
     // x += attention(norm(x)); x += ffn(norm(x))
     const Tensor a = self_attention(be_, be_.rms_norm(x, l.attn_norm, eps), l.attn, attn_, step_,
                                     kv.layer(il));  // [M, n_embd]
