@@ -112,25 +112,60 @@ struct Nibbles {
     const VI moved = bit <= 4 ? Isa::shl16(h, 4 - bit) : Isa::shr16(h, bit - 4);
     return Isa::and_(moved, Isa::set1_i8(0x10));
   }
-  // The 32 unsigned quants of a legacy granule block: q[t] = elements 4t..4t+3 of each row,
-  // from 4 quad vectors of nibbles at qs and, for 5-bit types, the high-bit vector at h.
-  static void unpack32(const uint8_t* qs, const uint8_t* h, VI q[8]) {
-    for (int t = 0; t < 4; ++t) {
-      const VI v = Isa::load(qs + t * 4 * Isa::R);
-      q[t] = lo(v);
-      q[t + 4] = hi(v);
-    }
-    if (h != nullptr) {
-      const VI hv = Isa::load(h);
-      for (int t = 0; t < 8; ++t) q[t] = Isa::or_(q[t], bit_to_4(hv, t));
-    }
-  }
 };
 
 // ---- legacy 32-element blocks ----
 
-// Q4_0 / Q5_0 against Q8_0S: isum = off + q_u8 . x with off = -offset * sum(x) (exact in
-// any order); then the reference's (isum * d_w) * d_x (Q4_0) or isum * (d_w * d_x) (Q5_0).
+// The integer dots of one 32-element block of a 4/5-bit legacy format for a tile of MT
+// activation rows and NG granules: s[m][g] += q_u8 . x (integer sums: any order is exact). The
+// quad vectors are at w[g] + qs_off, a 5-bit type's high-bit vector at w[g] + h_off. A
+// single-row tile (decode) has few independent chains: it gives the high nibbles their own.
+template <class Isa, bool kFive>
+struct LegacyDots {
+  using VI = typename Isa::VI;
+  static constexpr int R = Isa::R;
+
+  template <int MT, int NG>
+  static void add(const uint8_t* const* w, int qs_off, int h_off, const int8_t* const* xq,
+                  VI (*s)[NG]) {
+    using N = Nibbles<Isa>;
+    constexpr bool kSplit = MT == 1;
+    VI s1[MT][NG];
+    for (int m = 0; m < MT; ++m) {
+      for (int g = 0; g < NG; ++g) s1[m][g] = Isa::zero();
+    }
+    VI h[NG];
+    if constexpr (kFive) {
+      for (int g = 0; g < NG; ++g) h[g] = Isa::load(w[g] + h_off);
+    }
+    for (int t = 0; t < 4; ++t) {  // elements 4t..4t+3 (low nibbles) and 16 + 4t.. (high)
+      VI lo[NG], hi[NG];
+      for (int g = 0; g < NG; ++g) {
+        const VI v = Isa::load(w[g] + qs_off + t * 4 * R);
+        lo[g] = N::lo(v);
+        hi[g] = N::hi(v);
+        if constexpr (kFive) {
+          lo[g] = Isa::or_(lo[g], N::bit_to_4(h[g], t));
+          hi[g] = Isa::or_(hi[g], N::bit_to_4(h[g], t + 4));
+        }
+      }
+      for (int m = 0; m < MT; ++m) {
+        const VI xl = Isa::bcast4(xq[m] + 4 * t), xh = Isa::bcast4(xq[m] + 16 + 4 * t);
+        for (int g = 0; g < NG; ++g) {
+          s[m][g] = Isa::dot_u8s8(s[m][g], lo[g], xl);
+          VI& s_hi = kSplit ? s1[m][g] : s[m][g];
+          s_hi = Isa::dot_u8s8(s_hi, hi[g], xh);
+        }
+      }
+    }
+    if constexpr (kSplit) {
+      for (int g = 0; g < NG; ++g) s[0][g] = Isa::add32(s[0][g], s1[0][g]);
+    }
+  }
+};
+
+// Q4_0 / Q5_0 against Q8_0S: isum = off + q_u8 . x with off = -offset * sum(x); then the
+// reference's (isum * d_w) * d_x (Q4_0) or isum * (d_w * d_x) (Q5_0).
 template <class Isa, bool kFive>
 struct FmtQ4Q5_0 {
   using VI = typename Isa::VI;
@@ -143,50 +178,21 @@ struct FmtQ4Q5_0 {
 
   template <int MT, int NG>
   static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
-    using N = Nibbles<Isa>;
     const BlockQ8_0S* x[MT];
+    const int8_t* xq[MT];
     VI s[MT][NG];
     for (int m = 0; m < MT; ++m) {
       x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
+      xq[m] = x[m]->qs;
       for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
     }
-    // A single-row tile (decode) has few independent dot chains: it gives the high nibbles a
-    // chain of their own (integer sums: any order is exact). Taller tiles have enough.
-    constexpr bool kSplit = MT == 1;
-    VI s1[MT][NG];
-    for (int m = 0; m < MT; ++m) {
-      for (int g = 0; g < NG; ++g) s1[m][g] = Isa::zero();
-    }
-    VI h[NG];
-    if constexpr (kFive) {
-      for (int g = 0; g < NG; ++g) h[g] = Isa::load(w[g] + 18 * R);
-    }
-    for (int t = 0; t < 4; ++t) {  // elements 4t..4t+3 (low nibbles) and 16 + 4t.. (high)
-      VI lo[NG], hi[NG];
-      for (int g = 0; g < NG; ++g) {
-        const VI v = Isa::load(w[g] + 2 * R + t * 4 * R);
-        lo[g] = N::lo(v);
-        hi[g] = N::hi(v);
-        if constexpr (kFive) {
-          lo[g] = Isa::or_(lo[g], N::bit_to_4(h[g], t));
-          hi[g] = Isa::or_(hi[g], N::bit_to_4(h[g], t + 4));
-        }
-      }
-      for (int m = 0; m < MT; ++m) {
-        const VI xl = Isa::bcast4(x[m]->qs + 4 * t), xh = Isa::bcast4(x[m]->qs + 16 + 4 * t);
-        for (int g = 0; g < NG; ++g) {
-          s[m][g] = Isa::dot_u8s8(s[m][g], lo[g], xl);
-          VI& s_hi = kSplit ? s1[m][g] : s[m][g];
-          s_hi = Isa::dot_u8s8(s_hi, hi[g], xh);
-        }
-      }
-    }
+    LegacyDots<Isa, kFive>::template add<MT, NG>(w, 2 * R, 18 * R, xq, s);
     VF dw[NG];
     for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
     for (int m = 0; m < MT; ++m) {
       const VF dx = Isa::set1f(x[m]->d);
       for (int g = 0; g < NG; ++g) {
-        const VF isum = Isa::cvt(kSplit ? Isa::add32(s[m][g], s1[m][g]) : s[m][g]);
+        const VF isum = Isa::cvt(s[m][g]);
         const VF v =
             kFive ? Isa::mul(Isa::mul(dw[g], dx), isum) : Isa::mul(Isa::mul(isum, dw[g]), dx);
         acc[m][g] = Isa::add(acc[m][g], v);
@@ -195,7 +201,7 @@ struct FmtQ4Q5_0 {
   }
 };
 
-// Q4_1 / Q5_1 against Q8_1: (d_w * d_x) * isum + m_w * s_x.
+// Q4_1 / Q5_1 against Q8_1S: (d_w * d_x) * isum + m_w * s_x.
 template <class Isa, bool kFive>
 struct FmtQ4Q5_1 {
   using VI = typename Isa::VI;
@@ -203,24 +209,30 @@ struct FmtQ4Q5_1 {
   static constexpr int R = Isa::R;
   static constexpr int64_t kBlock = 32;
   static constexpr size_t kBytes = kFive ? Packed<R>::kQ5_1 : Packed<R>::kQ4_1;
-  static constexpr bool kWide = false;
+  static constexpr bool kWide = true;
 
-  template <int MT>
-  static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    VI q[8];
-    Nibbles<Isa>::unpack32(w + 4 * R, kFive ? w + 20 * R : nullptr, q);
-    const VF dw = Isa::load_f16(w), mw = Isa::load_f16(w + 2 * R);
+  template <int MT, int NG>
+  static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
+    const BlockQ8_1S* x[MT];
+    const int8_t* xq[MT];
+    VI s[MT][NG];
     for (int m = 0; m < MT; ++m) {
-      const BlockQ8_1& x = reinterpret_cast<const BlockQ8_1*>(xs[m])[b];
-      VI s0 = Isa::zero(), s1 = Isa::zero();
-      for (int t = 0; t < 4; ++t) {
-        s0 = Isa::dot_u8s8(s0, q[t], Isa::bcast4(x.qs + 4 * t));
-        s1 = Isa::dot_u8s8(s1, q[t + 4], Isa::bcast4(x.qs + 16 + 4 * t));
+      x[m] = reinterpret_cast<const BlockQ8_1S*>(xs[m]) + b;
+      xq[m] = x[m]->qs;
+      for (int g = 0; g < NG; ++g) s[m][g] = Isa::zero();
+    }
+    LegacyDots<Isa, kFive>::template add<MT, NG>(w, 4 * R, 20 * R, xq, s);
+    VF dw[NG], mw[NG];
+    for (int g = 0; g < NG; ++g) {
+      dw[g] = Isa::load_f16(w[g]);
+      mw[g] = Isa::load_f16(w[g] + 2 * R);
+    }
+    for (int m = 0; m < MT; ++m) {
+      const VF dx = Isa::set1f(x[m]->d), sx = Isa::set1f(x[m]->s);
+      for (int g = 0; g < NG; ++g) {
+        const VF scaled = Isa::mul(Isa::mul(dw[g], dx), Isa::cvt(s[m][g]));
+        acc[m][g] = Isa::add(acc[m][g], Isa::add(scaled, Isa::mul(mw[g], sx)));
       }
-      const VI s = Isa::add32(s0, s1);
-      const VF scaled = Isa::mul(Isa::mul(dw, Isa::set1f(Isa::f16(x.d))), Isa::cvt(s));
-      const VF min_term = Isa::mul(mw, Isa::set1f(Isa::f16(x.s)));
-      acc[m] = Isa::add(acc[m], Isa::add(scaled, min_term));
     }
   }
 };
@@ -452,7 +464,7 @@ struct InterleavedKernels {
   static constexpr int kCount = 11;
   template <class Row>
   static int fill(MatmulKernel* out) {
-    constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1);
+    constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1S);
     constexpr int32_t kQ8K = sizeof(BlockQ8_K);
     using Q4_0 = FmtQ4Q5_0<Isa, false>;
     using Q5_0 = FmtQ4Q5_0<Isa, true>;
@@ -462,10 +474,10 @@ struct InterleavedKernels {
                            Row::template quantize_q8_0s<Q4_0::kOffset>, pack_q4_0<R>);
     out[n++] = entry<Q5_0>(GgmlType::Q5_0, "matmul_q5_0_q8_0s", 32, kQ8s,
                            Row::template quantize_q8_0s<Q5_0::kOffset>, pack_q5_0<R>);
-    out[n++] = entry<FmtQ4Q5_1<Isa, false>>(GgmlType::Q4_1, "matmul_q4_1_q8_1", 32, kQ81,
-                                            Row::quantize_q8_1, pack_q4_1<R>);
-    out[n++] = entry<FmtQ4Q5_1<Isa, true>>(GgmlType::Q5_1, "matmul_q5_1_q8_1", 32, kQ81,
-                                           Row::quantize_q8_1, pack_q5_1<R>);
+    out[n++] = entry<FmtQ4Q5_1<Isa, false>>(GgmlType::Q4_1, "matmul_q4_1_q8_1s", 32, kQ81,
+                                            Row::quantize_q8_1s, pack_q4_1<R>);
+    out[n++] = entry<FmtQ4Q5_1<Isa, true>>(GgmlType::Q5_1, "matmul_q5_1_q8_1s", 32, kQ81,
+                                           Row::quantize_q8_1s, pack_q5_1<R>);
     out[n++] =
         entry<Q8_0>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s,
                     Row::template quantize_q8_0s<Q8_0::kOffset>, pack_q8_0<R, Isa::kBiasedQ8>);

@@ -42,6 +42,15 @@ struct BlockQ8_0S {
 };
 static_assert(sizeof(BlockQ8_0S) == 40);
 
+// Activations for Q4_1/Q5_1 weights: the reference Q8_1 quantization (the same qs), its f16 d
+// and s (= d * sum(qs)) as f32 values, broadcast straight from memory by the kernels.
+struct BlockQ8_1S {
+  float d;
+  float s;
+  int8_t qs[32];
+};
+static_assert(sizeof(BlockQ8_1S) == 40);
+
 // Activations for F16 / BF16 weights: f32 values of x rounded to f16 / bf16 (the reference's
 // converted row, widened once so the kernels broadcast it directly).
 void convert_act_f16_as_f32(const float* x, void* out, int64_t k);

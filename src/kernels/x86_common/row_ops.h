@@ -1,5 +1,5 @@
 // The x86 row kernels, written once against an ISA description (see interleaved_matmul.h):
-// activation quantizers (Q8_0S, Q8_1, Q8_K), the f16 KV store conversion and decode attention
+// activation quantizers (Q8_0S, Q8_1S, Q8_K), the f16 KV store conversion and decode attention
 // over the paged f16 cache. Like the matmuls they compute exactly what kernels/ref/ computes:
 // maxima are order-free, every product that meets f16 data is exact in f32 (so FMA rounds
 // once, as the reference's separate add does), sums keep the reference's order, and exp and
@@ -67,13 +67,13 @@ struct RowOps {
     }
   }
 
-  static void quantize_q8_1(const float* x, void* out, int64_t k) {
-    auto* b = static_cast<BlockQ8_1*>(out);
+  static void quantize_q8_1s(const float* x, void* out, int64_t k) {
+    auto* b = static_cast<BlockQ8_1S*>(out);
     for (int64_t i = 0; i < k / 32; ++i, ++b, x += 32) {
       int sum = 0;
       const float d = q8_block32(x, b->qs, &sum);
-      b->d = Isa::f32_to_f16(d);
-      b->s = Isa::f32_to_f16(d * static_cast<float>(sum));
+      b->d = Isa::f16_to_f32(Isa::f32_to_f16(d));
+      b->s = Isa::f16_to_f32(Isa::f32_to_f16(d * static_cast<float>(sum)));
     }
   }
 
