@@ -13,6 +13,8 @@ BUILD_PEER=${BUILD_PEER:-$MINKE_ROOT/../shared/tools/build-peer-bench.sh}
 [ -x "$BUILD_PEER" ] || die "$BUILD_PEER is missing (the shared peer build script)"
 LLAMA_CPP_PYTHON_VERSION=${LLAMA_CPP_PYTHON_VERSION:-0.3.36}
 mkdir -p peers
+# peers/ sits inside this checkout: without a ceiling a peer's build would report Minke's commit.
+export GIT_CEILING_DIRECTORIES="$MINKE_ROOT/peers"
 ensure_venv
 sdist=peers/llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION.tar.gz
 if [ ! -f "$sdist" ]; then
