@@ -41,6 +41,16 @@ struct Avx2 {
     return _mm256_add_epi32(acc,
                             _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
   }
+  // Without VNNI a dot is three instructions; for 4/5-bit weights the 16-bit pair sums of a
+  // block are added first (dot16_u8s8: they stay below 2^15 in magnitude, see LegacyDots) and
+  // widened once (widen16).
+  static constexpr bool kPairSums16 = true;
+  static VI dot16_u8s8(VI acc16, VI u, VI s) {
+    return _mm256_add_epi16(acc16, _mm256_maddubs_epi16(u, s));
+  }
+  static VI widen16(VI acc, VI acc16) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(acc16, _mm256_set1_epi16(1)));
+  }
   // |w| <= 128 and |x| <= 127: 2 * 128 * 127 fits int16.
   static VI dot_s8s8(VI acc, VI w, VI x) {
     return dot_u8s8(acc, _mm256_abs_epi8(w), _mm256_sign_epi8(x, w));

@@ -11,6 +11,7 @@ namespace {
 
 struct Avx2Vnni : Avx2 {
   static constexpr bool kBiasedQ8 = true;
+  static constexpr bool kPairSums16 = false;  // VPDPBUSD sums in 32 bits directly
   static VI dot_u8s8(VI acc, VI u, VI s) { return _mm256_dpbusd_avx_epi32(acc, u, s); }
 };
 

@@ -13,6 +13,7 @@ struct Avx512 {
   static constexpr int R = 16;
   static constexpr int kMT = 4;
   static constexpr bool kBiasedQ8 = true;
+  static constexpr bool kPairSums16 = false;  // VPDPBUSD sums in 32 bits directly
   using VI = __m512i;
   using VF = __m512;
 

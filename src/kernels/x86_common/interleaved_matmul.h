@@ -120,6 +120,7 @@ struct Nibbles {
 // activation rows and NG granules: s[m][g] += q_u8 . x (integer sums: any order is exact). The
 // quad vectors are at w[g] + qs_off, a 5-bit type's high-bit vector at w[g] + h_off. A
 // single-row tile (decode) has few independent chains: it gives the high nibbles their own.
+// Without VNNI (Isa::kPairSums16) the 16-bit pair sums are added first and widened once.
 template <class Isa, bool kFive>
 struct LegacyDots {
   using VI = typename Isa::VI;
@@ -152,13 +153,23 @@ struct LegacyDots {
       for (int m = 0; m < MT; ++m) {
         const VI xl = Isa::bcast4(xq[m] + 4 * t), xh = Isa::bcast4(xq[m] + 16 + 4 * t);
         for (int g = 0; g < NG; ++g) {
-          s[m][g] = Isa::dot_u8s8(s[m][g], lo[g], xl);
-          VI& s_hi = kSplit ? s1[m][g] : s[m][g];
-          s_hi = Isa::dot_u8s8(s_hi, hi[g], xh);
+          if constexpr (Isa::kPairSums16) {
+            // 16-bit pair sums: |q . x| per pair <= 2 * 15 * 127 (4-bit) or 2 * 31 * 127
+            // (5-bit), so 8 or 4 of them stay below 2^15; s1 holds them until widened.
+            s1[m][g] = Isa::dot16_u8s8(Isa::dot16_u8s8(s1[m][g], lo[g], xl), hi[g], xh);
+            if (t == 3 || (kFive && t == 1)) {
+              s[m][g] = Isa::widen16(s[m][g], s1[m][g]);
+              s1[m][g] = Isa::zero();
+            }
+          } else {
+            s[m][g] = Isa::dot_u8s8(s[m][g], lo[g], xl);
+            VI& s_hi = kSplit ? s1[m][g] : s[m][g];
+            s_hi = Isa::dot_u8s8(s_hi, hi[g], xh);
+          }
         }
       }
     }
-    if constexpr (kSplit) {
+    if constexpr (kSplit && !Isa::kPairSums16) {
       for (int g = 0; g < NG; ++g) s[0][g] = Isa::add32(s[0][g], s1[0][g]);
     }
   }
