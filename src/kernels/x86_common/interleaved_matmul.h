@@ -90,7 +90,7 @@ struct InterleavedMatmul {
   static void run(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     int64_t n = n0;  // n0 is a multiple of R (the granule)
     if constexpr (kWideNG > 1) {
-      if (m1 - m0 > 1) {
+      if (m1 - m0 > 1) {  // a single row (decode) measured faster one granule at a time
         for (; n + kWideNG * R <= n1; n += kWideNG * R) rows<kWideNG>(a, m0, m1, n, R);
       }
     }
