@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "core/fp16.h"
@@ -119,6 +120,16 @@ TEST(OpsPaths, AttentionRowsBitIdenticalToSingleRows) {
     }
   }
   std::printf("compared %d multi-row attention tiles bit for bit\n", compared);
+}
+
+// A path's attention tile height travels with its attention kernel when paths are stacked
+// (dispatch.cpp): AVX-512 asks for 8 query rows, the others for the reference's 4.
+TEST(OpsPaths, AttentionTileRowsComeWithTheKernel) {
+  for (const KernelPath& path : kernel_paths()) {
+    if (path.table == nullptr) continue;
+    const int32_t want = std::string_view(path.name) == "avx512" ? 8 : 4;
+    EXPECT_EQ(path.table->attention_tile_rows, want) << path.name;
+  }
 }
 
 TEST(OpsPaths, ActivationsBitIdenticalToReference) {
