@@ -44,14 +44,12 @@ void Arena::reset() {
 
 void Arena::release(const ScratchMark& m) {
   MINKE_CHECK(m.chunk >= 1 && m.chunk <= chunks_.size() && m.live <= live_);
-  // Chunks added since the mark are freed; reset() sizes the next step's one chunk for peak_.
-  if (m.chunk == chunks_.size()) {
-    MINKE_CHECK(m.used <= used_);
-    used_ = m.used;
+  if (m.chunk < chunks_.size()) {
+    chunks_.resize(m.chunk);  // added since the mark: freed (reset() sizes for peak_)
   } else {
-    chunks_.resize(m.chunk);
-    used_ = m.used;
+    MINKE_CHECK(m.used <= used_);
   }
+  used_ = m.used;
   live_ = m.live;
 }
 

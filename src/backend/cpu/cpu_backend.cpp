@@ -4,7 +4,6 @@
 #include "backend/cpu/cpu_backend.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
