@@ -59,6 +59,7 @@ HostInfo host_info() {
   return HostInfo{.cpu_model = f.model,
                   .cpu_features = f.summary(),
                   .kernel_path = kernels().name,
+                  .weight_prefetch = kernels().weight_prefetch,
                   .physical_cores = physical_cores(),
                   .logical_cpus = static_cast<int32_t>(allowed_cpus().size()),
                   .memory_bytes = physical_memory_bytes()};

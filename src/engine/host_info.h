@@ -8,12 +8,13 @@
 namespace minke {
 
 struct HostInfo {
-  std::string cpu_model;       // the CPUID brand string, e.g. "AMD EPYC 9R45" (may be empty)
-  std::string cpu_features;    // the SIMD features present, space separated ("avx2 fma ...")
-  std::string kernel_path;     // the kernel table in use: "ref", "avx2", "avx512"
-  int32_t physical_cores = 1;  // cores this process may run on, SMT siblings counted once
-  int32_t logical_cpus = 1;    // hardware threads this process may run on
-  uint64_t memory_bytes = 0;   // physical memory; 0 when unknown
+  std::string cpu_model;         // the CPUID brand string, e.g. "AMD EPYC 9R45" (may be empty)
+  std::string cpu_features;      // the SIMD features present, space separated ("avx2 fma ...")
+  std::string kernel_path;       // the kernel table in use: "ref", "avx2", "avx512"
+  uint64_t weight_prefetch = 0;  // bytes decode matmuls prefetch ahead (0: hardware only)
+  int32_t physical_cores = 1;    // cores this process may run on, SMT siblings counted once
+  int32_t logical_cpus = 1;      // hardware threads this process may run on
+  uint64_t memory_bytes = 0;     // physical memory; 0 when unknown
 };
 
 // Throws minke::Error when MINKE_KERNELS names a path this binary or CPU cannot run.

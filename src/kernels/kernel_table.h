@@ -39,6 +39,10 @@ struct MatmulArgs {
   int64_t y_stride;
   int64_t k;  // a multiple of the weight type's block size
   int64_t n;  // rows of W (columns of y)
+  // Bytes ahead in a granule stream that a kernel reading each weight once (M within one
+  // register tile: decode) asks the CPU to prefetch; 0 leaves it to the hardware prefetcher.
+  // A hint only: it never changes y. KernelTable::weight_prefetch says what this CPU wants.
+  size_t prefetch = 0;
 };
 using MatmulFn = void (*)(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 using QuantizeActFn = void (*)(const float* x, void* out, int64_t k);
@@ -156,6 +160,7 @@ struct KernelTable {
   AttentionFn attention_f16kv = nullptr;
   AttentionRowsFn attention_rows_f16kv = nullptr;
   int32_t attention_tile_rows = 4;  // query rows per attention_rows_f16kv call the kernel wants
+  size_t weight_prefetch = 0;       // MatmulArgs::prefetch for this CPU (dispatch.cpp)
   RopeFn rope = nullptr;
   RmsNormFn rms_norm = nullptr;
   BinaryFn add = nullptr, mul = nullptr;

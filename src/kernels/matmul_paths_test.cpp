@@ -23,10 +23,11 @@ struct Shape {
 };
 
 // y = x W^T through `kern` (packing the weight first when the kernel has its own layout), the
-// rectangle cut into pieces of m_step x n_step (n_step rounded to the kernel's granule).
+// rectangle cut into pieces of m_step x n_step (n_step rounded to the kernel's granule), with
+// decode tiles prefetching `prefetch` bytes ahead (a hint that must not change y).
 std::vector<float> run(const MatmulKernel& kern, const std::vector<uint8_t>& w,
-                       const std::vector<float>& x, const Shape& s, int64_t m_step,
-                       int64_t n_step) {
+                       const std::vector<float>& x, const Shape& s, int64_t m_step, int64_t n_step,
+                       size_t prefetch = 0) {
   const GgmlTypeInfo& wi = ggml_type_info(kern.weight_type);
   const size_t row_bytes = static_cast<size_t>(s.k / wi.block_size) * wi.type_size;
   std::vector<uint8_t> packed;
@@ -47,7 +48,7 @@ std::vector<float> run(const MatmulKernel& kern, const std::vector<uint8_t>& w,
   // Canary-filled output one column wider than N: kernels must not write past column n - 1.
   const int64_t ys = s.n + 1;
   std::vector<float> y(static_cast<size_t>(s.m * ys), -12345.0f);
-  const MatmulArgs args{wp, stride, xq.data(), xrb, y.data(), ys, s.k, s.n};
+  const MatmulArgs args{wp, stride, xq.data(), xrb, y.data(), ys, s.k, s.n, prefetch};
   const int64_t g = kern.n_granule;
   n_step = (n_step + g - 1) / g * g;
   for (int64_t m0 = 0; m0 < s.m; m0 += m_step) {
@@ -89,7 +90,7 @@ TEST(MatmulPaths, EveryPathBitIdenticalToReference) {
         }
         const std::vector<float> want = run(*rk, w, x, s, s.m, s.n);
         const std::vector<float> whole = run(kern, w, x, s, s.m, s.n);
-        const std::vector<float> split = run(kern, w, x, s, 3, 1);
+        const std::vector<float> split = run(kern, w, x, s, 3, 1, 4096);
         const std::string what = std::string(table->name) + " " + kern.name +
                                  " M=" + std::to_string(s.m) + " N=" + std::to_string(s.n) +
                                  " K=" + std::to_string(s.k);

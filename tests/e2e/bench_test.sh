@@ -46,6 +46,8 @@ run "$MINKE" bench -m "$SMOL" -p 100000 -n 1 -r 1 -t 1 --no-membw
 expect_error "bench past the training context: one error line" "trained for (8192)"
 MINKE_KERNELS=no-such-path run "$MINKE" bench --membw --membw-mib 16
 expect_error "an unknown MINKE_KERNELS path is one error line" "no-such-path"
+MINKE_PREFETCH=4k run "$MINKE" bench --membw --membw-mib 16
+expect_error "a MINKE_PREFETCH that is no byte count is one error line" "MINKE_PREFETCH=4k"
 
 # --- JSON -------------------------------------------------------------------
 run "$MINKE" bench -m "$SMOL" "${TINY[@]}" --json

@@ -186,6 +186,7 @@ int run_bench_cmd(const BenchFlags& f) {
     j["model_bytes"] = r.model_bytes;
     j["weight_bytes_per_token"] = r.weight_bytes_per_token;
     j["kernel_path"] = r.kernel_path;
+    j["weight_prefetch"] = host.weight_prefetch;
     j["threads"] = r.threads;
     j["n_prompt"] = r.pp.n_tokens;
     j["n_gen"] = r.tg.n_tokens;

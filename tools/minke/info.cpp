@@ -88,7 +88,11 @@ void print_kernels(const HostInfo& host) {
   std::string cpu = host.cpu_model.empty() ? "unknown" : host.cpu_model;
   cpu += ", " + std::to_string(host.physical_cores) + " physical cores";
   if (!host.cpu_features.empty()) cpu += ", features " + host.cpu_features;
-  print_field("kernels", host.kernel_path + " (cpu: " + cpu + ")");
+  std::string path = host.kernel_path;
+  if (host.weight_prefetch != 0) {
+    path += ", decode prefetch " + std::to_string(host.weight_prefetch) + " B";
+  }
+  print_field("kernels", path + " (cpu: " + cpu + ")");
 }
 
 int run_info(const InfoOptions& opts) {

@@ -221,7 +221,8 @@ Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView
                         y.data,
                         y.stride,
                         k,
-                        n};
+                        n,
+                        kernels_.weight_prefetch};
   // Tiles over (M, N) as the kernel asks (N in whole granules); any split gives the same bits
   // (each element is one whole dot). About four tasks per thread balance the load.
   const int64_t tile_m = kern->m_tile, granule = kern->n_granule;

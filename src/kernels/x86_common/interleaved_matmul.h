@@ -35,9 +35,15 @@ struct InterleavedMatmul {
   static constexpr int R = Isa::R;
   static constexpr int kWideNG = Fmt::kWide ? 2 : 1;
 
+  // Touches the block that lies `ahead` bytes past p (a hint: prefetches never fault).
+  static void prefetch(const uint8_t* p, size_t ahead) {
+    for (size_t o = 0; o < Fmt::kBytes; o += 64) __builtin_prefetch(p + ahead + o);
+  }
+
+  // `ahead`: MatmulArgs::prefetch when this tile streams each weight once (0 otherwise).
   template <int MT, int NG>
-  static void tile(const MatmulArgs& a, const uint8_t* const* wg, int64_t m0, int64_t n,
-                   int valid) {
+  static void tile(const MatmulArgs& a, const uint8_t* const* wg, int64_t m0, int64_t n, int valid,
+                   size_t ahead) {
     VF acc[MT][NG];
     const uint8_t* xs[MT];
     for (int m = 0; m < MT; ++m) {
@@ -48,6 +54,9 @@ struct InterleavedMatmul {
     const uint8_t* w[NG];
     for (int g = 0; g < NG; ++g) w[g] = wg[g];
     for (int64_t b = 0; b < nb; ++b) {
+      if (ahead != 0) {
+        for (int g = 0; g < NG; ++g) prefetch(w[g], ahead);
+      }
       if constexpr (Fmt::kWide) {
         Fmt::template block<MT, NG>(w, xs, b, acc);
       } else {
@@ -69,20 +78,22 @@ struct InterleavedMatmul {
     for (int g = 0; g < NG; ++g) {
       wg[g] = static_cast<const uint8_t*>(a.w) + (n / R + g) * a.w_stride;
     }
+    // Rows that fit one register tile read each weight once, at DRAM speed: prefetch there.
+    const size_t ahead = m1 - m0 <= Isa::kMT ? a.prefetch : 0;
     int64_t m = m0;
-    for (; m + Isa::kMT <= m1; m += Isa::kMT) tile<Isa::kMT, NG>(a, wg, m, n, valid);
-    tail<Isa::kMT - 1, NG>(a, wg, m, m1, n, valid);
+    for (; m + Isa::kMT <= m1; m += Isa::kMT) tile<Isa::kMT, NG>(a, wg, m, n, valid, ahead);
+    tail<Isa::kMT - 1, NG>(a, wg, m, m1, n, valid, ahead);
   }
 
   // Rows [m, m1) with m1 - m < MT, in one tile of exactly that height.
   template <int MT, int NG>
   static void tail(const MatmulArgs& a, const uint8_t* const* wg, int64_t m, int64_t m1, int64_t n,
-                   int valid) {
+                   int valid, size_t ahead) {
     if constexpr (MT > 0) {
       if (m1 - m == MT) {
-        tile<MT, NG>(a, wg, m, n, valid);
+        tile<MT, NG>(a, wg, m, n, valid, ahead);
       } else {
-        tail<MT - 1, NG>(a, wg, m, m1, n, valid);
+        tail<MT - 1, NG>(a, wg, m, m1, n, valid, ahead);
       }
     }
   }
