@@ -35,6 +35,7 @@ struct Avx2 {
   static VI and_(VI a, VI b) { return _mm256_and_si256(a, b); }
   static VI or_(VI a, VI b) { return _mm256_or_si256(a, b); }
   static VI shl16(VI a, int n) { return _mm256_sll_epi16(a, _mm_cvtsi32_si128(n)); }
+  static VI shl32(VI a, int n) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(n)); }
   static VI shr16(VI a, int n) { return _mm256_srl_epi16(a, _mm_cvtsi32_si128(n)); }
   // u in 0..63 (4/5/6-bit quants), s in -127..127: 2 * 63 * 127 fits int16, no saturation.
   static VI dot_u8s8(VI acc, VI u, VI s) {

@@ -29,6 +29,7 @@ struct Avx512 {
   static VI and_(VI a, VI b) { return _mm512_and_si512(a, b); }
   static VI or_(VI a, VI b) { return _mm512_or_si512(a, b); }
   static VI shl16(VI a, int n) { return _mm512_sll_epi16(a, _mm_cvtsi32_si128(n)); }
+  static VI shl32(VI a, int n) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(n)); }
   static VI shr16(VI a, int n) { return _mm512_srl_epi16(a, _mm_cvtsi32_si128(n)); }
   static VI dot_u8s8(VI acc, VI u, VI s) { return _mm512_dpbusd_epi32(acc, u, s); }
   static VI dot_s8s8(VI acc, VI w, VI x) {

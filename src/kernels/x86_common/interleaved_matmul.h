@@ -10,8 +10,8 @@
 //
 // Isa provides: R (lanes), kMT (activation rows per register tile), kBiasedQ8 (Q8_0 weights
 // stored XOR 0x80 and multiplied unsigned), vector types VI (R x i32) and VF (R x f32), and
-// zero, load, set1_i8, set1_i32, bcast4, and_, or_, shl16, shr16, dot_u8s8, dot_s8s8, add32,
-// sub32, mul32, load_u8x, load_s8x, cvt, zerof, set1f, mul, add, sub, load_f16, f16, store.
+// zero, load, set1_i8, set1_i32, bcast4, and_, or_, shl16, shr16, shl32, dot_u8s8, dot_s8s8,
+// add32, sub32, mul32, load_u8x, load_s8x, cvt, zerof, set1f, mul, add, sub, load_f16, f16, store.
 #pragma once
 
 #include <cstdint>
@@ -306,8 +306,9 @@ struct FmtQ8_0 {
 
 // ---- K-quants (256-element super-blocks) against Q8_K ----
 
-// Q4_K / Q5_K: isum = sum_j scale_j * (q . x over sub-block j), msum = sum_j min_j * bsum_j;
-// then (d_w * d_x) * isum - (dmin_w * d_x) * msum.
+// Q4_K / Q5_K against Q8_KS: isum = sum_j scale_j * (q . x over sub-block j), msum =
+// sum_j min_j * bsum_j (as 64 * (min . hi) + min . lo, see BlockQ8_KS); then
+// (d_w * d_x) * isum - (dmin_w * d_x) * msum.
 template <class Isa, bool kFive>
 struct FmtQ45_K {
   using VI = typename Isa::VI;
@@ -323,10 +324,12 @@ struct FmtQ45_K {
     const uint8_t* scales = w + 4 * R;
     const uint8_t* mins = w + 12 * R;
     const uint8_t* qs = w + 20 * R;
+    const BlockQ8_KS* xk[MT];
     const BlockQ8_K* x[MT];
     VI isum[MT];
     for (int m = 0; m < MT; ++m) {
-      x[m] = reinterpret_cast<const BlockQ8_K*>(xs[m]) + b;
+      xk[m] = reinterpret_cast<const BlockQ8_KS*>(xs[m]) + b;
+      x[m] = &xk[m]->q;
       isum[m] = Isa::zero();
     }
     for (int c = 0; c < 4; ++c) {  // 64 elements: sub-blocks 2c (low nibbles) and 2c + 1
@@ -352,12 +355,14 @@ struct FmtQ45_K {
       }
     }
     const VF dw = Isa::load_f16(w), dminw = Isa::load_f16(w + 2 * R);
+    const VI min0 = Isa::load(mins), min1 = Isa::load(mins + 4 * R);
     for (int m = 0; m < MT; ++m) {
-      VI msum = Isa::zero();
-      for (int j = 0; j < 8; ++j) {
-        const int bsum = x[m]->bsums[2 * j] + x[m]->bsums[2 * j + 1];
-        msum = Isa::add32(msum, Isa::mul32(Isa::load_u8x(mins + j * R), Isa::set1_i32(bsum)));
-      }
+      const int8_t* hi = xk[m]->sum_hi;
+      const int8_t* lo = xk[m]->sum_lo;
+      VI msum = Isa::dot_u8s8(Isa::dot_u8s8(Isa::zero(), min0, Isa::bcast4(hi)), min1,
+                              Isa::bcast4(hi + 4));
+      msum = Isa::shl32(msum, 6);
+      msum = Isa::dot_u8s8(Isa::dot_u8s8(msum, min0, Isa::bcast4(lo)), min1, Isa::bcast4(lo + 4));
       const VF dx = Isa::set1f(x[m]->d);
       const VF scaled = Isa::mul(Isa::mul(dw, dx), Isa::cvt(isum[m]));
       const VF min_term = Isa::mul(Isa::mul(dminw, dx), Isa::cvt(msum));
@@ -487,7 +492,7 @@ struct InterleavedKernels {
   template <class Row>
   static int fill(MatmulKernel* out) {
     constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1S);
-    constexpr int32_t kQ8K = sizeof(BlockQ8_K);
+    constexpr int32_t kQ8K = sizeof(BlockQ8_K), kQ8KS = sizeof(BlockQ8_KS);
     using Q4_0 = FmtQ4Q5_0<Isa, false>;
     using Q5_0 = FmtQ4Q5_0<Isa, true>;
     using Q8_0 = FmtQ8_0<Isa>;
@@ -503,10 +508,10 @@ struct InterleavedKernels {
     out[n++] =
         entry<Q8_0>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s,
                     Row::template quantize_q8_0s<Q8_0::kOffset>, pack_q8_0<R, Isa::kBiasedQ8>);
-    out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_k", 256, kQ8K,
-                                           Row::quantize_q8_k, pack_q4_k<R>);
-    out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_k", 256, kQ8K,
-                                          Row::quantize_q8_k, pack_q5_k<R>);
+    out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_ks", 256, kQ8KS,
+                                           Row::quantize_q8_ks, pack_q4_k<R>);
+    out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_ks", 256, kQ8KS,
+                                          Row::quantize_q8_ks, pack_q5_k<R>);
     out[n++] = entry<FmtQ6_K<Isa>>(GgmlType::Q6_K, "matmul_q6_k_q8_k", 256, kQ8K,
                                    Row::quantize_q8_k, pack_q6_k<R>);
     out[n++] = entry<FmtFloat<Isa, FloatKind::kF32>>(GgmlType::F32, "matmul_f32_f32", 1, 4,

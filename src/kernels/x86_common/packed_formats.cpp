@@ -144,7 +144,7 @@ void pack_k45_common(const Block& b, int r, uint8_t* o) {
   for (int j = 0; j < 8; ++j) {
     const ScaleMin sm = unpack_k4_scale_min(b.scales, j);
     o[4 * R + j * R + r] = sm.scale;
-    o[12 * R + j * R + r] = sm.min;
+    o[12 * R + (j / 4) * 4 * R + 4 * r + j % 4] = sm.min;
   }
   for (int v = 0; v < 32; ++v) put_quad<R>(o + 20 * R, v, r, b.qs + 4 * v);
 }

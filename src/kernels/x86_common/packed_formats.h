@@ -17,8 +17,9 @@
 //          element 4t+i (t = 0..7)                                                    = 22R
 //   Q5_1 : d[R] | m[R] | qs | h                                                       = 24R
 //   Q8_0 : d[R] | qs: 8 quad vectors (bytes 4t..4t+3; XOR 0x80 when `biased`)         = 34R
-//   Q4_K : d[R] | dmin[R] | scale[8][R] | min[8][R] (6-bit values unpacked to bytes) |
-//          qs: 32 quad vectors, vector 8c+t = file qs[32c + 4t ..]                    = 148R
+//   Q4_K : d[R] | dmin[R] | scale[8][R] (6-bit values unpacked to bytes) | min: 2 quad
+//          vectors, vector v = mins 4v..4v+3 (unpacked) | qs: 32 quad vectors, vector
+//          8c+t = file qs[32c + 4t ..]                                                = 148R
 //   Q5_K : Q4_K | qh: 8 quad vectors, vector t = file qh[4t ..]                       = 180R
 //   Q6_K : d[R] | scale[16][R] (int8) | ql: 32 quad vectors, vector 8(2h+v)+t = file
 //          ql[64h + 32v + 4t ..] | qh: 16 quad vectors, vector 8h+t = file qh[32h + 4t ..] = 210R
@@ -27,6 +28,8 @@
 
 #include <cstddef>
 #include <cstdint>
+
+#include "quant/blocks_k.h"
 
 namespace minke::x86 {
 
@@ -50,6 +53,18 @@ struct BlockQ8_1S {
   int8_t qs[32];
 };
 static_assert(sizeof(BlockQ8_1S) == 40);
+
+// Activations for Q4_K/Q5_K weights: the reference Q8_K quantization, plus its 8 sums over 32
+// elements (the sub-blocks a weight's minimums apply to) split as 64 * hi + lo, hi in
+// [-64, 64] and lo in [0, 63]: then the minimum term sum_j min_j * sum_j is two pairs of
+// unsigned-times-signed byte dots against the weights' minimum quad vectors instead of eight
+// 32-bit multiplies, and the same integer.
+struct BlockQ8_KS {
+  BlockQ8_K q;
+  int8_t sum_hi[8];
+  int8_t sum_lo[8];
+};
+static_assert(sizeof(BlockQ8_KS) == 308);
 
 // Activations for F16 / BF16 weights: f32 values of x rounded to f16 / bf16 (the reference's
 // converted row, widened once so the kernels broadcast it directly).

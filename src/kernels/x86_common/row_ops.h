@@ -109,6 +109,18 @@ struct RowOps {
     }
   }
 
+  static void quantize_q8_ks(const float* x, void* out, int64_t k) {
+    auto* b = static_cast<BlockQ8_KS*>(out);
+    for (int64_t i = 0; i < k / kQK_K; ++i, ++b, x += kQK_K) {
+      quantize_q8_k(x, &b->q, kQK_K);
+      for (int j = 0; j < 8; ++j) {
+        const int s = b->q.bsums[2 * j] + b->q.bsums[2 * j + 1];  // |s| <= 32 * 128
+        b->sum_hi[j] = static_cast<int8_t>(s >> 6);               // floor(s / 64)
+        b->sum_lo[j] = static_cast<int8_t>(s & 63);
+      }
+    }
+  }
+
   static void f32_to_f16_row(const float* x, uint16_t* y, int64_t n) {
     int64_t i = 0;
     for (; i + R <= n; i += R) Isa::store_f16p(y + i, Isa::loadf(x + i));
