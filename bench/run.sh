@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates docs/BENCHMARKS.md: builds Minke (Release), writes the random-weight bench models
 # if missing, then runs bench/compare.py on every benchmark model against the peers that
-# bench/build_peers.sh built (mainline llama.cpp and ik_llama.cpp llama-bench), pp512/tg128,
-# alternating runs, medians. Raw samples go to bench/results.json.
+# bench/build_peers.sh built (mainline llama.cpp and ik_llama.cpp llama-bench, the latter also
+# with -rtr 1), pp512/tg128, alternating runs, medians. Raw samples go to bench/results.json.
 #   bench/run.sh [extra bench/compare.py flags]
 # Environment: BUILD_DIR (build), THREADS (2), ROUNDS (3), N_PROMPT (512), N_GEN (128),
 # LLAMA_BENCH, IK_LLAMA_BENCH (default peers/*/build/bin/llama-bench; a missing one is left out).
@@ -37,7 +37,10 @@ models+=("${bench_models[@]}")
 peers=()
 [ -x "$LLAMA_BENCH" ] && peers+=(--peer "llama.cpp=$LLAMA_BENCH") ||
   log "no llama.cpp llama-bench at $LLAMA_BENCH (bench/build_peers.sh): left out"
-[ -x "$IK_LLAMA_BENCH" ] && peers+=(--peer "ik_llama.cpp=$IK_LLAMA_BENCH") ||
+# ik_llama.cpp twice: at its defaults and with its run-time repacking (-rtr 1, its fastest
+# CPU layouts, which its users are told to turn on).
+[ -x "$IK_LLAMA_BENCH" ] && peers+=(--peer "ik_llama.cpp=$IK_LLAMA_BENCH"
+  --peer "ik_llama.cpp-rtr=$IK_LLAMA_BENCH" --peer-args "ik_llama.cpp-rtr=-rtr 1") ||
   log "no ik_llama.cpp llama-bench at $IK_LLAMA_BENCH (bench/build_peers.sh): left out"
 
 margs=()
