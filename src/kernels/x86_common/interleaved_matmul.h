@@ -333,8 +333,8 @@ struct FmtQ45_K {
       isum[m] = Isa::zero();
     }
     for (int c = 0; c < 4; ++c) {  // 64 elements: sub-blocks 2c (low nibbles) and 2c + 1
-      VI slo[MT], shi[MT];
-      for (int m = 0; m < MT; ++m) slo[m] = shi[m] = Isa::zero();
+      VI slo[MT], shi[MT], plo[MT], phi[MT];
+      for (int m = 0; m < MT; ++m) slo[m] = shi[m] = plo[m] = phi[m] = Isa::zero();
       for (int t = 0; t < 8; ++t) {
         const VI v = Isa::load(qs + (8 * c + t) * 4 * R);
         VI lo = N::lo(v), hi = N::hi(v);
@@ -345,8 +345,20 @@ struct FmtQ45_K {
         }
         for (int m = 0; m < MT; ++m) {
           const int8_t* q8 = x[m]->qs + 64 * c + 4 * t;
-          slo[m] = Isa::dot_u8s8(slo[m], lo, Isa::bcast4(q8));
-          shi[m] = Isa::dot_u8s8(shi[m], hi, Isa::bcast4(q8 + 32));
+          if constexpr (Isa::kPairSums16) {
+            // 16-bit pair sums as in LegacyDots: <= 2 * 15 * 128 (4-bit) or 2 * 31 * 128
+            // (5-bit) each, so 8 or 4 steps of them stay below 2^15 before widening.
+            plo[m] = Isa::dot16_u8s8(plo[m], lo, Isa::bcast4(q8));
+            phi[m] = Isa::dot16_u8s8(phi[m], hi, Isa::bcast4(q8 + 32));
+            if (t == 7 || (kFive && t == 3)) {
+              slo[m] = Isa::widen16(slo[m], plo[m]);
+              shi[m] = Isa::widen16(shi[m], phi[m]);
+              plo[m] = phi[m] = Isa::zero();
+            }
+          } else {
+            slo[m] = Isa::dot_u8s8(slo[m], lo, Isa::bcast4(q8));
+            shi[m] = Isa::dot_u8s8(shi[m], hi, Isa::bcast4(q8 + 32));
+          }
         }
       }
       const VI s0 = Isa::load_u8x(scales + 2 * c * R), s1 = Isa::load_u8x(scales + (2 * c + 1) * R);
