@@ -88,6 +88,11 @@ TEST(MatmulPaths, EveryPathBitIdenticalToReference) {
         if (s.m > 1) {
           for (int64_t i = 0; i < s.k; ++i) x[s.k + i] *= 1000.0f;
         }
+        // A constant negative row: every block sum at its extreme (-32 * 127 per 32 elements,
+        // the low end of BlockQ8_KS's split).
+        if (s.m > 2) {
+          for (int64_t i = 0; i < s.k; ++i) x[2 * s.k + i] = -1.0f;
+        }
         const std::vector<float> want = run(*rk, w, x, s, s.m, s.n);
         const std::vector<float> whole = run(kern, w, x, s, s.m, s.n);
         const std::vector<float> split = run(kern, w, x, s, 3, 1, 4096);

@@ -103,6 +103,10 @@ expect_out_has "bench --membw prints GB/s" "GB/s"
 # --- kernel path ------------------------------------------------------------
 MINKE_KERNELS=ref run "$MINKE" bench -m "$SMOL" -p 2 -n 1 -r 1 -t 1 --no-membw --json
 check_json "MINKE_KERNELS=ref is the path bench reports" 'j["kernel_path"] == "ref"'
+MINKE_PREFETCH=8192 run "$MINKE" bench -m "$SMOL" -p 2 -n 1 -r 1 -t 1 --no-membw --json
+check_json "MINKE_PREFETCH sets the decode prefetch bench reports" 'j["weight_prefetch"] == 8192'
+MINKE_PREFETCH=0 run "$MINKE" bench -m "$SMOL" -p 2 -n 1 -r 1 -t 1 --no-membw --json
+check_json "MINKE_PREFETCH=0 turns the decode prefetch off" 'j["weight_prefetch"] == 0'
 MINKE_KERNELS=ref run "$MINKE" info -m "$SMOL"
 expect_out_has "info shows the kernel path in use" "kernels:         ref (cpu: "
 
