@@ -77,6 +77,10 @@ class Builder:
         # numpy [n_out, n_in] is ggml ne = [n_in, n_out]; std 1/sqrt(n_in) keeps activations O(1).
         self.add(name, self.normal((n_out, n_in), gain / math.sqrt(n_in)), qtype)
 
+    def experts(self, name, n_expert, n_out, n_in, qtype, gain=1.0):
+        # numpy [n_expert, n_out, n_in] is ggml ne = [n_in, n_out, n_expert].
+        self.add(name, self.normal((n_expert, n_out, n_in), gain / math.sqrt(n_in)), qtype)
+
     def norm(self, name, n, center=1.0):
         self.add(name, (center + self.normal((n,), 0.1)).astype(np.float32), F32)
 
@@ -260,11 +264,44 @@ def make_gemma3(float_only=False):
     b.write(OUT / f"{name}.gguf", "gemma3", meta, add_bos=True, pre="llama-bpe")
 
 
+def make_qwen3moe(float_only=False):
+    """qwen3moe: qwen3 attention (q/k norm, GQA 4/2, head_dim 32) with every feed-forward a
+    mixture of 8 SwiGLU experts (32 hidden units each), 3 used per token, softmax routing with
+    renormalised weights; F32 router (as converted checkpoints keep it), untied output."""
+    n_embd, n_layer, n_head, n_head_kv, hd = 64, 2, 4, 2, 32
+    n_expert, n_used, n_ff_exp = 8, 3, 32
+    b = Builder(seed=1005, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+        b.norm(p + "attn_q_norm.weight", hd)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+        b.norm(p + "attn_k_norm.weight", hd)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        # A router gain of 4 spreads the logits so that routing is decided by clear margins.
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0)
+        b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+        b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
+        b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    meta = common_meta(n_embd, n_layer, 4 * n_embd, n_head, n_head_kv, 1e-6, 1e6)
+    meta.update(key_length=hd, value_length=hd, expert_count=n_expert, expert_used_count=n_used,
+                expert_feed_forward_length=n_ff_exp)
+    name = "qwen3moe-f16" if float_only else "qwen3moe"
+    b.write(OUT / f"{name}.gguf", "qwen3moe", meta, add_bos=False, pre="qwen2")
+
+
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
 # llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
 # tolerance, apart from the quantization noise of the mixed-type files.
 MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3": make_gemma3,
-          "qwen3-f16": lambda: make_qwen3(float_only=True),
+          "qwen3moe": make_qwen3moe, "qwen3-f16": lambda: make_qwen3(float_only=True),
+          "qwen3moe-f16": lambda: make_qwen3moe(float_only=True),
           "gemma3-f16": lambda: make_gemma3(float_only=True)}
 
 

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "gguf/ggml_type.h"
-#include "kernels/kernel_table.h"  // KvLayout, KvView, RopeParams, RopeMode, AttentionParams
+#include "kernels/kernel_table.h"  // KvLayout, KvView, RopeParams, AttentionParams, RouteParams
 
 namespace minke {
 
@@ -61,6 +61,14 @@ struct AttnSeq {
   int32_t n_tokens = 0;
 };
 
+// The rows [row0, row0 + n_rows) of an activation matrix that one expert of a mixture-of-experts
+// layer runs on (Backend::matmul_experts).
+struct ExpertRows {
+  int32_t expert = 0;
+  int64_t row0 = 0;
+  int64_t n_rows = 0;
+};
+
 // A position in a backend's activation memory (see Backend::mark_scratch).
 struct ScratchMark {
   size_t chunk = 0, used = 0, live = 0;
@@ -95,7 +103,8 @@ class Backend {
   virtual void release_scratch(const ScratchMark& m) = 0;
   virtual void upload(std::span<const float> src, const Tensor& dst) = 0;  // rows*cols floats
   virtual void download(const Tensor& src, std::span<float> dst) = 0;      // rows*cols floats
-  // K/V storage for one layer, zeroed, alive as long as the backend.
+  // K/V storage for one layer, zeroed, alive as long as the backend (a latent layout: one pool,
+  // `k`, and v == nullptr).
   virtual KvStore alloc_kv(int32_t n_blocks, const KvLayout& layout) = 0;
 
   // ---- ops (x: [M, ...] activations; results are new arena tensors unless "in place") ----
@@ -111,9 +120,10 @@ class Backend {
   // [M, C] RMS norm with weight w (F32): w.cols == C, or w.cols divides C and each w.cols-wide
   // segment (a head: qwen3/gemma3 q/k norms) is normalised on its own.
   virtual Tensor rms_norm(const Tensor& x, const WeightView& w, float eps) = 0;
-  // In place on x [M, n_head * head_dim]: rotates every head of row m at position pos[m].
+  // In place on x [M, n_head * head_dim]: rotates dims [first_dim, first_dim + p.n_dims) of
+  // every head of row m at position pos[m] (first_dim > 0: DeepSeek's decoupled RoPE part).
   virtual void rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos,
-                    const RopeParams& p) = 0;
+                    const RopeParams& p, int32_t first_dim) = 0;
   // Writes rows of k, v [M, n_head_kv * head_dim] (rounded to f16) into slots[m] of `store`.
   virtual void store_kv(const Tensor& k, const Tensor& v, std::span<const int32_t> slots,
                         const KvStore& store) = 0;
@@ -121,6 +131,39 @@ class Backend {
   // pos[m], over the cache of the sequence in `seqs` that owns row m (GQA, window, softcap in p).
   virtual Tensor attention(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
                            std::span<const AttnSeq> seqs, const AttentionParams& p) = 0;
+  // ---- mixture of experts ----
+  // Routes every row of logits [M, p.n_expert] (RouteFn; bias: an F32 [n_expert] selection
+  // bias or null): ids and weights receive M * p.n_used values in host memory, row by row.
+  virtual void route(const Tensor& logits, const WeightView* bias, const RouteParams& p,
+                     std::span<int32_t> ids, std::span<float> weights) = 0;
+  // y[R, N] for x [R, K] whose rows are grouped by expert: the rows of each group times
+  // experts[group.expert]^T (all experts of one type and shape [N, K]), every group in one
+  // parallel pass. Each y row is bit-identical to matmul() of that x row with its expert.
+  virtual Tensor matmul_experts(const Tensor& x, std::span<const WeightView> experts,
+                                std::span<const ExpertRows> groups) = 0;
+  // [rows.size() / per_row, x.cols]: output row m = sum over j in order of
+  // weights[m * per_row + j] * x[rows[m * per_row + j]] (the routed experts' outputs of a token
+  // combined; the order is fixed, so the result does not depend on the batch).
+  virtual Tensor weighted_sum_rows(const Tensor& x, std::span<const int32_t> rows,
+                                   std::span<const float> weights, int32_t per_row) = 0;
+
+  // ---- Multi-head Latent Attention (a store with a latent layout) ----
+  // Writes rows [M, latent_dim] (rounded to f16) into slots[m] of `store`.
+  virtual void store_latent(const Tensor& rows, std::span<const int32_t> slots,
+                            const KvStore& store) = 0;
+  // [M, n_head * v_width]: causal attention of q [M, n_head * latent_dim] (each head its
+  // absorbed query, see MlaView) over the latent cache of each row's sequence.
+  virtual Tensor attention_mla(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
+                               std::span<const AttnSeq> seqs, int32_t n_head, int32_t v_width,
+                               float scale) = 0;
+  // Per-head matmuls: for each head h, y's columns [h * y_head_stride, + w[h].rows) of every row
+  // = x's columns [h * x_head_stride, + w[h].cols) times w[h]^T (all w[h] of one type and
+  // shape); y is written in place. Each value is bit-identical to matmul() of that slice.
+  virtual void matmul_heads(const Tensor& x, int64_t x_head_stride, std::span<const WeightView> w,
+                            const Tensor& y, int64_t y_head_stride) = 0;
+  // dst = src (same shape; either may be a column view).
+  virtual void copy(const Tensor& src, const Tensor& dst) = 0;
+
   // In place: x += y (same shape; the residual connection).
   virtual void add(const Tensor& x, const Tensor& y) = 0;
   // In place: x *= w, w a 1-D F32 weight of x.cols values broadcast over rows.

@@ -78,10 +78,16 @@ struct MatmulKernel {
 //   V is token-major:     element d at v_pool[((b * n_head_kv + h) * block_size + o) * head_dim +
 //   d]
 //     (one token's values are contiguous: they are summed a row at a time).
+//
+// A latent layout (latent_dim > 0; Multi-head Latent Attention) has no per-head K and V: each
+// token keeps one row of latent_dim f16 values, token-major (element d of slot s at
+// k_pool[s * latent_dim + d]), that serves as the key of every head and whose first values are
+// the value (MlaView); n_head_kv and head_dim are 0.
 struct KvLayout {
   int32_t block_size = 0;  // tokens per block
   int32_t n_head_kv = 0;
   int32_t head_dim = 0;
+  int32_t latent_dim = 0;
 };
 
 inline int64_t kv_k_index(const KvLayout& l, int64_t block, int32_t h, int32_t o, int32_t d) {
@@ -123,6 +129,27 @@ using AttentionRowsFn = void (*)(const float* q, int64_t q_stride, int32_t n_row
                                  const AttentionParams& p, float* scratch, float* out,
                                  int64_t out_stride);
 
+// ---- Multi-head Latent Attention (DeepSeek-V2/V3), absorbed form ----
+// The cache row of token j (KvLayout with latent_dim = width): the compressed KV (kv_lora_rank
+// values, normed) then the shared RoPE key. Query head h is a width-wide row: the head's query
+// folded through its key up-projection (kv_lora_rank values) then its rotated RoPE part; the
+// output of head h is the softmax-weighted sum of the first v_width values of the rows.
+struct MlaView {
+  const uint16_t* rows = nullptr;  // the f16 latent pool
+  int32_t block_size = 0;
+  int32_t width = 0;    // latent_dim
+  int32_t v_width = 0;  // kv_lora_rank
+  std::span<const int32_t> block_table;
+  int32_t n_tokens = 0;
+};
+// Causal attention of n_head query heads of one token at `pos` over keys 0..pos: head h reads
+// q + h * q_head_stride (width floats) and writes out + h * out_head_stride (v_width floats);
+// scratch holds n_head * kv.n_tokens floats. The arithmetic is attention_f16kv's (q and the
+// probabilities rounded to f16); scale multiplies every q·k.
+using MlaAttentionFn = void (*)(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
+                                const MlaView& kv, float scale, float* scratch, float* out,
+                                int64_t out_head_stride);
+
 // ---- RoPE ----
 enum class RopeMode {
   kNormal,  // "llama": rotates pairs (x[2i], x[2i+1])
@@ -135,16 +162,53 @@ struct RopeParams {
   float freq_scale = 1.0f;  // linear position interpolation factor
   // Optional n_dims / 2 divisors of each pair's frequency (Llama-3 "rope_freqs"); empty = 1.
   std::span<const float> freq_factors;
+  // YaRN (Peng et al. 2023) when ext_factor != 0: pair i turns by a blend of the interpolated
+  // angle (freq_scale * theta) and the original one, ramping from the original for the fast
+  // pairs (below the correction dim of beta_fast) to the interpolated for the slow ones (above
+  // that of beta_slow), the correction dims computed from n_ctx_orig as ggml does.
+  float ext_factor = 0.0f;
+  float beta_fast = 32.0f;
+  float beta_slow = 1.0f;
+  int32_t n_ctx_orig = 0;
+  // cos and sin are multiplied by it (under YaRN also by 1 + 0.1 ln(1 / freq_scale)).
+  float attn_factor = 1.0f;
 };
 // Rotates n_head heads of head_dim floats at x (in place), all at position pos.
 using RopeFn = void (*)(float* x, int32_t n_head, int32_t head_dim, int32_t pos,
                         const RopeParams& p);
+
+// ---- mixture-of-experts routing ----
+enum class Gating {
+  kSoftmax,  // probabilities = softmax over all experts (DeepSeek-V2, Qwen3-MoE)
+  kSigmoid,  // probabilities = sigmoid of each logit (DeepSeek-V3)
+};
+struct RouteParams {
+  int32_t n_expert = 0;
+  int32_t n_used = 0;  // experts chosen per token (top-k)
+  Gating gating = Gating::kSoftmax;
+  // Group-limited selection (DeepSeek): the experts form n_group equal groups, only the
+  // n_group_used best groups compete. A group's score is the sum of its two best selection
+  // scores for sigmoid gating (V3's noaux_tc) and its best one for softmax (V2's
+  // group_limited_greedy). n_group <= 1: no groups.
+  int32_t n_group = 1;
+  int32_t n_group_used = 1;
+  bool norm_weights = false;   // divide the chosen probabilities by their sum (clamped >= 2^-14)
+  float weights_scale = 1.0f;  // then multiply them by this (routed_scaling_factor)
+};
+// Routes one token: from n_expert router logits (and, if bias != nullptr, the per-expert
+// selection bias that only ranks, DeepSeek-V3's e_score_correction_bias) writes the n_used
+// chosen experts to ids, best first (ties: the lower id), and their weights (the unbiased
+// probabilities, normalised and scaled as p says). scratch holds 2 * n_expert floats.
+using RouteFn = void (*)(const float* logits, const float* bias, const RouteParams& p,
+                         float* scratch, int32_t* ids, float* weights);
 
 // ---- row-wise ops on f32 (n = row length) ----
 using RmsNormFn = void (*)(const float* x, const float* w, float eps, float* y, int64_t n);
 using BinaryFn = void (*)(const float* a, const float* b, float* y, int64_t n);
 using UnaryFn = void (*)(const float* x, float* y, int64_t n);
 using ScaleFn = void (*)(const float* x, float s, float* y, int64_t n);
+// y += x * s (the product rounded to f32, then added: no fused multiply-add).
+using ScaleAddFn = void (*)(const float* x, float s, float* y, int64_t n);
 using F32ToF16Fn = void (*)(const float* x, uint16_t* y, int64_t n);
 // n elements of a weight row in its GGUF type -> f32 (embedding lookups).
 using DequantizeFn = void (*)(const void* row, float* y, int64_t n);
@@ -159,6 +223,7 @@ struct KernelTable {
   std::array<MatmulKernel, kMatmulSlots> matmul{};  // indexed by GgmlType
   AttentionFn attention_f16kv = nullptr;
   AttentionRowsFn attention_rows_f16kv = nullptr;
+  MlaAttentionFn attention_mla_f16 = nullptr;
   int32_t attention_tile_rows = 4;  // query rows per attention_rows_f16kv call the kernel wants
   size_t weight_prefetch = 0;       // MatmulArgs::prefetch for this CPU (dispatch.cpp)
   RopeFn rope = nullptr;
@@ -168,6 +233,8 @@ struct KernelTable {
   BinaryFn gelu_mul = nullptr;  // y = gelu_tanh(a) * b (GeGLU)
   UnaryFn softmax = nullptr;
   ScaleFn scale = nullptr;
+  ScaleAddFn scale_add = nullptr;  // weighted sums of expert outputs
+  RouteFn route = nullptr;
   F32ToF16Fn f32_to_f16 = nullptr;                      // KV cache stores (round to nearest even)
   std::array<DequantizeFn, kMatmulSlots> dequantize{};  // get_rows, indexed by GgmlType
 

@@ -27,6 +27,12 @@ struct ModelConfig {
   int32_t n_head_kv = 0;
   int32_t head_dim = 0;  // key/value head width
   int32_t n_ff = 0;
+  // Mixture of experts (all 0 for a dense model).
+  int32_t n_expert = 0;         // routed experts per MoE layer
+  int32_t n_expert_used = 0;    // routed experts each token runs
+  int32_t n_expert_shared = 0;  // shared experts every token runs
+  int32_t n_ff_exp = 0;         // hidden size of one expert
+  int32_t n_layer_dense = 0;    // leading layers with a dense feed-forward instead
 };
 
 // One forward step: tokens of any number of sequences. Token i is at position positions[i]

@@ -62,7 +62,12 @@ class CpuBackend final : public Backend {
   }
 
   KvStore alloc_kv(int32_t n_blocks, const KvLayout& l) override {
-    MINKE_CHECK(n_blocks > 0 && l.block_size > 0 && l.n_head_kv > 0 && l.head_dim > 0);
+    MINKE_CHECK(n_blocks > 0 && l.block_size > 0);
+    if (l.latent_dim > 0) {
+      kv_.emplace_back(static_cast<size_t>(n_blocks) * l.block_size * l.latent_dim, uint16_t{0});
+      return {kv_.back().data(), nullptr, n_blocks, l};
+    }
+    MINKE_CHECK(l.n_head_kv > 0 && l.head_dim > 0);
     const size_t n = static_cast<size_t>(n_blocks) * l.block_size * l.n_head_kv * l.head_dim;
     kv_.emplace_back(n, uint16_t{0});
     uint16_t* k = kv_.back().data();
@@ -95,9 +100,29 @@ class CpuBackend final : public Backend {
   }
 
   Tensor matmul(const Tensor& x, const WeightView& w, const WeightView* bias) override;
+  void route(const Tensor& logits, const WeightView* bias, const RouteParams& p,
+             std::span<int32_t> ids, std::span<float> weights) override;
+  Tensor matmul_experts(const Tensor& x, std::span<const WeightView> experts,
+                        std::span<const ExpertRows> groups) override;
+  Tensor weighted_sum_rows(const Tensor& x, std::span<const int32_t> rows,
+                           std::span<const float> weights, int32_t per_row) override;
   Tensor rms_norm(const Tensor& x, const WeightView& w, float eps) override;
-  void rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos,
-            const RopeParams& p) override;
+  void rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos, const RopeParams& p,
+            int32_t first_dim) override;
+  void store_latent(const Tensor& rows, std::span<const int32_t> slots,
+                    const KvStore& store) override;
+  Tensor attention_mla(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
+                       std::span<const AttnSeq> seqs, int32_t n_head, int32_t v_width,
+                       float scale) override;
+  void matmul_heads(const Tensor& x, int64_t x_head_stride, std::span<const WeightView> w,
+                    const Tensor& y, int64_t y_head_stride) override;
+
+  void copy(const Tensor& src, const Tensor& dst) override {
+    MINKE_CHECK(src.rows == dst.rows && src.cols == dst.cols);
+    for (int64_t r = 0; r < src.rows; ++r) {
+      std::memcpy(dst.data + r * dst.stride, src.data + r * src.stride, row_bytes(src));
+    }
+  }
   void store_kv(const Tensor& k, const Tensor& v, std::span<const int32_t> slots,
                 const KvStore& store) override;
   Tensor attention(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
@@ -131,6 +156,19 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // One weight's matmul over the activation rows [m0, m1).
+  struct MatmulJob {
+    const MatmulKernel* kern;
+    MatmulArgs args;
+    int64_t m0, m1;
+  };
+  const MatmulKernel& matmul_kernel(const WeightView& w) const;
+  // x's rows in the kernel's activation format, in the arena.
+  const uint8_t* quantize_act(const Tensor& x, const MatmulKernel& kern);
+  MatmulArgs matmul_args(const MatmulKernel& kern, const WeightView& w, const uint8_t* xq,
+                         const Tensor& y) const;
+  void run_matmul_jobs(std::span<const MatmulJob> jobs);
+
   static size_t row_bytes(const Tensor& t) { return static_cast<size_t>(t.cols) * sizeof(float); }
 
   static size_t weight_row_bytes(const WeightView& w) {
@@ -197,54 +235,144 @@ WeightView CpuBackend::prepare_weight(const WeightView& w, const SourceRelease& 
   return out;
 }
 
-Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView* bias) {
+const MatmulKernel& CpuBackend::matmul_kernel(const WeightView& w) const {
   const MatmulKernel* kern = find_matmul(kernels_, w.type);
   MINKE_CHECK(kern != nullptr);
-  MINKE_CHECK(x.cols == w.cols);
   // A weight that did not go through prepare_weight runs on the reference kernel of its type,
   // which reads the file's layout: slower, same bits (every path reduces in its order).
   if (kern->pack != nullptr && w.prepared == nullptr) kern = find_matmul(ref_kernels(), w.type);
-  const int64_t m = x.rows, n = w.rows, k = w.cols;
-  MINKE_CHECK(k % kern->act_block_size == 0);
-  const size_t x_row_bytes = kern->act_row_bytes(k);
-  auto* xq = static_cast<uint8_t*>(arena_.alloc(x_row_bytes * static_cast<size_t>(m)));
-  pool_.parallel_for(m, [&](int64_t r, int) {
-    kern->quantize_act(x.data + r * x.stride, xq + r * x_row_bytes, k);
-  });
+  return *kern;
+}
 
-  Tensor y = alloc(m, n);
-  const bool packed = kern->pack != nullptr;
-  const MatmulArgs args{packed ? w.prepared : w.data,
-                        packed ? kern->granule_bytes(k) : weight_row_bytes(w),
-                        xq,
-                        x_row_bytes,
-                        y.data,
-                        y.stride,
-                        k,
-                        n,
-                        kernels_.weight_prefetch};
-  // Tiles over (M, N) as the kernel asks (N in whole granules); any split gives the same bits
-  // (each element is one whole dot). About four tasks per thread balance the load.
-  const int64_t tile_m = kern->m_tile, granule = kern->n_granule;
-  const int64_t m_tiles = (m + tile_m - 1) / tile_m;
+const uint8_t* CpuBackend::quantize_act(const Tensor& x, const MatmulKernel& kern) {
+  const int64_t k = x.cols;
+  MINKE_CHECK(k % kern.act_block_size == 0);
+  const size_t x_row_bytes = kern.act_row_bytes(k);
+  auto* xq = static_cast<uint8_t*>(arena_.alloc(x_row_bytes * static_cast<size_t>(x.rows)));
+  pool_.parallel_for(x.rows, [&](int64_t r, int) {
+    kern.quantize_act(x.data + r * x.stride, xq + r * x_row_bytes, k);
+  });
+  return xq;
+}
+
+MatmulArgs CpuBackend::matmul_args(const MatmulKernel& kern, const WeightView& w, const uint8_t* xq,
+                                   const Tensor& y) const {
+  const bool packed = kern.pack != nullptr;
+  return {packed ? w.prepared : w.data,
+          packed ? kern.granule_bytes(w.cols) : weight_row_bytes(w),
+          xq,
+          kern.act_row_bytes(w.cols),
+          y.data,
+          y.stride,
+          w.cols,
+          w.rows,
+          kernels_.weight_prefetch};
+}
+
+// Tiles every job's rows [m0, m1) x all N as the kernel asks (N in whole granules) and runs all
+// tiles in one parallel pass; any split gives the same bits (each element is one whole dot).
+// About four tasks per thread balance the load.
+void CpuBackend::run_matmul_jobs(std::span<const MatmulJob> jobs) {
+  if (jobs.empty()) return;
+  const MatmulKernel& kern = *jobs[0].kern;  // one weight type and shape for all jobs
+  const int64_t tile_m = kern.m_tile, granule = kern.n_granule;
+  const int64_t n = jobs[0].args.n;
   const int64_t n_granules = (n + granule - 1) / granule;
+  int64_t m_tiles = 0;
+  for (const MatmulJob& j : jobs) m_tiles += (j.m1 - j.m0 + tile_m - 1) / tile_m;
   const int64_t want_tasks = 4 * static_cast<int64_t>(pool_.n_threads());
   const int64_t min_granules = std::max<int64_t>(1, 8 / granule);
   const int64_t per_task =
       std::max(min_granules, (n_granules * m_tiles + want_tasks - 1) / want_tasks);
   const int64_t n_tiles = (n_granules + per_task - 1) / per_task;
-  pool_.parallel_for(m_tiles * n_tiles, [&](int64_t t, int) {
-    const int64_t mt = t / n_tiles, nt = t % n_tiles;
-    kern->matmul(args, mt * tile_m, std::min(m, (mt + 1) * tile_m), nt * per_task * granule,
-                 std::min(n, (nt + 1) * per_task * granule));
+  struct Tile {
+    const MatmulJob* job;
+    int64_t m0, m1;
+  };
+  auto* tiles = static_cast<Tile*>(arena_.alloc(static_cast<size_t>(m_tiles) * sizeof(Tile)));
+  int64_t t = 0;
+  for (const MatmulJob& j : jobs) {
+    MINKE_DCHECK(j.kern == &kern && j.args.n == n);
+    for (int64_t m = j.m0; m < j.m1; m += tile_m) tiles[t++] = {&j, m, std::min(j.m1, m + tile_m)};
+  }
+  pool_.parallel_for(m_tiles * n_tiles, [&](int64_t task, int) {
+    const Tile& tile = tiles[task / n_tiles];
+    const int64_t nt = task % n_tiles;
+    kern.matmul(tile.job->args, tile.m0, tile.m1, nt * per_task * granule,
+                std::min(n, (nt + 1) * per_task * granule));
   });
+}
+
+Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView* bias) {
+  MINKE_CHECK(x.cols == w.cols);
+  const MatmulKernel& kern = matmul_kernel(w);
+  const uint8_t* xq = quantize_act(x, kern);
+  Tensor y = alloc(x.rows, w.rows);
+  const MatmulJob job{&kern, matmul_args(kern, w, xq, y), 0, x.rows};
+  run_matmul_jobs({&job, 1});
   if (bias != nullptr) {
-    const float* b = f32_vector(*bias, n);
-    pool_.parallel_for(m, [&](int64_t r, int) {
-      kernels_.add(y.data + r * y.stride, b, y.data + r * y.stride, n);
+    const float* b = f32_vector(*bias, y.cols);
+    pool_.parallel_for(y.rows, [&](int64_t r, int) {
+      kernels_.add(y.data + r * y.stride, b, y.data + r * y.stride, y.cols);
     });
   }
   return y;
+}
+
+Tensor CpuBackend::matmul_experts(const Tensor& x, std::span<const WeightView> experts,
+                                  std::span<const ExpertRows> groups) {
+  MINKE_CHECK(!experts.empty());
+  const WeightView& w0 = experts[0];
+  MINKE_CHECK(x.cols == w0.cols);
+  const MatmulKernel& kern = matmul_kernel(w0);
+  const uint8_t* xq = quantize_act(x, kern);
+  Tensor y = alloc(x.rows, w0.rows);
+  auto* jobs = static_cast<MatmulJob*>(arena_.alloc(groups.size() * sizeof(MatmulJob)));
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const ExpertRows& e = groups[g];
+    MINKE_CHECK(e.expert >= 0 && static_cast<size_t>(e.expert) < experts.size());
+    MINKE_CHECK(e.row0 >= 0 && e.n_rows >= 0 && e.row0 + e.n_rows <= x.rows);
+    const WeightView& w = experts[static_cast<size_t>(e.expert)];
+    MINKE_CHECK(w.type == w0.type && w.rows == w0.rows && w.cols == w0.cols);
+    MINKE_CHECK(&matmul_kernel(w) == &kern);
+    jobs[g] = {&kern, matmul_args(kern, w, xq, y), e.row0, e.row0 + e.n_rows};
+  }
+  run_matmul_jobs({jobs, groups.size()});
+  return y;
+}
+
+void CpuBackend::route(const Tensor& logits, const WeightView* bias, const RouteParams& p,
+                       std::span<int32_t> ids, std::span<float> weights) {
+  MINKE_CHECK(p.n_expert == logits.cols && p.n_used > 0 && p.n_used <= p.n_expert);
+  MINKE_CHECK(p.n_group <= 1 ||
+              (p.n_expert % p.n_group == 0 && p.n_group_used >= 1 && p.n_group_used <= p.n_group));
+  const auto need = static_cast<size_t>(logits.rows * p.n_used);
+  MINKE_CHECK(ids.size() == need && weights.size() == need);
+  const float* b = bias != nullptr ? f32_vector(*bias, p.n_expert) : nullptr;
+  auto* scratch = static_cast<float*>(
+      arena_.alloc(static_cast<size_t>(pool_.n_threads()) * 2 * p.n_expert * sizeof(float)));
+  pool_.parallel_for(logits.rows, [&](int64_t r, int thread) {
+    const auto at = static_cast<size_t>(r * p.n_used);
+    kernels_.route(logits.data + r * logits.stride, b, p, scratch + thread * 2 * p.n_expert,
+                   ids.data() + at, weights.data() + at);
+  });
+}
+
+Tensor CpuBackend::weighted_sum_rows(const Tensor& x, std::span<const int32_t> rows,
+                                     std::span<const float> weights, int32_t per_row) {
+  MINKE_CHECK(per_row > 0 && rows.size() % static_cast<size_t>(per_row) == 0);
+  MINKE_CHECK(weights.size() == rows.size());
+  Tensor out = alloc(static_cast<int64_t>(rows.size()) / per_row, x.cols);
+  pool_.parallel_for(out.rows, [&](int64_t m, int) {
+    float* o = out.data + m * out.stride;
+    std::fill(o, o + out.cols, 0.0f);
+    for (int32_t j = 0; j < per_row; ++j) {
+      const auto at = static_cast<size_t>(m * per_row + j);
+      MINKE_DCHECK(rows[at] >= 0 && rows[at] < x.rows);
+      kernels_.scale_add(x.data + rows[at] * x.stride, weights[at], o, x.cols);
+    }
+  });
+  return out;
 }
 
 Tensor CpuBackend::rms_norm(const Tensor& x, const WeightView& w, float eps) {
@@ -261,13 +389,87 @@ Tensor CpuBackend::rms_norm(const Tensor& x, const WeightView& w, float eps) {
 }
 
 void CpuBackend::rope(const Tensor& x, int32_t head_dim, std::span<const int32_t> pos,
-                      const RopeParams& p) {
+                      const RopeParams& p, int32_t first_dim) {
   MINKE_CHECK(head_dim > 0 && x.cols % head_dim == 0);
+  MINKE_CHECK(first_dim >= 0 && first_dim + p.n_dims <= head_dim);
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == x.rows);
   const auto n_head = static_cast<int32_t>(x.cols / head_dim);
+  // The kernel rotates the first n_dims of each head: start it first_dim into the row.
   pool_.parallel_for(x.rows, [&](int64_t r, int) {
-    kernels_.rope(x.data + r * x.stride, n_head, head_dim, pos[static_cast<size_t>(r)], p);
+    kernels_.rope(x.data + r * x.stride + first_dim, n_head, head_dim, pos[static_cast<size_t>(r)],
+                  p);
   });
+}
+
+void CpuBackend::store_latent(const Tensor& rows, std::span<const int32_t> slots,
+                              const KvStore& store) {
+  const KvLayout& l = store.layout;
+  MINKE_CHECK(l.latent_dim > 0 && rows.cols == l.latent_dim);
+  MINKE_CHECK(static_cast<int64_t>(slots.size()) == rows.rows);
+  pool_.parallel_for(rows.rows, [&](int64_t r, int) {
+    const int32_t slot = slots[static_cast<size_t>(r)];
+    MINKE_DCHECK(slot >= 0 && slot < store.n_blocks * l.block_size);
+    kernels_.f32_to_f16(rows.data + r * rows.stride, store.k + int64_t{slot} * l.latent_dim,
+                        l.latent_dim);
+  });
+}
+
+Tensor CpuBackend::attention_mla(const Tensor& q, std::span<const int32_t> pos,
+                                 const KvStore& store, std::span<const AttnSeq> seqs,
+                                 int32_t n_head, int32_t v_width, float scale) {
+  const KvLayout& l = store.layout;
+  MINKE_CHECK(l.latent_dim > 0 && v_width > 0 && v_width <= l.latent_dim);
+  MINKE_CHECK(n_head > 0 && q.cols == int64_t{n_head} * l.latent_dim);
+  MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
+  // Tasks: one row (all its heads share each latent row's loads) of one sequence.
+  auto* row_seq =
+      static_cast<int32_t*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(int32_t)));
+  int64_t covered = 0;
+  int32_t max_tokens = 1;
+  for (size_t s = 0; s < seqs.size(); ++s) {
+    const AttnSeq& seq = seqs[s];
+    MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= q.rows);
+    MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * l.block_size >= seq.n_tokens);
+    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
+      MINKE_DCHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
+      row_seq[r] = static_cast<int32_t>(s);
+    }
+    covered += seq.n_rows;
+    max_tokens = std::max(max_tokens, seq.n_tokens);
+  }
+  MINKE_CHECK(covered == q.rows);
+  const int64_t per_thread = int64_t{n_head} * max_tokens;
+  auto* scratch = static_cast<float*>(
+      arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));
+  Tensor out = alloc(q.rows, int64_t{n_head} * v_width);
+  pool_.parallel_for(q.rows, [&](int64_t r, int thread) {
+    const AttnSeq& seq = seqs[static_cast<size_t>(row_seq[r])];
+    const MlaView kv{store.k, l.block_size, l.latent_dim, v_width, seq.block_table, seq.n_tokens};
+    kernels_.attention_mla_f16(q.data + r * q.stride, l.latent_dim, n_head,
+                               pos[static_cast<size_t>(r)], kv, scale,
+                               scratch + thread * per_thread, out.data + r * out.stride, v_width);
+  });
+  return out;
+}
+
+void CpuBackend::matmul_heads(const Tensor& x, int64_t x_head_stride, std::span<const WeightView> w,
+                              const Tensor& y, int64_t y_head_stride) {
+  MINKE_CHECK(!w.empty() && x.rows == y.rows);
+  const WeightView& w0 = w[0];
+  const MatmulKernel& kern = matmul_kernel(w0);
+  const auto n_head = static_cast<int64_t>(w.size());
+  MINKE_CHECK((n_head - 1) * x_head_stride + w0.cols <= x.cols);
+  MINKE_CHECK((n_head - 1) * y_head_stride + w0.rows <= y.cols);
+  auto* jobs = static_cast<MatmulJob*>(arena_.alloc(w.size() * sizeof(MatmulJob)));
+  for (int64_t h = 0; h < n_head; ++h) {
+    const WeightView& wh = w[static_cast<size_t>(h)];
+    MINKE_CHECK(wh.type == w0.type && wh.rows == w0.rows && wh.cols == w0.cols);
+    MINKE_CHECK(&matmul_kernel(wh) == &kern);
+    const uint8_t* xq = quantize_act(x.col_range(h * x_head_stride, w0.cols), kern);
+    jobs[h] = {&kern, matmul_args(kern, wh, xq, y.col_range(h * y_head_stride, w0.rows)), 0,
+               x.rows};
+  }
+  run_matmul_jobs({jobs, w.size()});
 }
 
 void CpuBackend::store_kv(const Tensor& k, const Tensor& v, std::span<const int32_t> slots,

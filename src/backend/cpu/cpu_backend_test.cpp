@@ -82,6 +82,78 @@ INSTANTIATE_TEST_SUITE_P(AllWeightTypes, BackendMatmul,
                                            GgmlType::Q6_K),
                          [](const auto& info) { return std::string(ggml_type_name(info.param)); });
 
+// Expert matmuls: every routed row bit-identical to matmul() of that row with its expert, on
+// every kernel path and thread count, whatever the grouping; experts nobody chose are skipped.
+TEST(CpuBackend, MatmulExpertsBitIdenticalToMatmul) {
+  constexpr int64_t kN = 40, kK = 256, kExperts = 5, kRows = 11;
+  std::mt19937 rng(21);
+  for (const GgmlType type : {GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::F16}) {
+    std::vector<std::vector<uint8_t>> w;
+    for (int e = 0; e < kExperts; ++e) w.push_back(random_weight(rng, type, kN, kK));
+    const std::vector<float> x = random_floats(rng, kRows * kK);
+    // Rows 0-3 to expert 4, 4-4 to expert 0, 5-10 to expert 2; experts 1 and 3 unused.
+    const std::vector<ExpertRows> groups = {{.expert = 4, .row0 = 0, .n_rows = 4},
+                                            {.expert = 0, .row0 = 4, .n_rows = 1},
+                                            {.expert = 2, .row0 = 5, .n_rows = 6}};
+    for (const KernelTable* table : host_kernel_tables()) {
+      for (const int threads : {1, 3}) {
+        auto be = make_cpu_backend({.n_threads = threads, .kernels = table});
+        std::vector<WeightView> views;
+        for (const auto& we : w) views.push_back(be->prepare_weight({type, we.data(), kN, kK}, {}));
+        be->begin_step();
+        const std::vector<float> y =
+            to_host(*be, be->matmul_experts(from_host(*be, x, kRows, kK), views, groups));
+        for (const ExpertRows& g : groups) {
+          for (int64_t r = g.row0; r < g.row0 + g.n_rows; ++r) {
+            const std::vector<float> row(x.begin() + r * kK, x.begin() + (r + 1) * kK);
+            const std::vector<float> alone = to_host(
+                *be, be->matmul(from_host(*be, row, 1, kK), views[static_cast<size_t>(g.expert)]));
+            ASSERT_EQ(std::memcmp(alone.data(), &y[r * kN], kN * sizeof(float)), 0)
+                << ggml_type_name(type) << " " << table->name << " threads " << threads << " row "
+                << r;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuBackend, RouteAndWeightedSumRows) {
+  auto be = make_cpu_backend({.n_threads = 2});
+  be->begin_step();
+  std::mt19937 rng(22);
+  const RouteParams p{
+      .n_expert = 16, .n_used = 4, .gating = Gating::kSoftmax, .norm_weights = true};
+  const std::vector<float> logits = random_floats(rng, 3 * 16, 3.0f);
+  std::vector<int32_t> ids(12);
+  std::vector<float> weights(12);
+  be->route(from_host(*be, logits, 3, 16), nullptr, p, ids, weights);
+  for (int m = 0; m < 3; ++m) {
+    std::vector<int32_t> want_ids(4);
+    std::vector<float> want_w(4), scratch(32);
+    route_f32(&logits[m * 16], nullptr, p, scratch.data(), want_ids.data(), want_w.data());
+    EXPECT_EQ(std::vector<int32_t>(ids.begin() + m * 4, ids.begin() + m * 4 + 4), want_ids);
+    EXPECT_EQ(std::vector<float>(weights.begin() + m * 4, weights.begin() + m * 4 + 4), want_w);
+  }
+  // Output row m = sum_j w[m, j] * x[rows[m, j]], j in order, each product rounded first.
+  const std::vector<float> x = random_floats(rng, 5 * 8);
+  const std::vector<int32_t> rows = {4, 0, 2, 2, 1, 3};
+  const std::vector<float> w = {0.5f, 0.25f, 1.0f, -2.0f, 0.125f, 3.0f};
+  const std::vector<float> y =
+      to_host(*be, be->weighted_sum_rows(from_host(*be, x, 5, 8), rows, w, 2));
+  ASSERT_EQ(y.size(), 3u * 8);
+  for (int m = 0; m < 3; ++m) {
+    for (int c = 0; c < 8; ++c) {
+      float want = 0.0f;
+      for (int j = 0; j < 2; ++j) {
+        const float prod = x[rows[m * 2 + j] * 8 + c] * w[m * 2 + j];
+        want += prod;
+      }
+      EXPECT_EQ(y[m * 8 + c], want) << m << " " << c;
+    }
+  }
+}
+
 TEST(CpuBackend, MatmulBiasOnStridedInput) {
   auto be = make_cpu_backend({.n_threads = 2});
   be->begin_step();

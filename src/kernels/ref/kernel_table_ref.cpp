@@ -29,6 +29,7 @@ KernelTable make_ref_table() {
       .name = "ref",
       .attention_f16kv = attention_f16kv_f32,
       .attention_rows_f16kv = attention_rows_f16kv_f32,
+      .attention_mla_f16 = attention_mla_f16_f32,
       .rope = rope_f32,
       .rms_norm = rms_norm_f32,
       .add = add_f32,
@@ -37,6 +38,8 @@ KernelTable make_ref_table() {
       .gelu_mul = gelu_mul_f32,
       .softmax = softmax_f32,
       .scale = scale_f32,
+      .scale_add = scale_add_f32,
+      .route = route_f32,
       .f32_to_f16 = f32_to_f16_row,
   };
   using G = GgmlType;

@@ -36,6 +36,10 @@ void scale_f32(const float* x, float s, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s;
 }
 
+void scale_add_f32(const float* x, float s, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += x[i] * s;
+}
+
 float exp_f32(float x) {
   if (x != x) return x;
   if (!(x >= kExpLo)) return 0.0f;

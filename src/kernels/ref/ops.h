@@ -15,6 +15,7 @@ void rms_norm_f32(const float* x, const float* w, float eps, float* y, int64_t n
 void add_f32(const float* a, const float* b, float* y, int64_t n);
 void mul_f32(const float* a, const float* b, float* y, int64_t n);
 void scale_f32(const float* x, float s, float* y, int64_t n);
+void scale_add_f32(const float* x, float s, float* y, int64_t n);
 // exp(x) as every kernel path computes it: in double (x = n ln2 + r, |r| <= ln2/2, the degree-10
 // Taylor polynomial of exp(r), error < 3e-13), then rounded to f32 once, so it is the correctly
 // rounded expf except within ~3e-13 of a rounding boundary (libm's expf is the same to < 0.502
@@ -47,6 +48,11 @@ void softmax_f32(const float* x, float* y, int64_t n);
 inline constexpr int kSumLanes = 16;
 double sum_f64_lanes(const float* x, int64_t n);
 
+// Mixture-of-experts routing (RouteFn): softmax or sigmoid gating, optional selection bias and
+// group-limited top-k, as DeepSeek's and Qwen's reference code route.
+void route_f32(const float* logits, const float* bias, const RouteParams& p, float* scratch,
+               int32_t* ids, float* weights);
+
 // RoPE as ggml computes it: theta_i = pos * base^(-2i / n_dims), built by repeated f32
 // multiplication, divided by freq_factors[i] if given, times freq_scale.
 void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const RopeParams& p);
@@ -56,6 +62,18 @@ void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const Rop
 // matmul), products accumulated in f32, exp_f32, the softmax sum by sum_f64_lanes.
 void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                          const AttentionParams& p, float* scratch, float* out);
+
+// Multi-head Latent Attention of one token's heads over the latent cache (MlaAttentionFn), in
+// attention_f16kv_f32's arithmetic, head by head.
+void attention_mla_f16_f32(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
+                           const MlaView& kv, float scale, float* scratch, float* out,
+                           int64_t out_head_stride);
+
+// Where the latent row of logical token j is.
+inline int64_t mla_row_at(const MlaView& kv, int32_t j) {
+  const int64_t block = kv.block_table[static_cast<size_t>(j / kv.block_size)];
+  return (block * kv.block_size + j % kv.block_size) * kv.width;
+}
 
 // attention_f16kv_f32 row by row (AttentionRowsFn).
 void attention_rows_f16kv_f32(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -128,6 +130,48 @@ TEST(RefRope, LinearScaleAndFreqFactors) {
   std::vector<float> factors(32);
   for (int i = 0; i < 32; ++i) factors[i] = i < 8 ? 1.0f : (i < 24 ? 2.5f : 8.0f);
   check_rope(RopeMode::kNormal, 64, 0.25f, factors);
+}
+
+// YaRN against DeepSeek's reference formula (modeling_deepseek.py, YarnRotaryEmbedding) in
+// double: per-pair inverse frequency blended between base^(-2i/d) and that over the factor by a
+// linear ramp between the correction dims of beta_fast and beta_slow; cos and sin scaled by the
+// magnitude factor (here attn_factor * (1 + 0.1 ln factor) = 1.25).
+TEST(RefRope, YarnMatchesDeepSeekFormula) {
+  constexpr int32_t kDims = 64, kHeadDim = 96, kCtxOrig = 4096;
+  constexpr double kFactor = 40.0, kBase = 10000.0;
+  const float mscale = 1.0f + 0.1f * std::log(40.0f);
+  const RopeParams p{.mode = RopeMode::kNormal,
+                     .n_dims = kDims,
+                     .freq_base = 10000.0f,
+                     .freq_scale = 1.0f / 40.0f,
+                     .ext_factor = 1.0f,
+                     .beta_fast = 32.0f,
+                     .beta_slow = 1.0f,
+                     .n_ctx_orig = kCtxOrig,
+                     .attn_factor = 1.25f / mscale};
+  const auto corr = [&](double rot) {
+    return kDims * std::log(kCtxOrig / (rot * 2 * std::numbers::pi)) / (2 * std::log(kBase));
+  };
+  const double low = std::max(0.0, std::floor(corr(32.0)));
+  const double high = std::min(kDims - 1.0, std::ceil(corr(1.0)));
+  std::mt19937 rng(4);
+  for (int32_t pos : {0, 3, 1000, 150000}) {
+    const std::vector<float> x = random_floats(rng, kHeadDim);
+    std::vector<float> y = x;
+    rope_f32(y.data(), 1, kHeadDim, pos, p);
+    for (int32_t i = 0; i < kDims / 2; ++i) {
+      const double extra = std::pow(kBase, -2.0 * i / kDims), interp = extra / kFactor;
+      const double mask = 1.0 - std::clamp((i - low) / (high - low), 0.0, 1.0);
+      const double theta = pos * (interp * (1 - mask) + extra * mask);
+      const double c = 1.25 * std::cos(theta), sn = 1.25 * std::sin(theta);
+      const double e0 = x[2 * i] * c - x[2 * i + 1] * sn, e1 = x[2 * i] * sn + x[2 * i + 1] * c;
+      // The f32 running-product angle drifts by ~i ulps of theta (as in check_rope).
+      const double tol = 2e-5 + 6e-7 * (i + 1) * std::fabs(theta);
+      EXPECT_NEAR(y[2 * i], e0, tol) << "pos " << pos << " i " << i;
+      EXPECT_NEAR(y[2 * i + 1], e1, tol) << "pos " << pos << " i " << i;
+    }
+    for (int32_t d = kDims; d < kHeadDim; ++d) EXPECT_EQ(y[d], x[d]);
+  }
 }
 
 // exp_f32 is the correctly rounded exp (double exp rounded once) over its whole range,

@@ -44,8 +44,8 @@ Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
   Tensor v = be.matmul(x, w.v, ptr(w.v_bias));              // [M, n_head_kv * head_dim]
   if (w.q_norm) q = be.rms_norm(q, *w.q_norm, o.norm_eps);  // each head on its own
   if (w.k_norm) k = be.rms_norm(k, *w.k_norm, o.norm_eps);
-  be.rope(q, o.head_dim, step.positions, o.rope);
-  be.rope(k, o.head_dim, step.positions, o.rope);
+  be.rope(q, o.head_dim, step.positions, o.rope, 0);
+  be.rope(k, o.head_dim, step.positions, o.rope, 0);
   if (o.q_scale != 0.0f) be.scale(q, o.q_scale);
   be.store_kv(k, v, step.slots, store);
   const AttentionParams p{.n_head = o.n_head,

@@ -25,6 +25,35 @@ int32_t optional(const GgufFile& f, std::string_view key, int32_t fallback) {
   return v == nullptr ? fallback : positive(f, k, v->as_i64());
 }
 
+// A count that may be 0 or absent (0).
+int32_t count(const GgufFile& f, std::string_view key) {
+  const std::string k = arch_key(f, key);
+  const GgufValue* v = f.find(k);
+  if (v == nullptr) return 0;
+  const int64_t n = v->as_i64();
+  return n == 0 ? 0 : positive(f, k, n);
+}
+
+// The mixture-of-experts keys: all 0 for a dense model; else they must agree.
+void read_experts(const GgufFile& f, ModelConfig& c) {
+  c.n_expert = count(f, "expert_count");
+  if (c.n_expert == 0) return;
+  c.n_expert_used = count(f, "expert_used_count");
+  c.n_expert_shared = count(f, "expert_shared_count");
+  c.n_ff_exp = count(f, "expert_feed_forward_length");
+  c.n_layer_dense = count(f, "leading_dense_block_count");
+  if (c.n_expert_used == 0 || c.n_expert_used > c.n_expert) {
+    throw Error(f.path() + ": expert_used_count " + std::to_string(c.n_expert_used) +
+                " must be between 1 and expert_count " + std::to_string(c.n_expert));
+  }
+  if (c.n_ff_exp == 0)
+    throw Error(f.path() + ": missing key " + arch_key(f, "expert_feed_forward_length"));
+  if (c.n_layer_dense > c.n_layer) {
+    throw Error(f.path() + ": leading_dense_block_count " + std::to_string(c.n_layer_dense) +
+                " exceeds block_count " + std::to_string(c.n_layer));
+  }
+}
+
 // Linear position interpolation is the only rope.scaling.type the supported architectures
 // use through metadata (Llama 3 scaling comes as the rope_freqs.weight tensor).
 float rope_freq_scale(const GgufFile& f) {
@@ -65,6 +94,7 @@ HParams read_hparams(const GgufFile& f) {
                 "is not supported yet");
   }
   c.n_ctx_train = optional(f, "context_length", 0);
+  read_experts(f, c);
 
   // The vocabulary is the tokenizer's; the embedding and output shapes are checked against it.
   if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens")) {

@@ -15,16 +15,25 @@ LlamaLayoutDecoder::LlamaLayoutDecoder(const GgufFile& file, Backend& backend, R
            .rope = rope(rope_mode, hp_.rope_freq_base, hp_.rope_freq_scale)};
 }
 
-void LlamaLayoutDecoder::bind_layers(const AttentionTensors& required) {
+void LlamaLayoutDecoder::bind_layers(const AttentionTensors& required, const RouteParams& route) {
   const ModelConfig& c = config();
+  route_ = route;
   layers_.reserve(static_cast<size_t>(c.n_layer));
   for (int32_t il = 0; il < c.n_layer; ++il) {
-    layers_.push_back({
+    Layer l{
         .attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
         .attn = bind_attention(weights_, il, c.n_embd, attn_, required),
         .ffn_norm = weights_.vector(layer_tensor(il, "ffn_norm.weight"), c.n_embd),
-        .ffn = bind_ffn(weights_, il, c.n_embd, c.n_ff),
-    });
+        .ffn = std::nullopt,
+        .moe = std::nullopt,
+    };
+    if (c.n_expert > 0 && il >= c.n_layer_dense) {
+      l.moe =
+          bind_moe(weights_, il, c.n_embd, c.n_expert, c.n_ff_exp, c.n_expert_shared * c.n_ff_exp);
+    } else {
+      l.ffn = bind_ffn(weights_, il, c.n_embd, c.n_ff);
+    }
+    layers_.push_back(std::move(l));
   }
 }
 
@@ -39,7 +48,8 @@ void LlamaLayoutDecoder::forward(const Batch& batch, KvCache& kv, std::span<floa
     const Tensor a = self_attention(be_, be_.rms_norm(x, l.attn_norm, eps), l.attn, attn_, step_,
                                     kv.layer(il));  // [M, n_embd]
     be_.add(x, a);
-    be_.add(x, swiglu_ffn(be_, be_.rms_norm(x, l.ffn_norm, eps), l.ffn));
+    const Tensor h = be_.rms_norm(x, l.ffn_norm, eps);
+    be_.add(x, l.moe ? routing_.run(be_, h, *l.moe, route_) : swiglu_ffn(be_, h, *l.ffn));
   }
   finish(x, logits);  // norm, LM head: [n_wanted, n_vocab]
 }

@@ -1,16 +1,19 @@
 // LlamaLayoutDecoder: the layer stack Llama introduced and Qwen2/Qwen3 kept: pre-norm blocks
-//   x += attention(rms_norm(x)); x += swiglu_ffn(rms_norm(x))
-// over the shared embedding and LM head. An architecture file derives from it, sets up what is
-// its own (RoPE mode and frequency factors, which optional attention tensors it requires) and
-// calls bind_layers(); the forward pass is this one.
+//   x += attention(rms_norm(x)); x += feed_forward(rms_norm(x))
+// over the shared embedding and LM head, the feed-forward a SwiGLU or, for a mixture-of-experts
+// model (Qwen3-MoE), routed SwiGLU experts. An architecture file derives from it, sets up what is
+// its own (RoPE mode and frequency factors, which optional attention tensors it requires, the
+// routing) and calls bind_layers(); the forward pass is this one.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "models/blocks/attention.h"
 #include "models/blocks/decoder.h"
 #include "models/blocks/ffn.h"
+#include "models/blocks/moe.h"
 
 namespace minke {
 
@@ -23,8 +26,10 @@ class LlamaLayoutDecoder : public DecoderModel {
   // file's base and scale; the derived constructor may amend it before bind_layers().
   LlamaLayoutDecoder(const GgufFile& file, Backend& backend, RopeMode rope_mode);
 
-  // Binds every layer's norms, attention (requiring `required`) and feed-forward.
-  void bind_layers(const AttentionTensors& required);
+  // Binds every layer's norms, attention (requiring `required`) and feed-forward: the experts
+  // of config() after its n_layer_dense leading dense layers, routed as `route` says, when the
+  // model has experts.
+  void bind_layers(const AttentionTensors& required, const RouteParams& route = {});
 
   AttentionOptions attn_;
 
@@ -32,10 +37,13 @@ class LlamaLayoutDecoder : public DecoderModel {
   struct Layer {
     WeightView attn_norm;  // [n_embd]
     AttentionWeights attn;
-    WeightView ffn_norm;  // [n_embd]
-    FfnWeights ffn;
+    WeightView ffn_norm;            // [n_embd]
+    std::optional<FfnWeights> ffn;  // a dense layer
+    std::optional<MoeWeights> moe;  // else a mixture-of-experts one
   };
   std::vector<Layer> layers_;
+  RouteParams route_;
+  ExpertRouting routing_;
 };
 
 }  // namespace minke

@@ -27,24 +27,48 @@ const GgufTensor& WeightBinder::find(const std::string& name) const {
   return *t;
 }
 
-WeightView WeightBinder::bind(const GgufTensor& t, int64_t rows, int64_t cols,
-                              bool is_matrix) const {
-  // GGUF lists the innermost dimension first: a [rows, cols] matrix is ne = [cols, rows].
-  const std::vector<int64_t> want =
-      is_matrix ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{cols};
+void WeightBinder::check_shape(const GgufTensor& t, const std::vector<int64_t>& want) const {
   if (t.dims != want) {
     throw Error(file_.path() + ": tensor " + t.name + " has shape " + shape_string(t.dims) +
                 ", expected " + shape_string(want));
   }
-  const std::string type(ggml_type_name(t.type));
-  if (!is_matrix && t.type != GgmlType::F32) {
-    throw Error(file_.path() + ": tensor " + t.name + " has type " + type + ", expected F32");
-  }
-  if (is_matrix && !backend_.supports(t.type)) {
-    throw Error(file_.path() + ": tensor " + t.name + " has type " + type + ", which the " +
+}
+
+void WeightBinder::check_matmul_type(const GgufTensor& t) const {
+  if (!backend_.supports(t.type)) {
+    throw Error(file_.path() + ": tensor " + t.name + " has type " +
+                std::string(ggml_type_name(t.type)) + ", which the " +
                 std::string(backend_.name()) + " backend does not support yet");
   }
+}
+
+WeightView WeightBinder::bind(const GgufTensor& t, int64_t rows, int64_t cols,
+                              bool is_matrix) const {
+  // GGUF lists the innermost dimension first: a [rows, cols] matrix is ne = [cols, rows].
+  check_shape(t, is_matrix ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{cols});
+  if (!is_matrix && t.type != GgmlType::F32) {
+    throw Error(file_.path() + ": tensor " + t.name + " has type " +
+                std::string(ggml_type_name(t.type)) + ", expected F32");
+  }
+  if (is_matrix) check_matmul_type(t);
   return {t.type, t.data, rows, cols};
+}
+
+std::vector<WeightView> WeightBinder::experts(const std::string& name, int64_t n_expert,
+                                              int64_t rows, int64_t cols) const {
+  const GgufTensor& t = find(name);
+  check_shape(t, {cols, rows, n_expert});
+  check_matmul_type(t);
+  const GgmlTypeInfo& info = ggml_type_info(t.type);  // rows are whole blocks (gguf_parser)
+  const size_t slab =
+      static_cast<size_t>(rows) * static_cast<size_t>(cols / info.block_size) * info.type_size;
+  std::vector<WeightView> out;
+  out.reserve(static_cast<size_t>(n_expert));
+  for (int64_t e = 0; e < n_expert; ++e) {
+    const auto* data = static_cast<const uint8_t*>(t.data) + static_cast<size_t>(e) * slab;
+    out.push_back(prepare({t.type, data, rows, cols}));
+  }
+  return out;
 }
 
 WeightView WeightBinder::matrix(const std::string& name, int64_t rows, int64_t cols) const {

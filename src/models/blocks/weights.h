@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backend/backend.h"
 
@@ -23,6 +24,11 @@ class WeightBinder {
   // A matmul weight of `rows` rows of `cols` values (GGUF ne = [cols, rows]) the backend can
   // run, prepared by the backend.
   WeightView matrix(const std::string& name, int64_t rows, int64_t cols) const;
+  // The n_expert matmul weights of a mixture-of-experts tensor, [rows, cols] each (GGUF
+  // ne = [cols, rows, n_expert]: expert e is the e-th [rows, cols] slab), each prepared on its
+  // own by the backend.
+  std::vector<WeightView> experts(const std::string& name, int64_t n_expert, int64_t rows,
+                                  int64_t cols) const;
   // A lookup table (token embeddings) read with get_rows, in the file's layout.
   WeightView table(const std::string& name, int64_t rows, int64_t cols) const;
   // A table (bound with table()) also used as a matmul weight: tied embeddings as the LM head.
@@ -41,6 +47,10 @@ class WeightBinder {
  private:
   const GgufTensor& find(const std::string& name) const;
   WeightView bind(const GgufTensor& t, int64_t rows, int64_t cols, bool is_matrix) const;
+  // Throws unless t's dims are `want` (GGUF order, innermost first).
+  void check_shape(const GgufTensor& t, const std::vector<int64_t>& want) const;
+  // Throws unless the backend runs matmuls on t's type.
+  void check_matmul_type(const GgufTensor& t) const;
   // Backend::prepare_weight, releasing the file's pages as the backend copies them.
   WeightView prepare(const WeightView& w) const;
 

@@ -1,0 +1,67 @@
+// The mixture-of-experts block (see moe.h).
+#include "models/blocks/moe.h"
+
+#include <algorithm>
+
+#include "models/blocks/weights.h"
+
+namespace minke {
+
+MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,
+                    int32_t n_ff_exp, int32_t n_ff_shared) {
+  const auto name = [il](const char* suffix) { return layer_tensor(il, suffix); };
+  MoeWeights m{
+      .router = w.matrix(name("ffn_gate_inp.weight"), n_expert, n_embd),
+      .select_bias = w.optional_vector(name("exp_probs_b.bias"), n_expert),
+      .gate = w.experts(name("ffn_gate_exps.weight"), n_expert, n_ff_exp, n_embd),
+      .up = w.experts(name("ffn_up_exps.weight"), n_expert, n_ff_exp, n_embd),
+      .down = w.experts(name("ffn_down_exps.weight"), n_expert, n_embd, n_ff_exp),
+      .shared = std::nullopt,
+  };
+  if (n_ff_shared > 0) {
+    m.shared = FfnWeights{
+        .gate = w.matrix(name("ffn_gate_shexp.weight"), n_ff_shared, n_embd),
+        .up = w.matrix(name("ffn_up_shexp.weight"), n_ff_shared, n_embd),
+        .down = w.matrix(name("ffn_down_shexp.weight"), n_embd, n_ff_shared),
+    };
+  }
+  return m;
+}
+
+Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p) {
+  const auto n_routed = static_cast<size_t>(x.rows * p.n_used);
+  ids_.resize(n_routed);
+  weights_.resize(n_routed);
+  const Tensor logits = be.matmul(x, w.router);  // [M, n_expert]
+  be.route(logits, w.select_bias ? &*w.select_bias : nullptr, p, ids_, weights_);
+
+  // Counting sort of the routed rows by expert (tokens in batch order within an expert), so
+  // each expert sees one contiguous run of rows.
+  offset_.assign(static_cast<size_t>(p.n_expert) + 1, 0);
+  for (const int32_t e : ids_) ++offset_[static_cast<size_t>(e) + 1];
+  for (size_t e = 0; e < static_cast<size_t>(p.n_expert); ++e) offset_[e + 1] += offset_[e];
+  groups_.clear();
+  for (int32_t e = 0; e < p.n_expert; ++e) {
+    const int32_t n = offset_[static_cast<size_t>(e) + 1] - offset_[static_cast<size_t>(e)];
+    if (n > 0)
+      groups_.push_back({.expert = e, .row0 = offset_[static_cast<size_t>(e)], .n_rows = n});
+  }
+  order_.resize(n_routed);
+  slot_.resize(n_routed);
+  for (size_t i = 0; i < n_routed; ++i) {
+    const int32_t at = offset_[static_cast<size_t>(ids_[i])]++;
+    order_[static_cast<size_t>(at)] = static_cast<int32_t>(i / static_cast<size_t>(p.n_used));
+    slot_[i] = at;
+  }
+
+  const Tensor xr = be.gather_rows(x, order_);  // [R, n_embd]
+  const Tensor gate = be.matmul_experts(xr, w.gate, groups_);
+  const Tensor up = be.matmul_experts(xr, w.up, groups_);
+  const Tensor down = be.matmul_experts(be.silu_mul(gate, up), w.down, groups_);  // [R, n_embd]
+  // Each token's experts in its routing order (best first): a function of the token alone.
+  Tensor out = be.weighted_sum_rows(down, slot_, weights_, p.n_used);
+  if (w.shared) be.add(out, swiglu_ffn(be, x, *w.shared));
+  return out;
+}
+
+}  // namespace minke

@@ -1,0 +1,46 @@
+// The mixture-of-experts feed-forward block (DeepSeekMoE, Qwen3-MoE): a router picks n_used of
+// n_expert SwiGLU experts per token; each expert runs only on the tokens routed to it (grouped by
+// expert, all experts in one matmul pass; an expert no token chose is never read), and a token's
+// expert outputs are summed with the router's weights, plus the shared experts every token runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "backend/backend.h"
+#include "models/blocks/ffn.h"
+
+namespace minke {
+
+class WeightBinder;
+
+struct MoeWeights {
+  WeightView router;                       // ffn_gate_inp.weight [n_expert, n_embd]
+  std::optional<WeightView> select_bias;   // exp_probs_b.bias [n_expert] (DeepSeek-V3)
+  std::vector<WeightView> gate, up, down;  // ffn_{gate,up,down}_exps: [n_ff_exp, n_embd] each
+  std::optional<FfnWeights> shared;        // ffn_{gate,up,down}_shexp (DeepSeek)
+};
+
+// Binds blk.<il>.ffn_gate_inp.weight, exp_probs_b.bias (if present), the three expert tensors
+// and, when n_ff_shared > 0, the shared experts (one SwiGLU of n_ff_shared hidden units).
+MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,
+                    int32_t n_ff_exp, int32_t n_ff_shared);
+
+// Per-step host bookkeeping of the routing: which rows go to which expert. Kept by the model
+// so that its vectors keep their capacity from step to step (no allocation per step).
+class ExpertRouting {
+ public:
+  // x: [M, n_embd] (already normed) -> [M, n_embd].
+  Tensor run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p);
+
+ private:
+  std::vector<int32_t> ids_;        // [M * n_used] chosen experts, best first per token
+  std::vector<float> weights_;      // [M * n_used] their weights
+  std::vector<int32_t> order_;      // [M * n_used] token row of each routed row, grouped by expert
+  std::vector<int32_t> slot_;       // [M * n_used] routed row of (token, choice)
+  std::vector<int32_t> offset_;     // [n_expert + 1] first routed row of each expert
+  std::vector<ExpertRows> groups_;  // the experts chosen at least once
+};
+
+}  // namespace minke
