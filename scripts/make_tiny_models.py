@@ -296,12 +296,95 @@ def make_qwen3moe(float_only=False):
     b.write(OUT / f"{name}.gguf", "qwen3moe", meta, add_bos=False, pre="qwen2")
 
 
+def make_deepseek2(variant, float_only=False):
+    """deepseek2 (MLA + DeepSeekMoE), 4 heads, qk_nope 32 + qk_rope 16, v_dim 32, kv_lora 64,
+    layer 0 dense (n_ff 128), the rest 8/16 routed experts (32 hidden) + 1 shared, YaRN. Two
+    variants exercise what published GGUFs and configs differ in:
+      lite: DeepSeek-V2-Lite style: no q_lora, split attn_k_b / attn_v_b (current converters,
+            key/value_length_mla), softmax routing top-2 of 8 unnormalised, YaRN factor 4 with
+            mscale_all_dim 0.707, 3 layers.
+      v3:   DeepSeek-V3 style: q_lora 64, fused attn_kv_b (older files, key/value_length the
+            per-head sizes), sigmoid routing with exp_probs_b, 4 groups of which 2 compete,
+            top-4 of 16 renormalised and scaled by 2.5, YaRN factor 8 with mscale_all_dim 1,
+            2 layers."""
+    lite = variant == "lite"
+    n_embd, n_head, nope, rope_dim, v_dim, kv_lora = 64, 4, 32, 16, 32, 64
+    n_layer = 3 if lite else 2
+    q_lora = 0 if lite else 64
+    n_expert, n_used, n_ff_exp = (8, 2, 32) if lite else (16, 4, 32)
+    qk = nope + rope_dim
+    b = Builder(seed=1006 if lite else 1007, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        if q_lora:
+            b.matrix(p + "attn_q_a.weight", q_lora, n_embd, Q.Q8_0)
+            b.norm(p + "attn_q_a_norm.weight", q_lora)
+            b.matrix(p + "attn_q_b.weight", n_head * qk, q_lora, F16, gain=2.0)
+        else:
+            b.matrix(p + "attn_q.weight", n_head * qk, n_embd, Q.Q8_0, gain=2.0)
+        b.matrix(p + "attn_kv_a_mqa.weight", kv_lora + rope_dim, n_embd, F16, gain=2.0)
+        b.norm(p + "attn_kv_a_norm.weight", kv_lora)
+        if lite:
+            # [n_head, kv_lora, nope] is ggml ne [nope, kv_lora, n_head]: W_uk^T per head.
+            b.experts(p + "attn_k_b.weight", n_head, kv_lora, nope, Q.Q8_0)
+            b.experts(p + "attn_v_b.weight", n_head, v_dim, kv_lora, F16)
+        else:
+            # F16: llama.cpp decompresses K and V from this one (MHA form) while Minke runs the
+            # absorbed form; with a Q8_0 kv_b the two orders' 8-bit activation roundings differ
+            # (c quantized vs q and the attended latent), which this router turns into flips.
+            b.matrix(p + "attn_kv_b.weight", n_head * (nope + v_dim), kv_lora, F16)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * v_dim, Q.Q4_0)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        if i == 0:
+            b.matrix(p + "ffn_gate.weight", 128, n_embd, Q.Q8_0)
+            b.matrix(p + "ffn_up.weight", 128, n_embd, F16)
+            b.matrix(p + "ffn_down.weight", n_embd, 128, Q.Q4_1)
+            continue
+        # Softmax routing needs spread logits for clear margins; sigmoid ones must stay off
+        # saturation (near-equal probabilities close to 1 would be near-ties).
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0 if lite else 1.0)
+        if not lite:
+            b.bias(p + "exp_probs_b.bias", n_expert, 0.05)
+        b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+        b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
+        b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
+        b.matrix(p + "ffn_gate_shexp.weight", n_ff_exp, n_embd, F16)
+        b.matrix(p + "ffn_up_shexp.weight", n_ff_exp, n_embd, Q.Q8_0)
+        b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_exp, Q.Q5_0)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    meta = common_meta(n_embd, n_layer, 128, n_head, 1 if lite else n_head, 1e-6, 10000.0)
+    meta.update(rope_dimension_count=rope_dim, vocab_size=N_VOCAB, kv_lora_rank=kv_lora,
+                q_lora_rank=q_lora, leading_dense_block_count=1, expert_count=n_expert,
+                expert_used_count=n_used, expert_shared_count=1,
+                expert_feed_forward_length=n_ff_exp, rope_scaling_type=gguf.RopeScalingType.YARN,
+                rope_scaling_orig_ctx_len=32)
+    if lite:
+        meta.update(key_length=kv_lora + rope_dim, value_length=kv_lora, key_length_mla=qk,
+                    value_length_mla=v_dim, expert_weights_scale=1.0,
+                    expert_gating_func=gguf.ExpertGatingFuncType.SOFTMAX,
+                    rope_scaling_factor=4.0, rope_scaling_yarn_log_mul=0.1 * 0.707)
+    else:
+        meta.update(key_length=qk, value_length=v_dim, expert_weights_scale=2.5,
+                    expert_weights_norm=True, expert_gating_func=gguf.ExpertGatingFuncType.SIGMOID,
+                    expert_group_count=4, expert_group_used_count=2, rope_scaling_factor=8.0,
+                    rope_scaling_yarn_log_mul=0.1)
+    name = f"deepseek2-{variant}" + ("-f16" if float_only else "")
+    b.write(OUT / f"{name}.gguf", "deepseek2", meta, add_bos=True, pre="llama-bpe")
+
+
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
 # llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
 # tolerance, apart from the quantization noise of the mixed-type files.
 MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3": make_gemma3,
           "qwen3moe": make_qwen3moe, "qwen3-f16": lambda: make_qwen3(float_only=True),
           "qwen3moe-f16": lambda: make_qwen3moe(float_only=True),
+          "deepseek2-lite": lambda: make_deepseek2("lite"),
+          "deepseek2-lite-f16": lambda: make_deepseek2("lite", float_only=True),
+          "deepseek2-v3": lambda: make_deepseek2("v3"),
+          "deepseek2-v3-f16": lambda: make_deepseek2("v3", float_only=True),
           "gemma3-f16": lambda: make_gemma3(float_only=True)}
 
 

@@ -88,6 +88,11 @@ class Backend {
   // pages come back from the page cache on demand).
   using SourceRelease = std::function<void(const void* p, size_t n)>;
   virtual WeightView prepare_weight(const WeightView& w, const SourceRelease& release) = 0;
+  // The same for one expert of a mixture-of-experts layer, which a backend may defer until a
+  // token is first routed to it (matmul_experts then prepares it): an expert no token chooses
+  // is never read, so a model larger than memory whose used experts fit still runs from the
+  // mmap. The returned view is what matmul_experts must be given.
+  virtual WeightView prepare_expert(const WeightView& w, const SourceRelease& release) = 0;
   // Bytes the backend holds for prepared weights (reported next to the model size).
   virtual size_t prepared_bytes() const = 0;
 

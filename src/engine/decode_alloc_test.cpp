@@ -13,6 +13,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "engine/engine.h"
+#include "engine/model_setup.h"
 #include "gguf/gguf_file.h"
 #include "kv/kv_cache.h"
 #include "models/model.h"
@@ -99,13 +100,8 @@ TEST(DecodeAllocations, EngineDecodeStepsAllocateNothing) {
   const auto tokenizer = Tokenizer::from_gguf(*gguf);
   const auto backend = make_cpu_backend({.n_threads = 2});
   const auto model = load_model(*gguf, *backend);
-  const ModelConfig& cfg = model->config();
   const EngineOptions options{.n_ctx = 128, .max_seqs = 2, .block_size = 16};
-  KvCache kv(*backend, KvCacheOptions{.n_layer = cfg.n_layer,
-                                      .layout = {.block_size = options.block_size,
-                                                 .n_head_kv = cfg.n_head_kv,
-                                                 .head_dim = cfg.head_dim},
-                                      .n_blocks = Engine::kv_blocks_needed(options)});
+  KvCache kv(*backend, kv_cache_options(*model, options));
   Engine engine(*model, kv, *tokenizer, options);
 
   // Two requests decoding side by side through the whole sampler chain (penalties, top-k,

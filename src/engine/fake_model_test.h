@@ -46,6 +46,7 @@ class FakeModel : public Model {
     config_.head_dim = 8;
   }
   const ModelConfig& config() const override { return config_; }
+  KvLayout kv_layout() const override { return {.n_head_kv = 1, .head_dim = 8}; }
   int64_t kv_bytes_per_token() const override { return 32; }
 
   static int32_t next_token(int32_t token) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "models/model.h"
+
 namespace minke {
 
 struct ModelFileInfo {
@@ -40,6 +42,7 @@ struct ModelFileInfo {
   // model cannot be bound, and then load_error says why.
   int64_t kv_bytes_per_token = 0;
   std::string load_error;
+  ModelConfig config;           // the bound model's hyper-parameters (when it binds)
   int32_t default_context = 0;  // the context a run uses when none is given
 
   std::string tokenizer;  // "byte-level BPE (gpt2), pre-tokenizer smollm, 49152 tokens"; "none"

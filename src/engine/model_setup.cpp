@@ -23,11 +23,10 @@ int64_t kv_cache_bytes_per_token(const Model& model) {
 }
 
 KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options) {
-  const ModelConfig& c = model.config();
-  return KvCacheOptions{.n_layer = c.n_layer,
-                        .layout = {.block_size = options.block_size,
-                                   .n_head_kv = c.n_head_kv,
-                                   .head_dim = c.head_dim},
+  KvLayout layout = model.kv_layout();
+  layout.block_size = options.block_size;
+  return KvCacheOptions{.n_layer = model.config().n_layer,
+                        .layout = layout,
                         .n_blocks = Engine::kv_blocks_needed(options)};
 }
 

@@ -11,7 +11,8 @@ namespace minke {
 namespace {
 
 int32_t pool_blocks(const KvCacheOptions& o) {
-  MINKE_CHECK(o.layout.block_size > 0 && o.layout.n_head_kv > 0 && o.layout.head_dim > 0);
+  MINKE_CHECK(o.layout.block_size > 0 &&
+              (o.layout.latent_dim > 0 || (o.layout.n_head_kv > 0 && o.layout.head_dim > 0)));
   if (o.n_blocks > 0) return o.n_blocks;
   if (o.n_ctx_total <= 0) throw Error("KV cache: the context size must be positive (-c)");
   return (o.n_ctx_total + o.layout.block_size - 1) / o.layout.block_size;
@@ -89,7 +90,8 @@ const KvStore& KvCache::layer(int32_t il) const {
 }
 
 int64_t KvCache::bytes_per_token(int32_t n_layer, const KvLayout& layout) {
-  // K and V, f16 (2 bytes) each.
+  // f16 (2 bytes): one latent row, or K and V of every KV head.
+  if (layout.latent_dim > 0) return int64_t{n_layer} * layout.latent_dim * 2;
   return int64_t{n_layer} * 2 * layout.n_head_kv * layout.head_dim * 2;
 }
 

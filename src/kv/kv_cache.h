@@ -19,7 +19,7 @@ inline constexpr int32_t kKvBlockSize = 16;
 
 struct KvCacheOptions {
   int32_t n_layer = 0;
-  KvLayout layout;          // block_size, n_head_kv, head_dim
+  KvLayout layout;          // block_size and the model's Model::kv_layout()
   int32_t n_blocks = 0;     // pool size in blocks; 0: enough blocks for n_ctx_total tokens
   int32_t n_ctx_total = 0;  // tokens over all sequences (used when n_blocks == 0)
 };
@@ -50,7 +50,7 @@ class KvCache {
   int32_t n_blocks() const { return blocks_.n_blocks(); }
   int32_t n_free_blocks() const { return blocks_.n_free(); }
 
-  // Bytes of K and V one token takes over all layers (f16).
+  // Bytes one token takes over all layers (f16 K and V, or the latent row).
   static int64_t bytes_per_token(int32_t n_layer, const KvLayout& layout);
 
  private:

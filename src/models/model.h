@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_table.h"  // KvLayout
+
 namespace minke {
 
 class Backend;
@@ -33,6 +35,13 @@ struct ModelConfig {
   int32_t n_expert_shared = 0;  // shared experts every token runs
   int32_t n_ff_exp = 0;         // hidden size of one expert
   int32_t n_layer_dense = 0;    // leading layers with a dense feed-forward instead
+  std::string expert_routing;   // how tokens pick experts, e.g. "softmax, renormalised"
+  // Multi-head Latent Attention (all 0 without it); head_dim is then the per-head query/key
+  // width (nope + RoPE part).
+  int32_t q_lora_rank = 0;   // 0: the query is projected directly
+  int32_t kv_lora_rank = 0;  // the compressed KV the cache keeps
+  int32_t qk_rope_dim = 0;   // the decoupled RoPE part of each head's query and key
+  int32_t v_head_dim = 0;
 };
 
 // One forward step: tokens of any number of sequences. Token i is at position positions[i]
@@ -63,7 +72,10 @@ class Model {
  public:
   virtual ~Model() = default;
   virtual const ModelConfig& config() const = 0;
-  // What the KV cache must hold per token per layer (for sizing and `minke info`).
+  // What the KV cache keeps per token and layer: K/V heads, or an MLA latent row (block_size is
+  // left 0: the cache's owner picks it). The cache is built from it.
+  virtual KvLayout kv_layout() const = 0;
+  // Bytes that takes per token per layer (for sizing and `minke info`).
   virtual int64_t kv_bytes_per_token() const = 0;
   // Runs the batch. The KV cache must already hold blocks for every (sequence, position) in
   // the batch (KvCache::reserve); the step's K/V are written there. `logits` receives

@@ -189,6 +189,15 @@ TEST_P(ModelBatchInvariance, TinyQwen2) { check_model(tiny("qwen2"), table(), kP
 TEST_P(ModelBatchInvariance, TinyQwen3) { check_model(tiny("qwen3"), table(), kPrompts); }
 // Gemma 3's window is 8 tokens in the tiny model: the longer prompts cross it.
 TEST_P(ModelBatchInvariance, TinyGemma3) { check_model(tiny("gemma3"), table(), kPrompts); }
+// Mixture of experts: a token's routing and expert sums must not depend on its batch-mates.
+TEST_P(ModelBatchInvariance, TinyQwen3Moe) { check_model(tiny("qwen3moe"), table(), kPrompts); }
+// MLA over the latent cache, both up-projection layouts, both routings.
+TEST_P(ModelBatchInvariance, TinyDeepSeek2Lite) {
+  check_model(tiny("deepseek2-lite"), table(), kPrompts);
+}
+TEST_P(ModelBatchInvariance, TinyDeepSeek2V3) {
+  check_model(tiny("deepseek2-v3"), table(), kPrompts);
+}
 TEST_P(ModelBatchInvariance, SmolLM2) {
   check_model(testing::model_path(testing::kSmolLM2), table(), real_prompts(table()));
 }

@@ -55,7 +55,7 @@ std::string load_error(const std::vector<uint8_t>& bytes) {
 
 TEST(ModelLoad, RegistryListsTheArchitectures) {
   const std::vector<std::string> archs = supported_architectures();
-  for (const char* a : {"llama", "qwen2", "qwen3", "gemma3"}) {
+  for (const char* a : {"llama", "qwen2", "qwen3", "qwen3moe", "gemma3", "deepseek2"}) {
     EXPECT_NE(std::find(archs.begin(), archs.end(), a), archs.end()) << a;
   }
 }

@@ -16,12 +16,10 @@ namespace minke::testing {
 
 inline std::unique_ptr<KvCache> make_kv_cache(Backend& be, const Model& m, int32_t n_ctx,
                                               int32_t block_size = 16) {
-  const ModelConfig& c = m.config();
-  return std::make_unique<KvCache>(be, KvCacheOptions{.n_layer = c.n_layer,
-                                                      .layout = {.block_size = block_size,
-                                                                 .n_head_kv = c.n_head_kv,
-                                                                 .head_dim = c.head_dim},
-                                                      .n_ctx_total = n_ctx});
+  KvLayout layout = m.kv_layout();
+  layout.block_size = block_size;
+  return std::make_unique<KvCache>(
+      be, KvCacheOptions{.n_layer = m.config().n_layer, .layout = layout, .n_ctx_total = n_ctx});
 }
 
 // Runs tokens at positions pos0.. of `seq` in one forward(); returns the logits of every token

@@ -16,10 +16,12 @@ class Qwen3Moe final : public LlamaLayoutDecoder {
       : LlamaLayoutDecoder(file, backend, RopeMode::kNeox) {
     const ModelConfig& c = config();
     if (c.n_expert == 0) throw Error(weights_.file().path() + ": qwen3moe without expert_count");
-    bind_layers({.qk_norm = true}, {.n_expert = c.n_expert,
-                                    .n_used = c.n_expert_used,
-                                    .gating = Gating::kSoftmax,
-                                    .norm_weights = true});
+    const RouteParams route{.n_expert = c.n_expert,
+                            .n_used = c.n_expert_used,
+                            .gating = Gating::kSoftmax,
+                            .norm_weights = true};
+    hp_.config.expert_routing = describe_routing(route);
+    bind_layers({.qk_norm = true}, route);
   }
 };
 

@@ -17,8 +17,10 @@ struct Architecture {
 constexpr Architecture kArchitectures[] = {
     {"llama", load_llama},  // Llama 2/3, SmolLM2, DeepSeek-R1-Distill-Llama
     {"qwen2", load_qwen2},  // Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen
-    {"qwen3", load_qwen3},   {"qwen3moe", load_qwen3moe},  // Qwen3-30B-A3B, Qwen3-235B-A22B
+    {"qwen3", load_qwen3},
+    {"qwen3moe", load_qwen3moe},  // Qwen3-30B-A3B, Qwen3-235B-A22B
     {"gemma3", load_gemma3},
+    {"deepseek2", load_deepseek2},  // DeepSeek-V2/V3/R1, V2-Lite, Kimi-K2, Moonlight
 };
 
 }  // namespace

@@ -43,6 +43,14 @@ expect_out_has "info says it is vocabulary-only" "none (vocabulary-only file)"
 run "$MINKE" info -m "$SMOL" --metadata --tensors
 expect_out_has "info --metadata lists keys" "tokenizer.ggml.pre"
 expect_out_has "info --tensors lists tensors" "blk.0.attn_q.weight"
+TINY=tests/golden/data/models/tiny
+run "$MINKE" info -m "$TINY/deepseek2-v3.gguf"
+expect_rc "info on a deepseek2 file succeeds" 0
+expect_out_has "info shows the MLA shape and cache saving" "multi-head latent: kv_lora_rank 64, q_lora_rank 64, per head 32 + 16 RoPE query/key, 32 value; the cache keeps 80 values per token and layer, 1/4.0 of full K/V"
+expect_out_has "info shows the routing" "16 routed (4 per token, sigmoid with selection bias, 4 groups (2 compete), renormalised, x2.5) + 1 shared, 32 hidden each; first 1 layer dense"
+expect_out_has "info shows the latent cache per token" "(320 B per token)"
+run "$MINKE" info -m "$TINY/qwen3moe.gguf"
+expect_out_has "info shows qwen3moe's experts" "8 routed (3 per token, softmax, renormalised), 32 hidden each"
 
 
 # --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---

@@ -435,6 +435,58 @@ TEST_P(ModelLogitsGolden, TinyQwen3MoeF16) {
               table());
 }
 
+TEST_P(ModelLogitsGolden, TinyDeepSeek2Lite) {
+  // Measured 0.757 (position 34), mean 0.065; KL mean 1.0e-3, max 0.026: a router flip of one
+  // token's second expert, inside llama.cpp's own spread on this file (its f32-KV run: 1.0,
+  // KL mean 4.0e-3). The math is checked tightly by the -f16 file.
+  check_model("tiny-deepseek2-lite", tiny("deepseek2-lite"),
+              {.max_abs = 0.9f,
+               .mean_max = 0.08f,
+               .kl_mean = 1.5e-3,
+               .kl_max = 0.035,
+               .min_top1 = 38,
+               .greedy_same = 64},
+              table());
+}
+TEST_P(ModelLogitsGolden, TinyDeepSeek2LiteF16) {
+  // Measured 0.016, mean 0.0058; KL mean 3.4e-6, max 8.9e-6: absorbed MLA (split attn_k_b /
+  // attn_v_b, no q_lora), YaRN with mscale_all_dim 0.707, softmax routing, as llama.cpp.
+  check_model("tiny-deepseek2-lite-f16", tiny("deepseek2-lite-f16"),
+              {.max_abs = 0.02f,
+               .mean_max = 0.007f,
+               .kl_mean = 5e-6,
+               .kl_max = 1.2e-5,
+               .min_top1 = 38,
+               .greedy_same = 64},
+              table());
+}
+TEST_P(ModelLogitsGolden, TinyDeepSeek2V3) {
+  // Measured 0.284, mean 0.117; KL mean 1.0e-3, max 6.2e-3; top-1 37/38 (position 9, margin
+  // 0.059, waived), greedy parts at step 8 on a near-tie: llama.cpp's own f32-KV run moves as
+  // much (0.288, KL mean 9.7e-4) on this 8-bit-activation file.
+  check_model("tiny-deepseek2-v3", tiny("deepseek2-v3"),
+              {.max_abs = 0.35f,
+               .mean_max = 0.14f,
+               .kl_mean = 1.5e-3,
+               .kl_max = 9e-3,
+               .min_top1 = 37,
+               .greedy_same = 8},
+              table());
+}
+TEST_P(ModelLogitsGolden, TinyDeepSeek2V3F16) {
+  // Measured 0.034, mean 0.011; KL mean 1.0e-5, max 8.8e-5 (llama.cpp's own f32-KV run: 0.034):
+  // q_lora, the fused attn_kv_b rearranged at load (llama.cpp decompresses it: MHA form),
+  // sigmoid routing with selection bias, 4 groups of which 2 compete, YaRN factor 8.
+  check_model("tiny-deepseek2-v3-f16", tiny("deepseek2-v3-f16"),
+              {.max_abs = 0.045f,
+               .mean_max = 0.015f,
+               .kl_mean = 1.5e-5,
+               .kl_max = 1.2e-4,
+               .min_top1 = 38,
+               .greedy_same = 64},
+              table());
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, ModelLogitsGolden,
                          ::testing::ValuesIn(testing::kernel_path_names()),
                          testing::kernel_path_test_name);

@@ -37,6 +37,37 @@ void print_memory(const ModelFileInfo& info, uint64_t weight_bytes, int32_t ctx_
                             " per token)");
 }
 
+// Multi-head Latent Attention and mixture-of-experts parameters, when the model has them.
+void print_architecture(const ModelFileInfo& f) {
+  const ModelConfig& c = f.config;
+  if (c.kv_lora_rank > 0) {
+    const int64_t latent = int64_t{c.kv_lora_rank} + c.qk_rope_dim;
+    // What caching every head's keys and values would take instead (f16).
+    const int64_t full = int64_t{c.n_head} * (c.head_dim + c.v_head_dim);
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.1f", static_cast<double>(full) / latent);
+    print_field(
+        "attention",
+        "multi-head latent: kv_lora_rank " + std::to_string(c.kv_lora_rank) + ", q_lora_rank " +
+            (c.q_lora_rank > 0 ? std::to_string(c.q_lora_rank) : std::string("none")) +
+            ", per head " + std::to_string(c.head_dim - c.qk_rope_dim) + " + " +
+            std::to_string(c.qk_rope_dim) + " RoPE query/key, " + std::to_string(c.v_head_dim) +
+            " value; the cache keeps " + std::to_string(latent) +
+            " values per token and layer, 1/" + ratio + " of full K/V");
+  }
+  if (c.n_expert > 0) {
+    std::string e = std::to_string(c.n_expert) + " routed (" + std::to_string(c.n_expert_used) +
+                    " per token, " + c.expert_routing + ")";
+    if (c.n_expert_shared > 0) e += " + " + std::to_string(c.n_expert_shared) + " shared";
+    e += ", " + std::to_string(c.n_ff_exp) + " hidden each";
+    if (c.n_layer_dense > 0) {
+      e += "; first " + std::to_string(c.n_layer_dense) +
+           (c.n_layer_dense == 1 ? " layer" : " layers") + " dense";
+    }
+    print_field("experts", e);
+  }
+}
+
 void print_summary(const ModelFileInfo& f, int32_t ctx_size) {
   uint64_t n_params = 0, tensor_bytes = 0;
   std::map<std::string, std::pair<int, uint64_t>> mix;  // type -> (count, bytes)
@@ -75,6 +106,7 @@ void print_summary(const ModelFileInfo& f, int32_t ctx_size) {
     if (!f.feed_forward_length.empty()) shape += ", feed-forward " + f.feed_forward_length;
     print_field("shape", shape);
   }
+  print_architecture(f);
   if (!f.tensors.empty()) print_memory(f, tensor_bytes, ctx_size);
   print_field("tokenizer", f.tokenizer);
   print_field("chat template",

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "backend/cpu/arena.h"
@@ -35,6 +36,12 @@ class CpuBackend final : public Backend {
   }
 
   WeightView prepare_weight(const WeightView& w, const SourceRelease& release) override;
+  // Deferred: the expert is packed the first time matmul_experts runs it.
+  WeightView prepare_expert(const WeightView& w, const SourceRelease& release) override {
+    if (find_matmul(kernels_, w.type)->pack != nullptr)
+      deferred_.emplace(w.data, Deferred{release});
+    return w;
+  }
   size_t prepared_bytes() const override { return prepared_bytes_; }
 
   void begin_step() override { arena_.reset(); }
@@ -199,6 +206,15 @@ class CpuBackend final : public Backend {
   std::vector<std::vector<uint16_t>> kv_;  // KV stores, stable addresses
   SlabAllocator packed_;                   // prepared weights
   size_t prepared_bytes_ = 0;
+  // Experts prepare_expert deferred, by their file data: the release to call when packing and,
+  // once packed, the packed copy.
+  struct Deferred {
+    SourceRelease release;
+    const void* prepared = nullptr;
+  };
+  std::unordered_map<const void*, Deferred> deferred_;
+  // w with its packed copy, packing it now if prepare_expert deferred it.
+  WeightView expert_view(const WeightView& w);
 };
 
 WeightView CpuBackend::prepare_weight(const WeightView& w, const SourceRelease& release) {
@@ -319,23 +335,39 @@ Tensor CpuBackend::matmul(const Tensor& x, const WeightView& w, const WeightView
   return y;
 }
 
+WeightView CpuBackend::expert_view(const WeightView& w) {
+  if (w.prepared != nullptr) return w;
+  const auto it = deferred_.find(w.data);
+  if (it == deferred_.end()) return w;  // its kernel reads the file's layout
+  if (it->second.prepared == nullptr) {
+    it->second.prepared = prepare_weight(w, it->second.release).prepared;
+  }
+  WeightView out = w;
+  out.prepared = it->second.prepared;
+  return out;
+}
+
 Tensor CpuBackend::matmul_experts(const Tensor& x, std::span<const WeightView> experts,
                                   std::span<const ExpertRows> groups) {
-  MINKE_CHECK(!experts.empty());
+  MINKE_CHECK(!experts.empty() && !groups.empty());
   const WeightView& w0 = experts[0];
   MINKE_CHECK(x.cols == w0.cols);
-  const MatmulKernel& kern = matmul_kernel(w0);
-  const uint8_t* xq = quantize_act(x, kern);
-  Tensor y = alloc(x.rows, w0.rows);
   auto* jobs = static_cast<MatmulJob*>(arena_.alloc(groups.size() * sizeof(MatmulJob)));
+  const MatmulKernel* kern = nullptr;
+  const uint8_t* xq = nullptr;
+  Tensor y = alloc(x.rows, w0.rows);
   for (size_t g = 0; g < groups.size(); ++g) {
     const ExpertRows& e = groups[g];
     MINKE_CHECK(e.expert >= 0 && static_cast<size_t>(e.expert) < experts.size());
     MINKE_CHECK(e.row0 >= 0 && e.n_rows >= 0 && e.row0 + e.n_rows <= x.rows);
-    const WeightView& w = experts[static_cast<size_t>(e.expert)];
+    const WeightView w = expert_view(experts[static_cast<size_t>(e.expert)]);
     MINKE_CHECK(w.type == w0.type && w.rows == w0.rows && w.cols == w0.cols);
-    MINKE_CHECK(&matmul_kernel(w) == &kern);
-    jobs[g] = {&kern, matmul_args(kern, w, xq, y), e.row0, e.row0 + e.n_rows};
+    if (kern == nullptr) {
+      kern = &matmul_kernel(w);
+      xq = quantize_act(x, *kern);
+    }
+    MINKE_CHECK(&matmul_kernel(w) == kern);
+    jobs[g] = {kern, matmul_args(*kern, w, xq, y), e.row0, e.row0 + e.n_rows};
   }
   run_matmul_jobs({jobs, groups.size()});
   return y;

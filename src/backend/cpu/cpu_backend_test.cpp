@@ -83,7 +83,8 @@ INSTANTIATE_TEST_SUITE_P(AllWeightTypes, BackendMatmul,
                          [](const auto& info) { return std::string(ggml_type_name(info.param)); });
 
 // Expert matmuls: every routed row bit-identical to matmul() of that row with its expert, on
-// every kernel path and thread count, whatever the grouping; experts nobody chose are skipped.
+// every kernel path and thread count, whatever the grouping; experts nobody chose are never
+// prepared (nor read).
 TEST(CpuBackend, MatmulExpertsBitIdenticalToMatmul) {
   constexpr int64_t kN = 40, kK = 256, kExperts = 5, kRows = 11;
   std::mt19937 rng(21);
@@ -98,11 +99,17 @@ TEST(CpuBackend, MatmulExpertsBitIdenticalToMatmul) {
     for (const KernelTable* table : host_kernel_tables()) {
       for (const int threads : {1, 3}) {
         auto be = make_cpu_backend({.n_threads = threads, .kernels = table});
-        std::vector<WeightView> views;
+        std::vector<WeightView> views, experts;
         for (const auto& we : w) views.push_back(be->prepare_weight({type, we.data(), kN, kK}, {}));
+        const size_t dense_bytes = be->prepared_bytes();
+        for (const auto& we : w)
+          experts.push_back(be->prepare_expert({type, we.data(), kN, kK}, {}));
+        EXPECT_EQ(be->prepared_bytes(), dense_bytes) << "experts are prepared when first used";
         be->begin_step();
         const std::vector<float> y =
-            to_host(*be, be->matmul_experts(from_host(*be, x, kRows, kK), views, groups));
+            to_host(*be, be->matmul_experts(from_host(*be, x, kRows, kK), experts, groups));
+        // Only the three experts routed to were packed (when this path packs at all).
+        EXPECT_EQ(be->prepared_bytes(), dense_bytes + dense_bytes / kExperts * 3);
         for (const ExpertRows& g : groups) {
           for (int64_t r = g.row0; r < g.row0 + g.n_rows; ++r) {
             const std::vector<float> row(x.begin() + r * kK, x.begin() + (r + 1) * kK);

@@ -1,6 +1,7 @@
 // DecoderModel: the shared embedding / LM head / step preparation (see decoder.h).
 #include "models/blocks/decoder.h"
 
+#include <cmath>
 #include <string>
 
 #include "core/check.h"
@@ -20,24 +21,52 @@ DecoderModel::DecoderModel(const GgufFile& file, Backend& backend)
   output_ = output ? *output : weights_.tied_matrix(tok_embd_);
 }
 
+KvLayout DecoderModel::kv_layout() const {
+  return {.n_head_kv = hp_.config.n_head_kv, .head_dim = hp_.config.head_dim};
+}
+
 int64_t DecoderModel::kv_bytes_per_token() const {
-  const ModelConfig& c = hp_.config;
-  return KvCache::bytes_per_token(1, {.n_head_kv = c.n_head_kv, .head_dim = c.head_dim});
+  return KvCache::bytes_per_token(1, kv_layout());
+}
+
+void DecoderModel::require_equal_key_value_length() const {
+  if (hp_.value_length != hp_.config.head_dim) {
+    throw Error(weights_.file().path() + ": attention.value_length " +
+                std::to_string(hp_.value_length) + " differs from attention.key_length " +
+                std::to_string(hp_.config.head_dim) + ", which " + hp_.config.arch +
+                " does not allow");
+  }
 }
 
 RopeParams DecoderModel::rope(RopeMode mode, float freq_base, float freq_scale) const {
-  return {
+  RopeParams p{
       .mode = mode, .n_dims = hp_.rope_n_dims, .freq_base = freq_base, .freq_scale = freq_scale};
+  if (hp_.rope_yarn) {
+    p.ext_factor = 1.0f;
+    p.beta_fast = hp_.rope_yarn_beta_fast;
+    p.beta_slow = hp_.rope_yarn_beta_slow;
+    p.n_ctx_orig = hp_.rope_n_ctx_orig;
+    // The kernel multiplies cos and sin by attn_factor * (1 + 0.1 ln factor), YaRN's magnitude
+    // correction; llama.cpp passes 1 / (1 + 0.1 ln factor) times its own correction (here the
+    // same one) so that the product is it: the same float arithmetic as its.
+    const float ln = std::log(1.0f / freq_scale);
+    p.attn_factor = (0.1f * ln + 1.0f) * (1.0f / (1.0f + 0.1f * ln));
+  }
+  return p;
 }
 
 bool DecoderModel::begin(const Batch& batch, const KvCache& kv, std::span<float> logits) {
   const ModelConfig& c = hp_.config;
   const KvLayout& l = kv.layout();
-  if (kv.n_layer() != c.n_layer || l.n_head_kv != c.n_head_kv || l.head_dim != c.head_dim) {
-    throw Error("KV cache: built for " + std::to_string(kv.n_layer()) + " layers of " +
-                std::to_string(l.n_head_kv) + " x " + std::to_string(l.head_dim) +
-                " but the model needs " + std::to_string(c.n_layer) + " layers of " +
-                std::to_string(c.n_head_kv) + " x " + std::to_string(c.head_dim));
+  const KvLayout want = kv_layout();
+  const auto shape = [](const KvLayout& k) {
+    return k.latent_dim > 0 ? "latent " + std::to_string(k.latent_dim)
+                            : std::to_string(k.n_head_kv) + " x " + std::to_string(k.head_dim);
+  };
+  if (kv.n_layer() != c.n_layer || l.n_head_kv != want.n_head_kv || l.head_dim != want.head_dim ||
+      l.latent_dim != want.latent_dim) {
+    throw Error("KV cache: built for " + std::to_string(kv.n_layer()) + " layers of " + shape(l) +
+                " but the model needs " + std::to_string(c.n_layer) + " layers of " + shape(want));
   }
   step_.prepare(batch, kv, c.n_vocab, weights_.file().path());
   MINKE_CHECK(logits.size() == step_.wanted.size() * static_cast<size_t>(c.n_vocab));

@@ -17,6 +17,8 @@ namespace minke {
 class DecoderModel : public Model {
  public:
   const ModelConfig& config() const override { return hp_.config; }
+  // K and V of n_head_kv heads of head_dim; MLA models override it with their latent row.
+  KvLayout kv_layout() const override;
   int64_t kv_bytes_per_token() const override;
 
  protected:
@@ -28,6 +30,9 @@ class DecoderModel : public Model {
   // Final RMS norm and LM head of the wanted rows of x [M, n_embd] into logits
   // [n_wanted, n_vocab]; rows nobody wants are dropped first.
   void finish(const Tensor& x, std::span<float> logits);
+
+  // Throws minke::Error unless values are as wide as keys (every architecture but MLA's).
+  void require_equal_key_value_length() const;
 
   // RopeParams for this model's rotated dims with the given mode, base and scale.
   RopeParams rope(RopeMode mode, float freq_base, float freq_scale) const;

@@ -54,18 +54,27 @@ void read_experts(const GgufFile& f, ModelConfig& c) {
   }
 }
 
-// Linear position interpolation is the only rope.scaling.type the supported architectures
-// use through metadata (Llama 3 scaling comes as the rope_freqs.weight tensor).
-float rope_freq_scale(const GgufFile& f) {
+// rope.scaling.type: linear position interpolation, or YaRN (DeepSeek, long-context Qwen);
+// Llama 3 scaling comes as the rope_freqs.weight tensor instead.
+void read_rope_scaling(const GgufFile& f, HParams& hp) {
   const std::string type(f.get_string(arch_key(f, "rope.scaling.type"), "none"));
   float factor = f.get_f32(arch_key(f, "rope.scaling.factor"), 0.0f);
   if (factor == 0.0f) factor = f.get_f32(arch_key(f, "rope.scale_linear"), 0.0f);
-  if (type == "none" || factor == 0.0f || factor == 1.0f) return 1.0f;
-  if (type != "linear") {
+  if (type == "none" || factor == 0.0f || factor == 1.0f) return;
+  if (type != "linear" && type != "yarn") {
     throw Error(f.path() + ": rope scaling type '" + type + "' is not supported yet");
   }
-  if (!(factor > 0.0f)) throw Error(f.path() + ": invalid rope.scaling.factor");
-  return 1.0f / factor;
+  if (!(factor > 0.0f && factor < 1e6f)) throw Error(f.path() + ": invalid rope.scaling.factor");
+  hp.rope_freq_scale = 1.0f / factor;
+  if (type != "yarn") return;
+  hp.rope_yarn = true;
+  hp.rope_n_ctx_orig = optional(f, "rope.scaling.original_context_length", hp.config.n_ctx_train);
+  if (hp.rope_n_ctx_orig == 0) {
+    throw Error(f.path() + ": YaRN needs rope.scaling.original_context_length");
+  }
+  hp.rope_yarn_log_mul = f.get_f32(arch_key(f, "rope.scaling.yarn_log_multiplier"), 0.0f);
+  hp.rope_yarn_beta_fast = f.get_f32(arch_key(f, "rope.scaling.yarn_beta_fast"), 32.0f);
+  hp.rope_yarn_beta_slow = f.get_f32(arch_key(f, "rope.scaling.yarn_beta_slow"), 1.0f);
 }
 
 }  // namespace
@@ -88,11 +97,7 @@ HParams read_hparams(const GgufFile& f) {
                 " is not a multiple of attention.head_count_kv " + std::to_string(c.n_head_kv));
   }
   c.head_dim = optional(f, "attention.key_length", c.n_embd / c.n_head);
-  if (optional(f, "attention.value_length", c.head_dim) != c.head_dim) {
-    throw Error(f.path() +
-                ": attention.value_length differs from attention.key_length, which "
-                "is not supported yet");
-  }
+  hp.value_length = optional(f, "attention.value_length", c.head_dim);
   c.n_ctx_train = optional(f, "context_length", 0);
   read_experts(f, c);
 
@@ -110,7 +115,7 @@ HParams read_hparams(const GgufFile& f) {
 
   hp.rms_eps = f.get(arch_key(f, "attention.layer_norm_rms_epsilon")).as_f32();
   hp.rope_freq_base = f.get_f32(arch_key(f, "rope.freq_base"), 10000.0f);
-  hp.rope_freq_scale = rope_freq_scale(f);
+  read_rope_scaling(f, hp);
   hp.rope_n_dims = optional(f, "rope.dimension_count", c.head_dim);
   if (hp.rope_n_dims > c.head_dim || hp.rope_n_dims % 2 != 0) {
     throw Error(f.path() + ": rope.dimension_count " + std::to_string(hp.rope_n_dims) +

@@ -15,10 +15,15 @@ class GgufFile;
 
 struct HParams {
   ModelConfig config;
-  float rms_eps = 0.0f;          // attention.layer_norm_rms_epsilon
-  float rope_freq_base = 0.0f;   // rope.freq_base (10000 when absent)
-  float rope_freq_scale = 1.0f;  // 1 / rope.scaling.factor for linear scaling
-  int32_t rope_n_dims = 0;       // rope.dimension_count (head_dim when absent)
+  float rms_eps = 0.0f;            // attention.layer_norm_rms_epsilon
+  float rope_freq_base = 0.0f;     // rope.freq_base (10000 when absent)
+  float rope_freq_scale = 1.0f;    // 1 / rope.scaling.factor (linear or YaRN scaling)
+  bool rope_yarn = false;          // rope.scaling.type == "yarn"
+  int32_t rope_n_ctx_orig = 0;     // rope.scaling.original_context_length (YaRN)
+  float rope_yarn_log_mul = 0.0f;  // rope.scaling.yarn_log_multiplier (0.1 * mscale_all_dim)
+  float rope_yarn_beta_fast = 32.0f, rope_yarn_beta_slow = 1.0f;
+  int32_t rope_n_dims = 0;   // rope.dimension_count (head_dim when absent)
+  int32_t value_length = 0;  // attention.value_length (head_dim when absent)
 };
 
 // "<arch>.<key>", e.g. arch_key(file, "attention.sliding_window").

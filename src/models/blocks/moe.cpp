@@ -2,10 +2,27 @@
 #include "models/blocks/moe.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "models/blocks/weights.h"
 
 namespace minke {
+
+std::string describe_routing(const RouteParams& p, bool select_bias) {
+  std::string s = p.gating == Gating::kSigmoid ? "sigmoid" : "softmax";
+  if (select_bias) s += " with selection bias";
+  if (p.n_group > 1) {
+    s += ", " + std::to_string(p.n_group) + " groups (" + std::to_string(p.n_group_used) +
+         " compete)";
+  }
+  if (p.norm_weights) s += ", renormalised";
+  if (p.weights_scale != 1.0f) {
+    char scale[32];
+    std::snprintf(scale, sizeof scale, ", x%g", static_cast<double>(p.weights_scale));
+    s += scale;
+  }
+  return s;
+}
 
 MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,
                     int32_t n_ff_exp, int32_t n_ff_shared) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "backend/backend.h"
@@ -21,6 +22,9 @@ struct MoeWeights {
   std::vector<WeightView> gate, up, down;  // ffn_{gate,up,down}_exps: [n_ff_exp, n_embd] each
   std::optional<FfnWeights> shared;        // ffn_{gate,up,down}_shexp (DeepSeek)
 };
+
+// "sigmoid with selection bias, 8 groups (4 compete), renormalised, x2.5" (for `minke info`).
+std::string describe_routing(const RouteParams& p, bool select_bias = false);
 
 // Binds blk.<il>.ffn_gate_inp.weight, exp_probs_b.bias (if present), the three expert tensors
 // and, when n_ff_shared > 0, the shared experts (one SwiGLU of n_ff_shared hidden units).

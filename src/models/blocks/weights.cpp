@@ -1,8 +1,10 @@
 // WeightBinder: tensor lookup with shape/type validation (see weights.h).
 #include "models/blocks/weights.h"
 
+#include "core/check.h"
 #include "gguf/gguf_file.h"
 #include "minke/error.h"
+#include "quant/quant_traits.h"
 
 namespace minke {
 namespace {
@@ -54,29 +56,72 @@ WeightView WeightBinder::bind(const GgufTensor& t, int64_t rows, int64_t cols,
   return {t.type, t.data, rows, cols};
 }
 
-std::vector<WeightView> WeightBinder::experts(const std::string& name, int64_t n_expert,
-                                              int64_t rows, int64_t cols) const {
+WeightView WeightBinder::matrix_rows(const std::string& name, int64_t rows, int64_t cols,
+                                     int64_t row0, int64_t n) const {
+  const WeightView w = bind(find(name), rows, cols, true);
+  MINKE_CHECK(row0 >= 0 && n > 0 && row0 + n <= rows);
+  const size_t row_bytes = static_cast<size_t>(cols / ggml_type_info(w.type).block_size) *
+                           ggml_type_info(w.type).type_size;
+  const auto* data = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(row0) * row_bytes;
+  return prepare({w.type, data, n, cols});
+}
+
+std::vector<float> WeightBinder::dequantized(const std::string& name, int64_t rows,
+                                             int64_t cols) const {
   const GgufTensor& t = find(name);
-  check_shape(t, {cols, rows, n_expert});
+  check_shape(t, {cols, rows});
+  const GgmlTypeInfo& info = ggml_type_info(t.type);
+  const size_t row_bytes = static_cast<size_t>(cols / info.block_size) * info.type_size;
+  std::vector<float> out(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    quant_traits(t.type).dequantize_row(static_cast<const uint8_t*>(t.data) + r * row_bytes,
+                                        out.data() + r * cols, cols);
+  }
+  return out;
+}
+
+WeightView WeightBinder::f32_matrix(const float* data, int64_t rows, int64_t cols) const {
+  return prepare({GgmlType::F32, data, rows, cols});
+}
+
+std::vector<WeightView> WeightBinder::slabs(const std::string& name, int64_t n, int64_t rows,
+                                            int64_t cols, bool expert) const {
+  const GgufTensor& t = find(name);
+  check_shape(t, {cols, rows, n});
   check_matmul_type(t);
   const GgmlTypeInfo& info = ggml_type_info(t.type);  // rows are whole blocks (gguf_parser)
   const size_t slab =
       static_cast<size_t>(rows) * static_cast<size_t>(cols / info.block_size) * info.type_size;
   std::vector<WeightView> out;
-  out.reserve(static_cast<size_t>(n_expert));
-  for (int64_t e = 0; e < n_expert; ++e) {
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t e = 0; e < n; ++e) {
     const auto* data = static_cast<const uint8_t*>(t.data) + static_cast<size_t>(e) * slab;
-    out.push_back(prepare({t.type, data, rows, cols}));
+    const WeightView w{t.type, data, rows, cols};
+    out.push_back(expert ? backend_.prepare_expert(w, release_fn()) : prepare(w));
   }
   return out;
+}
+
+std::vector<WeightView> WeightBinder::experts(const std::string& name, int64_t n_expert,
+                                              int64_t rows, int64_t cols) const {
+  return slabs(name, n_expert, rows, cols, true);
+}
+
+std::vector<WeightView> WeightBinder::heads(const std::string& name, int64_t n_head, int64_t rows,
+                                            int64_t cols) const {
+  return slabs(name, n_head, rows, cols, false);
 }
 
 WeightView WeightBinder::matrix(const std::string& name, int64_t rows, int64_t cols) const {
   return prepare(bind(find(name), rows, cols, true));
 }
 
+Backend::SourceRelease WeightBinder::release_fn() const {
+  return [this](const void* p, size_t n) { file_.release_pages(p, n); };
+}
+
 WeightView WeightBinder::prepare(const WeightView& w) const {
-  return backend_.prepare_weight(w, [this](const void* p, size_t n) { file_.release_pages(p, n); });
+  return backend_.prepare_weight(w, release_fn());
 }
 
 WeightView WeightBinder::table(const std::string& name, int64_t rows, int64_t cols) const {

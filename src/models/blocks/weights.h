@@ -25,10 +25,22 @@ class WeightBinder {
   // run, prepared by the backend.
   WeightView matrix(const std::string& name, int64_t rows, int64_t cols) const;
   // The n_expert matmul weights of a mixture-of-experts tensor, [rows, cols] each (GGUF
-  // ne = [cols, rows, n_expert]: expert e is the e-th [rows, cols] slab), each prepared on its
-  // own by the backend.
+  // ne = [cols, rows, n_expert]: expert e is the e-th [rows, cols] slab), for matmul_experts,
+  // each prepared on its own by the backend (Backend::prepare_expert: maybe when first used).
   std::vector<WeightView> experts(const std::string& name, int64_t n_expert, int64_t rows,
                                   int64_t cols) const;
+  // The same layout holding one matrix per attention head (for matmul_heads), prepared now.
+  std::vector<WeightView> heads(const std::string& name, int64_t n_head, int64_t rows,
+                                int64_t cols) const;
+  // Rows [row0, row0 + n) of a [rows, cols] matmul weight, prepared on their own (one head's
+  // slice of a fused projection).
+  WeightView matrix_rows(const std::string& name, int64_t rows, int64_t cols, int64_t row0,
+                         int64_t n) const;
+  // A [rows, cols] weight of any supported type dequantized to f32, row-major (for weights a
+  // model rearranges at load, e.g. transposes).
+  std::vector<float> dequantized(const std::string& name, int64_t rows, int64_t cols) const;
+  // An F32 matmul weight the model holds itself (data must outlive the model), prepared.
+  WeightView f32_matrix(const float* data, int64_t rows, int64_t cols) const;
   // A lookup table (token embeddings) read with get_rows, in the file's layout.
   WeightView table(const std::string& name, int64_t rows, int64_t cols) const;
   // A table (bound with table()) also used as a matmul weight: tied embeddings as the LM head.
@@ -53,6 +65,10 @@ class WeightBinder {
   void check_matmul_type(const GgufTensor& t) const;
   // Backend::prepare_weight, releasing the file's pages as the backend copies them.
   WeightView prepare(const WeightView& w) const;
+  Backend::SourceRelease release_fn() const;
+  // The n [rows, cols] slabs of a 3-D tensor, as experts (prepare_expert) or heads.
+  std::vector<WeightView> slabs(const std::string& name, int64_t n, int64_t rows, int64_t cols,
+                                bool expert) const;
 
   const GgufFile& file_;
   Backend& backend_;
