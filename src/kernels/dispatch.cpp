@@ -64,6 +64,7 @@ void override_ops(KernelTable& t, const KernelTable& ops) {
     t.attention_rows_f16kv = ops.attention_rows_f16kv;
     t.attention_tile_rows = ops.attention_tile_rows;
   }
+  take(t.attention_mla_f16, ops.attention_mla_f16);
   take(t.rope, ops.rope);
   take(t.rms_norm, ops.rms_norm);
   take(t.add, ops.add);
@@ -72,6 +73,8 @@ void override_ops(KernelTable& t, const KernelTable& ops) {
   take(t.gelu_mul, ops.gelu_mul);
   take(t.softmax, ops.softmax);
   take(t.scale, ops.scale);
+  take(t.scale_add, ops.scale_add);
+  take(t.route, ops.route);
   take(t.f32_to_f16, ops.f32_to_f16);
 }
 

@@ -75,6 +75,52 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
   std::printf("compared %d attention rows bit for bit\n", compared);
 }
 
+// Multi-head Latent Attention: every head of every position bit-identical to the reference,
+// for head counts that fill and do not fill the SIMD head groups, rows of DeepSeek-V3's width
+// and of a small model's, blocks of 4 and 16 tokens scattered in the pool.
+TEST(OpsPaths, MlaAttentionBitIdenticalToReference) {
+  const KernelTable& ref = ref_kernels();
+  struct Case {
+    int32_t width, v_width, n_head, tokens, block;
+  };
+  const Case cases[] = {{576, 512, 16, 70, 16},
+                        {576, 512, 16, 50, 4},
+                        {80, 64, 4, 40, 4},
+                        {576, 512, 7, 33, 16},
+                        {48, 32, 2, 5, 16}};
+  int compared = 0;
+  for (const KernelTable* table : host_kernel_tables()) {
+    if (table == &ref || table->attention_mla_f16 == ref.attention_mla_f16) continue;
+    for (const Case& c : cases) {
+      std::mt19937 rng(static_cast<unsigned>(c.tokens * 7 + c.width));
+      const int32_t blocks = (c.tokens + c.block - 1) / c.block;
+      std::normal_distribution<float> dist(0.0f, 1.0f);
+      std::vector<uint16_t> pool(static_cast<size_t>(blocks + 3) * c.block * c.width);
+      for (uint16_t& x : pool) x = f32_to_fp16(dist(rng));
+      std::vector<int32_t> table_of;
+      for (int32_t b = 0; b < blocks; ++b) table_of.push_back((b * 5 + 2) % (blocks + 3));
+      const MlaView kv{pool.data(), c.block, c.width, c.v_width, table_of, c.tokens};
+      std::vector<float> q(static_cast<size_t>(c.n_head) * c.width);
+      for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, c.tokens - 1}) {
+        if (pos >= c.tokens) continue;
+        for (float& x : q) x = 0.2f * dist(rng);
+        const size_t n_out = static_cast<size_t>(c.n_head) * c.v_width;
+        std::vector<float> want(n_out, NAN), got(n_out, NAN);
+        std::vector<float> s1(static_cast<size_t>(c.n_head) * c.tokens), s2(s1.size());
+        ref.attention_mla_f16(q.data(), c.width, c.n_head, pos, kv, 0.07f, s1.data(), want.data(),
+                              c.v_width);
+        table->attention_mla_f16(q.data(), c.width, c.n_head, pos, kv, 0.07f, s2.data(), got.data(),
+                                 c.v_width);
+        ASSERT_EQ(std::memcmp(want.data(), got.data(), n_out * sizeof(float)), 0)
+            << table->name << " width " << c.width << " heads " << c.n_head << " block " << c.block
+            << " pos " << pos;
+        ++compared;
+      }
+    }
+  }
+  std::printf("compared %d MLA attention positions bit for bit\n", compared);
+}
+
 // Prefill tiles: several consecutive query rows of one sequence in one call give, row for row,
 // the single-row reference's bits (so prefill and decode agree on every path).
 TEST(OpsPaths, AttentionRowsBitIdenticalToSingleRows) {

@@ -149,6 +149,14 @@ void check_model(const fs::path& path, const KernelTable& table, const Prompts& 
   ASSERT_TRUE(fs::exists(path)) << testing::model_missing_message(path);
   Loaded one = load(path, table, 1);
   const std::vector<std::vector<float>> want = solo(one, prompts);
+  if (&table != &ref_kernels()) {
+    // Every kernel path computes the reference's arithmetic: the same logits, bit for bit.
+    Loaded ref = load(path, ref_kernels(), 1);
+    const std::vector<std::vector<float>> ref_logits = solo(ref, prompts);
+    for (size_t s = 0; s < prompts.size(); ++s) {
+      EXPECT_TRUE(same_bytes(want[s], ref_logits[s])) << "prompt " << s << " vs the ref path";
+    }
+  }
   {
     SCOPED_TRACE("1 thread");
     check_chunked(one, prompts, want);

@@ -82,6 +82,31 @@ INSTANTIATE_TEST_SUITE_P(AllWeightTypes, BackendMatmul,
                                            GgmlType::Q6_K),
                          [](const auto& info) { return std::string(ggml_type_name(info.param)); });
 
+// Narrow matmuls (DeepSeek's per-head up-projections: K = 32..128, N = 64..512) on every path
+// against the reference path, bit for bit, for row counts across the kernels' M tiles.
+TEST(CpuBackend, NarrowMatmulsBitIdenticalToReference) {
+  std::mt19937 rng(23);
+  for (const GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0}) {
+    for (const int64_t k : {32, 64, 128}) {
+      const int64_t n = 64, m = 40;
+      const std::vector<uint8_t> w = random_weight(rng, type, n, k);
+      const std::vector<float> x = random_floats(rng, m * k);
+      std::vector<float> want;
+      for (const KernelTable* table : host_kernel_tables()) {
+        auto be = make_cpu_backend({.n_threads = 2, .kernels = table});
+        const WeightView wv = be->prepare_weight({type, w.data(), n, k}, {});
+        be->begin_step();
+        const std::vector<float> y = to_host(*be, be->matmul(from_host(*be, x, m, k), wv));
+        if (want.empty()) want = y;
+        for (int64_t r = 0; r < m; ++r) {
+          ASSERT_EQ(std::memcmp(&y[r * n], &want[r * n], n * sizeof(float)), 0)
+              << ggml_type_name(type) << " k " << k << " " << table->name << " row " << r;
+        }
+      }
+    }
+  }
+}
+
 // Expert matmuls: every routed row bit-identical to matmul() of that row with its expert, on
 // every kernel path and thread count, whatever the grouping; experts nobody chose are never
 // prepared (nor read).

@@ -1,8 +1,10 @@
 // Reference Multi-head Latent Attention (absorbed form) over the f16 latent cache: for each
-// query head, scores f16(q)·row_j summed in f32 over the whole row (compressed KV and RoPE key),
-// scaled, a softmax summed by sum_f64_lanes, probabilities rounded to f16, then the sum of
+// query head, scores f16(q)·row_j over the whole row (compressed KV and RoPE key) summed in f32
+// in kMlaLanes lanes (element d into lane d % kMlaLanes, in order) folded in halves, scaled, a
+// softmax summed by sum_f64_lanes, probabilities rounded to f16, then the sum of
 // p_j * row_j[0, v_width) in f32, key order: attention_f16kv_f32's arithmetic with one shared
-// KV head whose value is the front of its key (llama.cpp's MLA graph, f16 cache, no flash).
+// KV head whose value is the front of its key (llama.cpp's MLA graph, f16 cache, no flash), the
+// dot in an order SIMD lanes running along a token-major row reproduce bit for bit.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -27,10 +29,11 @@ void head_attention(const float* q, int32_t pos, const MlaView& kv, float scale,
   float max = -INFINITY;
   for (int32_t j = 0; j <= pos; ++j) {
     const uint16_t* row = kv.rows + mla_row_at(kv, j);
-    float dot = 0.0f;
-    for (int32_t d = 0; d < kv.width; ++d)
-      dot += q16[static_cast<size_t>(d)] * fp16_lut(f16, row[d]);
-    scores[j] = dot * scale;
+    float lane[kMlaLanes] = {};
+    for (int32_t d = 0; d < kv.width; ++d) {
+      lane[d % kMlaLanes] += q16[static_cast<size_t>(d)] * fp16_lut(f16, row[d]);
+    }
+    scores[j] = mla_fold_lanes(lane) * scale;
     max = std::fmax(max, scores[j]);
   }
   for (int32_t j = 0; j <= pos; ++j) scores[j] = exp_f32(scores[j] - max);
@@ -38,7 +41,7 @@ void head_attention(const float* q, int32_t pos, const MlaView& kv, float scale,
   std::fill(out, out + kv.v_width, 0.0f);
   for (int32_t j = 0; j <= pos; ++j) {
     const uint16_t* row = kv.rows + mla_row_at(kv, j);
-    const float pj = fp16_lut(f16, f32_to_fp16(scores[j] * inv));
+    const float pj = scores[j] = fp16_lut(f16, f32_to_fp16(scores[j] * inv));
     for (int32_t d = 0; d < kv.v_width; ++d) out[d] += pj * fp16_lut(f16, row[d]);
   }
 }

@@ -69,6 +69,15 @@ void attention_mla_f16_f32(const float* q, int64_t q_head_stride, int32_t n_head
                            const MlaView& kv, float scale, float* scratch, float* out,
                            int64_t out_head_stride);
 
+// The lanes of an MLA score dot, folded in halves: lane l += lane l + w for w = 8, 4, 2, 1.
+inline constexpr int kMlaLanes = 16;
+inline float mla_fold_lanes(float* lane) {
+  for (int w = kMlaLanes / 2; w >= 1; w /= 2) {
+    for (int l = 0; l < w; ++l) lane[l] += lane[l + w];
+  }
+  return lane[0];
+}
+
 // Where the latent row of logical token j is.
 inline int64_t mla_row_at(const MlaView& kv, int32_t j) {
   const int64_t block = kv.block_table[static_cast<size_t>(j / kv.block_size)];

@@ -443,11 +443,127 @@ struct RowOps {
       }
     }
   }
+  // ---- Multi-head Latent Attention (attention_mla_f16_f32's arithmetic) ----
+  // Token-major latent rows, lanes along the row. Heads go in groups of up to kMlaHeads: each
+  // row chunk converted from f16 serves every head of the group. A score is the reference's
+  // kMlaLanes-lane dot (kMlaLanes / R vectors per head, folded in the reference's order); the
+  // value sum runs over R dimensions in lanes, keys in order, exactly the reference's.
+  static constexpr int kMlaHeads = 4;
+  static constexpr int kMlaVec = kMlaLanes / R;  // vectors per head holding the 16 dot lanes
+  static constexpr int kMlaVChunks = 2;          // value vectors per head per pass
+
+  static void attention_mla(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
+                            const MlaView& kv, float scale, float* scratch, float* out,
+                            int64_t out_head_stride) {
+    if (kv.width % kMlaLanes != 0 || kv.v_width % (kMlaVChunks * R) != 0 ||
+        kv.width > kMaxMlaWidth) {
+      attention_mla_f16_f32(q, q_head_stride, n_head, pos, kv, scale, scratch, out,
+                            out_head_stride);
+      return;
+    }
+    for (int32_t h = 0; h < n_head; h += kMlaHeads) {
+      const int32_t nh = n_head - h < kMlaHeads ? n_head - h : kMlaHeads;
+      const Mla a{q + h * q_head_stride,
+                  q_head_stride,
+                  pos,
+                  kv,
+                  scale,
+                  scratch + int64_t{h} * kv.n_tokens,
+                  out + h * out_head_stride,
+                  out_head_stride};
+      mla_group_upto<kMlaHeads>(nh, a);
+    }
+  }
+
+  static constexpr int32_t kMaxMlaWidth = 2048;
+  struct Mla {
+    const float* q;
+    int64_t q_head_stride;
+    int32_t pos;
+    const MlaView& kv;
+    float scale;
+    float* scratch;  // n_tokens floats per head
+    float* out;
+    int64_t out_head_stride;
+  };
+
+  template <int N>
+  static void mla_group_upto(int32_t n, const Mla& a) {
+    if constexpr (N > 0) {
+      if (n == N) {
+        mla_group<N>(a);
+      } else {
+        mla_group_upto<N - 1>(n, a);
+      }
+    }
+  }
+
+  template <int NH>
+  static void mla_group(const Mla& a) {
+    const MlaView& kv = a.kv;
+    alignas(64) float q16[NH][kMaxMlaWidth];
+    for (int h = 0; h < NH; ++h) round_f16(a.q + h * a.q_head_stride, q16[h], kv.width);
+    float max[NH];
+    for (int h = 0; h < NH; ++h) max[h] = -INFINITY;
+    for (int32_t j = 0; j <= a.pos; ++j) {
+      const uint16_t* row = kv.rows + mla_row_at(kv, j);
+      VF acc[NH][kMlaVec];
+      for (int h = 0; h < NH; ++h) {
+        for (int v = 0; v < kMlaVec; ++v) acc[h][v] = Isa::zerof();
+      }
+      for (int32_t d = 0; d < kv.width; d += kMlaLanes) {
+        VF k[kMlaVec];
+        for (int v = 0; v < kMlaVec; ++v) k[v] = Isa::load_f16p(row + d + v * R);
+        for (int h = 0; h < NH; ++h) {
+          for (int v = 0; v < kMlaVec; ++v) {
+            acc[h][v] = Isa::fmadd(Isa::loadf(q16[h] + d + v * R), k[v], acc[h][v]);
+          }
+        }
+      }
+      for (int h = 0; h < NH; ++h) {
+        alignas(64) float lane[kMlaLanes];
+        for (int v = 0; v < kMlaVec; ++v) Isa::storef(lane + v * R, acc[h][v]);
+        const float sc = mla_fold_lanes(lane) * a.scale;
+        a.scratch[int64_t{h} * kv.n_tokens + j] = sc;
+        max[h] = fmaxf(max[h], sc);
+      }
+    }
+    for (int h = 0; h < NH; ++h) {
+      float* p = a.scratch + int64_t{h} * kv.n_tokens;
+      attn_softmax(p, 0, a.pos, Isa::set1f(max[h]), -INFINITY);
+    }
+    for (int32_t d0 = 0; d0 < kv.v_width; d0 += kMlaVChunks * R) mla_values<NH>(a, d0);
+  }
+
+  // out[h][d0, d0 + kMlaVChunks * R) = sum over keys in order of p_hj * row_j[d].
+  template <int NH>
+  static void mla_values(const Mla& a, int32_t d0) {
+    VF acc[NH][kMlaVChunks];
+    for (int h = 0; h < NH; ++h) {
+      for (int c = 0; c < kMlaVChunks; ++c) acc[h][c] = Isa::zerof();
+    }
+    for (int32_t j = 0; j <= a.pos; ++j) {
+      const uint16_t* row = a.kv.rows + mla_row_at(a.kv, j) + d0;
+      VF v[kMlaVChunks];
+      for (int c = 0; c < kMlaVChunks; ++c) v[c] = Isa::load_f16p(row + c * R);
+      for (int h = 0; h < NH; ++h) {
+        const VF p = Isa::set1f(a.scratch[int64_t{h} * a.kv.n_tokens + j]);
+        for (int c = 0; c < kMlaVChunks; ++c) acc[h][c] = Isa::fmadd(p, v[c], acc[h][c]);
+      }
+    }
+    for (int h = 0; h < NH; ++h) {
+      for (int c = 0; c < kMlaVChunks; ++c) {
+        Isa::storef(a.out + h * a.out_head_stride + d0 + c * R, acc[h][c]);
+      }
+    }
+  }
+
   // Sets the row ops above in an ISA's override table (see isa_registry.h).
   static void fill(KernelTable* ops) {
     ops->attention_f16kv = attention;
     ops->attention_rows_f16kv = attention_rows;
     ops->attention_tile_rows = kAttnRows;
+    ops->attention_mla_f16 = attention_mla;
     ops->f32_to_f16 = f32_to_f16_row;
     ops->silu_mul = silu_mul;
     ops->gelu_mul = gelu_mul;
