@@ -3,7 +3,9 @@
 
 A weight's values do not change how fast a kernel reads and multiplies it, so these files give
 the shapes of Qwen2.5-0.5B (qwen2 arch) and Llama-3.2-1B (llama arch) in Q4_0, Q8_0 and Q4_K
-without downloading either. Every matrix is in the one type ("pure", as llama-quantize --pure),
+without downloading either, and (only when named: 8.9 GB) DeepSeek-V2-Lite's (deepseek2 arch:
+MLA, 64 routed experts of which 6 run per token, 2 shared). (Random routers spread tokens over
+experts about evenly, as trained ones roughly do.) Every matrix is in the one type ("pure", as llama-quantize --pure),
 norms and biases are F32. Each file has all the metadata Minke and llama.cpp need, and a real
 tokenizer: the one in Qwen2.5-Coder-0.5B's GGUF (truncated to Llama-3.2's 128256 tokens for the
 llama shape, merges that name a dropped token removed).
@@ -63,7 +65,31 @@ SHAPES = {
     # meta-llama/Llama-3.2-1B config.json (tie_word_embeddings: true)
     "llama-3.2-1b": Shape("llama-3.2-1b", "llama", "Llama-3.2-1B shape (random weights)", 128256,
                           2048, 16, 32, 8, 8192, 131072, 500000.0, 1e-5, False, True),
+    # deepseek-ai/DeepSeek-V2-Lite config.json: 15.7B parameters, 2.4B active (see DEEPSEEK2)
+    "deepseek-v2-lite": Shape("deepseek-v2-lite", "deepseek2",
+                              "DeepSeek-V2-Lite shape (random weights)", 102400, 2048, 27, 16, 1,
+                              10944, 163840, 10000.0, 1e-6, False, False),
 }
+
+
+@dataclass(frozen=True)
+class Deepseek2Dims:
+    """The MLA and MoE sizes of a deepseek2 shape (DeepSeek-V2-Lite's config.json)."""
+    kv_lora: int = 512
+    qk_nope: int = 128
+    qk_rope: int = 64
+    v_dim: int = 128
+    n_expert: int = 64
+    n_used: int = 6
+    n_shared: int = 2
+    n_ff_exp: int = 1408
+    n_dense: int = 1  # first_k_dense_replace
+    yarn_factor: float = 40.0
+    yarn_orig_ctx: int = 4096
+    mscale_all_dim: float = 0.707
+
+
+DEEPSEEK2 = Deepseek2Dims()
 
 # llama.cpp's llama_ftype for a file whose matrices are all of one type.
 FILE_TYPES = {T.Q4_0: 2, T.Q8_0: 7, T.Q4_K: 14}  # Q4_K: MOSTLY_Q4_K_S, the nearest name
@@ -149,8 +175,65 @@ def tokenizer_fields(src: Path, n_vocab: int) -> list[tuple[str, object, V, V | 
     return out
 
 
+def deepseek2_tensor_list(s: Shape, d: Deepseek2Dims) -> list[tuple[str, tuple[int, ...], bool]]:
+    """deepseek2 as current llama.cpp converters write it (no q_lora: V2-Lite; the key/value
+    up-projections split per head into attn_k_b / attn_v_b); the router stays F32."""
+    qk = d.qk_nope + d.qk_rope
+    shexp = d.n_ff_exp * d.n_shared
+    out: list[tuple[str, tuple[int, ...], bool]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
+    for i in range(s.n_layer):
+        b = f"blk.{i}."
+        out += [(b + "attn_norm.weight", (s.n_embd,), False),
+                (b + "attn_q.weight", (s.n_embd, s.n_head * qk), True),
+                (b + "attn_kv_a_mqa.weight", (s.n_embd, d.kv_lora + d.qk_rope), True),
+                (b + "attn_kv_a_norm.weight", (d.kv_lora,), False),
+                (b + "attn_k_b.weight", (d.qk_nope, d.kv_lora, s.n_head), True),
+                (b + "attn_v_b.weight", (d.kv_lora, d.v_dim, s.n_head), True),
+                (b + "attn_output.weight", (s.n_head * d.v_dim, s.n_embd), True),
+                (b + "ffn_norm.weight", (s.n_embd,), False)]
+        if i < d.n_dense:
+            out += [(b + "ffn_gate.weight", (s.n_embd, s.n_ff), True),
+                    (b + "ffn_up.weight", (s.n_embd, s.n_ff), True),
+                    (b + "ffn_down.weight", (s.n_ff, s.n_embd), True)]
+            continue
+        out += [(b + "ffn_gate_inp.weight", (s.n_embd, d.n_expert), False),
+                (b + "ffn_gate_exps.weight", (s.n_embd, d.n_ff_exp, d.n_expert), True),
+                (b + "ffn_up_exps.weight", (s.n_embd, d.n_ff_exp, d.n_expert), True),
+                (b + "ffn_down_exps.weight", (d.n_ff_exp, s.n_embd, d.n_expert), True),
+                (b + "ffn_gate_shexp.weight", (s.n_embd, shexp), True),
+                (b + "ffn_up_shexp.weight", (s.n_embd, shexp), True),
+                (b + "ffn_down_shexp.weight", (shexp, s.n_embd), True)]
+    out += [("output_norm.weight", (s.n_embd,), False),
+            ("output.weight", (s.n_embd, s.n_vocab), True)]
+    return out
+
+
+def add_deepseek2_metadata(w: gguf.GGUFWriter, s: Shape, d: Deepseek2Dims) -> None:
+    w.add_vocab_size(s.n_vocab)
+    w.add_rope_dimension_count(d.qk_rope)
+    w.add_q_lora_rank(0)
+    w.add_kv_lora_rank(d.kv_lora)
+    w.add_key_length(d.kv_lora + d.qk_rope)
+    w.add_value_length(d.kv_lora)
+    w.add_key_length_mla(d.qk_nope + d.qk_rope)
+    w.add_value_length_mla(d.v_dim)
+    w.add_leading_dense_block_count(d.n_dense)
+    w.add_expert_feed_forward_length(d.n_ff_exp)
+    w.add_expert_count(d.n_expert)
+    w.add_expert_used_count(d.n_used)
+    w.add_expert_shared_count(d.n_shared)
+    w.add_expert_weights_scale(1.0)
+    w.add_expert_gating_func(gguf.ExpertGatingFuncType.SOFTMAX)
+    w.add_rope_scaling_type(gguf.RopeScalingType.YARN)
+    w.add_rope_scaling_factor(d.yarn_factor)
+    w.add_rope_scaling_orig_ctx_len(d.yarn_orig_ctx)
+    w.add_rope_scaling_yarn_log_mul(0.1 * d.mscale_all_dim)
+
+
 def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], bool]]:
     """(name, ggml dims (innermost first), quantized?) in the order llama.cpp files use."""
+    if s.arch == "deepseek2":
+        return deepseek2_tensor_list(s, DEEPSEEK2)
     q_dim, kv_dim = s.n_head * s.head_dim, s.n_head_kv * s.head_dim
     out: list[tuple[str, tuple[int, ...], bool]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
     if s.llama3_rope:
@@ -178,6 +261,8 @@ def f32_tensor(name: str, dims: tuple[int, ...], s: Shape, rng: np.random.Genera
         return llama3_rope_freqs(s.head_dim, s.rope_theta)
     if name.endswith("norm.weight"):
         return (1.0 + 0.05 * rng.standard_normal(dims[0])).astype(np.float32)
+    if len(dims) == 2:  # an F32 matrix (a MoE router)
+        return (0.02 * rng.standard_normal(tuple(reversed(dims)))).astype(np.float32)
     return (0.02 * rng.standard_normal(dims[0])).astype(np.float32)  # biases
 
 
@@ -211,16 +296,19 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
         w.add_key_length(s.head_dim)
         w.add_value_length(s.head_dim)
         w.add_vocab_size(s.n_vocab)
+    if s.arch == "deepseek2":
+        add_deepseek2_metadata(w, s, DEEPSEEK2)
     for key, value, vtype, sub in tokenizer_fields(tok_src, s.n_vocab):
         w.add_key_value(key, value, vtype, sub_type=sub)
     tensors = tensor_list(s)
     for name, dims, quantized in tensors:
         if quantized:
-            rows, cols = dims[1], dims[0]
+            cols, rows = dims[0], int(np.prod(dims[1:]))
             pool = pool_for(cols)
             nbytes = rows * cols // pool.block_size * pool.type_size
-            w.add_tensor_info(name, (rows, nbytes // rows), np.dtype(np.uint8), nbytes,
-                              raw_dtype=pool.qtype)
+            # Outer dims first (numpy order); the last is in bytes for a quantized type.
+            byte_shape = (*reversed(dims[1:]), nbytes // rows)
+            w.add_tensor_info(name, byte_shape, np.dtype(np.uint8), nbytes, raw_dtype=pool.qtype)
         else:
             w.add_tensor_info(name, tuple(reversed(dims)), np.dtype(np.float32), 4 * int(np.prod(dims)))
     w.write_header_to_file()
@@ -228,7 +316,8 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
     w.write_ti_data_to_file()
     for name, dims, quantized in tensors:
         if quantized:
-            w.write_tensor_data(pool_for(dims[0]).tensor(dims[1], dims[0]))
+            rows = int(np.prod(dims[1:]))
+            w.write_tensor_data(pool_for(dims[0]).tensor(rows, dims[0]))
         else:
             w.write_tensor_data(f32_tensor(name, dims, s, rng))
     w.close()
@@ -248,7 +337,9 @@ def main() -> int:
     if not args.tokenizer_from.is_file():
         sys.exit(f"make_bench_model: {args.tokenizer_from} is missing (scripts/fetch-models.sh)")
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    shapes = SHAPES.values() if args.shape == "all" else [SHAPES[args.shape]]
+    # "all": the dense shapes bench/run.sh compares; the 9 GB MoE one only when named.
+    shapes = ([v for v in SHAPES.values() if v.arch != "deepseek2"] if args.shape == "all"
+              else [SHAPES[args.shape]])
     types = TYPES.items() if args.type == "all" else [(args.type, TYPES[args.type])]
     for s in shapes:
         for tname, qtype in types:

@@ -34,31 +34,50 @@ struct Bench {
   std::mt19937 rng;
   Batch batch;
   std::vector<float> logits;
+  int32_t depth = 0;  // cached tokens each run starts from
 
   int32_t random_token() {
     return static_cast<int32_t>(rng() % static_cast<uint32_t>(model.config().n_vocab));
   }
 
-  // n tokens from an empty cache in forward calls of n_batch tokens; returns seconds.
-  double prompt(int32_t n, int32_t n_batch) {
-    kv.remove(kSeq);
-    const auto t0 = Clock::now();
+  // Fills positions [from, from + n) in forward calls of n_batch tokens.
+  void fill(int32_t from, int32_t n, int32_t n_batch) {
     for (int32_t done = 0; done < n;) {
       const int32_t step = std::min(n_batch, n - done);
       batch.clear();
-      for (int32_t j = 0; j < step; ++j) batch.add(random_token(), done + j, kSeq, j == step - 1);
-      kv.reserve(kSeq, done + step);
+      for (int32_t j = 0; j < step; ++j) {
+        batch.add(random_token(), from + done + j, kSeq, j == step - 1);
+      }
+      kv.reserve(kSeq, from + done + step);
       model.forward(batch, kv, logits);
       done += step;
     }
+  }
+
+  // The cache back to the depth's tokens (prefilled on the first call).
+  void rewind() {
+    if (depth == 0) {
+      kv.remove(kSeq);
+    } else if (kv.n_tokens(kSeq) < depth) {
+      fill(0, depth, 512);
+    } else {
+      kv.truncate(kSeq, depth);
+    }
+  }
+
+  // n tokens after the depth in forward calls of n_batch tokens; returns seconds.
+  double prompt(int32_t n, int32_t n_batch) {
+    rewind();
+    const auto t0 = Clock::now();
+    fill(depth, n, n_batch);
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }
 
-  // n tokens one forward call each from an empty cache; returns seconds.
+  // n tokens after the depth, one forward call each; returns seconds.
   double generate(int32_t n) {
-    kv.remove(kSeq);
+    rewind();
     const auto t0 = Clock::now();
-    for (int32_t pos = 0; pos < n; ++pos) {
+    for (int32_t pos = depth; pos < depth + n; ++pos) {
       batch.clear();
       batch.add(random_token(), pos, kSeq, true);
       kv.reserve(kSeq, pos + 1);
@@ -103,7 +122,9 @@ BenchStats time_test(const std::string& test, int32_t n_tokens, int32_t reps,
 constexpr int32_t kGenWarmUp = 16;
 
 void check_options(const BenchOptions& o) {
-  if (o.n_prompt < 0 || o.n_gen < 0) throw Error("bench: -p and -n must be >= 0");
+  if (o.n_prompt < 0 || o.n_gen < 0 || o.n_depth < 0) {
+    throw Error("bench: -p, -n and -d must be >= 0");
+  }
   if (o.n_prompt == 0 && o.n_gen == 0) throw Error("bench: nothing to run (-p 0 and -n 0)");
   if (o.n_batch < 1) throw Error("bench: the batch size must be >= 1");
   if (o.threads < 1) throw Error("bench: threads must be >= 1");
@@ -143,11 +164,12 @@ BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
   const auto model = load_model(*file, *backend);
   const ModelConfig& cfg = model->config();
   r.arch = cfg.arch;
-  const int32_t n_ctx = std::max(o.n_prompt, o.n_gen);
+  r.n_depth = o.n_depth;
+  const int32_t n_ctx = o.n_depth + std::max(o.n_prompt, o.n_gen);
   if (cfg.n_ctx_train > 0 && n_ctx > cfg.n_ctx_train) {
     throw Error(o.model_path + ": a test of " + std::to_string(n_ctx) +
                 " tokens is more than the model was trained for (" +
-                std::to_string(cfg.n_ctx_train) + "): use -p and -n of at most that");
+                std::to_string(cfg.n_ctx_train) + "): use -d plus -p and -n of at most that");
   }
   check_context(o.model_path, cfg,
                 ContextRequest{.n_ctx = n_ctx,
@@ -155,7 +177,7 @@ BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
                                .weight_bytes = file->file_size(),
                                .scratch_bytes = static_cast<uint64_t>(cfg.n_vocab) * 4});
   KvCache kv(*backend, kv_cache_options(*model, EngineOptions{.n_ctx = n_ctx}));
-  Bench bench{.model = *model, .kv = kv, .rng = std::mt19937(o.seed)};
+  Bench bench{.model = *model, .kv = kv, .rng = std::mt19937(o.seed), .depth = o.n_depth};
   bench.logits.resize(static_cast<size_t>(cfg.n_vocab));
   if (o.n_prompt > 0) {
     const auto pp = [&] { return bench.prompt(o.n_prompt, r.n_batch); };

@@ -2,7 +2,8 @@
 // pp (prompt processing: n_prompt random tokens from an empty KV cache, in forward calls of
 // n_batch tokens) and tg (generation: n_gen random tokens one forward call each from an empty
 // cache), each timed over `repetitions` runs after an untimed warm-up (the whole pp test; 16
-// tokens of tg).
+// tokens of tg). With n_depth, the cache holds n_depth tokens (prefilled once, untimed) when
+// each run starts: speed at that context, as llama-bench -d.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@ struct BenchOptions {
   int32_t n_prompt = 512;  // 0: no pp test
   int32_t n_gen = 128;     // 0: no tg test
   int32_t n_batch = 512;   // tokens per forward call in the pp test
+  int32_t n_depth = 0;     // tokens already in the cache when each test starts (llama-bench -d)
   int32_t threads = 1;
   int32_t repetitions = 5;
   uint32_t seed = 1234;  // for the random token ids
@@ -43,6 +45,7 @@ struct BenchResult {
   std::string kernel_path;
   int32_t threads = 0;
   int32_t n_batch = 0;
+  int32_t n_depth = 0;
   BenchStats pp;  // n_tokens == 0 when not run
   BenchStats tg;
 };

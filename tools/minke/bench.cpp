@@ -28,6 +28,7 @@ struct BenchFlags {
   int32_t n_prompt = 512;
   int32_t n_gen = 128;
   int32_t n_batch = 512;
+  int32_t n_depth = 0;
   int32_t threads = 0;
   int32_t repetitions = 5;
   bool json = false;
@@ -139,7 +140,9 @@ void print_table(const BenchResult& r) {
               std::string(19, '-').c_str());
   for (const auto* s : {&r.pp, &r.tg}) {
     if (s->n_tokens == 0) continue;
-    const std::string test = (s == &r.pp ? "pp" : "tg") + std::to_string(s->n_tokens);
+    // llama-bench's names: "tg128", "tg128 @ d4096".
+    std::string test = (s == &r.pp ? "pp" : "tg") + std::to_string(s->n_tokens);
+    if (r.n_depth > 0) test += " @ d" + std::to_string(r.n_depth);
     char ts[64];
     std::snprintf(ts, sizeof ts, "%.2f ± %.2f", s->mean, s->stddev);
     // "±" is two bytes but one column: pad by one more.
@@ -167,6 +170,7 @@ int run_bench_cmd(const BenchFlags& f) {
                                                .n_prompt = f.n_prompt,
                                                .n_gen = f.n_gen,
                                                .n_batch = f.n_batch,
+                                               .n_depth = f.n_depth,
                                                .threads = threads,
                                                .repetitions = f.repetitions},
                                   progress);
@@ -191,6 +195,7 @@ int run_bench_cmd(const BenchFlags& f) {
     j["n_prompt"] = r.pp.n_tokens;
     j["n_gen"] = r.tg.n_tokens;
     j["n_batch"] = r.n_batch;
+    j["n_depth"] = r.n_depth;
     j["repetitions"] = f.repetitions;
     j["pp_tokens_per_s"] = nullable(r.pp.mean, r.pp.n_tokens > 0);
     j["pp_std"] = nullable(r.pp.stddev, r.pp.n_tokens > 0);
@@ -242,6 +247,11 @@ Command add_bench_command(CLI::App& app) {
       ->capture_default_str()
       ->type_name("N")
       ->check(int_in(1, 1 << 20));
+  sub->add_option("-d,--n-depth", f->n_depth,
+                  "Tokens already in the KV cache when each test starts (speed at that context)")
+      ->capture_default_str()
+      ->type_name("N")
+      ->check(int_in(0, 1 << 20));
   add_threads_option(*sub, f->threads);
   sub->add_option("-r,--repetitions", f->repetitions, "Timed runs of each test (after a warm-up)")
       ->capture_default_str()

@@ -25,7 +25,9 @@ constexpr int32_t kMaxHeadDim = 1024;
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(const CpuBackendOptions& o)
-      : kernels_(o.kernels != nullptr ? *o.kernels : kernels()), pool_(o.n_threads) {}
+      : kernels_(o.kernels != nullptr ? *o.kernels : kernels()),
+        pool_(o.n_threads),
+        defer_experts_(o.defer_experts) {}
 
   std::string_view name() const override { return "cpu"; }
 
@@ -38,8 +40,10 @@ class CpuBackend final : public Backend {
   WeightView prepare_weight(const WeightView& w, const SourceRelease& release) override;
   // Deferred: the expert is packed the first time matmul_experts runs it.
   WeightView prepare_expert(const WeightView& w, const SourceRelease& release) override {
-    if (find_matmul(kernels_, w.type)->pack != nullptr)
+    if (!defer_experts_) return prepare_weight(w, release);
+    if (find_matmul(kernels_, w.type)->pack != nullptr) {
       deferred_.emplace(w.data, Deferred{release});
+    }
     return w;
   }
   size_t prepared_bytes() const override { return prepared_bytes_; }
@@ -202,6 +206,7 @@ class CpuBackend final : public Backend {
 
   const KernelTable& kernels_;
   ThreadPool pool_;
+  const bool defer_experts_;
   Arena arena_;
   std::vector<std::vector<uint16_t>> kv_;  // KV stores, stable addresses
   SlabAllocator packed_;                   // prepared weights
