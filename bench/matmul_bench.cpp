@@ -1,7 +1,9 @@
 // Kernel micro-benchmark (Google Benchmark): one matmul of every weight type the x86 paths
 // repack, on every kernel path this CPU runs, at decode (M = 1) and prefill (M = 512) shapes,
-// one thread. Reports GMAC/s and, at M = 1, the weight bytes streamed per second.
-//   build/minke_matmul_bench [--benchmark_filter=Q4_K]
+// one thread. Reports GMAC/s and, at M = 1, the weight bytes streamed per second. Also one
+// decode token's Multi-head Latent Attention at DeepSeek-V2-Lite's shape (16 heads, 576-wide
+// latent rows, 512 values) over 1k and 4k cached tokens.
+//   build/minke_matmul_bench [--benchmark_filter=Q4_K|mla]
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
+#include "core/fp16.h"
 #include "kernels/kernel_table.h"
 #include "kernels/ref/test_weights.h"
 
@@ -35,6 +38,28 @@ void run(benchmark::State& state, const KernelTable* table, GgmlType type, int64
                                                      benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void run_mla(benchmark::State& state, const KernelTable* table, int32_t n_tokens) {
+  constexpr int32_t kHeads = 16, kWidth = 576, kValues = 512, kBlock = 16;
+  std::mt19937 rng(2);
+  const std::vector<float> rows = testing::random_floats(rng, int64_t{n_tokens} * kWidth);
+  std::vector<uint16_t> pool(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) pool[i] = f32_to_fp16(rows[i]);
+  std::vector<int32_t> blocks;
+  for (int32_t b = 0; b < n_tokens / kBlock; ++b) blocks.push_back(b);
+  const MlaView kv{pool.data(), kBlock, kWidth, kValues, blocks, n_tokens};
+  const std::vector<float> q = testing::random_floats(rng, int64_t{kHeads} * kWidth, 0.1f);
+  std::vector<float> scratch(static_cast<size_t>(mla_scratch_floats(kHeads, n_tokens, kWidth)));
+  std::vector<float> out(static_cast<size_t>(kHeads) * kValues);
+  for (auto _ : state) {
+    table->attention_mla_f16(q.data(), kWidth, kHeads, n_tokens - 1, kv, 0.07f, scratch.data(),
+                             out.data(), kValues);
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double macs = static_cast<double>(kHeads) * n_tokens * (kWidth + kValues);
+  state.counters["GMAC/s"] =
+      benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 int register_all() {
   const GgmlType types[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q8_0,
                             GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16};
@@ -47,6 +72,14 @@ int register_all() {
           run(s, table, type, m);
         })->Unit(benchmark::kMillisecond);
       }
+    }
+  }
+  for (const KernelTable* table : host_kernel_tables()) {
+    for (const int32_t n : {1024, 4096}) {
+      const std::string name = std::string(table->name) + "/mla/ctx" + std::to_string(n);
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) {
+        run_mla(s, table, n);
+      })->Unit(benchmark::kMillisecond);
     }
   }
   return 0;

@@ -144,8 +144,11 @@ struct MlaView {
 };
 // Causal attention of n_head query heads of one token at `pos` over keys 0..pos: head h reads
 // q + h * q_head_stride (width floats) and writes out + h * out_head_stride (v_width floats);
-// scratch holds n_head * kv.n_tokens floats. The arithmetic is attention_f16kv's (q and the
-// probabilities rounded to f16); scale multiplies every q·k.
+// scratch holds n_head * (kv.n_tokens + kv.width) floats (mla_scratch_floats). The arithmetic is
+// attention_f16kv's (q and the probabilities rounded to f16); scale multiplies every q·k.
+inline int64_t mla_scratch_floats(int32_t n_head, int32_t n_tokens, int32_t width) {
+  return int64_t{n_head} * (n_tokens + width);
+}
 using MlaAttentionFn = void (*)(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
                                 const MlaView& kv, float scale, float* scratch, float* out,
                                 int64_t out_head_stride);

@@ -106,7 +106,7 @@ TEST(OpsPaths, MlaAttentionBitIdenticalToReference) {
         for (float& x : q) x = 0.2f * dist(rng);
         const size_t n_out = static_cast<size_t>(c.n_head) * c.v_width;
         std::vector<float> want(n_out, NAN), got(n_out, NAN);
-        std::vector<float> s1(static_cast<size_t>(c.n_head) * c.tokens), s2(s1.size());
+        std::vector<float> s1(mla_scratch_floats(c.n_head, c.tokens, c.width)), s2(s1.size());
         ref.attention_mla_f16(q.data(), c.width, c.n_head, pos, kv, 0.07f, s1.data(), want.data(),
                               c.v_width);
         table->attention_mla_f16(q.data(), c.width, c.n_head, pos, kv, 0.07f, s2.data(), got.data(),

@@ -154,16 +154,13 @@ DeepSeek2::DeepSeek2(const GgufFile& file, Backend& backend) : DecoderModel(file
   c.v_head_dim = mla_.v_dim;
   rope_ = rope(RopeMode::kNormal, hp_.rope_freq_base, hp_.rope_freq_scale);
   // The attention scale 1/sqrt(qk_dim), times YaRN's mscale^2 with mscale = 0.1 * mscale_all_dim
-  // * ln(factor) + 1 (the file stores 0.1 * mscale_all_dim); RoPE itself is scaled by
-  // mscale(factor, mscale) / mscale(factor, mscale_all_dim), as DeepSeek's YarnRotaryEmbedding.
+  // * ln(factor) + 1 (the file stores 0.1 * mscale_all_dim). RoPE itself is scaled by
+  // mscale(factor, mscale) / mscale(factor, mscale_all_dim) in DeepSeek's YarnRotaryEmbedding:
+  // 1, as every published config sets mscale = mscale_all_dim (and GGUF keeps only the latter),
+  // so the kernel's own YaRN correction is cancelled, as llama.cpp does.
   const float ln = std::log(1.0f / hp_.rope_freq_scale);
   const float all_dim = hp_.rope_yarn_log_mul / 0.1f;
-  if (hp_.rope_yarn && all_dim != 0.0f) {
-    // V2 configs set mscale = mscale_all_dim (their ratio is 1); V3's are both 1.
-    const float m = all_dim != 1.0f ? all_dim : 1.0f;
-    rope_.attn_factor =
-        (0.1f * m * ln + 1.0f) / (0.1f * all_dim * ln + 1.0f) * (1.0f / (1.0f + 0.1f * ln));
-  }
+  if (hp_.rope_yarn && all_dim != 0.0f) rope_.attn_factor = 1.0f / (1.0f + 0.1f * ln);
   // llama.cpp's arithmetic: its attn_factor times RoPE's own correction, times mscale_all_dim's.
   const float mscale = rope_.attn_factor * (1.0f + 0.1f * ln) * (1.0f + 0.1f * all_dim * ln);
   kq_scale_ = mscale * mscale / std::sqrt(static_cast<float>(mla_.qk_dim()));

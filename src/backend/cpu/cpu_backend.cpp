@@ -458,7 +458,8 @@ Tensor CpuBackend::attention_mla(const Tensor& q, std::span<const int32_t> pos,
   MINKE_CHECK(l.latent_dim > 0 && v_width > 0 && v_width <= l.latent_dim);
   MINKE_CHECK(n_head > 0 && q.cols == int64_t{n_head} * l.latent_dim);
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
-  // Tasks: one row (all its heads share each latent row's loads) of one sequence.
+  // Tasks: a row's heads, split into chunks when there are too few rows to keep every thread
+  // busy (decode); each task streams its sequence's latent rows once for all its heads.
   auto* row_seq =
       static_cast<int32_t*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(int32_t)));
   int64_t covered = 0;
@@ -475,16 +476,25 @@ Tensor CpuBackend::attention_mla(const Tensor& q, std::span<const int32_t> pos,
     max_tokens = std::max(max_tokens, seq.n_tokens);
   }
   MINKE_CHECK(covered == q.rows);
-  const int64_t per_thread = int64_t{n_head} * max_tokens;
+  const int64_t want_tasks = 2 * static_cast<int64_t>(pool_.n_threads());
+  const int64_t chunks =
+      std::clamp<int64_t>((want_tasks + q.rows - 1) / q.rows, 1, std::max<int32_t>(1, n_head / 4));
+  const auto heads = static_cast<int32_t>((n_head + chunks - 1) / chunks);
+  const int64_t per_thread = mla_scratch_floats(heads, max_tokens, l.latent_dim);
   auto* scratch = static_cast<float*>(
       arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));
   Tensor out = alloc(q.rows, int64_t{n_head} * v_width);
-  pool_.parallel_for(q.rows, [&](int64_t r, int thread) {
+  pool_.parallel_for(q.rows * chunks, [&](int64_t t, int thread) {
+    const int64_t r = t / chunks;
+    const auto h0 = static_cast<int32_t>((t % chunks) * heads);
+    const int32_t nh = std::min(heads, n_head - h0);
+    if (nh <= 0) return;
     const AttnSeq& seq = seqs[static_cast<size_t>(row_seq[r])];
     const MlaView kv{store.k, l.block_size, l.latent_dim, v_width, seq.block_table, seq.n_tokens};
-    kernels_.attention_mla_f16(q.data + r * q.stride, l.latent_dim, n_head,
+    kernels_.attention_mla_f16(q.data + r * q.stride + int64_t{h0} * l.latent_dim, l.latent_dim, nh,
                                pos[static_cast<size_t>(r)], kv, scale,
-                               scratch + thread * per_thread, out.data + r * out.stride, v_width);
+                               scratch + thread * per_thread,
+                               out.data + r * out.stride + int64_t{h0} * v_width, v_width);
   });
   return out;
 }

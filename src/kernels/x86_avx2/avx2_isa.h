@@ -92,6 +92,15 @@ struct Avx2 {
     return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
   }
   static VF maxf(VF a, VF b) { return _mm256_max_ps(a, b); }
+  // Folds 8 lanes in halves as mla_fold_lanes does from w = 4 down: (l += l + 4), (l += l + 2),
+  // (l += l + 1).
+  static float fold8(__m256 v) {
+    const __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 b = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
+  }
+  // mla_fold_lanes of 16 lanes held in two vectors (lanes 0-7, 8-15).
+  static float fold16(const VF* v) { return fold8(_mm256_add_ps(v[0], v[1])); }
   static float hmax(VF v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));

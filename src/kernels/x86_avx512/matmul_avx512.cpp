@@ -69,6 +69,17 @@ struct Avx512 {
   static void storef(float* p, VF v) { _mm512_storeu_ps(p, v); }
   static VF absf(VF v) { return _mm512_abs_ps(v); }
   static VF maxf(VF a, VF b) { return _mm512_max_ps(a, b); }
+  // Folds 8 lanes in halves as mla_fold_lanes does from w = 4 down: (l += l + 4), (l += l + 2),
+  // (l += l + 1).
+  static float fold8(__m256 v) {
+    const __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 b = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
+  }
+  // mla_fold_lanes of the 16 lanes of one vector.
+  static float fold16(const VF* v) {
+    return fold8(_mm256_add_ps(_mm512_castps512_ps256(v[0]), _mm512_extractf32x8_ps(v[0], 1)));
+  }
   static float hmax(VF v) { return _mm512_reduce_max_ps(v); }
   static VI cvt_rne(VF v) { return _mm512_cvtps_epi32(v); }  // MXCSR: nearest, ties to even
   static void store_i8(int8_t* p, VI v) {

@@ -7,9 +7,9 @@
 //
 // Extra Isa members used here: loadf, storef, absf, maxf, hmax, cvt_rne, store_i8, hsum32,
 // fmadd, load_f16p, store_f16p, f32_to_f16, f16_to_f32, min32, max32, minf, divf, roundf, cvtt,
-// exp_poly, sum_f64_lanes, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan. Only C
-// functions and builtins from the standard library: an inline std:: template instantiated in an ISA
-// file could be the copy the linker keeps for baseline code.
+// exp_poly, sum_f64_lanes, f16_bits, gather, sel_lt, sel_gt, sel_le, sel_ge, sel_nan, fold16. Only
+// C functions and builtins from the standard library: an inline std:: template instantiated in an
+// ISA file could be the copy the linker keeps for baseline code.
 #pragma once
 
 #include <math.h>  // expf, tanhf, ...: C functions, never inline copies compiled for an ISA
@@ -444,69 +444,104 @@ struct RowOps {
     }
   }
   // ---- Multi-head Latent Attention (attention_mla_f16_f32's arithmetic) ----
-  // Token-major latent rows, lanes along the row. Heads go in groups of up to kMlaHeads: each
-  // row chunk converted from f16 serves every head of the group. A score is the reference's
-  // kMlaLanes-lane dot (kMlaLanes / R vectors per head, folded in the reference's order); the
-  // value sum runs over R dimensions in lanes, keys in order, exactly the reference's.
+  // Token-major latent rows, lanes along the row. The keys go in tiles of kMlaTile rows (a tile
+  // stays in L1 while every head uses it: a 4k context's latent is 4.7 MB, so streaming it once
+  // per head would cost more than the weights) and the heads in groups of kMlaHeads (each row
+  // chunk converted from f16 serves the group). A score is the reference's kMlaLanes-lane dot
+  // (kMlaLanes / R vectors per head, folded in the reference's order); the value sum runs over
+  // R dimensions in lanes, keys in order, exactly the reference's.
   static constexpr int kMlaHeads = 4;
   static constexpr int kMlaVec = kMlaLanes / R;  // vectors per head holding the 16 dot lanes
   static constexpr int kMlaVChunks = 2;          // value vectors per head per pass
+  static constexpr int32_t kMlaTile = 16;
+  static constexpr int32_t kMaxMlaHeads = 256;
 
   static void attention_mla(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
                             const MlaView& kv, float scale, float* scratch, float* out,
                             int64_t out_head_stride) {
-    if (kv.width % kMlaLanes != 0 || kv.v_width % (kMlaVChunks * R) != 0 ||
-        kv.width > kMaxMlaWidth) {
+    if (kv.width % kMlaLanes != 0 || kv.v_width % (kMlaVChunks * R) != 0 || n_head > kMaxMlaHeads) {
       attention_mla_f16_f32(q, q_head_stride, n_head, pos, kv, scale, scratch, out,
                             out_head_stride);
       return;
     }
-    for (int32_t h = 0; h < n_head; h += kMlaHeads) {
-      const int32_t nh = n_head - h < kMlaHeads ? n_head - h : kMlaHeads;
-      const Mla a{q + h * q_head_stride,
-                  q_head_stride,
-                  pos,
-                  kv,
-                  scale,
-                  scratch + int64_t{h} * kv.n_tokens,
-                  out + h * out_head_stride,
-                  out_head_stride};
-      mla_group_upto<kMlaHeads>(nh, a);
+    // q rounded to f16 once, after the scores' space (MlaAttentionFn's scratch).
+    float* q16 = scratch + int64_t{n_head} * kv.n_tokens;
+    for (int32_t h = 0; h < n_head; ++h) {
+      round_f16(q + h * q_head_stride, q16 + int64_t{h} * kv.width, kv.width);
+    }
+    const Mla a{q16, n_head, pos, kv, scale, scratch, out, out_head_stride};
+    float max[kMaxMlaHeads];
+    for (int32_t h = 0; h < n_head; ++h) max[h] = -INFINITY;
+    const uint16_t* rows[kMlaTile];  // the tile's rows, found once (a division each)
+    for (int32_t j0 = 0; j0 <= pos; j0 += kMlaTile) {
+      const int32_t j1 = j0 + kMlaTile - 1 < pos ? j0 + kMlaTile - 1 : pos;
+      for (int32_t j = j0; j <= j1; ++j) rows[j - j0] = kv.rows + mla_row_at(kv, j);
+      for (int32_t h = 0; h < n_head; h += kMlaHeads) {
+        mla_scores_upto<kMlaHeads>(n_head - h < kMlaHeads ? n_head - h : kMlaHeads, a, rows, h, j0,
+                                   j1, max);
+      }
+    }
+    for (int32_t h = 0; h < n_head; ++h) {
+      attn_softmax(scratch + int64_t{h} * kv.n_tokens, 0, pos, Isa::set1f(max[h]), -INFINITY);
+      float* o = out + h * out_head_stride;
+      for (int32_t d = 0; d < kv.v_width; d += R) Isa::storef(o + d, Isa::zerof());
+    }
+    for (int32_t j0 = 0; j0 <= pos; j0 += kMlaTile) {
+      const int32_t j1 = j0 + kMlaTile - 1 < pos ? j0 + kMlaTile - 1 : pos;
+      for (int32_t j = j0; j <= j1; ++j) rows[j - j0] = kv.rows + mla_row_at(kv, j);
+      for (int32_t h = 0; h < n_head; h += kMlaHeads) {
+        const int32_t nh = n_head - h < kMlaHeads ? n_head - h : kMlaHeads;
+        for (int32_t d0 = 0; d0 < kv.v_width; d0 += kMlaVChunks * R) {
+          mla_values_upto<kMlaHeads>(nh, a, rows, h, j0, j1, d0);
+        }
+      }
     }
   }
 
-  static constexpr int32_t kMaxMlaWidth = 2048;
   struct Mla {
-    const float* q;
-    int64_t q_head_stride;
+    const float* q16;  // n_head rows of width, rounded to f16
+    int32_t n_head;
     int32_t pos;
     const MlaView& kv;
     float scale;
-    float* scratch;  // n_tokens floats per head
+    float* scratch;  // n_tokens floats per head: scores, then probabilities
     float* out;
     int64_t out_head_stride;
   };
 
   template <int N>
-  static void mla_group_upto(int32_t n, const Mla& a) {
+  static void mla_scores_upto(int32_t n, const Mla& a, const uint16_t* const* rows, int32_t h0,
+                              int32_t j0, int32_t j1, float* max) {
     if constexpr (N > 0) {
       if (n == N) {
-        mla_group<N>(a);
+        mla_scores<N>(a, rows, h0, j0, j1, max);
       } else {
-        mla_group_upto<N - 1>(n, a);
+        mla_scores_upto<N - 1>(n, a, rows, h0, j0, j1, max);
       }
     }
   }
 
+  template <int N>
+  static void mla_values_upto(int32_t n, const Mla& a, const uint16_t* const* rows, int32_t h0,
+                              int32_t j0, int32_t j1, int32_t d0) {
+    if constexpr (N > 0) {
+      if (n == N) {
+        mla_values<N>(a, rows, h0, j0, j1, d0);
+      } else {
+        mla_values_upto<N - 1>(n, a, rows, h0, j0, j1, d0);
+      }
+    }
+  }
+
+  // Scores of keys [j0, j1] (rows[j - j0]) for heads [h0, h0 + NH).
   template <int NH>
-  static void mla_group(const Mla& a) {
+  static void mla_scores(const Mla& a, const uint16_t* const* rows, int32_t h0, int32_t j0,
+                         int32_t j1, float* max) {
     const MlaView& kv = a.kv;
-    alignas(64) float q16[NH][kMaxMlaWidth];
-    for (int h = 0; h < NH; ++h) round_f16(a.q + h * a.q_head_stride, q16[h], kv.width);
-    float max[NH];
-    for (int h = 0; h < NH; ++h) max[h] = -INFINITY;
-    for (int32_t j = 0; j <= a.pos; ++j) {
-      const uint16_t* row = kv.rows + mla_row_at(kv, j);
+    const float* q16[NH];
+    for (int h = 0; h < NH; ++h) q16[h] = a.q16 + int64_t{h0 + h} * kv.width;
+    for (int32_t j = j0; j <= j1; ++j) {
+      const uint16_t* row = rows[j - j0];
       VF acc[NH][kMlaVec];
       for (int h = 0; h < NH; ++h) {
         for (int v = 0; v < kMlaVec; ++v) acc[h][v] = Isa::zerof();
@@ -521,39 +556,35 @@ struct RowOps {
         }
       }
       for (int h = 0; h < NH; ++h) {
-        alignas(64) float lane[kMlaLanes];
-        for (int v = 0; v < kMlaVec; ++v) Isa::storef(lane + v * R, acc[h][v]);
-        const float sc = mla_fold_lanes(lane) * a.scale;
-        a.scratch[int64_t{h} * kv.n_tokens + j] = sc;
-        max[h] = fmaxf(max[h], sc);
+        const float sc = Isa::fold16(acc[h]) * a.scale;
+        a.scratch[int64_t{h0 + h} * kv.n_tokens + j] = sc;
+        max[h0 + h] = fmaxf(max[h0 + h], sc);
       }
     }
-    for (int h = 0; h < NH; ++h) {
-      float* p = a.scratch + int64_t{h} * kv.n_tokens;
-      attn_softmax(p, 0, a.pos, Isa::set1f(max[h]), -INFINITY);
-    }
-    for (int32_t d0 = 0; d0 < kv.v_width; d0 += kMlaVChunks * R) mla_values<NH>(a, d0);
   }
 
-  // out[h][d0, d0 + kMlaVChunks * R) = sum over keys in order of p_hj * row_j[d].
+  // out[h][d0, d0 + kMlaVChunks * R) += sum over keys [j0, j1] in order of p_hj * row_j[d].
   template <int NH>
-  static void mla_values(const Mla& a, int32_t d0) {
+  static void mla_values(const Mla& a, const uint16_t* const* rows, int32_t h0, int32_t j0,
+                         int32_t j1, int32_t d0) {
     VF acc[NH][kMlaVChunks];
     for (int h = 0; h < NH; ++h) {
-      for (int c = 0; c < kMlaVChunks; ++c) acc[h][c] = Isa::zerof();
+      for (int c = 0; c < kMlaVChunks; ++c) {
+        acc[h][c] = Isa::loadf(a.out + (h0 + h) * a.out_head_stride + d0 + c * R);
+      }
     }
-    for (int32_t j = 0; j <= a.pos; ++j) {
-      const uint16_t* row = a.kv.rows + mla_row_at(a.kv, j) + d0;
+    for (int32_t j = j0; j <= j1; ++j) {
+      const uint16_t* row = rows[j - j0] + d0;
       VF v[kMlaVChunks];
       for (int c = 0; c < kMlaVChunks; ++c) v[c] = Isa::load_f16p(row + c * R);
       for (int h = 0; h < NH; ++h) {
-        const VF p = Isa::set1f(a.scratch[int64_t{h} * a.kv.n_tokens + j]);
+        const VF p = Isa::set1f(a.scratch[int64_t{h0 + h} * a.kv.n_tokens + j]);
         for (int c = 0; c < kMlaVChunks; ++c) acc[h][c] = Isa::fmadd(p, v[c], acc[h][c]);
       }
     }
     for (int h = 0; h < NH; ++h) {
       for (int c = 0; c < kMlaVChunks; ++c) {
-        Isa::storef(a.out + h * a.out_head_stride + d0 + c * R, acc[h][c]);
+        Isa::storef(a.out + (h0 + h) * a.out_head_stride + d0 + c * R, acc[h][c]);
       }
     }
   }
