@@ -268,6 +268,9 @@ def git_commit() -> str:
         return "unknown"
 
 
+HAND_KEPT = "## Earlier runs"
+
+
 def write_report(path: Path, report: dict, engines: list[Engine], a: argparse.Namespace) -> None:
     bw = report.get("membw") or {}
     cores = bw.get("physical_cores", "?")
@@ -341,7 +344,11 @@ def write_report(path: Path, report: dict, engines: list[Engine], a: argparse.Na
         "The raw samples of the run above are in `bench/results.json`.",
         "",
     ]
-    path.write_text("\n".join(lines))
+    # The hand-kept sections (earlier machines, forced paths, other models) follow the generated
+    # part from HAND_KEPT on: a rerun replaces the generated part and keeps them.
+    old = path.read_text() if path.exists() else ""
+    kept = old[old.index(HAND_KEPT):] if HAND_KEPT in old else ""
+    path.write_text("\n".join(lines) + kept)
     log(f"wrote {path}")
 
 
