@@ -146,6 +146,10 @@ struct MlaView {
 // q + h * q_head_stride (width floats) and writes out + h * out_head_stride (v_width floats);
 // scratch holds n_head * (kv.n_tokens + kv.width) floats (mla_scratch_floats). The arithmetic is
 // attention_f16kv's (q and the probabilities rounded to f16); scale multiplies every q·k.
+// The widest latent row the kernels take (DeepSeek-V3: 576); models refuse wider ones at load.
+inline constexpr int32_t kMaxMlaWidth = 2048;
+// The most expert groups routing takes (DeepSeek-V3: 8); models refuse more at load.
+inline constexpr int32_t kMaxExpertGroups = 256;
 inline int64_t mla_scratch_floats(int32_t n_head, int32_t n_tokens, int32_t width) {
   return int64_t{n_head} * (n_tokens + width);
 }

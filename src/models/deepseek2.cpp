@@ -109,6 +109,11 @@ void DeepSeek2::read_shape(const GgufFile& f) {
   const int32_t qk_dim = count_key(f, "attention.key_length_mla", c.head_dim);
   mla_.v_dim = count_key(f, "attention.value_length_mla", hp_.value_length);
   mla_.qk_nope = qk_dim - mla_.qk_rope;
+  if (mla_.latent() > kMaxMlaWidth) {
+    throw Error(f.path() + ": kv_lora_rank " + std::to_string(mla_.kv_lora) + " + RoPE " +
+                std::to_string(mla_.qk_rope) + " exceeds the " + std::to_string(kMaxMlaWidth) +
+                "-value latent rows Minke supports");
+  }
   if (mla_.kv_lora <= 0 || mla_.qk_nope <= 0 || mla_.v_dim <= 0) {
     throw Error(f.path() + ": deepseek2 needs attention.kv_lora_rank > 0 and key sizes above the " +
                 "RoPE dimension (kv_lora_rank " + std::to_string(mla_.kv_lora) + ", key " +
@@ -134,8 +139,9 @@ RouteParams DeepSeek2::read_routing(const GgufFile& f) const {
                 .n_group_used = std::max(1, count_key(f, "expert_group_used_count", 1)),
                 .norm_weights = f.get_bool(arch_key(f, "expert_weights_norm"), false),
                 .weights_scale = scale};
-  if (p.n_group > 1 && (p.n_expert % p.n_group != 0 || p.n_group_used > p.n_group ||
-                        p.n_used > p.n_group_used * (p.n_expert / p.n_group))) {
+  if (p.n_group > 1 &&
+      (p.n_group > kMaxExpertGroups || p.n_expert % p.n_group != 0 || p.n_group_used > p.n_group ||
+       p.n_used > p.n_group_used * (p.n_expert / p.n_group))) {
     throw Error(f.path() + ": expert groups (" + std::to_string(p.n_group) + ", " +
                 std::to_string(p.n_group_used) + " used) do not fit " + std::to_string(p.n_expert) +
                 " experts with " + std::to_string(p.n_used) + " used");

@@ -42,6 +42,19 @@ std::vector<uint8_t> edited_tiny_llama(const std::string& arch, const std::strin
   return w.to_bytes();
 }
 
+// tiny/<model>.gguf with the u32 metadata `key` set to `value`.
+std::vector<uint8_t> edited_tiny(const std::string& model, const std::string& key, uint32_t value) {
+  const auto src =
+      GgufFile::open((testing::golden_dir() / "models" / "tiny" / (model + ".gguf")).string());
+  GgufWriter w;
+  for (const GgufValue& v : src->metadata()) {
+    w.add(v.key(), v.key() == key ? GgufWriteValue::u32(value) : GgufWriteValue::copy_of(v));
+  }
+  for (const GgufTensor& t : src->tensors())
+    w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  return w.to_bytes();
+}
+
 std::string load_error(const std::vector<uint8_t>& bytes) {
   const auto f = GgufFile::parse(bytes, "model.gguf");
   auto be = make_cpu_backend({});
@@ -80,6 +93,27 @@ TEST(ModelLoad, MissingRequiredBiasIsNamed) {
   // qwen2 requires q/k/v biases, which the llama file lacks.
   const std::string e = load_error(edited_tiny_llama("qwen2", "", ""));
   EXPECT_EQ(e, "model.gguf: missing tensor blk.0.attn_q.bias");
+}
+
+// Hostile MoE / MLA metadata is a clear load error, never an overflow in a kernel.
+TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
+  EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.attention.kv_lora_rank", 4096))
+                .find("exceeds the 2048-value latent rows"),
+            std::string::npos);
+  EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.expert_group_count", 512))
+                .find("expert groups (512, 2 used) do not fit 16 experts"),
+            std::string::npos);
+  EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.expert_used_count", 17))
+                .find("expert_used_count 17 must be between 1 and expert_count 16"),
+            std::string::npos);
+  EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.expert_gating_func", 7))
+                .find("expert_gating_func 7 is not supported"),
+            std::string::npos);
+  EXPECT_NE(load_error(edited_tiny("qwen3moe", "qwen3moe.expert_count", 9))
+                .find("blk.0.ffn_gate_inp.weight has shape [64, 8], expected [64, 9]"),
+            std::string::npos);
+  EXPECT_EQ(load_error(edited_tiny("deepseek2-v3", "deepseek2.expert_group_count", 4)),
+            "(no error)");
 }
 
 TEST(ModelLoad, ConfigFromMetadata) {

@@ -17,12 +17,9 @@
 namespace minke {
 namespace {
 
-// Largest latent row the on-stack f16 copy of q holds (DeepSeek-V3: 576).
-constexpr int32_t kMaxWidth = 2048;
-
 void head_attention(const float* q, int32_t pos, const MlaView& kv, float scale, const float* f16,
                     float* scores, float* out) {
-  std::array<float, kMaxWidth> q16;
+  std::array<float, kMaxMlaWidth> q16;
   for (int32_t d = 0; d < kv.width; ++d) {
     q16[static_cast<size_t>(d)] = fp16_lut(f16, f32_to_fp16(q[d]));
   }
@@ -52,7 +49,7 @@ void attention_mla_f16_f32(const float* q, int64_t q_head_stride, int32_t n_head
                            const MlaView& kv, float scale, float* scratch, float* out,
                            int64_t out_head_stride) {
   MINKE_DCHECK(pos >= 0 && pos < kv.n_tokens);
-  MINKE_DCHECK(kv.width <= kMaxWidth && kv.v_width <= kv.width);
+  MINKE_DCHECK(kv.width <= kMaxMlaWidth && kv.v_width <= kv.width);
   const float* f16 = fp16_table();
   for (int32_t h = 0; h < n_head; ++h) {
     head_attention(q + h * q_head_stride, pos, kv, scale, f16, scratch + int64_t{h} * kv.n_tokens,

@@ -33,8 +33,8 @@ void top_k(const float* score, int32_t n, int32_t k, int32_t* ids) {
 // Masks (to -inf) every expert outside the n_group_used best groups.
 void limit_groups(const RouteParams& p, float* select) {
   const int32_t per_group = p.n_expert / p.n_group;
-  MINKE_CHECK(p.n_group <= 256);
-  float group_score[256] = {};
+  MINKE_CHECK(p.n_group <= kMaxExpertGroups);
+  float group_score[kMaxExpertGroups] = {};
   for (int32_t g = 0; g < p.n_group; ++g) {
     const float* s = select + g * per_group;
     float best = -INFINITY, second = -INFINITY;
@@ -48,7 +48,7 @@ void limit_groups(const RouteParams& p, float* select) {
     }
     group_score[g] = p.gating == Gating::kSigmoid && per_group > 1 ? best + second : best;
   }
-  int32_t keep[256] = {};
+  int32_t keep[kMaxExpertGroups] = {};
   top_k(group_score, p.n_group, p.n_group_used, keep);
   for (int32_t g = 0; g < p.n_group; ++g) {
     if (std::find(keep, keep + p.n_group_used, g) != keep + p.n_group_used) continue;
