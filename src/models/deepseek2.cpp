@@ -66,8 +66,7 @@ class DeepSeek2 final : public DecoderModel {
     WeightView attn_norm;  // [n_embd]
     MlaWeights attn;
     WeightView ffn_norm;  // [n_embd]
-    std::optional<FfnWeights> ffn;
-    std::optional<MoeWeights> moe;
+    FeedForward ffn;
   };
 
   void read_shape(const GgufFile& f);
@@ -173,22 +172,14 @@ DeepSeek2::DeepSeek2(const GgufFile& file, Backend& backend) : DecoderModel(file
 
   layers_.reserve(static_cast<size_t>(c.n_layer));
   for (int32_t il = 0; il < c.n_layer; ++il) {
-    Layer l{.attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
-            .attn = bind_mla(il),
-            .ffn_norm = weights_.vector(layer_tensor(il, "ffn_norm.weight"), c.n_embd),
-            .ffn = std::nullopt,
-            .moe = std::nullopt};
-    if (c.n_expert > 0 && il >= c.n_layer_dense) {
-      l.moe =
-          bind_moe(weights_, il, c.n_embd, c.n_expert, c.n_ff_exp, c.n_expert_shared * c.n_ff_exp);
-    } else {
-      l.ffn = bind_ffn(weights_, il, c.n_embd, c.n_ff);
-    }
-    layers_.push_back(std::move(l));
+    layers_.push_back({.attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
+                       .attn = bind_mla(il),
+                       .ffn_norm = weights_.vector(layer_tensor(il, "ffn_norm.weight"), c.n_embd),
+                       .ffn = bind_feed_forward(weights_, il, c)});
   }
   if (c.n_expert > 0) {
     const bool bias = std::any_of(layers_.begin(), layers_.end(), [](const Layer& l) {
-      return l.moe && l.moe->select_bias.has_value();
+      return l.ffn.moe && l.ffn.moe->select_bias.has_value();
     });
     c.expert_routing = describe_routing(route_, bias);
   }
@@ -276,7 +267,7 @@ void DeepSeek2::forward(const Batch& batch, KvCache& kv, std::span<float> logits
     const ScratchScope scratch(be_);
     be_.add(x, attention(be_.rms_norm(x, l.attn_norm, eps), l.attn, kv.layer(il)));
     const Tensor h = be_.rms_norm(x, l.ffn_norm, eps);
-    be_.add(x, l.moe ? routing_.run(be_, h, *l.moe, route_) : swiglu_ffn(be_, h, *l.ffn));
+    be_.add(x, routing_.run(be_, h, l.ffn, route_));
   }
   finish(x, logits);
 }

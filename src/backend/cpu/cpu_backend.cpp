@@ -22,6 +22,25 @@ namespace {
 // Largest head_dim store_kv converts on the stack.
 constexpr int32_t kMaxHeadDim = 1024;
 
+// Checks that seqs cover the rows [0, n_rows) of an attention call, each row at a position its
+// sequence holds; returns the longest sequence's token count (the scratch a task needs).
+int32_t check_seqs(std::span<const AttnSeq> seqs, std::span<const int32_t> pos, int64_t n_rows,
+                   int32_t block_size) {
+  int64_t covered = 0;
+  int32_t max_tokens = 1;
+  for (const AttnSeq& seq : seqs) {
+    MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= n_rows);
+    MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * block_size >= seq.n_tokens);
+    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
+      MINKE_DCHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
+    }
+    covered += seq.n_rows;
+    max_tokens = std::max(max_tokens, seq.n_tokens);
+  }
+  MINKE_CHECK(covered == n_rows);
+  return max_tokens;
+}
+
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(const CpuBackendOptions& o)
@@ -460,22 +479,14 @@ Tensor CpuBackend::attention_mla(const Tensor& q, std::span<const int32_t> pos,
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
   // Tasks: a row's heads, split into chunks when there are too few rows to keep every thread
   // busy (decode); each task streams its sequence's latent rows once for all its heads.
+  const int32_t max_tokens = check_seqs(seqs, pos, q.rows, l.block_size);
   auto* row_seq =
       static_cast<int32_t*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(int32_t)));
-  int64_t covered = 0;
-  int32_t max_tokens = 1;
   for (size_t s = 0; s < seqs.size(); ++s) {
-    const AttnSeq& seq = seqs[s];
-    MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= q.rows);
-    MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * l.block_size >= seq.n_tokens);
-    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
-      MINKE_DCHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
+    for (int64_t r = seqs[s].row0; r < seqs[s].row0 + seqs[s].n_rows; ++r) {
       row_seq[r] = static_cast<int32_t>(s);
     }
-    covered += seq.n_rows;
-    max_tokens = std::max(max_tokens, seq.n_tokens);
   }
-  MINKE_CHECK(covered == q.rows);
   const int64_t want_tasks = 2 * static_cast<int64_t>(pool_.n_threads());
   const int64_t chunks =
       std::clamp<int64_t>((want_tasks + q.rows - 1) / q.rows, 1, std::max<int32_t>(1, n_head / 4));
@@ -557,23 +568,15 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
     int32_t seq;
   };
   auto* tiles = static_cast<Tile*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(Tile)));
-  int64_t n_tiles = 0, covered = 0;
-  int32_t max_tokens = 1;
+  const int32_t max_tokens = check_seqs(seqs, pos, q.rows, l.block_size);
+  int64_t n_tiles = 0;
   for (size_t s = 0; s < seqs.size(); ++s) {
     const AttnSeq& seq = seqs[s];
-    MINKE_CHECK(seq.row0 >= 0 && seq.row0 + seq.n_rows <= q.rows);
-    MINKE_CHECK(static_cast<int64_t>(seq.block_table.size()) * l.block_size >= seq.n_tokens);
-    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; ++r) {
-      MINKE_DCHECK(pos[static_cast<size_t>(r)] < seq.n_tokens);
-    }
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += tile_rows) {
       const auto n = static_cast<int32_t>(std::min<int64_t>(tile_rows, seq.row0 + seq.n_rows - r));
       tiles[n_tiles++] = {r, n, static_cast<int32_t>(s)};
     }
-    covered += seq.n_rows;
-    max_tokens = std::max(max_tokens, seq.n_tokens);
   }
-  MINKE_CHECK(covered == q.rows);
   const int64_t per_thread = int64_t{tile_rows} * max_tokens;
   auto* scratch = static_cast<float*>(
       arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));

@@ -21,20 +21,12 @@ void LlamaLayoutDecoder::bind_layers(const AttentionTensors& required, const Rou
   route_ = route;
   layers_.reserve(static_cast<size_t>(c.n_layer));
   for (int32_t il = 0; il < c.n_layer; ++il) {
-    Layer l{
+    layers_.push_back({
         .attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
         .attn = bind_attention(weights_, il, c.n_embd, attn_, required),
         .ffn_norm = weights_.vector(layer_tensor(il, "ffn_norm.weight"), c.n_embd),
-        .ffn = std::nullopt,
-        .moe = std::nullopt,
-    };
-    if (c.n_expert > 0 && il >= c.n_layer_dense) {
-      l.moe =
-          bind_moe(weights_, il, c.n_embd, c.n_expert, c.n_ff_exp, c.n_expert_shared * c.n_ff_exp);
-    } else {
-      l.ffn = bind_ffn(weights_, il, c.n_embd, c.n_ff);
-    }
-    layers_.push_back(std::move(l));
+        .ffn = bind_feed_forward(weights_, il, c),
+    });
   }
 }
 
@@ -50,7 +42,7 @@ void LlamaLayoutDecoder::forward(const Batch& batch, KvCache& kv, std::span<floa
                                     kv.layer(il));  // [M, n_embd]
     be_.add(x, a);
     const Tensor h = be_.rms_norm(x, l.ffn_norm, eps);
-    be_.add(x, l.moe ? routing_.run(be_, h, *l.moe, route_) : swiglu_ffn(be_, h, *l.ffn));
+    be_.add(x, routing_.run(be_, h, l.ffn, route_));
   }
   finish(x, logits);  // norm, LM head: [n_wanted, n_vocab]
 }

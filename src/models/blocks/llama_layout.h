@@ -6,7 +6,6 @@
 // routing) and calls bind_layers(); the forward pass is this one.
 #pragma once
 
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,9 +36,8 @@ class LlamaLayoutDecoder : public DecoderModel {
   struct Layer {
     WeightView attn_norm;  // [n_embd]
     AttentionWeights attn;
-    WeightView ffn_norm;            // [n_embd]
-    std::optional<FfnWeights> ffn;  // a dense layer
-    std::optional<MoeWeights> moe;  // else a mixture-of-experts one
+    WeightView ffn_norm;  // [n_embd]
+    FeedForward ffn;
   };
   std::vector<Layer> layers_;
   RouteParams route_;

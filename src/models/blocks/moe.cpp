@@ -45,6 +45,15 @@ MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n
   return m;
 }
 
+FeedForward bind_feed_forward(const WeightBinder& w, int32_t il, const ModelConfig& c) {
+  if (c.n_expert > 0 && il >= c.n_layer_dense) {
+    return {
+        .dense = std::nullopt,
+        .moe = bind_moe(w, il, c.n_embd, c.n_expert, c.n_ff_exp, c.n_expert_shared * c.n_ff_exp)};
+  }
+  return {.dense = bind_ffn(w, il, c.n_embd, c.n_ff), .moe = std::nullopt};
+}
+
 Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p) {
   const auto n_routed = static_cast<size_t>(x.rows * p.n_used);
   ids_.resize(n_routed);

@@ -11,6 +11,7 @@
 
 #include "backend/backend.h"
 #include "models/blocks/ffn.h"
+#include "models/model.h"
 
 namespace minke {
 
@@ -31,12 +32,24 @@ std::string describe_routing(const RouteParams& p, bool select_bias = false);
 MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,
                     int32_t n_ff_exp, int32_t n_ff_shared);
 
+// A layer's feed-forward: a dense SwiGLU, or, in a mixture-of-experts model past its
+// n_layer_dense leading dense layers, routed experts (and shared ones).
+struct FeedForward {
+  std::optional<FfnWeights> dense;
+  std::optional<MoeWeights> moe;
+};
+FeedForward bind_feed_forward(const WeightBinder& w, int32_t il, const ModelConfig& c);
+
 // Per-step host bookkeeping of the routing: which rows go to which expert. Kept by the model
 // so that its vectors keep their capacity from step to step (no allocation per step).
 class ExpertRouting {
  public:
   // x: [M, n_embd] (already normed) -> [M, n_embd].
   Tensor run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p);
+  // The layer's feed-forward, dense or routed as p says.
+  Tensor run(Backend& be, const Tensor& x, const FeedForward& f, const RouteParams& p) {
+    return f.moe ? run(be, x, *f.moe, p) : swiglu_ffn(be, x, *f.dense);
+  }
 
  private:
   std::vector<int32_t> ids_;        // [M * n_used] chosen experts, best first per token
