@@ -135,10 +135,15 @@ void check_options(const BenchOptions& o) {
 
 uint64_t weight_bytes_per_token(const GgufFile& file) {
   const bool tied = file.find_tensor("output.weight") == nullptr;
+  // A mixture-of-experts tensor ("..._exps") is read only for the experts a token runs.
+  const std::string arch(file.get_string("general.architecture", ""));
+  const uint32_t n_expert = file.get_u32(arch + ".expert_count", 0);
+  const uint32_t n_used = file.get_u32(arch + ".expert_used_count", 0);
   uint64_t bytes = 0;
   for (const GgufTensor& t : file.tensors()) {
     if (t.name == "token_embd.weight" && !tied) continue;
-    bytes += t.n_bytes;
+    const bool experts = n_expert > 0 && n_used <= n_expert && t.name.ends_with("_exps.weight");
+    bytes += experts ? t.n_bytes / n_expert * n_used : t.n_bytes;
   }
   return bytes;
 }

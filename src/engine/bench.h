@@ -40,7 +40,8 @@ struct BenchResult {
   uint64_t n_params = 0;
   uint64_t model_bytes = 0;  // every tensor's bytes (llama-bench's model_size)
   // What one generated token reads: every weight except the token embedding, which is used
-  // one row at a time (unless the output projection is tied to it and reads it all).
+  // one row at a time (unless the output projection is tied to it and reads it all), and of a
+  // mixture-of-experts tensor only the experts a token runs (expert_used_count of expert_count).
   uint64_t weight_bytes_per_token = 0;
   std::string kernel_path;
   int32_t threads = 0;

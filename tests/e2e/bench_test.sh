@@ -70,6 +70,17 @@ check_json "bench --json has every documented field with its type" \
 [ -z "$ERR" ] || grep -q '^bench: ' <<<"$ERR" && pass "bench progress goes to stderr" \
   || fail "bench progress goes to stderr"
 
+# A mixture-of-experts model at a depth: the test starts from 8 cached tokens, and a token
+# reads 3 of the 8 experts (qwen3moe tiny: 148992 of 222528 bytes).
+run "$MINKE" bench -m tests/golden/data/models/tiny/qwen3moe.gguf -p 4 -n 2 -d 8 -r 1 -t 1 \
+  --no-membw --json
+expect_rc "bench -d on a MoE model succeeds" 0
+check_json "bench -d reports the depth and counts only the routed experts' bytes" \
+  'j["n_depth"] == 8 and j["weight_bytes_per_token"] == 148992 and j["model_bytes"] == 222528'
+run "$MINKE" bench -m tests/golden/data/models/tiny/qwen3moe.gguf -p 4 -n 2 -d 300 -r 1 \
+  --no-membw
+expect_error "bench -d past the trained context is a clear error" "use -d plus -p and -n"
+
 run "$MINKE" bench -m "$SMOL" -p 0 -n 2 -r 1 -t 1 --no-membw --json
 expect_rc "bench -p 0 (tg only, no probe) succeeds" 0
 check_json "a skipped test and the skipped probe are null" \
