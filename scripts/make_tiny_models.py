@@ -158,6 +158,16 @@ def make_qwen2():
     b.write(OUT / "qwen2.gguf", "qwen2", meta, add_bos=False, pre="qwen2")
 
 
+def qwen3_attention(b, p, n_embd, n_head, n_head_kv, hd):
+    """Qwen3's attention tensors of one layer (per-head q/k norms), in a fixed type mix."""
+    b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+    b.norm(p + "attn_q_norm.weight", hd)
+    b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+    b.norm(p + "attn_k_norm.weight", hd)
+    b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+    b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+
+
 def make_qwen3(float_only=False):
     """qwen3: per-head q/k RMS norm, GQA 4/2, head_dim 32 != n_embd/n_head, tied output."""
     n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 3, 128, 4, 2, 32
@@ -166,12 +176,7 @@ def make_qwen3(float_only=False):
     for i in range(n_layer):
         p = f"blk.{i}."
         b.norm(p + "attn_norm.weight", n_embd)
-        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
-        b.norm(p + "attn_q_norm.weight", hd)
-        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
-        b.norm(p + "attn_k_norm.weight", hd)
-        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
-        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        qwen3_attention(b, p, n_embd, n_head, n_head_kv, hd)
         b.norm(p + "ffn_norm.weight", n_embd)
         b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q4_0)
         b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q8_0)
@@ -275,12 +280,7 @@ def make_qwen3moe(float_only=False):
     for i in range(n_layer):
         p = f"blk.{i}."
         b.norm(p + "attn_norm.weight", n_embd)
-        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
-        b.norm(p + "attn_q_norm.weight", hd)
-        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
-        b.norm(p + "attn_k_norm.weight", hd)
-        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
-        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        qwen3_attention(b, p, n_embd, n_head, n_head_kv, hd)
         b.norm(p + "ffn_norm.weight", n_embd)
         # A router gain of 4 spreads the logits so that routing is decided by clear margins.
         b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0)
