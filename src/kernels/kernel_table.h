@@ -142,17 +142,17 @@ struct MlaView {
   std::span<const int32_t> block_table;
   int32_t n_tokens = 0;
 };
-// Causal attention of n_head query heads of one token at `pos` over keys 0..pos: head h reads
-// q + h * q_head_stride (width floats) and writes out + h * out_head_stride (v_width floats);
-// scratch holds n_head * (kv.n_tokens + kv.width) floats (mla_scratch_floats). The arithmetic is
-// attention_f16kv's (q and the probabilities rounded to f16); scale multiplies every q·k.
 // The widest latent row the kernels take (DeepSeek-V3: 576); models refuse wider ones at load.
 inline constexpr int32_t kMaxMlaWidth = 2048;
-// The most expert groups routing takes (DeepSeek-V3: 8); models refuse more at load.
-inline constexpr int32_t kMaxExpertGroups = 256;
+// The scratch an MlaAttentionFn call needs: a score row and a rounded query per head.
 inline int64_t mla_scratch_floats(int32_t n_head, int32_t n_tokens, int32_t width) {
   return int64_t{n_head} * (n_tokens + width);
 }
+// Causal attention of n_head query heads of one token at `pos` over keys 0..pos: head h reads
+// q + h * q_head_stride (width floats) and writes out + h * out_head_stride (v_width floats);
+// scratch holds mla_scratch_floats(n_head, kv.n_tokens, kv.width) floats. The arithmetic is
+// attention_f16kv's (q and the probabilities rounded to f16) but for the q·k dot, summed in 16
+// lanes (kernels/ref/attention_mla.cpp); scale multiplies every q·k.
 using MlaAttentionFn = void (*)(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
                                 const MlaView& kv, float scale, float* scratch, float* out,
                                 int64_t out_head_stride);
@@ -206,6 +206,8 @@ struct RouteParams {
 // selection bias that only ranks, DeepSeek-V3's e_score_correction_bias) writes the n_used
 // chosen experts to ids, best first (ties: the lower id), and their weights (the unbiased
 // probabilities, normalised and scaled as p says). scratch holds 2 * n_expert floats.
+// The most expert groups routing takes (DeepSeek-V3: 8); models refuse more at load.
+inline constexpr int32_t kMaxExpertGroups = 256;
 using RouteFn = void (*)(const float* logits, const float* bias, const RouteParams& p,
                          float* scratch, int32_t* ids, float* weights);
 
