@@ -24,7 +24,7 @@ constexpr int32_t kDefaultSlidingPattern = 6;
 class Gemma3 final : public DecoderModel {
  public:
   Gemma3(const GgufFile& file, Backend& backend) : DecoderModel(file, backend) {
-    require_equal_key_value_length();
+    require_plain_attention();
     const ModelConfig& c = config();
     const auto window =
         static_cast<int32_t>(file.get(arch_key(file, "attention.sliding_window")).as_u32());

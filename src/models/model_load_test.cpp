@@ -42,17 +42,26 @@ std::vector<uint8_t> edited_tiny_llama(const std::string& arch, const std::strin
   return w.to_bytes();
 }
 
-// tiny/<model>.gguf with the u32 metadata `key` set to `value`.
-std::vector<uint8_t> edited_tiny(const std::string& model, const std::string& key, uint32_t value) {
+// tiny/<model>.gguf with the metadata keys `set` replaced or added.
+std::vector<uint8_t> edited_tiny(const std::string& model,
+                                 const std::vector<std::pair<std::string, GgufWriteValue>>& set) {
   const auto src =
       GgufFile::open((testing::golden_dir() / "models" / "tiny" / (model + ".gguf")).string());
   GgufWriter w;
   for (const GgufValue& v : src->metadata()) {
-    w.add(v.key(), v.key() == key ? GgufWriteValue::u32(value) : GgufWriteValue::copy_of(v));
+    const bool replaced =
+        std::any_of(set.begin(), set.end(), [&](const auto& kv) { return kv.first == v.key(); });
+    if (!replaced) w.add(v.key(), GgufWriteValue::copy_of(v));
   }
+  for (const auto& [key, value] : set) w.add(key, value);
   for (const GgufTensor& t : src->tensors())
     w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
   return w.to_bytes();
+}
+
+// The same with one u32 key set.
+std::vector<uint8_t> edited_tiny(const std::string& model, const std::string& key, uint32_t value) {
+  return edited_tiny(model, {{key, GgufWriteValue::u32(value)}});
 }
 
 std::string load_error(const std::vector<uint8_t>& bytes) {
@@ -114,6 +123,12 @@ TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
             std::string::npos);
   EXPECT_EQ(load_error(edited_tiny("deepseek2-v3", "deepseek2.expert_group_count", 4)),
             "(no error)");
+  // YaRN has been checked against llama.cpp for deepseek2 only: other architectures refuse it.
+  EXPECT_NE(
+      load_error(edited_tiny("qwen3", {{"qwen3.rope.scaling.type", GgufWriteValue::string("yarn")},
+                                       {"qwen3.rope.scaling.factor", GgufWriteValue::f32(4.0f)}}))
+          .find("YaRN RoPE scaling is supported for deepseek2 only so far, not qwen3"),
+      std::string::npos);
 }
 
 TEST(ModelLoad, ConfigFromMetadata) {

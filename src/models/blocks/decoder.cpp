@@ -29,7 +29,12 @@ int64_t DecoderModel::kv_bytes_per_token() const {
   return KvCache::bytes_per_token(1, kv_layout());
 }
 
-void DecoderModel::require_equal_key_value_length() const {
+void DecoderModel::require_plain_attention() const {
+  if (hp_.rope_yarn) {
+    throw Error(weights_.file().path() +
+                ": YaRN RoPE scaling is supported for deepseek2 only so far, not " +
+                hp_.config.arch);
+  }
   if (hp_.value_length != hp_.config.head_dim) {
     throw Error(weights_.file().path() + ": attention.value_length " +
                 std::to_string(hp_.value_length) + " differs from attention.key_length " +

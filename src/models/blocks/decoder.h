@@ -31,8 +31,9 @@ class DecoderModel : public Model {
   // [n_wanted, n_vocab]; rows nobody wants are dropped first.
   void finish(const Tensor& x, std::span<float> logits);
 
-  // Throws minke::Error unless values are as wide as keys (every architecture but MLA's).
-  void require_equal_key_value_length() const;
+  // Throws minke::Error unless values are as wide as keys and RoPE is not YaRN-scaled (what
+  // every architecture but MLA's has been checked against an oracle with).
+  void require_plain_attention() const;
 
   // RopeParams for this model's rotated dims with the given mode, base and scale.
   RopeParams rope(RopeMode mode, float freq_base, float freq_scale) const;

@@ -7,7 +7,7 @@ namespace minke {
 
 LlamaLayoutDecoder::LlamaLayoutDecoder(const GgufFile& file, Backend& backend, RopeMode rope_mode)
     : DecoderModel(file, backend) {
-  require_equal_key_value_length();
+  require_plain_attention();
   const ModelConfig& c = config();
   attn_ = {.n_head = c.n_head,
            .n_head_kv = c.n_head_kv,
