@@ -197,7 +197,7 @@ GgufWriter::Tensor& GgufWriter::add_tensor_info(std::string_view name, GgmlType 
   if (!tensor_names_.emplace(name).second) {
     throw Error("gguf writer: duplicate tensor name '" + std::string(name) + "'");
   }
-  tensors_.push_back(Tensor{std::string(name), type, std::move(dims), {}, {}});
+  tensors_.push_back(Tensor{std::string(name), type, std::move(dims), {}, {}, n_bytes, {}});
   return tensors_.back();
 }
 
@@ -211,6 +211,41 @@ void GgufWriter::add_tensor(std::string_view name, GgmlType type, std::vector<in
 void GgufWriter::add_tensor_view(std::string_view name, GgmlType type, std::vector<int64_t> dims,
                                  std::span<const uint8_t> data) {
   add_tensor_info(name, type, std::move(dims), data.size()).data = data;
+}
+
+void GgufWriter::add_tensor_streamed(std::string_view name, GgmlType type,
+                                     std::vector<int64_t> dims, TensorProducer produce) {
+  MINKE_CHECK(produce != nullptr);
+  const GgmlTypeInfo& info = ggml_type_info(type);
+  uint64_t n_elements = 1;
+  for (const int64_t d : dims) {
+    if (d < 1 || __builtin_mul_overflow(n_elements, static_cast<uint64_t>(d), &n_elements)) {
+      n_elements = 0;  // add_tensor_info names the bad dimension
+      break;
+    }
+  }
+  const uint64_t n_bytes = n_elements / info.block_size * info.type_size;
+  add_tensor_info(name, type, std::move(dims), n_bytes).produce = std::move(produce);
+}
+
+void GgufWriter::emit(const Tensor& t, const TensorSink& out) {
+  if (!t.produce) {
+    out(t.data);
+    return;
+  }
+  uint64_t written = 0;
+  t.produce([&](std::span<const uint8_t> piece) {
+    if (piece.size() > t.n_bytes - written) {
+      throw Error("gguf writer: tensor '" + t.name + "' produced more than its " +
+                  std::to_string(t.n_bytes) + " bytes");
+    }
+    written += piece.size();
+    out(piece);
+  });
+  if (written != t.n_bytes) {
+    throw Error("gguf writer: tensor '" + t.name + "' produced " + std::to_string(written) +
+                " of its " + std::to_string(t.n_bytes) + " bytes");
+  }
 }
 
 std::vector<uint8_t> GgufWriter::header_bytes() const {
@@ -231,7 +266,7 @@ std::vector<uint8_t> GgufWriter::header_bytes() const {
     for (const int64_t d : t.dims) put<int64_t>(out, d);
     put<uint32_t>(out, static_cast<uint32_t>(t.type));
     put<uint64_t>(out, offset);
-    offset += padded(t.data.size());
+    offset += padded(t.n_bytes);
   }
   out.resize(padded(out.size()), 0);
   return out;
@@ -240,33 +275,47 @@ std::vector<uint8_t> GgufWriter::header_bytes() const {
 std::vector<uint8_t> GgufWriter::to_bytes() const {
   std::vector<uint8_t> out = header_bytes();
   for (const Tensor& t : tensors_) {
-    out.insert(out.end(), t.data.begin(), t.data.end());
+    emit(t, [&](std::span<const uint8_t> piece) {
+      out.insert(out.end(), piece.begin(), piece.end());
+    });
     out.resize(padded(out.size()), 0);  // the data section starts aligned, so this pads t
   }
   return out;
 }
 
 void GgufWriter::write_file(const std::string& path) const {
+  const std::string part = path + ".part";
   const auto closer = [](std::FILE* f) { std::fclose(f); };
-  std::unique_ptr<std::FILE, decltype(closer)> f(std::fopen(path.c_str(), "wb"), closer);
-  if (!f) throw Error(path + ": cannot create: " + std::strerror(errno));
-  const auto write = [&](const uint8_t* p, size_t n) {
-    if (n != 0 && std::fwrite(p, 1, n, f.get()) != n) {
-      throw Error(path + ": write failed: " + std::strerror(errno));
+  std::unique_ptr<std::FILE, decltype(closer)> f(std::fopen(part.c_str(), "wb"), closer);
+  if (!f) throw Error(part + ": cannot create: " + std::strerror(errno));
+  try {
+    const auto write = [&](const uint8_t* p, size_t n) {
+      if (n != 0 && std::fwrite(p, 1, n, f.get()) != n) {
+        throw Error(part + ": write failed: " + std::strerror(errno));
+      }
+    };
+    const std::vector<uint8_t> header = header_bytes();
+    write(header.data(), header.size());
+    static constexpr uint8_t kZeros[64] = {};
+    for (const Tensor& t : tensors_) {
+      emit(t, [&](std::span<const uint8_t> piece) { write(piece.data(), piece.size()); });
+      for (uint64_t pad = padded(t.n_bytes) - t.n_bytes; pad > 0;) {
+        const size_t n = std::min<uint64_t>(pad, sizeof(kZeros));
+        write(kZeros, n);
+        pad -= n;
+      }
     }
-  };
-  const std::vector<uint8_t> header = header_bytes();
-  write(header.data(), header.size());
-  static constexpr uint8_t kZeros[64] = {};
-  for (const Tensor& t : tensors_) {
-    write(t.data.data(), t.data.size());
-    for (uint64_t pad = padded(t.data.size()) - t.data.size(); pad > 0;) {
-      const size_t n = std::min<uint64_t>(pad, sizeof(kZeros));
-      write(kZeros, n);
-      pad -= n;
+    if (std::fflush(f.get()) != 0 || std::fclose(f.release()) != 0) {
+      throw Error(part + ": write failed: " + std::strerror(errno));
     }
+    if (std::rename(part.c_str(), path.c_str()) != 0) {
+      throw Error(path + ": cannot rename " + part + " to it: " + std::strerror(errno));
+    }
+  } catch (...) {
+    f.reset();
+    std::remove(part.c_str());
+    throw;
   }
-  if (std::fclose(f.release()) != 0) throw Error(path + ": write failed: " + std::strerror(errno));
 }
 
 }  // namespace minke

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -80,8 +81,20 @@ class GgufWriter {
                   std::span<const uint8_t> data);
   void add_tensor_view(std::string_view name, GgmlType type, std::vector<int64_t> dims,
                        std::span<const uint8_t> data);
+  // A tensor whose bytes are made while the file is written, so `minke quantize` and `minke
+  // convert` never hold more than a slab of a model: `produce` is called once, in tensor order,
+  // and must hand `sink` exactly the bytes the type and dims imply, in pieces of any size
+  // (anything else throws minke::Error naming the tensor).
+  using TensorSink = std::function<void(std::span<const uint8_t>)>;
+  using TensorProducer = std::function<void(const TensorSink& sink)>;
+  void add_tensor_streamed(std::string_view name, GgmlType type, std::vector<int64_t> dims,
+                           TensorProducer produce);
+  size_t tensor_count() const { return tensors_.size(); }
 
-  // The whole file; or written to `path` (throws minke::Error on I/O failure).
+  // The whole file; or written to `path` (throws minke::Error on I/O failure). write_file
+  // writes `path`.part and renames it over `path` only once every byte is on disk, so a full
+  // disk, a failed producer or a killed process never leaves a truncated model under the name
+  // (nor replaces a good one); the part file is removed on error.
   std::vector<uint8_t> to_bytes() const;
   void write_file(const std::string& path) const;
 
@@ -92,7 +105,11 @@ class GgufWriter {
     std::vector<int64_t> dims;
     std::vector<uint8_t> owned;
     std::span<const uint8_t> data;
+    uint64_t n_bytes = 0;
+    TensorProducer produce;  // set for streamed tensors (data is then empty)
   };
+  // Passes t's bytes to `out` piece by piece, checking a producer's total.
+  static void emit(const Tensor& t, const TensorSink& out);
   struct Kv {
     std::string key;
     GgufWriteValue value;

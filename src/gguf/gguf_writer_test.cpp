@@ -184,5 +184,39 @@ TEST(GgufWriter, TensorViewsAreNotCopied) {
   EXPECT_EQ(std::vector<uint8_t>(t.data, t.data + t.n_bytes), data);
 }
 
+TEST(GgufWriter, StreamedTensorsMatchCopiedOnes) {
+  const std::vector<uint8_t> data = pattern(96, 3);
+  GgufWriter copied, streamed;
+  copied.add_tensor("a", GgmlType::F32, {8, 3}, data);
+  copied.add_tensor("b", GgmlType::F16, {2}, pattern(4, 1));
+  streamed.add_tensor_streamed("a", GgmlType::F32, {8, 3}, [&](const GgufWriter::TensorSink& sink) {
+    for (size_t at = 0; at < data.size(); at += 40) {  // pieces need not be rows
+      sink(std::span(data).subspan(at, std::min<size_t>(40, data.size() - at)));
+    }
+  });
+  streamed.add_tensor("b", GgmlType::F16, {2}, pattern(4, 1));
+  EXPECT_EQ(streamed.to_bytes(), copied.to_bytes());
+}
+
+TEST(GgufWriter, FailedWriteLeavesNoFileAndKeepsTheOldOne) {
+  const auto path = std::filesystem::temp_directory_path() / "minke_gguf_writer_partial.gguf";
+  GgufWriter good;
+  good.add_tensor("x", GgmlType::F32, {1}, pattern(4, 0));
+  good.write_file(path.string());
+  const auto good_size = std::filesystem::file_size(path);
+
+  for (const int64_t produced : {3, 5}) {  // short, then long
+    GgufWriter bad;
+    bad.add_tensor("y", GgmlType::F32, {16}, pattern(64, 0));
+    bad.add_tensor_streamed("z", GgmlType::F32, {1}, [&](const GgufWriter::TensorSink& sink) {
+      sink(pattern(static_cast<size_t>(produced), 0));
+    });
+    EXPECT_THROW(bad.write_file(path.string()), Error);
+    EXPECT_FALSE(std::filesystem::exists(path.string() + ".part"));
+    EXPECT_EQ(std::filesystem::file_size(path), good_size);  // the earlier file is untouched
+  }
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace minke

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# End-to-end checks of `minke quantize`: a tiny float model rewritten in each family of mix runs,
+# `minke info` names the mix, and bad requests fail with one clear line and leave no file behind.
+# The tensor types and bytes are checked against llama.cpp in tests/golden/quantize_plan_test.cpp.
+#   tests/e2e/quantize_test.sh path/to/minke
+set -eu
+MINKE=$1
+cd "$(dirname "$0")/../.."
+source tests/e2e/assert.sh
+TINY=tests/golden/data/models/tiny
+OUTQ=$E2E_TMP/q.gguf
+
+for mix in Q8_0 Q4_K_M Q5_1 BF16; do
+  run "$MINKE" quantize -t 2 "$TINY/qwen3moe-f16.gguf" "$OUTQ" "$mix"
+  expect_rc "quantize qwen3moe-f16 to $mix" 0
+  grep -qF "minke: wrote $OUTQ" <<<"$ERR" && pass "$mix: the summary line names the file" \
+    || fail "$mix: no summary line"
+  run "$MINKE" info -m "$OUTQ"
+  expect_out_has "$mix: info names the mix" "$mix"
+  run "$MINKE" run -m "$OUTQ" --raw --temp 0 -n 4 -t 1 -p "Hello"
+  expect_rc "$mix: the quantized model generates" 0
+done
+
+run "$MINKE" quantize "$TINY/deepseek2-v3-f16.gguf" "$OUTQ" q4_k
+expect_rc "lower-case q4_k is Q4_K_M" 0
+grep -qE "attn_kv_b.weight .* F16 -> (Q5_0|Q8_0)" <<<"$ERR" && pass "rows of 64 fall back from the K types" \
+  || fail "no fallback line for attn_kv_b"
+
+run "$MINKE" quantize "$TINY/qwen3.gguf" "$E2E_TMP/re.gguf" Q4_0
+expect_error "an already quantized input needs --allow-requantize" "--allow-requantize"
+[ ! -e "$E2E_TMP/re.gguf" ] && [ ! -e "$E2E_TMP/re.gguf.part" ] && pass "the refused run wrote nothing" \
+  || fail "the refused run left a file"
+run "$MINKE" quantize --allow-requantize "$TINY/qwen3.gguf" "$E2E_TMP/re.gguf" Q4_0
+expect_rc "--allow-requantize quantizes it" 0
+
+run "$MINKE" quantize "$TINY/qwen3-f16.gguf" "$OUTQ" Q3_K_M
+expect_usage_error "an unknown mix is a usage error"
+run "$MINKE" quantize "$TINY/qwen3-f16.gguf" "$TINY/qwen3-f16.gguf" Q8_0
+expect_error "the input is never overwritten" "is the input file"
+run "$MINKE" quantize --output-tensor-type Q9 "$TINY/qwen3-f16.gguf" "$OUTQ" Q8_0
+expect_error "an unknown tensor type is named" "Q9 is not a tensor type"
+run "$MINKE" quantize "$TINY/qwen3-f16.gguf" /nonexistent-dir/q.gguf Q8_0
+expect_error "an unwritable output is one line" "cannot create"
+
+finish
