@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# End-to-end checks of `minke quantize`: a tiny float model rewritten in each family of mix runs,
-# `minke info` names the mix, and bad requests fail with one clear line and leave no file behind.
-# The tensor types and bytes are checked against llama.cpp in tests/golden/quantize_plan_test.cpp.
-#   tests/e2e/quantize_test.sh path/to/minke
+# End-to-end checks of `minke convert` and `minke quantize`: a tiny FP8 DeepSeek-V3 checkpoint
+# converted, quantized and run; a tiny float model rewritten in each family of mix runs, `minke
+# info` names the mix; bad requests fail with one clear line and leave no file behind. Numerics:
+# tests/golden/convert_test.cpp (transformers) and quantize_plan_test.cpp (llama.cpp).
+#   tests/e2e/convert_quantize_test.sh path/to/minke
 set -eu
 MINKE=$1
 cd "$(dirname "$0")/../.."
 source tests/e2e/assert.sh
 TINY=tests/golden/data/models/tiny
 OUTQ=$E2E_TMP/q.gguf
+
+HF=tests/golden/data/hf
+run "$MINKE" convert "$HF/deepseek-v3-fp8" "$E2E_TMP/v3.gguf"
+expect_rc "convert an FP8 DeepSeek-V3 checkpoint" 0
+grep -qF "blk.1.ffn_gate_exps.weight" <<<"$ERR" && pass "experts are stacked into one tensor" \
+  || fail "no ffn_gate_exps line"
+run "$MINKE" info -m "$E2E_TMP/v3.gguf"
+expect_out_has "info reads the converted model's latent attention" "multi-head latent"
+run "$MINKE" quantize "$E2E_TMP/v3.gguf" "$E2E_TMP/v3-q.gguf" Q4_K_M
+expect_rc "quantize the converted model" 0
+run "$MINKE" run -m "$E2E_TMP/v3-q.gguf" --raw --temp 0 -n 4 -t 1 -p "Hello"
+expect_rc "the converted, quantized model generates" 0
+run "$MINKE" convert --outtype q8_0 "$HF/llama" "$E2E_TMP/llama.gguf"
+expect_rc "convert with --outtype q8_0" 0
+run "$MINKE" convert --outtype q4_0 "$HF/llama" "$E2E_TMP/x.gguf"
+expect_usage_error "an --outtype convert does not make is a usage error"
+run "$MINKE" convert "$E2E_TMP" "$E2E_TMP/x.gguf"
+expect_error "a directory without a checkpoint is one line" "no *.safetensors"
 
 for mix in Q8_0 Q4_K_M Q5_1 BF16; do
   run "$MINKE" quantize -t 2 "$TINY/qwen3moe-f16.gguf" "$OUTQ" "$mix"
