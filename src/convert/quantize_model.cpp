@@ -260,4 +260,16 @@ void quantize_model(const GgufFile& in, const std::string& out_path, const Quant
   writer.write_file(out_path);
 }
 
+void quantize_model_file(const std::string& in_path, const std::string& out_path,
+                         const QuantizeOptions& options,
+                         const std::function<void(uint64_t tensor_bytes)>& on_start,
+                         const QuantizeProgress& progress) {
+  const auto in = GgufFile::open(in_path);
+  plan_quantization(*in, options);
+  uint64_t bytes = 0;
+  for (const GgufTensor& t : in->tensors()) bytes += t.n_bytes;
+  if (on_start) on_start(bytes);
+  quantize_model(*in, out_path, options, progress);
+}
+
 }  // namespace minke

@@ -78,4 +78,11 @@ using QuantizeProgress = std::function<void(const TensorQuantPlan&, size_t index
 void quantize_model(const GgufFile& in, const std::string& out_path, const QuantizeOptions& options,
                     const QuantizeProgress& progress = {});
 
+// The same from a path: opens it, plans (so a refused input fails before any work), calls
+// `on_start` with the input's tensor bytes, then quantizes.
+void quantize_model_file(const std::string& in_path, const std::string& out_path,
+                         const QuantizeOptions& options,
+                         const std::function<void(uint64_t tensor_bytes)>& on_start,
+                         const QuantizeProgress& progress);
+
 }  // namespace minke

@@ -14,7 +14,6 @@
 #include "convert/quantize_model.h"
 #include "engine/host_info.h"
 #include "format.h"
-#include "gguf/gguf_file.h"
 #include "minke/error.h"
 #include "validators.h"
 
@@ -65,28 +64,30 @@ int run_quantize(const QuantizeArgs& args) {
     throw Error(args.output + ": cannot create: " + dir.string() + " " +
                 (errno == ENOENT ? "does not exist" : "is not writable"));
   }
-  const auto in = GgufFile::open(args.input);
-  plan_quantization(*in, options);
   uint64_t in_bytes = 0, out_bytes = 0, n_weights = 0;
-  for (const GgufTensor& t : in->tensors()) in_bytes += t.n_bytes;
-  std::fprintf(stderr, "minke: quantizing %s (%s) to %s with %d threads\n", args.input.c_str(),
-               human_bytes(in_bytes).c_str(), std::string(mix->name).c_str(), options.threads);
   const auto start = std::chrono::steady_clock::now();
-  quantize_model(
-      *in, args.output, options, [&](const TensorQuantPlan& p, size_t index, size_t count) {
-        const GgmlTypeInfo& to = ggml_type_info(p.to);
-        uint64_t n = 1;
-        for (const int64_t d : p.dims) n *= static_cast<uint64_t>(d);
-        const uint64_t bytes = n / to.block_size * to.type_size;
-        out_bytes += bytes;
-        n_weights += n;
-        std::string dims;
-        for (const int64_t d : p.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
-        std::fprintf(stderr, "[%4zu/%4zu] %-34s %-22s %5s -> %-5s %10s%s\n", index + 1, count,
-                     p.name.c_str(), dims.c_str(), std::string(ggml_type_name(p.from)).c_str(),
-                     std::string(to.name).c_str(), human_bytes(bytes).c_str(),
-                     p.fell_back ? "  (rows do not fit the mix's type)" : "");
-      });
+  const auto on_start = [&](uint64_t bytes) {
+    in_bytes = bytes;
+    std::fprintf(stderr, "minke: quantizing %s (%s) to %s with %d threads\n", args.input.c_str(),
+                 human_bytes(in_bytes).c_str(), std::string(mix->name).c_str(), options.threads);
+  };
+  quantize_model_file(args.input, args.output, options, on_start,
+                      [&](const TensorQuantPlan& p, size_t index, size_t count) {
+                        const GgmlTypeInfo& to = ggml_type_info(p.to);
+                        uint64_t n = 1;
+                        for (const int64_t d : p.dims) n *= static_cast<uint64_t>(d);
+                        const uint64_t bytes = n / to.block_size * to.type_size;
+                        out_bytes += bytes;
+                        n_weights += n;
+                        std::string dims;
+                        for (const int64_t d : p.dims)
+                          dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+                        std::fprintf(stderr, "[%4zu/%4zu] %-34s %-22s %5s -> %-5s %10s%s\n",
+                                     index + 1, count, p.name.c_str(), dims.c_str(),
+                                     std::string(ggml_type_name(p.from)).c_str(),
+                                     std::string(to.name).c_str(), human_bytes(bytes).c_str(),
+                                     p.fell_back ? "  (rows do not fit the mix's type)" : "");
+                      });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(
