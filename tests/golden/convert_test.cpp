@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -117,6 +118,19 @@ TEST(ConvertErrors, NameWhatCannotBeConverted) {
         << std::string("\xff\xff\xff\x00\x00\x00\x00\x00{}", 10);
   }
   expect_error("header length");
+  const auto safetensors_with = [&](const std::string& header) {
+    std::string bytes(8, '\0');
+    const uint64_t n = header.size();
+    std::memcpy(bytes.data(), &n, 8);
+    std::ofstream(bad / "model.safetensors", std::ios::binary)
+        << bytes << header << std::string(8, '\0');
+  };
+  safetensors_with(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})");
+  expect_error("do not hold 4 elements inside the file");  // 16 bytes asked, 8 present
+  safetensors_with(R"({"a": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}})");
+  expect_error("has dtype I64");
+  safetensors_with(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})");
+  expect_error("do not hold 3 elements");  // size and shape disagree
   std::filesystem::remove_all(bad);
 }
 

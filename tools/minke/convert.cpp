@@ -1,7 +1,5 @@
 // `minke convert HF_DIR OUT.gguf`: a Hugging Face checkpoint (safetensors, FP8 included) as a
 // GGUF model (src/convert/hf_convert.h), one line of progress per tensor.
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +11,7 @@
 #include "engine/host_info.h"
 #include "format.h"
 #include "minke/error.h"
+#include "output_file.h"
 #include "validators.h"
 
 namespace minke::cli {
@@ -28,27 +27,18 @@ int run_convert(const ConvertArgs& args) {
   options.outtype = parse_convert_outtype(args.outtype);
   options.name = args.name;
   options.threads = args.threads > 0 ? args.threads : physical_cores();
-  const std::filesystem::path dir = std::filesystem::absolute(args.output).parent_path();
-  if (access(dir.c_str(), W_OK) != 0) {
-    throw Error(args.output + ": cannot create: " + dir.string() + " " +
-                (errno == ENOENT ? "does not exist" : "is not writable"));
-  }
+  require_writable_dir(args.output);
   const auto start = std::chrono::steady_clock::now();
   uint64_t out_bytes = 0;
   convert_hf_checkpoint(args.input, args.output, options,
                         [&](const std::string& name, GgmlType type,
                             const std::vector<int64_t>& dims, size_t index, size_t count) {
                           const GgmlTypeInfo& info = ggml_type_info(type);
-                          uint64_t n = 1;
-                          std::string shape;
-                          for (const int64_t d : dims) {
-                            n *= static_cast<uint64_t>(d);
-                            shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-                          }
-                          const uint64_t bytes = n / info.block_size * info.type_size;
+                          const uint64_t bytes =
+                              element_count(dims) / info.block_size * info.type_size;
                           out_bytes += bytes;
                           std::fprintf(stderr, "[%4zu/%4zu] %-34s %-22s %-5s %10s\n", index + 1,
-                                       count, name.c_str(), shape.c_str(),
+                                       count, name.c_str(), dims_text(dims).c_str(),
                                        std::string(info.name).c_str(), human_bytes(bytes).c_str());
                         });
   const double seconds =

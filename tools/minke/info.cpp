@@ -9,6 +9,7 @@
 #include "engine/host_info.h"
 #include "engine/model_file_info.h"
 #include "format.h"
+#include "output_file.h"
 #include "validators.h"
 
 namespace minke::cli {
@@ -141,9 +142,7 @@ int run_info(const InfoOptions& opts) {
   if (opts.tensors) {
     std::printf("\ntensors (%zu):\n", file.tensors.size());
     for (const ModelFileInfo::Tensor& t : file.tensors) {
-      std::string dims;
-      for (int64_t d : t.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
-      std::printf("  %-40s %-6s [%s]\n", t.name.c_str(), t.type.c_str(), dims.c_str());
+      std::printf("  %-40s %-6s [%s]\n", t.name.c_str(), t.type.c_str(), dims_text(t.dims).c_str());
     }
   }
   return 0;

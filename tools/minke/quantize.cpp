@@ -1,7 +1,5 @@
 // `minke quantize IN OUT TYPE`: a GGUF model rewritten in another block format, with llama.cpp's
 // tensor-type mixes (src/convert/quantize_model.h), one line of progress per tensor.
-#include <unistd.h>
-
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -15,6 +13,7 @@
 #include "engine/host_info.h"
 #include "format.h"
 #include "minke/error.h"
+#include "output_file.h"
 #include "validators.h"
 
 namespace minke::cli {
@@ -59,11 +58,7 @@ int run_quantize(const QuantizeArgs& args) {
   options.threads = args.threads > 0 ? args.threads : physical_cores();
 
   // Fail before the work, not after it: a directory that cannot take the file, a refused input.
-  const std::filesystem::path dir = std::filesystem::absolute(args.output).parent_path();
-  if (access(dir.c_str(), W_OK) != 0) {
-    throw Error(args.output + ": cannot create: " + dir.string() + " " +
-                (errno == ENOENT ? "does not exist" : "is not writable"));
-  }
+  require_writable_dir(args.output);
   uint64_t in_bytes = 0, out_bytes = 0, n_weights = 0;
   const auto start = std::chrono::steady_clock::now();
   const auto on_start = [&](uint64_t bytes) {
@@ -74,16 +69,12 @@ int run_quantize(const QuantizeArgs& args) {
   quantize_model_file(args.input, args.output, options, on_start,
                       [&](const TensorQuantPlan& p, size_t index, size_t count) {
                         const GgmlTypeInfo& to = ggml_type_info(p.to);
-                        uint64_t n = 1;
-                        for (const int64_t d : p.dims) n *= static_cast<uint64_t>(d);
+                        const uint64_t n = element_count(p.dims);
                         const uint64_t bytes = n / to.block_size * to.type_size;
                         out_bytes += bytes;
                         n_weights += n;
-                        std::string dims;
-                        for (const int64_t d : p.dims)
-                          dims += (dims.empty() ? "" : " x ") + std::to_string(d);
                         std::fprintf(stderr, "[%4zu/%4zu] %-34s %-22s %5s -> %-5s %10s%s\n",
-                                     index + 1, count, p.name.c_str(), dims.c_str(),
+                                     index + 1, count, p.name.c_str(), dims_text(p.dims).c_str(),
                                      std::string(ggml_type_name(p.from)).c_str(),
                                      std::string(to.name).c_str(), human_bytes(bytes).c_str(),
                                      p.fell_back ? "  (rows do not fit the mix's type)" : "");
