@@ -1,5 +1,6 @@
-// ReasoningSplitter: see reasoning.h. The state is which side of a tag we are on, plus a pending
-// suffix of text that is a proper prefix of the tag we wait for.
+// ReasoningSplitter: see reasoning.h. The state is which side of a tag we are on, whether
+// whitespace right after a tag is still being dropped, and a pending suffix of text that may be
+// the start of the tag we wait for (while thinking, with the whitespace before it).
 #include "chat/reasoning.h"
 
 #include <algorithm>
@@ -16,12 +17,26 @@ size_t partial_tag_suffix(std::string_view text, std::string_view tag) {
   return 0;
 }
 
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+std::string_view strip_trailing_space(std::string_view s) {
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
 
 ReasoningSplitter::ReasoningSplitter(ReasoningOptions options)
-    : options_(std::move(options)), thinking_(options_.start_in_reasoning) {}
+    : options_(std::move(options)),
+      thinking_(options_.start_in_reasoning),
+      skip_space_(options_.start_in_reasoning) {}
 
-void ReasoningSplitter::emit(std::vector<ReasoningPiece>& out, std::string_view text) const {
+void ReasoningSplitter::emit(std::vector<ReasoningPiece>& out, std::string_view text) {
+  if (skip_space_) {
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    if (text.empty()) return;
+    skip_space_ = false;
+  }
   if (text.empty()) return;
   if (!out.empty() && out.back().thinking == thinking_) {
     out.back().text += text;
@@ -40,12 +55,16 @@ std::vector<ReasoningPiece> ReasoningSplitter::push(std::string_view text) {
     const std::string& tag = thinking_ ? options_.close_tag : options_.open_tag;
     const size_t at = rest.find(tag);
     if (at == std::string_view::npos) break;
-    emit(out, rest.substr(0, at));
+    const std::string_view before = rest.substr(0, at);
+    emit(out, thinking_ ? strip_trailing_space(before) : before);
     rest.remove_prefix(at + tag.size());
     thinking_ = !thinking_;
+    skip_space_ = true;
   }
   const std::string& tag = thinking_ ? options_.close_tag : options_.open_tag;
-  const size_t hold = partial_tag_suffix(rest, tag);
+  size_t hold = partial_tag_suffix(rest, tag);
+  if (thinking_)
+    hold = rest.size() - strip_trailing_space(rest.substr(0, rest.size() - hold)).size();
   emit(out, rest.substr(0, rest.size() - hold));
   pending_ = std::string(rest.substr(rest.size() - hold));
   return out;

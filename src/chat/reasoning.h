@@ -1,6 +1,9 @@
 // ReasoningSplitter: separates a model's reasoning (<think> ... </think>) from its answer in
 // streamed text. Tags split across pieces are held back until it is certain whether they are
-// tags, so a front end can show thinking apart from the answer while tokens arrive.
+// tags, so a front end can show thinking apart from the answer while tokens arrive. As
+// DeepSeek's API returns them, the whitespace around the tags belongs to neither side: the
+// reasoning and the answer start at their first visible character, and the reasoning ends at its
+// last (its trailing whitespace is held back until more text follows it).
 #pragma once
 
 #include <string>
@@ -32,10 +35,11 @@ class ReasoningSplitter {
   bool in_reasoning() const { return thinking_; }
 
  private:
-  void emit(std::vector<ReasoningPiece>& out, std::string_view text) const;
+  void emit(std::vector<ReasoningPiece>& out, std::string_view text);
 
   ReasoningOptions options_;
   bool thinking_;
+  bool skip_space_;      // just after a tag: leading whitespace is dropped
   std::string pending_;  // a suffix that may be the start of the next tag
 };
 

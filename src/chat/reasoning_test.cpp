@@ -33,9 +33,24 @@ Split split_in_pieces(std::string_view text, size_t piece, ReasoningOptions opts
 
 TEST(ReasoningSplitter, SeparatesThinkingFromAnswer) {
   const Split s = split_in_pieces("<think>\nLet me see.\n</think>\n\nThe answer is 4.", 1000);
-  EXPECT_EQ(s.thinking, "\nLet me see.\n");
-  EXPECT_EQ(s.answer, "\n\nThe answer is 4.");
+  EXPECT_EQ(s.thinking, "Let me see.");
+  EXPECT_EQ(s.answer, "The answer is 4.");
   EXPECT_EQ(s.switches, 1);
+}
+
+TEST(ReasoningSplitter, WhitespaceAroundTagsBelongsToNeitherSideInAnyPieces) {
+  const std::string text = "Hi <think> \n a \n b\n\n </think>\n\n c \n";
+  for (size_t piece = 1; piece <= text.size(); ++piece) {
+    const Split s = split_in_pieces(text, piece);
+    EXPECT_EQ(s.thinking, "a \n b") << "piece size " << piece;
+    EXPECT_EQ(s.answer, "Hi c \n") << "piece size " << piece;
+  }
+}
+
+TEST(ReasoningSplitter, TrailingSpaceOfUnclosedReasoningIsKeptAtFlush) {
+  const Split s = split_in_pieces("\nthought \n", 2, {.start_in_reasoning = true});
+  EXPECT_EQ(s.thinking, "thought \n");
+  EXPECT_TRUE(s.answer.empty());
 }
 
 TEST(ReasoningSplitter, TagsSplitAtEveryByteGiveTheSameResult) {

@@ -155,10 +155,11 @@ bool ChunkPrinter::print(const GenerateChunk& c) {
   if (c.text.empty()) return true;
   if (c.thinking && hide_thinking_) return true;
   if (c.thinking != in_thinking_) {
+    // The splitter drops the whitespace around the tags; a blank line sets the answer apart.
     if (c.thinking) {
-      std::fputs(tty_ ? "\x1b[2m" : "<think>", stdout);
+      std::fputs(tty_ ? "\x1b[2m" : "<think>\n", stdout);
     } else {
-      std::fputs(tty_ ? "\x1b[0m" : "</think>", stdout);
+      std::fputs(tty_ ? "\x1b[0m\n\n" : "\n</think>\n\n", stdout);
     }
     in_thinking_ = c.thinking;
   }
@@ -166,7 +167,7 @@ bool ChunkPrinter::print(const GenerateChunk& c) {
 }
 
 void ChunkPrinter::finish() {
-  if (in_thinking_) std::fputs(tty_ ? "\x1b[0m" : "</think>", stdout);
+  if (in_thinking_) std::fputs(tty_ ? "\x1b[0m" : "\n</think>", stdout);
   in_thinking_ = false;
   std::fflush(stdout);
 }

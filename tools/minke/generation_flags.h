@@ -45,8 +45,8 @@ inline constexpr int kExitBrokenPipe = 141;
 // One stderr line like llama.cpp's timings: prompt and generation speeds.
 void print_stats(const GenerateResult& r);
 
-// Writes streamed chat pieces to stdout: thinking dim on a terminal, between <think> tags
-// otherwise (the model's own text), or not at all with hide_thinking.
+// Writes streamed chat pieces to stdout: thinking dim on a terminal, between <think> tags on
+// lines of their own otherwise, or not at all with hide_thinking; a blank line before the answer.
 class ChunkPrinter {
  public:
   explicit ChunkPrinter(bool hide_thinking);
