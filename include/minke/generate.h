@@ -33,6 +33,7 @@ enum class FinishReason {
   kStop,       // end-of-generation token or a stop string
   kLength,     // max_tokens reached or the context is full
   kCancelled,  // the callback returned false, the cancel flag was set, or cancel() was called
+  kError,      // the engine could not compute this request (its message says why)
 };
 
 inline const char* finish_reason_name(FinishReason r) {
@@ -43,6 +44,8 @@ inline const char* finish_reason_name(FinishReason r) {
       return "length";
     case FinishReason::kCancelled:
       return "cancelled";
+    case FinishReason::kError:
+      return "error";
   }
   return "?";
 }

@@ -25,6 +25,9 @@ struct LlmOptions {
   int32_t threads = 0;        // 0: the physical cores of the machine
   int32_t ctx_size = 0;       // tokens per conversation; 0: min(4096, the model's training context)
   std::string chat_template;  // Jinja source replacing the model's own; empty: the model's
+  // Requests computed together, each with its own ctx_size context: as many threads may call
+  // generate()/chat() at once and share every step; more calls wait for a free place.
+  int32_t parallel = 1;
 };
 
 struct ChatMessage {
@@ -45,6 +48,8 @@ struct ModelInfo {
 // run; lets a front end name the file a bad --chat-template came from before the model loads.
 void check_chat_template(const std::string& source);
 
+// Thread-safe: any number of threads may call any method at once. Generation runs on the
+// Llm's own engine thread; callbacks run on the calling thread.
 class Llm {
  public:
   static std::unique_ptr<Llm> load(const LlmOptions& options);

@@ -67,10 +67,48 @@ void Engine::take_incoming() {
 }
 
 bool Engine::step() {
+  run_step();
+  return has_work();
+}
+
+bool Engine::run_step() {
   take_incoming();
   const StepPlan& plan = scheduler_.plan();
-  if (!plan.empty()) scheduler_.update(plan, runner_.run(plan));
-  return has_work();
+  if (plan.empty()) return false;
+  try {
+    scheduler_.update(plan, runner_.run(plan));
+  } catch (const std::exception&) {
+    run_items_alone(plan);
+  }
+  return true;
+}
+
+// The batch failed as a whole: each request's part runs alone (its tokens and positions are
+// the same, so a request that succeeds gets the logits it would have had in the batch), and
+// the requests whose part fails alone end with the error.
+void Engine::run_items_alone(const StepPlan& plan) {
+  merged_.sampled.assign(plan.items.size(), -1);
+  std::vector<std::pair<int64_t, std::string>> failed;
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    const StepItem& item = plan.items[i];
+    single_.clear();
+    single_.items.push_back(item);
+    single_.items.back().first = 0;
+    const std::span<const int32_t> tokens = plan.tokens_of(item);
+    single_.tokens.assign(tokens.begin(), tokens.end());
+    try {
+      merged_.sampled[i] = runner_.run(single_).sampled[0];
+    } catch (const std::exception& e) {
+      failed.emplace_back(item.request_id, e.what());
+    }
+  }
+  scheduler_.update(plan, merged_);
+  for (auto& [id, message] : failed) scheduler_.fail(id, "the model failed: " + message);
+}
+
+void Engine::end_all(FinishReason reason, const std::string& error) {
+  take_incoming();
+  scheduler_.end_all(reason, error);
 }
 
 void Engine::run_until_idle() {

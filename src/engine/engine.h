@@ -1,6 +1,9 @@
 // Engine: the one inference loop the CLI, the server and the library drive. submit() queues a
 // request; each step() is Scheduler::plan() -> Runner::run() -> Scheduler::update(). Requests
 // share steps (continuous batching); cancel() and Request::cancel stop one at the next step.
+// A step whose forward pass throws is run again one request at a time, so only the request
+// that cannot be computed ends (FinishReason::kError) and the others go on. EngineLoop runs
+// the steps on a thread of their own.
 #pragma once
 
 #include <cstdint>
@@ -38,21 +41,28 @@ class Engine {
   void cancel(int64_t request_id);
   // Runs one step; returns whether work remains. Call from one thread.
   bool step();
+  // Runs one step; returns whether it computed anything (false: nothing could run now).
+  bool run_step();
   void run_until_idle();
   bool has_work();
+  // Ends every queued and running request now (see Scheduler::end_all).
+  void end_all(FinishReason reason, const std::string& error = {});
 
   const EngineOptions& options() const { return options_; }
   static int32_t kv_blocks_needed(const EngineOptions& options);
 
  private:
   void take_incoming();
+  void run_items_alone(const StepPlan& plan);
 
   Model& model_;
   const Tokenizer& tokenizer_;
   EngineOptions options_;
   Scheduler scheduler_;
   Runner runner_;
-  std::mutex mutex_;  // guards incoming_, cancels_, next_id_
+  StepPlan single_;    // run_items_alone's one-item plan, reused
+  StepOutput merged_;  // run_items_alone's output, reused
+  std::mutex mutex_;   // guards incoming_, cancels_, next_id_
   std::vector<std::unique_ptr<Sequence>> incoming_;
   std::vector<int64_t> cancels_;
   int64_t next_id_ = 1;

@@ -193,6 +193,57 @@ TEST_F(EngineTest, FullCachePreemptsAndRecomputesWithSameOutput) {
   EXPECT_EQ(kv_->n_free_blocks(), 7);
 }
 
+TEST_F(EngineTest, AFailingRequestEndsWithItsErrorAndTheOthersGoOn) {
+  make({.n_ctx = 64, .max_seqs = 3, .block_size = 4});
+  model_.fail_on_token = '#';
+  engine_->submit(request("abc", "x", 4));
+  engine_->submit(request("a#b", "bad"));
+  engine_->submit(request("mno", "y", 4));
+  engine_->run_until_idle();
+  EXPECT_EQ(outcomes_["bad"].result.finish, FinishReason::kError);
+  EXPECT_NE(outcomes_["bad"].result.error.find("cannot compute token 35"), std::string::npos)
+      << outcomes_["bad"].result.error;
+  EXPECT_EQ(outcomes_["x"].text, "defg");
+  EXPECT_EQ(outcomes_["y"].text, "pqrs");
+  EXPECT_EQ(outcomes_["x"].result.finish, FinishReason::kLength);
+  EXPECT_EQ(kv_->n_free_blocks(), n_blocks_);
+  // The first step failed as a batch, then ran x and y alone: their outputs equal solo runs.
+  EXPECT_EQ(model_.batches[0].tokens, ids_of("abc"));
+  EXPECT_EQ(model_.batches[1].tokens, ids_of("mno"));
+}
+
+TEST_F(EngineTest, ARequestWhoseReaderIsBehindSitsOutWithoutHoldingOthers) {
+  make({.n_ctx = 64, .max_seqs = 2, .block_size = 4});
+  bool reader_ready = true;
+  Request slow = request("a", "slow", 6);
+  slow.ready = [&reader_ready] { return reader_ready; };
+  engine_->submit(std::move(slow));
+  engine_->submit(request("m", "fast", 6));
+  engine_->step();  // both prefill and sample one token
+  reader_ready = false;
+  while (engine_->run_step()) {
+  }
+  EXPECT_EQ(outcomes_["slow"].text, "b");
+  EXPECT_EQ(outcomes_["fast"].text, "nopqrs");
+  EXPECT_TRUE(engine_->has_work());  // "slow" waits for its reader
+  reader_ready = true;
+  engine_->run_until_idle();
+  EXPECT_EQ(outcomes_["slow"].text, "bcdefg");
+  EXPECT_EQ(kv_->n_free_blocks(), n_blocks_);
+}
+
+TEST_F(EngineTest, EndAllFinishesQueuedAndRunningRequests) {
+  make({.n_ctx = 64, .max_seqs = 1, .block_size = 4});
+  engine_->submit(request("a", "running"));
+  engine_->step();
+  engine_->submit(request("b", "queued"));
+  engine_->end_all(FinishReason::kCancelled);
+  EXPECT_FALSE(engine_->has_work());
+  EXPECT_EQ(outcomes_["running"].result.finish, FinishReason::kCancelled);
+  EXPECT_EQ(outcomes_["queued"].result.finish, FinishReason::kCancelled);
+  EXPECT_EQ(kv_->n_free_blocks(), n_blocks_);
+}
+
 TEST_F(EngineTest, PromptLongerThanContextIsAClearError) {
   make({.n_ctx = 8, .block_size = 4});
   try {

@@ -1,6 +1,7 @@
 // Test doubles for the engine: a 257-token byte vocabulary (id 256 = end of generation) and a
 // fake Model whose greedy continuation of a letter is the next letter ('z' -> end). It records
-// every batch and checks that the KV cache holds each token's position.
+// every batch and checks that the KV cache holds each token's position; it can be told to fail
+// on a token, as a model that runs out of memory or meets a bad input would.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "kv/kv_cache.h"
+#include "minke/error.h"
 #include "models/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -56,6 +58,9 @@ class FakeModel : public Model {
   }
 
   void forward(const Batch& batch, KvCache& kv, std::span<float> logits) override {
+    for (const int32_t t : batch.tokens) {
+      if (t == fail_on_token) throw Error("cannot compute token " + std::to_string(t));
+    }
     batches.push_back(batch);
     size_t row = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -68,7 +73,8 @@ class FakeModel : public Model {
     EXPECT_EQ(row * config_.n_vocab, logits.size());
   }
 
-  std::vector<Batch> batches;
+  std::vector<Batch> batches;  // every batch computed (not those that failed)
+  int32_t fail_on_token = -1;  // forward() throws for a batch holding this token
 
  private:
   ModelConfig config_;

@@ -1,6 +1,9 @@
 // minke::Llm (include/minke/minke.h): the public API over the engine. Owns the mapped GGUF
-// file, the backend, the model, the tokenizer, the KV cache and a one-sequence Engine.
+// file, the backend, the model, the tokenizer, the KV cache, an Engine for `parallel`
+// sequences and the EngineLoop that runs it; each call submits a request and reads its output
+// from a RequestStream on the caller's thread, so user callbacks never run inside a step.
 #include <algorithm>
+#include <exception>
 
 #include <nlohmann/json.hpp>
 
@@ -8,8 +11,10 @@
 #include "chat/chat_template.h"
 #include "chat/reasoning.h"
 #include "engine/engine.h"
+#include "engine/engine_loop.h"
 #include "engine/load_checks.h"
 #include "engine/model_setup.h"
+#include "engine/request_stream.h"
 #include "gguf/gguf_file.h"
 #include "kv/kv_cache.h"
 #include "minke/minke.h"
@@ -19,6 +24,9 @@
 namespace minke {
 
 namespace {
+
+// Events a caller's stream holds before its request waits for the caller to read them.
+constexpr size_t kStreamCapacity = 64;
 
 SamplerParams to_sampler_params(const SamplingOptions& s) {
   return SamplerParams{.temperature = s.temperature,
@@ -39,6 +47,7 @@ struct Llm::Impl {
   std::unique_ptr<Model> model;
   std::unique_ptr<KvCache> kv;
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<EngineLoop> loop;  // after the engine: stops before it goes
   GgufChatTemplate gguf_template;
   std::optional<ChatTemplate> chat_template;
   int32_t n_ctx = 0;
@@ -56,6 +65,7 @@ Llm::~Llm() = default;
 std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   if (options.threads < 0) throw Error("threads must be >= 0 (0: every core)");
   if (options.ctx_size < 0) throw Error("ctx_size must be >= 0 (0: the default)");
+  if (options.parallel < 1) throw Error("parallel must be >= 1");
   auto impl = std::make_unique<Impl>();
   impl->file = GgufFile::open(options.path);
   check_has_weights(*impl->file);
@@ -79,14 +89,16 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   const ModelConfig& cfg = impl->model->config();
   impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : default_context(cfg.n_ctx_train);
   check_context(options.path, cfg,
-                ContextRequest{.n_ctx = impl->n_ctx,
-                               .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->model),
-                               .weight_bytes = impl->file->file_size()});
-  const EngineOptions engine_options{.n_ctx = impl->n_ctx};
+                ContextRequest{
+                    .n_ctx = impl->n_ctx,
+                    .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->model) * options.parallel,
+                    .weight_bytes = impl->file->file_size()});
+  const EngineOptions engine_options{.n_ctx = impl->n_ctx, .max_seqs = options.parallel};
   impl->kv =
       std::make_unique<KvCache>(*impl->backend, kv_cache_options(*impl->model, engine_options));
   impl->engine =
       std::make_unique<Engine>(*impl->model, *impl->kv, *impl->tokenizer, engine_options);
+  impl->loop = std::make_unique<EngineLoop>(*impl->engine);
   return std::unique_ptr<Llm>(new Llm(std::move(impl)));
 }
 
@@ -137,32 +149,44 @@ std::vector<int32_t> Llm::Impl::encode_prompt(std::string_view text) const {
 GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions& options,
                               const std::function<bool(const TokenEvent&)>& on_token) {
   if (options.max_tokens == 0) return GenerateResult{.n_prompt = int32_t(prompt.size())};
-  GenerateResult result;
+  auto stream = std::make_shared<RequestStream>(kStreamCapacity, loop->waker());
   Request req{.prompt = std::move(prompt),
               .sampling = to_sampler_params(options.sampling),
               .max_tokens = options.max_tokens,
               .stop = options.stop,
-              .on_token = on_token,
-              .on_finish =
-                  [&result](const RequestResult& r) {
-                    result.finish = r.finish;
-                    result.n_prompt = r.n_prompt;
-                    result.n_generated = r.n_generated;
-                    result.prefill_ms = r.prefill_ms;
-                    result.decode_ms = r.decode_ms;
-                    result.seed = r.seed;
-                  },
               .cancel = options.cancel};
-  const int64_t id = engine->submit(std::move(req));
-  try {
-    engine->run_until_idle();
-  } catch (...) {
-    // Leave the engine empty for the next call: retire the failed request, then report.
-    engine->cancel(id);
-    engine->run_until_idle();
-    throw;
+  RequestStream::attach(stream, req);
+  const int64_t id = loop->submit(std::move(req));
+  // Read to the end even when the caller stops early or throws: the final event comes once
+  // the engine has let the request go.
+  bool cancelled = false;
+  std::exception_ptr thrown;
+  RequestResult done;
+  for (;;) {
+    RequestStream::Event e = stream->next();
+    if (e.result) {
+      done = std::move(*e.result);
+      break;
+    }
+    if (cancelled || !on_token) continue;
+    try {
+      cancelled = !on_token(TokenEvent{e.token, e.text});
+    } catch (...) {
+      thrown = std::current_exception();
+      cancelled = true;
+    }
+    if (cancelled) loop->cancel(id);
   }
-  return result;
+  if (thrown) std::rethrow_exception(thrown);
+  if (done.finish == FinishReason::kError) throw Error(done.error);
+  // The engine may have finished before it saw the cancellation: the caller stopped all the
+  // same, and saw only the text up to there.
+  return GenerateResult{.finish = cancelled ? FinishReason::kCancelled : done.finish,
+                        .n_prompt = done.n_prompt,
+                        .n_generated = done.n_generated,
+                        .prefill_ms = done.prefill_ms,
+                        .decode_ms = done.decode_ms,
+                        .seed = done.seed};
 }
 
 GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& options,

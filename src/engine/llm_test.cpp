@@ -1,17 +1,24 @@
-// Tests of the public API (include/minke/minke.h) on the scripted R1 model
-// (scripts/make_scripted_model.py): it thinks "Two plus two is four." and answers "The answer: 4".
+// Tests of the public API (include/minke/minke.h): reasoning on the scripted R1 model
+// (scripts/make_scripted_model.py: it thinks "Two plus two is four." and answers "The answer:
+// 4"), and many threads generating at once on a random-weight qwen2, each getting the tokens
+// it would get alone.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "minke/minke.h"
 
 namespace minke {
 namespace {
 
-std::string scripted_r1_path() {
-  return std::string(MINKE_SOURCE_DIR) + "/tests/golden/data/models/tiny/r1-scripted.gguf";
+std::string tiny_model(const std::string& name) {
+  return std::string(MINKE_SOURCE_DIR) + "/tests/golden/data/models/tiny/" + name + ".gguf";
 }
+
+std::string scripted_r1_path() { return tiny_model("r1-scripted"); }
 
 TEST(Llm, ChatSplitsReasoningFromTheAnswer) {
   auto llm = Llm::load({.path = scripted_r1_path(), .threads = 1});
@@ -34,6 +41,45 @@ TEST(Llm, GenerateKeepsTheModelsOwnText) {
   const GenerateResult r = llm->generate("<｜User｜>2+2?<｜Assistant｜><think>\n");
   EXPECT_EQ(r.text, "Two plus two is four.</think>\n\nThe answer: 4");
   EXPECT_TRUE(r.reasoning.empty());
+}
+
+TEST(Llm, ThreadsGeneratingAtOnceGetTheirSoloTokens) {
+  const std::vector<std::string> prompts = {"the", "in a", "at the where", "s", "on or", "he"};
+  GenerateOptions greedy{.sampling = {.temperature = 0}, .max_tokens = 24};
+  std::vector<std::string> solo;
+  {
+    auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2});
+    for (const std::string& p : prompts) solo.push_back(llm->generate(p, greedy).text);
+  }
+  auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2, .parallel = 3});
+  std::vector<std::string> together(prompts.size());
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    callers.emplace_back([&, i] { together[i] = llm->generate(prompts[i], greedy).text; });
+  }
+  for (std::thread& t : callers) t.join();
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_FALSE(solo[i].empty());
+    EXPECT_EQ(together[i], solo[i]) << "prompt '" << prompts[i] << "'";
+  }
+}
+
+TEST(Llm, ACallbackThatThrowsOrStopsLeavesTheLlmUsable) {
+  auto llm = Llm::load({.path = scripted_r1_path(), .threads = 1});
+  EXPECT_THROW(llm->chat({{"user", "hi"}}, {},
+                         [](const GenerateChunk&) -> bool { throw std::runtime_error("client"); }),
+               std::runtime_error);
+  int chunks = 0;
+  const GenerateResult stopped =
+      llm->chat({{"user", "hi"}}, {}, [&](const GenerateChunk&) { return ++chunks < 3; });
+  EXPECT_EQ(stopped.finish, FinishReason::kCancelled);
+  EXPECT_EQ(chunks, 3);
+  EXPECT_EQ(llm->chat({{"user", "hi"}}).text, "The answer: 4");
+}
+
+TEST(Llm, BadOptionsAreErrors) {
+  EXPECT_THROW(Llm::load({.path = scripted_r1_path(), .parallel = 0}), Error);
+  EXPECT_THROW(Llm::load({.path = scripted_r1_path(), .threads = -1}), Error);
 }
 
 }  // namespace

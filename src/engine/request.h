@@ -30,6 +30,7 @@ struct RequestResult {
   double prefill_ms = 0;        // submit -> first sampled token
   double decode_ms = 0;         // first -> last sampled token
   uint64_t seed = 0;
+  std::string error;  // FinishReason::kError: what went wrong
 };
 
 struct Request {
@@ -38,10 +39,15 @@ struct Request {
   int32_t max_tokens = -1;  // < 0: until end of generation or the context is full
   std::vector<std::string> stop;
   bool ignore_eog = false;  // keep going past end-of-generation tokens (benchmarks)
-  // Called on the engine's thread for each sampled token; returning false cancels the request.
+  // The hooks run on the engine's thread, inside its step: they must be quick and never wait
+  // for a client (RequestStream hands events to another thread through a bounded queue).
+  // Called for each sampled token; returning false cancels the request.
   std::function<bool(const TokenEvent&)> on_token;
   // Called once when the request leaves the engine, whatever the reason.
   std::function<void(const RequestResult&)> on_finish;
+  // Polled when a step is planned: while it returns false the request is held back (its
+  // reader has not taken the text produced so far) and takes no part in steps.
+  std::function<bool()> ready;
   // Polled before every step; when set the request is cancelled and its KV blocks freed.
   const std::atomic<bool>* cancel = nullptr;
 };

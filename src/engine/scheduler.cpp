@@ -28,6 +28,21 @@ bool Scheduler::cancel(int64_t request_id) {
   return false;
 }
 
+void Scheduler::fail(int64_t request_id, std::string message) {
+  if (Sequence* seq = find_running(request_id)) {
+    finish(*seq, FinishReason::kError, std::move(message));
+  }
+}
+
+void Scheduler::end_all(FinishReason reason, const std::string& error) {
+  while (!running_.empty()) finish(*running_.back(), reason, error);
+  while (!waiting_.empty()) {
+    std::unique_ptr<Sequence> s = std::move(waiting_.front());
+    waiting_.pop_front();
+    s->finish(reason, error);
+  }
+}
+
 const StepPlan& Scheduler::plan() {
   retire_cancelled();
   plan_.clear();
@@ -57,7 +72,7 @@ void Scheduler::plan_running(StepPlan& plan, int32_t& budget, bool decode) {
   for (auto& s : running_) order_.push_back(s.get());
   for (Sequence* seq : order_) {
     if (budget == 0) return;
-    if (seq->kv_seq < 0 || (seq->n_pending() == 1) != decode) continue;
+    if (seq->kv_seq < 0 || (seq->n_pending() == 1) != decode || !seq->ready()) continue;
     const int32_t n = std::min(seq->n_pending(), budget);
     if (!make_room(*seq, n, plan)) continue;
     add_item(plan, *seq, n);
@@ -150,7 +165,7 @@ void Scheduler::update(const StepPlan& plan, const StepOutput& output) {
   }
 }
 
-void Scheduler::finish(Sequence& seq, FinishReason reason) {
+void Scheduler::finish(Sequence& seq, FinishReason reason, std::string error) {
   kv_.remove(seq.kv_seq);
   free_slots_.push_back(seq.kv_seq);
   seq.kv_seq = -1;
@@ -159,7 +174,7 @@ void Scheduler::finish(Sequence& seq, FinishReason reason) {
   MINKE_CHECK(it != running_.end());
   std::unique_ptr<Sequence> done = std::move(*it);
   running_.erase(it);
-  done->finish(reason);
+  done->finish(reason, std::move(error));
 }
 
 Sequence* Scheduler::find_running(int64_t request_id) {

@@ -1,7 +1,8 @@
 // Scheduler: continuous batching. plan() picks, for one step, one token for every decoding
 // sequence, then prompt chunks of prefilling and newly admitted sequences within a token budget,
 // reserving KV blocks (preempting the youngest sequence by recomputation when the cache is
-// full). update() applies the sampled tokens and retires finished sequences, freeing their KV.
+// full). A sequence whose reader is behind (Sequence::ready) sits the step out. update() applies
+// the sampled tokens and retires finished sequences, freeing their KV.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,11 @@ class Scheduler {
   void add(std::unique_ptr<Sequence> seq);
   // Marks a request to be cancelled at the next plan(); false when it is unknown (finished).
   bool cancel(int64_t request_id);
+  // Ends a running request now with FinishReason::kError (its step could not be computed).
+  void fail(int64_t request_id, std::string message);
+  // Ends every queued and running request now (shutting down, or a step failed outside the
+  // model).
+  void end_all(FinishReason reason, const std::string& error = {});
   // Retires cancelled sequences, then plans the next step (empty when nothing can run). The
   // plan lives in the scheduler and stays valid until the next plan().
   const StepPlan& plan();
@@ -46,7 +52,7 @@ class Scheduler {
   void preempt(Sequence& seq);
   int32_t blocks_needed(const Sequence& seq, int32_t n) const;
   void add_item(StepPlan& plan, Sequence& seq, int32_t n);
-  void finish(Sequence& seq, FinishReason reason);
+  void finish(Sequence& seq, FinishReason reason, std::string error = {});
   Sequence* find_running(int64_t request_id);
 
   KvCache& kv_;

@@ -65,7 +65,7 @@ std::optional<FinishReason> Sequence::emit(int32_t token, std::string_view text,
   return std::nullopt;
 }
 
-void Sequence::finish(FinishReason reason) {
+void Sequence::finish(FinishReason reason, std::string error) {
   if (finished_) return;
   finished_ = true;
   RequestResult result{.id = id_,
@@ -73,7 +73,8 @@ void Sequence::finish(FinishReason reason) {
                        .n_prompt = n_prompt_,
                        .n_generated = n_generated(),
                        .tokens = std::vector<int32_t>(tokens_.begin() + n_prompt_, tokens_.end()),
-                       .seed = sampler_.seed()};
+                       .seed = sampler_.seed(),
+                       .error = std::move(error)};
   if (n_generated() > 0) {
     result.prefill_ms = ms_between(t_submit_, t_first_);
     result.decode_ms = ms_between(t_first_, t_last_);

@@ -33,6 +33,8 @@ class Sequence {
   int32_t n_pending() const { return static_cast<int32_t>(tokens_.size()) - n_computed_; }
   Sampler& sampler() { return sampler_; }
   bool cancel_requested() const;
+  // Whether the request's reader can take more output now (Request::ready).
+  bool ready() const { return !request_.ready || request_.ready(); }
   void request_cancel() { cancel_requested_ = true; }
 
   int32_t kv_seq = -1;  // the KV cache sequence slot while admitted, else -1
@@ -42,8 +44,8 @@ class Sequence {
   void reset_computed() { n_computed_ = 0; }
   // Records a sampled token, streams its text; returns the finish reason if it ends here.
   std::optional<FinishReason> accept(int32_t token);
-  // Calls on_finish (exactly once).
-  void finish(FinishReason reason);
+  // Calls on_finish (exactly once); `error` says why for FinishReason::kError.
+  void finish(FinishReason reason, std::string error = {});
 
  private:
   std::optional<FinishReason> emit(int32_t token, std::string_view text, bool stopped);
