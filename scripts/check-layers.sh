@@ -2,7 +2,7 @@
 # Include discipline, as DESIGN.md's layer table says:
 #   src/       ../shared/tools/check-layers.sh (a folder includes only itself and layers below);
 #   tools/     the CLI includes only the public API (include/minke/), the engine (src/engine/),
-#              the model-file converters (src/convert/: `minke convert` and `minke quantize` turn
+#              the HTTP server (src/server/: `minke serve`), the model-file converters (src/convert/: `minke convert` and `minke quantize` turn
 #              files into files, no inference) and its own files: everything else is reached
 #              through those;
 #   examples/  the public API only, as a user of the installed library would.
@@ -32,7 +32,8 @@ check_dir() {
     done < <(grep -oE '^\s*#\s*include\s*"[^"]+"' "$f" | sed -E 's/.*"([^"]+)".*/\1/')
   done < <(find "$dir" -type f \( -name '*.cpp' -o -name '*.h' \) -print0)
 }
-check_dir tools '^(minke|engine|convert)/' 'minke/* (the public API), engine/* and convert/*'
+check_dir tools '^(minke|engine|server|convert)/' \
+  'minke/* (the public API), engine/*, server/* and convert/*'
 check_dir examples '^minke/' 'minke/* (the public API)'
 
 [ $bad -eq 0 ] && echo "layers (tools, examples): ok"

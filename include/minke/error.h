@@ -13,4 +13,10 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// The model could not compute a request that was valid (a server answers 500, not 400).
+class ModelFailure : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace minke

@@ -25,7 +25,9 @@ struct SamplingOptions {
   float top_p = 0.95f;       // 1: off
   float min_p = 0.05f;       // 0: off
   float repeat_penalty = 1.0f;
-  int32_t repeat_last_n = 64;  // in [0, kMaxRepeatLastN]; 0: no penalty
+  float presence_penalty = 0.0f;   // OpenAI's: subtracted once if the token is in the window
+  float frequency_penalty = 0.0f;  // OpenAI's: subtracted once per occurrence in the window
+  int32_t repeat_last_n = 64;      // in [0, kMaxRepeatLastN]; 0: no penalty
   uint64_t seed = kAnySeed;
 };
 

@@ -64,6 +64,9 @@ class Llm {
   std::vector<int32_t> tokenize(std::string_view text, bool add_special = true,
                                 bool parse_special = true) const;
   std::string detokenize(std::span<const int32_t> tokens) const;
+  // The token ids generate(prompt) continues: BOS added when the model asks (not twice when
+  // the text already starts with it), special-token text parsed.
+  std::vector<int32_t> prompt_tokens(std::string_view prompt) const;
 
   // The prompt the chat template renders for the messages (with the assistant's generation
   // prompt when add_generation_prompt).
@@ -72,6 +75,9 @@ class Llm {
 
   // Continues `prompt` exactly (tokenized with BOS when the model adds it); streams pieces.
   GenerateResult generate(std::string_view prompt, const GenerateOptions& options = {},
+                          const StreamCallback& on_chunk = {});
+  // Continues exactly these token ids (no BOS added).
+  GenerateResult generate(std::span<const int32_t> prompt, const GenerateOptions& options = {},
                           const StreamCallback& on_chunk = {});
   // Renders the messages, generates the assistant's answer, and splits <think> reasoning from
   // the answer (GenerateChunk::thinking, GenerateResult::reasoning).

@@ -34,6 +34,8 @@ SamplerParams to_sampler_params(const SamplingOptions& s) {
                        .top_p = s.top_p,
                        .min_p = s.min_p,
                        .repeat_penalty = s.repeat_penalty,
+                       .frequency_penalty = s.frequency_penalty,
+                       .presence_penalty = s.presence_penalty,
                        .penalty_last_n = s.repeat_last_n,
                        .seed = s.seed == kAnySeed ? kRandomSeed : s.seed};
 }
@@ -122,6 +124,10 @@ std::string Llm::detokenize(std::span<const int32_t> tokens) const {
   return impl_->tokenizer->decode(tokens);
 }
 
+std::vector<int32_t> Llm::prompt_tokens(std::string_view prompt) const {
+  return impl_->encode_prompt(prompt);
+}
+
 std::string Llm::render_chat(const std::vector<ChatMessage>& messages,
                              bool add_generation_prompt) const {
   if (!impl_->chat_template) {
@@ -178,7 +184,7 @@ GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions
     if (cancelled) loop->cancel(id);
   }
   if (thrown) std::rethrow_exception(thrown);
-  if (done.finish == FinishReason::kError) throw Error(done.error);
+  if (done.finish == FinishReason::kError) throw ModelFailure(done.error);
   // The engine may have finished before it saw the cancellation: the caller stopped all the
   // same, and saw only the text up to there.
   return GenerateResult{.finish = cancelled ? FinishReason::kCancelled : done.finish,
@@ -191,11 +197,18 @@ GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions
 
 GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& options,
                              const StreamCallback& on_chunk) {
+  const std::vector<int32_t> ids = impl_->encode_prompt(prompt);
+  return generate(std::span<const int32_t>(ids), options, on_chunk);
+}
+
+GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
+                             const StreamCallback& on_chunk) {
   std::string text;
-  GenerateResult r = impl_->run(impl_->encode_prompt(prompt), options, [&](const TokenEvent& e) {
-    text += e.text;
-    return !on_chunk || on_chunk(GenerateChunk{.text = e.text, .token = e.token});
-  });
+  GenerateResult r = impl_->run(
+      std::vector<int32_t>(prompt.begin(), prompt.end()), options, [&](const TokenEvent& e) {
+        text += e.text;
+        return !on_chunk || on_chunk(GenerateChunk{.text = e.text, .token = e.token});
+      });
   r.text = std::move(text);
   return r;
 }

@@ -26,5 +26,6 @@ Command add_perplexity_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_convert_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace minke::cli

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
       minke::cli::add_template_command(app), minke::cli::add_run_command(app),
       minke::cli::add_chat_command(app),     minke::cli::add_perplexity_command(app),
       minke::cli::add_bench_command(app),    minke::cli::add_quantize_command(app),
-      minke::cli::add_convert_command(app),
+      minke::cli::add_convert_command(app),  minke::cli::add_serve_command(app),
   };
   const CLI::App* failing = &app;
   try {

@@ -1,0 +1,479 @@
+// HttpServer: see http_server.h. Response shapes follow OpenAI's API reference (chat.completion,
+// chat.completion.chunk, text_completion); reasoning text goes to "reasoning_content" as in
+// DeepSeek's API. A request is checked in full (body, model, sampling, prompt length) before
+// any byte of a stream is sent, so every client mistake is a 4xx with an error object.
+#include "server/http_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/reasoning.h"
+#include "server/openai_request.h"
+
+namespace minke {
+namespace {
+
+using nlohmann::json;
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string random_id(const char* prefix) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng()));
+  return std::string(prefix) + hex;
+}
+
+const char* finish_name(FinishReason r) { return r == FinishReason::kLength ? "length" : "stop"; }
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, const ApiError& e) {
+  send_json(res, e.status, error_body(e));
+}
+
+json parse_body(const httplib::Request& req) {
+  try {
+    return json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    throw ApiError::invalid(std::string("the body is not valid JSON: ") + e.what());
+  }
+}
+
+// What one choice produced.
+struct ChoiceOutput {
+  std::string text, reasoning;
+  GenerateResult result;
+};
+
+// Writes SSE events for one response; choices on several threads share it.
+class EventWriter {
+ public:
+  explicit EventWriter(httplib::DataSink& sink) : sink_(sink) {}
+  bool send(const json& event) { return write("data: " + event.dump() + "\n\n"); }
+  bool done() { return write("data: [DONE]\n\n"); }
+  bool ok() const { return ok_; }
+
+ private:
+  bool write(const std::string& s) {
+    std::lock_guard lock(mutex_);
+    if (ok_) ok_ = sink_.write(s.data(), s.size());
+    return ok_;
+  }
+  httplib::DataSink& sink_;
+  std::mutex mutex_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Llm& llm;
+  ServerOptions opt;
+  httplib::Server http;
+  std::atomic<bool> stopping{false};
+  std::atomic<int32_t> in_flight{0};
+  int bound_port = 0;
+
+  Impl(Llm& l, ServerOptions o) : llm(l), opt(std::move(o)) {}
+
+  void add_routes();
+  bool authorized(const httplib::Request& req) const;
+  void check_model(const std::string& name) const;
+  std::vector<int32_t> checked_prompt(std::string_view text) const;
+  void check_prompt_tokens(const std::vector<int32_t>& ids) const;
+  void handle(const httplib::Request& req, httplib::Response& res,
+              const std::function<void(const json&, httplib::Response&)>& body_handler);
+  void chat(const json& body, httplib::Response& res);
+  void completion(const json& body, httplib::Response& res);
+  // reasoning: how to split <think> text off (nullopt: not at all).
+  void generate(const GenerationRequest& r, std::vector<int32_t> prompt, bool chat,
+                std::optional<ReasoningOptions> reasoning, httplib::Response& res);
+  // Every choice of a request, choice 0 on this thread and the others beside it; `out` gets
+  // each choice's text as it comes (false: stop them all).
+  std::vector<ChoiceOutput> run_choices(
+      const GenerationRequest& r, const std::vector<int32_t>& prompt,
+      const std::optional<ReasoningOptions>& reasoning,
+      const std::function<bool(int32_t choice, bool thinking, const std::string&)>& out);
+  ChoiceOutput run_choice(const GenerationRequest& r, const std::vector<int32_t>& prompt,
+                          int32_t index, const std::optional<ReasoningOptions>& reasoning,
+                          const std::function<bool(bool thinking, const std::string&)>& out);
+};
+
+HttpServer::HttpServer(Llm& llm, ServerOptions options)
+    : impl_(std::make_unique<Impl>(llm, std::move(options))) {
+  impl_->add_routes();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::bind() {
+  Impl& s = *impl_;
+  if (s.opt.port == 0) {
+    s.bound_port = s.http.bind_to_any_port(s.opt.host);
+  } else if (s.http.bind_to_port(s.opt.host, s.opt.port)) {
+    s.bound_port = s.opt.port;
+  } else {
+    s.bound_port = -1;
+  }
+  if (s.bound_port <= 0) {
+    throw Error("cannot listen on " + s.opt.host + ":" + std::to_string(s.opt.port) +
+                " (in use, or not an address of this machine): choose another with --host/--port");
+  }
+}
+
+int HttpServer::port() const { return impl_->bound_port; }
+
+void HttpServer::run() { impl_->http.listen_after_bind(); }
+
+void HttpServer::stop() {
+  impl_->stopping = true;
+  impl_->http.stop();
+}
+
+bool HttpServer::Impl::authorized(const httplib::Request& req) const {
+  if (opt.api_key.empty()) return true;
+  return req.get_header_value("Authorization") == "Bearer " + opt.api_key;
+}
+
+void HttpServer::Impl::check_model(const std::string& name) const {
+  if (name == opt.model_id) return;
+  for (const std::string& a : opt.aliases) {
+    if (name == a) return;
+  }
+  throw ApiError(
+      404, "invalid_request_error",
+      "The model '" + name + "' does not exist (this server serves '" + opt.model_id + "')",
+      "model", "model_not_found");
+}
+
+void HttpServer::Impl::check_prompt_tokens(const std::vector<int32_t>& ids) const {
+  const ModelInfo info = llm.info();
+  for (const int32_t t : ids) {
+    if (t < 0 || t >= info.n_vocab) {
+      throw ApiError::invalid("token id " + std::to_string(t) + " is outside the vocabulary [0, " +
+                                  std::to_string(info.n_vocab) + ")",
+                              "prompt");
+    }
+  }
+  if (static_cast<int64_t>(ids.size()) >= info.ctx_size) {
+    throw ApiError::invalid("the prompt is " + std::to_string(ids.size()) +
+                                " tokens but the context holds " + std::to_string(info.ctx_size) +
+                                " (prompt and answer together): shorten the prompt",
+                            "messages", "context_length_exceeded");
+  }
+  if (ids.empty()) throw ApiError::invalid("the prompt is empty", "prompt");
+}
+
+std::vector<int32_t> HttpServer::Impl::checked_prompt(std::string_view text) const {
+  std::vector<int32_t> ids = llm.prompt_tokens(text);
+  check_prompt_tokens(ids);
+  return ids;
+}
+
+// Common to every route: the key, the queue bound, the JSON body, errors as error objects.
+void HttpServer::Impl::handle(
+    const httplib::Request& req, httplib::Response& res,
+    const std::function<void(const json&, httplib::Response&)>& body_handler) {
+  struct InFlight {
+    std::atomic<int32_t>& n;
+    explicit InFlight(std::atomic<int32_t>& c) : n(c) { ++n; }
+    ~InFlight() { --n; }
+  } guard(in_flight);
+  try {
+    if (in_flight > opt.parallel + opt.max_waiting) {
+      res.set_header("Retry-After", "1");
+      throw ApiError(429, "rate_limit_exceeded",
+                     "the server is busy (" + std::to_string(in_flight - 1) +
+                         " requests in flight): retry shortly",
+                     {}, "server_busy");
+    }
+    if (stopping) throw ApiError(503, "server_error", "the server is shutting down");
+    body_handler(parse_body(req), res);
+  } catch (const ApiError& e) {
+    send_error(res, e);
+  } catch (const ModelFailure& e) {
+    send_error(res, ApiError(500, "server_error", e.what()));
+  } catch (const Error& e) {
+    send_error(res, ApiError::invalid(e.what()));
+  }
+}
+
+void HttpServer::Impl::add_routes() {
+  http.new_task_queue = [this] {
+    // Every streaming request holds a thread for its whole answer: enough for the running and
+    // the queued ones, plus a few for the cheap routes.
+    return new httplib::ThreadPool(static_cast<size_t>(opt.parallel + opt.max_waiting + 8));
+  };
+  http.set_payload_max_length(opt.max_body_bytes);
+  http.set_read_timeout(std::chrono::seconds(30));
+  http.set_write_timeout(std::chrono::seconds(30));
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/health" || authorized(req))
+      return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, ApiError(401, "invalid_request_error",
+                             "a valid API key is needed: send 'Authorization: Bearer KEY'", {},
+                             "invalid_api_key"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const int status = res.status;
+    std::string message = status == 404 ? "no route " + req.method + " " + req.path
+                          : status == 413
+                              ? "the request body is too large"
+                              : "the request failed (HTTP " + std::to_string(status) + ")";
+    send_error(res,
+               ApiError(status, status >= 500 ? "server_error" : "invalid_request_error", message));
+  });
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "internal error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        send_error(res, ApiError(500, "server_error", what));
+      });
+
+  http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"status", "ok"}});
+  });
+  http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    json data = json::array();
+    const ModelInfo info = llm.info();
+    auto entry = [&](const std::string& id) {
+      return json{{"id", id},
+                  {"object", "model"},
+                  {"created", 0},
+                  {"owned_by", "minke"},
+                  {"meta", {{"architecture", info.architecture}, {"context", info.ctx_size}}}};
+    };
+    data.push_back(entry(opt.model_id));
+    for (const std::string& a : opt.aliases) data.push_back(entry(a));
+    send_json(res, 200, {{"object", "list"}, {"data", data}});
+  });
+  http.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, [this](const json& body, httplib::Response& r) { chat(body, r); });
+  });
+  http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, [this](const json& body, httplib::Response& r) { completion(body, r); });
+  });
+  http.Post("/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, [this](const json& body, httplib::Response& r) {
+      if (!body.is_object() || !body.contains("content") || !body["content"].is_string()) {
+        throw ApiError::invalid("'content' must be a string", "content");
+      }
+      const bool special = body.value("add_special", false);
+      send_json(r, 200, {{"tokens", llm.tokenize(body["content"].get<std::string>(), special)}});
+    });
+  });
+  http.Post("/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, [this](const json& body, httplib::Response& r) {
+      if (!body.is_object() || !body.contains("tokens") || !body["tokens"].is_array()) {
+        throw ApiError::invalid("'tokens' must be an array of token ids", "tokens");
+      }
+      std::vector<int32_t> ids;
+      const int32_t n_vocab = llm.info().n_vocab;
+      for (const json& t : body["tokens"]) {
+        if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= n_vocab) {
+          throw ApiError::invalid(
+              "'tokens' must hold token ids in [0, " + std::to_string(n_vocab) + ")", "tokens");
+        }
+        ids.push_back(t.get<int32_t>());
+      }
+      send_json(r, 200, {{"content", llm.detokenize(ids)}});
+    });
+  });
+}
+
+void HttpServer::Impl::chat(const json& body, httplib::Response& res) {
+  ChatRequest r = parse_chat_request(body);
+  check_model(r.model);
+  const std::string prompt = llm.render_chat(r.messages);
+  // Split whenever splitting is on: a model may open the block itself (Qwen3) or its template
+  // may have opened it already (DeepSeek-R1).
+  std::optional<ReasoningOptions> reasoning;
+  if (opt.split_reasoning) {
+    reasoning = ReasoningOptions{.start_in_reasoning = prompt_opens_reasoning(prompt)};
+  }
+  generate(r, checked_prompt(prompt), /*chat=*/true, reasoning, res);
+}
+
+void HttpServer::Impl::completion(const json& body, httplib::Response& res) {
+  CompletionRequest r = parse_completion_request(body);
+  check_model(r.model);
+  std::vector<int32_t> ids = r.prompt_tokens;
+  if (ids.empty()) {
+    ids = checked_prompt(r.prompt);
+  } else {
+    check_prompt_tokens(ids);
+  }
+  generate(r, std::move(ids), /*chat=*/false, std::nullopt, res);
+}
+
+ChoiceOutput HttpServer::Impl::run_choice(
+    const GenerationRequest& r, const std::vector<int32_t>& prompt, int32_t index,
+    const std::optional<ReasoningOptions>& reasoning,
+    const std::function<bool(bool thinking, const std::string&)>& out) {
+  GenerateOptions options = r.options;
+  if (options.sampling.seed != kAnySeed) options.sampling.seed += static_cast<uint64_t>(index);
+  options.cancel = &stopping;
+  ChoiceOutput c;
+  ReasoningSplitter splitter(reasoning.value_or(ReasoningOptions{}));
+  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces) {
+    for (const ReasoningPiece& p : pieces) {
+      (p.thinking ? c.reasoning : c.text) += p.text;
+      if (out && !out(p.thinking, p.text)) return false;
+    }
+    return true;
+  };
+  c.result = llm.generate(prompt, options, [&](const GenerateChunk& chunk) {
+    if (!reasoning) return deliver({ReasoningPiece{false, std::string(chunk.text)}});
+    return deliver(splitter.push(chunk.text));
+  });
+  if (reasoning) deliver(splitter.flush());
+  return c;
+}
+
+std::vector<ChoiceOutput> HttpServer::Impl::run_choices(
+    const GenerationRequest& r, const std::vector<int32_t>& prompt,
+    const std::optional<ReasoningOptions>& reasoning,
+    const std::function<bool(int32_t, bool, const std::string&)>& out) {
+  std::vector<ChoiceOutput> outs(static_cast<size_t>(r.n));
+  std::vector<std::exception_ptr> errors(outs.size());
+  const auto one = [&](int32_t i) {
+    try {
+      outs[i] = run_choice(r, prompt, i, reasoning, [&, i](bool thinking, const std::string& s) {
+        return !out || out(i, thinking, s);
+      });
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> others;
+  for (int32_t i = 1; i < r.n; ++i) others.emplace_back(one, i);
+  one(0);
+  for (std::thread& t : others) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return outs;
+}
+
+void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t> prompt, bool chat,
+                                std::optional<ReasoningOptions> reasoning, httplib::Response& res) {
+  const std::string id = random_id(chat ? "chatcmpl-" : "cmpl-");
+  const int64_t created = unix_now();
+  const auto n_prompt = static_cast<int64_t>(prompt.size());
+  const auto usage = [n_prompt](const std::vector<ChoiceOutput>& outs) {
+    int64_t n = 0;
+    for (const ChoiceOutput& o : outs) n += o.result.n_generated;
+    return json{
+        {"prompt_tokens", n_prompt}, {"completion_tokens", n}, {"total_tokens", n_prompt + n}};
+  };
+  if (!r.stream) {
+    const std::vector<ChoiceOutput> outs = run_choices(r, prompt, reasoning, {});
+    if (stopping) throw ApiError(503, "server_error", "the server is shutting down");
+    json choices = json::array();
+    for (size_t i = 0; i < outs.size(); ++i) {
+      json choice = {{"index", i},
+                     {"logprobs", nullptr},
+                     {"finish_reason", finish_name(outs[i].result.finish)}};
+      if (chat) {
+        json message = {{"role", "assistant"}, {"content", outs[i].text}};
+        if (!outs[i].reasoning.empty()) message["reasoning_content"] = outs[i].reasoning;
+        choice["message"] = message;
+      } else {
+        choice["text"] = outs[i].text;
+      }
+      choices.push_back(choice);
+    }
+    send_json(res, 200,
+              {{"id", id},
+               {"object", chat ? "chat.completion" : "text_completion"},
+               {"created", created},
+               {"model", r.model},
+               {"choices", choices},
+               {"usage", usage(outs)}});
+    return;
+  }
+
+  const std::string object = chat ? "chat.completion.chunk" : "text_completion";
+  const auto chunk = [=, model = r.model](json choices) {
+    return json{{"id", id},
+                {"object", object},
+                {"created", created},
+                {"model", model},
+                {"choices", std::move(choices)}};
+  };
+  const auto delta_choice = [chat](int32_t i, json delta, json finish) {
+    if (chat)
+      return json{{"index", i},
+                  {"delta", std::move(delta)},
+                  {"logprobs", nullptr},
+                  {"finish_reason", std::move(finish)}};
+    return json{{"index", i},
+                {"text", delta.value("content", "")},
+                {"logprobs", nullptr},
+                {"finish_reason", std::move(finish)}};
+  };
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider("text/event-stream", [=, this, prompt = std::move(prompt),
+                                                         include_usage = r.include_usage](
+                                                            size_t, httplib::DataSink& sink) {
+    EventWriter events(sink);
+    if (chat) {
+      for (int32_t i = 0; i < r.n; ++i) {
+        events.send(chunk(
+            json::array({delta_choice(i, {{"role", "assistant"}, {"content", ""}}, nullptr)})));
+      }
+    }
+    try {
+      const std::vector<ChoiceOutput> outs =
+          run_choices(r, prompt, reasoning, [&](int32_t i, bool thinking, const std::string& text) {
+            const json delta = {{thinking ? "reasoning_content" : "content", text}};
+            return events.send(chunk(json::array({delta_choice(i, delta, nullptr)})));
+          });
+      if (!events.ok() || stopping) {
+        sink.done();
+        return true;
+      }
+      for (int32_t i = 0; i < r.n; ++i) {
+        events.send(chunk(
+            json::array({delta_choice(i, json::object(), finish_name(outs[i].result.finish))})));
+      }
+      if (r.include_usage) {
+        json last = chunk(json::array());
+        last["usage"] = usage(outs);
+        events.send(last);
+      }
+    } catch (const ModelFailure& e) {
+      events.send(error_body(ApiError(500, "server_error", e.what())));
+    } catch (const Error& e) {
+      events.send(error_body(ApiError::invalid(e.what())));
+    }
+    events.done();
+    sink.done();
+    return true;
+  });
+}
+
+}  // namespace minke

@@ -1,0 +1,265 @@
+// OpenAI request parsing: see openai_request.h. Ranges follow OpenAI's API reference
+// (temperature [0, 2], penalties [-2, 2], top_p (0, 1]); top_k and min_p are the common
+// extensions llama.cpp's server takes too. Unset fields keep Minke's sampling defaults.
+#include "server/openai_request.h"
+
+#include <limits>
+
+namespace minke {
+namespace {
+
+using nlohmann::json;
+
+// The most stop strings, and the longest one (OpenAI allows 4; llama.cpp's server any).
+constexpr size_t kMaxStops = 16;
+constexpr size_t kMaxStopBytes = 256;
+
+std::string type_name(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+ApiError wrong_type(const std::string& param, const json& v, const std::string& want) {
+  return ApiError::invalid("'" + param + "' must be " + want + ", not " + type_name(v), param);
+}
+
+// The field if present and not null.
+const json* field(const json& body, const char* name) {
+  const auto it = body.find(name);
+  return it == body.end() || it->is_null() ? nullptr : &*it;
+}
+
+double number_in(const json& body, const char* name, double lo, double hi, double fallback) {
+  const json* v = field(body, name);
+  if (v == nullptr) return fallback;
+  if (!v->is_number()) throw wrong_type(name, *v, "a number");
+  const double x = v->get<double>();
+  if (!(x >= lo && x <= hi)) {
+    throw ApiError::invalid("'" + std::string(name) + "' must be between " + json(lo).dump() +
+                                " and " + json(hi).dump() + ", got " + v->dump(),
+                            name);
+  }
+  return x;
+}
+
+int64_t integer_in(const json& body, const char* name, int64_t lo, int64_t hi, int64_t fallback) {
+  const json* v = field(body, name);
+  if (v == nullptr) return fallback;
+  if (!v->is_number_integer()) throw wrong_type(name, *v, "an integer");
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(hi)) {
+    throw ApiError::invalid("'" + std::string(name) + "' must be at most " + std::to_string(hi),
+                            name);
+  }
+  const int64_t x = v->get<int64_t>();
+  if (x < lo || x > hi) {
+    throw ApiError::invalid("'" + std::string(name) + "' must be between " + std::to_string(lo) +
+                                " and " + std::to_string(hi) + ", got " + v->dump(),
+                            name);
+  }
+  return x;
+}
+
+bool boolean(const json& body, const char* name) {
+  const json* v = field(body, name);
+  if (v == nullptr) return false;
+  if (!v->is_boolean()) throw wrong_type(name, *v, "a boolean");
+  return v->get<bool>();
+}
+
+std::vector<std::string> stops(const json& body) {
+  const json* v = field(body, "stop");
+  if (v == nullptr) return {};
+  std::vector<std::string> out;
+  if (v->is_string()) {
+    out.push_back(v->get<std::string>());
+  } else if (v->is_array()) {
+    if (v->size() > kMaxStops) {
+      throw ApiError::invalid("'stop' may hold at most " + std::to_string(kMaxStops) + " strings",
+                              "stop");
+    }
+    for (const json& s : *v) {
+      if (!s.is_string()) throw wrong_type("stop", s, "a string or an array of strings");
+      out.push_back(s.get<std::string>());
+    }
+  } else {
+    throw wrong_type("stop", *v, "a string or an array of strings");
+  }
+  for (const std::string& s : out) {
+    if (s.empty() || s.size() > kMaxStopBytes) {
+      throw ApiError::invalid(
+          "each 'stop' string must be 1 to " + std::to_string(kMaxStopBytes) + " bytes long",
+          "stop");
+    }
+  }
+  return out;
+}
+
+// Fields that belong to features Minke does not serve yet: a clear 400, never a silent ignore.
+void refuse_unsupported(const json& body) {
+  static const char* const kLater[][2] = {
+      {"tools", "tool calling"},
+      {"tool_choice", "tool calling"},
+      {"functions", "tool calling"},
+      {"function_call", "tool calling"},
+      {"response_format", "structured output"},
+      {"logit_bias", "logit bias"},
+  };
+  for (const auto& [name, what] : kLater) {
+    const json* v = field(body, name);
+    if (v == nullptr) continue;
+    if (std::string(name) == "response_format" && v->is_object() &&
+        v->value("type", "") == "text") {
+      continue;  // plain text is what Minke returns anyway
+    }
+    if ((std::string(name) == "tools" || std::string(name) == "functions") && v->is_array() &&
+        v->empty()) {
+      continue;
+    }
+    throw ApiError::invalid("'" + std::string(name) + "' is not supported yet (" + what +
+                                " comes in a later Minke release)",
+                            name, "unsupported_parameter");
+  }
+  if (boolean(body, "logprobs") || field(body, "top_logprobs") != nullptr) {
+    throw ApiError::invalid("'logprobs' is not supported yet", "logprobs", "unsupported_parameter");
+  }
+}
+
+void parse_common(const json& body, GenerationRequest& r, const char* max_tokens_name) {
+  if (!body.is_object()) throw ApiError::invalid("the request body must be a JSON object");
+  refuse_unsupported(body);
+  const json* model = field(body, "model");
+  if (model == nullptr) throw ApiError::invalid("'model' is required", "model");
+  if (!model->is_string()) throw wrong_type("model", *model, "a string");
+  r.model = model->get<std::string>();
+
+  SamplingOptions& s = r.options.sampling;
+  s.temperature = static_cast<float>(number_in(body, "temperature", 0, 2, s.temperature));
+  s.top_p = static_cast<float>(number_in(body, "top_p", 0, 1, s.top_p));
+  if (s.top_p == 0) throw ApiError::invalid("'top_p' must be above 0", "top_p");
+  s.top_k = static_cast<int32_t>(integer_in(body, "top_k", 0, 1 << 30, s.top_k));
+  s.min_p = static_cast<float>(number_in(body, "min_p", 0, 1, s.min_p));
+  s.presence_penalty =
+      static_cast<float>(number_in(body, "presence_penalty", -2, 2, s.presence_penalty));
+  s.frequency_penalty =
+      static_cast<float>(number_in(body, "frequency_penalty", -2, 2, s.frequency_penalty));
+  s.repeat_penalty =
+      static_cast<float>(number_in(body, "repeat_penalty", 0.01, 10, s.repeat_penalty));
+  const int64_t seed = integer_in(body, "seed", std::numeric_limits<int64_t>::min(),
+                                  std::numeric_limits<int64_t>::max(), -1);
+  s.seed = seed < 0 ? kAnySeed : static_cast<uint64_t>(seed);
+
+  const int64_t max_tokens =
+      integer_in(body, max_tokens_name, 1, 1 << 30, integer_in(body, "max_tokens", 1, 1 << 30, -1));
+  r.options.max_tokens = static_cast<int32_t>(max_tokens);
+  r.options.stop = stops(body);
+  r.n = static_cast<int32_t>(integer_in(body, "n", 1, kMaxChoices, 1));
+  r.stream = boolean(body, "stream");
+  if (const json* so = field(body, "stream_options")) {
+    if (!so->is_object()) throw wrong_type("stream_options", *so, "an object");
+    r.include_usage = boolean(*so, "include_usage");
+  }
+}
+
+// String content, or an array of {"type": "text", "text": ...} parts joined.
+std::string message_content(const json& m, size_t i, bool allow_null) {
+  const std::string param = "messages[" + std::to_string(i) + "].content";
+  const json* c = field(m, "content");
+  if (c == nullptr) {
+    if (allow_null) return {};
+    throw ApiError::invalid("'" + param + "' is required", param);
+  }
+  if (c->is_string()) return c->get<std::string>();
+  if (!c->is_array()) throw wrong_type(param, *c, "a string or an array of content parts");
+  std::string text;
+  for (const json& part : *c) {
+    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+        !part["text"].is_string()) {
+      throw ApiError::invalid("'" + param + "' parts must be {\"type\": \"text\", \"text\": ...}" +
+                                  " (this model reads text only)",
+                              param);
+    }
+    text += part["text"].get<std::string>();
+  }
+  return text;
+}
+
+}  // namespace
+
+json error_body(const ApiError& e) {
+  return {{"error",
+           {{"message", e.what()},
+            {"type", e.type},
+            {"param", e.param.empty() ? json() : json(e.param)},
+            {"code", e.code.empty() ? json() : json(e.code)}}}};
+}
+
+ChatRequest parse_chat_request(const json& body) {
+  ChatRequest r;
+  parse_common(body, r, "max_completion_tokens");
+  const json* messages = field(body, "messages");
+  if (messages == nullptr) throw ApiError::invalid("'messages' is required", "messages");
+  if (!messages->is_array()) throw wrong_type("messages", *messages, "an array");
+  if (messages->empty()) throw ApiError::invalid("'messages' must not be empty", "messages");
+  for (size_t i = 0; i < messages->size(); ++i) {
+    const json& m = (*messages)[i];
+    const std::string at = "messages[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw wrong_type(at, m, "an object");
+    const json* role = field(m, "role");
+    if (role == nullptr || !role->is_string()) {
+      throw ApiError::invalid("'" + at + ".role' must be a string", at + ".role");
+    }
+    std::string name = role->get<std::string>();
+    if (name == "developer") name = "system";  // OpenAI's newer name for the system role
+    if (name != "system" && name != "user" && name != "assistant" && name != "tool") {
+      throw ApiError::invalid("'" + at + ".role' must be system, developer, user, assistant or " +
+                                  "tool, not '" + name + "'",
+                              at + ".role");
+    }
+    if (field(m, "tool_calls") != nullptr) {
+      throw ApiError::invalid("'" + at + ".tool_calls' is not supported yet (tool calling)",
+                              at + ".tool_calls", "unsupported_parameter");
+    }
+    r.messages.push_back({name, message_content(m, i, name == "assistant")});
+  }
+  return r;
+}
+
+CompletionRequest parse_completion_request(const json& body) {
+  CompletionRequest r;
+  parse_common(body, r, "max_tokens");
+  const json* prompt = field(body, "prompt");
+  if (prompt == nullptr) throw ApiError::invalid("'prompt' is required", "prompt");
+  if (prompt->is_string()) {
+    r.prompt = prompt->get<std::string>();
+    if (r.prompt.empty()) throw ApiError::invalid("'prompt' must not be empty", "prompt");
+  } else if (prompt->is_array() && !prompt->empty() && (*prompt)[0].is_number_integer()) {
+    for (const json& t : *prompt) {
+      if (!t.is_number_integer() || t.get<int64_t>() < 0 ||
+          t.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+        throw ApiError::invalid("'prompt' token ids must be integers >= 0", "prompt");
+      }
+      r.prompt_tokens.push_back(t.get<int32_t>());
+    }
+  } else if (prompt->is_array() && prompt->size() == 1 && (*prompt)[0].is_string()) {
+    r.prompt = (*prompt)[0].get<std::string>();
+  } else {
+    throw ApiError::invalid(
+        "'prompt' must be a string or an array of token ids (one prompt per request)", "prompt");
+  }
+  if (boolean(body, "echo")) throw ApiError::invalid("'echo' is not supported yet", "echo");
+  return r;
+}
+
+}  // namespace minke

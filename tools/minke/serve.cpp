@@ -1,0 +1,92 @@
+// `minke serve`: the OpenAI-compatible HTTP server (src/server/) on one model. Loopback by
+// default; prints where it listens. SIGINT/SIGTERM stop accepting, cancel what runs, exit 0.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "command.h"
+#include "generation_flags.h"
+#include "minke/minke.h"
+#include "server/http_server.h"
+
+namespace minke::cli {
+namespace {
+
+struct ServeOptions {
+  GenerationFlags load;  // model, threads, ctx_size, chat_template
+  ServerOptions server;
+  bool no_reasoning_split = false;
+};
+
+// Set by SIGINT/SIGTERM; a watcher thread stops the server (httplib is not signal-safe).
+static_assert(std::atomic<int>::is_always_lock_free);
+std::atomic<int> g_signal{0};
+void on_signal(int sig) { g_signal = sig; }
+
+int run_serve(ServeOptions& o) {
+  std::unique_ptr<Llm> llm = load_llm(o.load, o.server.parallel);
+  o.server.model_id = std::filesystem::path(o.load.model).stem().string();
+  o.server.split_reasoning = !o.no_reasoning_split;
+  HttpServer server(*llm, o.server);
+  server.bind();
+  const ModelInfo info = llm->info();
+  std::fprintf(stderr,
+               "minke: serving %s (%s) on http://%s:%d/v1 — %d requests at once, %d tokens of "
+               "context each%s\n",
+               o.server.model_id.c_str(), info.architecture.c_str(), o.server.host.c_str(),
+               server.port(), o.server.parallel, info.ctx_size,
+               o.server.api_key.empty() ? "" : ", API key required");
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::thread watcher([&server] {
+    while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    server.stop();
+  });
+  server.run();
+  if (g_signal == 0) g_signal = -1;  // run() ended by itself: let the watcher go
+  watcher.join();
+  std::fprintf(stderr, "minke: server stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& app) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, ...)");
+  sub->add_option("-m,--model", o->load.model, "GGUF model file")->required()->type_name("FILE");
+  sub->add_option("--host", o->server.host, "Address to listen on (default 127.0.0.1)")
+      ->type_name("ADDR");
+  sub->add_option("--port", o->server.port, "Port to listen on (default 8080; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  sub->add_option("--parallel", o->server.parallel,
+                  "Requests computed together, each with the full context (default 1)")
+      ->check(CLI::Range(1, 256));
+  sub->add_option("-c,--ctx-size", o->load.ctx_size,
+                  "Context per request (default: min(4096, the model's))")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("-t,--threads", o->load.threads, "Threads (default: the physical cores)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--api-key", o->server.api_key,
+                  "Require 'Authorization: Bearer KEY' on every route but /health");
+  sub->add_option("--alias", o->server.aliases, "Another name the model answers to (repeatable)")
+      ->type_name("NAME");
+  sub->add_option("--max-waiting", o->server.max_waiting,
+                  "Requests queued beyond the running ones before 429 (default 64)")
+      ->check(CLI::Range(0, 4096));
+  sub->add_option("--chat-template", o->load.chat_template,
+                  "Jinja chat template replacing the model's")
+      ->type_name("FILE");
+  sub->add_flag("--no-reasoning-split", o->no_reasoning_split,
+                "Leave <think> text in 'content' instead of 'reasoning_content'");
+  return {sub, [o] { return run_serve(*o); }};
+}
+
+}  // namespace minke::cli
