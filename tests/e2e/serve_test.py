@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""End-to-end checks of `minke serve` with the official `openai` Python client (and raw HTTP
+where the client cannot go): chat and completions, streaming, usage, stop strings, seeds, n,
+reasoning_content, typed errors, concurrent streams equal to their solo runs, a client that
+goes away, the API key, and a clean exit on SIGTERM.
+    tests/e2e/serve_test.py path/to/minke
+Prints one line per check and 'N passed, N failed'; exits 1 if any failed."""
+import concurrent.futures
+import http.client
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import openai
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+MINKE = sys.argv[1]
+SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
+
+
+class Server:
+    """A `minke serve` on a free loopback port; stops it on exit."""
+
+    def __init__(self, model, *args):
+        self.proc = subprocess.Popen([MINKE, "serve", "-m", str(model), "--port", "0", *args],
+                                     stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        line = self.proc.stderr.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/v1", line)
+        if not m:
+            raise RuntimeError(f"minke serve did not start: {line}{self.proc.stderr.read()}")
+        self.port = int(m.group(1))
+        self.base = f"http://127.0.0.1:{self.port}/v1"
+
+    def client(self, key="none"):
+        return openai.OpenAI(base_url=self.base, api_key=key, max_retries=0, timeout=120)
+
+    def raw(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        conn.request(method, path, body=data, headers=headers or {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        out = r.status, dict(r.getheaders()), r.read()
+        conn.close()
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait()
+
+
+def expect_error(name, fn, err_type, status, param=None, code=None):
+    try:
+        fn()
+        check(name, False, "no error")
+    except err_type as e:
+        body = e.body if isinstance(e.body, dict) else {}
+        ok = e.status_code == status and (param is None or body.get("param") == param) and \
+            (code is None or body.get("code") == code)
+        check(name, ok, f"status {e.status_code}, body {e.body}")
+    except Exception as e:  # noqa: BLE001 - the wrong kind of error is a failure to report
+        check(name, False, f"{type(e).__name__}: {e}")
+
+
+def smollm2_checks():
+    s = Server(SMOL, "--parallel", "4", "-t", "2")
+    c = s.client()
+    model = "SmolLM2-135M-Instruct.Q4_1"
+    try:
+        ids = [m.id for m in c.models.list().data]
+        check("GET /v1/models lists the file's stem", ids == [model], ids)
+        st, _, body = s.raw("GET", "/health")
+        check("GET /health is 200", st == 200 and json.loads(body)["status"] == "ok", body)
+
+        msgs = [{"role": "user", "content": "Name a colour."}]
+        r = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12)
+        cli = subprocess.run([MINKE, "run", "-m", str(SMOL), "--temp", "0", "-n", "12", "--no-stats",
+                              "-p", "Name a colour."], capture_output=True, text=True).stdout
+        check("greedy chat answer equals `minke run`'s", r.choices[0].message.content == cli.rstrip("\n"),
+              f"{r.choices[0].message.content!r} vs {cli!r}")
+        check("finish_reason length at max_tokens; usage counts",
+              r.choices[0].finish_reason == "length" and r.usage.completion_tokens == 12 and
+              r.usage.total_tokens == r.usage.prompt_tokens + 12, r)
+        check("object and id shapes", r.object == "chat.completion" and r.id.startswith("chatcmpl-"), r)
+
+        chunks = list(c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12,
+                                                stream=True, stream_options={"include_usage": True}))
+        text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+        check("streamed deltas add up to the same answer", text == r.choices[0].message.content, text)
+        check("the stream ends with finish_reason, then usage",
+              chunks[-2].choices[0].finish_reason == "length" and chunks[-1].usage.completion_tokens == 12
+              and chunks[-1].choices == [], chunks[-2:])
+
+        a = c.chat.completions.create(model=model, messages=msgs, seed=42, max_tokens=16, temperature=1)
+        b = c.chat.completions.create(model=model, messages=msgs, seed=42, max_tokens=16, temperature=1)
+        check("the same seed gives the same sampled answer", a.choices[0].message.content ==
+              b.choices[0].message.content, (a.choices[0].message.content, b.choices[0].message.content))
+        n2 = c.chat.completions.create(model=model, messages=msgs, seed=42, max_tokens=16, temperature=1, n=2)
+        check("n=2 gives two choices; choice 0 equals the n=1 answer",
+              len(n2.choices) == 2 and n2.choices[0].message.content == a.choices[0].message.content and
+              [ch.index for ch in n2.choices] == [0, 1], n2)
+
+        full = r.choices[0].message.content
+        word = full.split()[1] if len(full.split()) > 1 else full[:3]
+        st_r = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12, stop=[word])
+        got = st_r.choices[0].message.content
+        check("a stop string ends the answer and is not in it",
+              word not in got and full.startswith(got) and st_r.choices[0].finish_reason == "stop",
+              f"stop {word!r}: {got!r}")
+
+        comp = c.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
+        raw = subprocess.run([MINKE, "run", "-m", str(SMOL), "--raw", "--temp", "0", "-n", "8", "--no-stats",
+                              "-p", "The capital of France is"], capture_output=True, text=True).stdout
+        check("completions continue the prompt as `minke run --raw`", comp.choices[0].text == raw,
+              f"{comp.choices[0].text!r} vs {raw!r}")
+        st, _, body = s.raw("POST", "/tokenize", {"content": "The capital of France is"})
+        toks = json.loads(body)["tokens"]
+        comp2 = c.completions.create(model=model, prompt=toks, max_tokens=8, temperature=0)
+        check("a token-id prompt gives the same continuation", comp2.choices[0].text == raw, comp2)
+        st, _, body = s.raw("POST", "/detokenize", {"tokens": toks})
+        check("/detokenize inverts /tokenize", json.loads(body)["content"] == "The capital of France is", body)
+
+        # --- errors, typed as the client knows them ------------------------------------------
+        expect_error("an unknown model is 404 model_not_found",
+                     lambda: c.chat.completions.create(model="gpt-4", messages=msgs),
+                     openai.NotFoundError, 404, "model", "model_not_found")
+        expect_error("temperature 3 is 400 naming temperature",
+                     lambda: c.chat.completions.create(model=model, messages=msgs, temperature=3),
+                     openai.BadRequestError, 400, "temperature")
+        expect_error("empty messages are 400", lambda: c.chat.completions.create(model=model, messages=[]),
+                     openai.BadRequestError, 400, "messages")
+        expect_error("tools are a clear 400 until tool calling lands",
+                     lambda: c.chat.completions.create(model=model, messages=msgs, tools=[
+                         {"type": "function", "function": {"name": "f", "parameters": {}}}]),
+                     openai.BadRequestError, 400, "tools", "unsupported_parameter")
+        expect_error("a prompt longer than the context is 400 context_length_exceeded",
+                     lambda: c.chat.completions.create(model=model, messages=[
+                         {"role": "user", "content": "word " * 5000}]),
+                     openai.BadRequestError, 400, None, "context_length_exceeded")
+        for name, body in [("malformed JSON", b"{bad"), ("a body that is not an object", b"[1]"),
+                           ("messages of the wrong type", {"model": model, "messages": "hi"}),
+                           ("a role that does not exist", {"model": model, "messages": [{"role": "x", "content": "a"}]}),
+                           ("max_tokens 0", {"model": model, "messages": msgs, "max_tokens": 0}),
+                           ("a huge n", {"model": model, "messages": msgs, "n": 1000}),
+                           ("a negative top_k", {"model": model, "messages": msgs, "top_k": -1}),
+                           ("stop of the wrong type", {"model": model, "messages": msgs, "stop": 5}),
+                           ("an image part", {"model": model, "messages": [{"role": "user", "content": [
+                               {"type": "image_url", "image_url": {"url": "x"}}]}]})]:
+            st, _, b = s.raw("POST", "/v1/chat/completions", body)
+            err = json.loads(b).get("error", {})
+            check(f"{name} is 400 with an error object", st == 400 and err.get("type") == "invalid_request_error"
+                  and err.get("message"), f"{st} {b[:200]}")
+        st, _, b = s.raw("POST", "/v1/chat/completions", b"x" * (9 << 20))
+        check("a body over 8 MiB is 413 with an error object", st == 413 and "error" in json.loads(b), f"{st} {b[:200]}")
+        st, _, b = s.raw("GET", "/v1/nothing")
+        check("an unknown route is 404 with an error object", st == 404 and "error" in json.loads(b), st)
+
+        # --- many streams at once, each equal to its solo run (batch invariance) ------------
+        prompts = [f"Count to {i}." for i in range(3, 11)]
+        solo = {p: c.chat.completions.create(model=model, messages=[{"role": "user", "content": p}], temperature=0,
+                                             max_tokens=20).choices[0].message.content for p in prompts[:4]}
+
+        def stream(p):
+            ch = c.chat.completions.create(model=model, messages=[{"role": "user", "content": p}], temperature=0,
+                                           max_tokens=20, stream=True)
+            return "".join(x.choices[0].delta.content or "" for x in ch if x.choices)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            together = dict(zip(prompts * 2, pool.map(stream, prompts * 2)))
+        check("8 concurrent streams (4 computed together) equal their solo answers",
+              all(together[p] == solo[p] for p in solo), {p: (solo[p], together[p]) for p in solo})
+
+        # --- a client that goes away mid-stream --------------------------------------------
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/v1/chat/completions", json.dumps(
+            {"model": model, "messages": msgs, "stream": True, "max_tokens": 4000, "temperature": 1,
+             "ignore": 1}).encode(), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        resp.fp.readline()
+        conn.sock.close()
+        conn.close()
+        t0 = time.time()
+        again = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12)
+        check("after a client hangs up mid-stream the server answers the next request",
+              again.choices[0].message.content == r.choices[0].message.content, again)
+    finally:
+        rc = s.stop()
+        check("SIGTERM stops the server with exit 0", rc == 0, rc)
+
+
+def r1_checks():
+    s = Server(R1, "--api-key", "sesame", "-t", "1")
+    try:
+        c = s.client("sesame")
+        r = c.chat.completions.create(model="r1-scripted", messages=[{"role": "user", "content": "2+2?"}])
+        msg = r.choices[0].message
+        check("reasoning comes back in reasoning_content, the answer in content",
+              msg.content == "The answer: 4" and getattr(msg, "reasoning_content", None) == "Two plus two is four.",
+              msg)
+        chunks = list(c.chat.completions.create(model="r1-scripted", stream=True,
+                                                messages=[{"role": "user", "content": "2+2?"}]))
+        reasoning = "".join(getattr(ch.choices[0].delta, "reasoning_content", None) or "" for ch in chunks)
+        content = "".join(ch.choices[0].delta.content or "" for ch in chunks)
+        check("streamed: delta.reasoning_content apart from delta.content, the tag split over 3 tokens",
+              reasoning == "Two plus two is four." and content == "The answer: 4", (reasoning, content))
+        expect_error("a wrong API key is 401", lambda: s.client("wrong").models.list(),
+                     openai.AuthenticationError, 401)
+        st, _, _ = s.raw("GET", "/health")
+        check("/health needs no key", st == 200, st)
+    finally:
+        check("SIGTERM stops the second server with exit 0", s.stop() == 0)
+
+
+if __name__ == "__main__":
+    if not SMOL.exists():
+        print(f"{SMOL} is missing: run scripts/fetch-models.sh")
+        sys.exit(1)
+    r1_checks()
+    smollm2_checks()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
