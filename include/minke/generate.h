@@ -76,6 +76,7 @@ struct GenerateResult {
   std::string reasoning;  // chat(): the text inside <think>...</think>
   FinishReason finish = FinishReason::kStop;
   int32_t n_prompt = 0;     // prompt tokens
+  int32_t n_cached = 0;     // of which the prefix cache held the K/V (not computed again)
   int32_t n_generated = 0;  // sampled tokens (including an end-of-generation token)
   double prefill_ms = 0;    // submit -> first token
   double decode_ms = 0;     // first token -> last token

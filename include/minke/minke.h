@@ -44,6 +44,18 @@ struct ModelInfo {
   bool has_chat_template = false;
 };
 
+// What the engine is doing now (a snapshot; for monitoring).
+struct LlmStats {
+  int32_t requests_waiting = 0;  // submitted, not yet computing
+  int32_t requests_running = 0;  // computing (their K/V in the cache)
+  int32_t kv_blocks = 0;         // the KV pool, in blocks of kv_block_size tokens
+  int32_t kv_blocks_free = 0;    // free, counting the cached ones below
+  int32_t kv_blocks_cached = 0;  // prefix-cache blocks nobody uses (reusable, or reclaimable)
+  int32_t kv_block_size = 0;
+  int64_t prefix_hit_tokens = 0;    // prompt tokens whose K/V came from the prefix cache
+  int64_t prefix_query_tokens = 0;  // prompt tokens looked up there
+};
+
 // Throws minke::Error("chat template L:C: ...") when `source` is not a chat template Minke can
 // run; lets a front end name the file a bad --chat-template came from before the model loads.
 void check_chat_template(const std::string& source);
@@ -58,6 +70,7 @@ class Llm {
   Llm& operator=(const Llm&) = delete;
 
   ModelInfo info() const;
+  LlmStats stats() const;
 
   // Token ids as llama.cpp gives them (add_special: BOS/EOS as the model asks; parse_special:
   // control-token text such as <|im_start|> becomes its id).

@@ -18,10 +18,13 @@ Engine::Engine(Model& model, KvCache& kv, const Tokenizer& tokenizer, EngineOpti
       options_(options),
       scheduler_(kv, SchedulerOptions{.max_batch_tokens = options.max_batch_tokens,
                                       .max_seqs = options.max_seqs,
-                                      .block_size = options.block_size}),
-      runner_(model, kv) {
+                                      .block_size = options.block_size,
+                                      .prefix_cache = options.prefix_cache}),
+      runner_(model, kv),
+      kv_(kv) {
   // One whole sequence must always fit, or a lone request could wait forever.
   MINKE_CHECK(kv.n_free_blocks() >= (options.n_ctx + options.block_size - 1) / options.block_size);
+  publish_stats();
 }
 
 Engine::~Engine() = default;
@@ -74,13 +77,36 @@ bool Engine::step() {
 bool Engine::run_step() {
   take_incoming();
   const StepPlan& plan = scheduler_.plan();
-  if (plan.empty()) return false;
+  if (plan.empty()) {
+    publish_stats();
+    return false;
+  }
   try {
     scheduler_.update(plan, runner_.run(plan));
   } catch (const std::exception&) {
     run_items_alone(plan);
   }
+  ++steps_;
+  publish_stats();
   return true;
+}
+
+void Engine::publish_stats() {
+  std::lock_guard lock(stats_mutex_);
+  stats_.waiting = static_cast<int32_t>(scheduler_.n_waiting());
+  stats_.running = static_cast<int32_t>(scheduler_.n_running());
+  stats_.kv_blocks = kv_.n_blocks();
+  stats_.kv_blocks_free = kv_.n_free_blocks();
+  stats_.kv_blocks_cached = kv_.n_cached_blocks();
+  stats_.block_size = kv_.layout().block_size;
+  stats_.prefix_hit_tokens = kv_.prefix_hit_tokens();
+  stats_.prefix_query_tokens = kv_.prefix_query_tokens();
+  stats_.steps = steps_;
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(stats_mutex_);
+  return stats_;
 }
 
 // The batch failed as a whole: each request's part runs alone (its tokens and positions are

@@ -25,6 +25,17 @@ struct EngineOptions {
   int32_t max_batch_tokens = 512;     // tokens per forward step
   int32_t max_seqs = 1;               // sequences decoded together
   int32_t block_size = kKvBlockSize;  // the KV cache's block size
+  bool prefix_cache = true;           // reuse the K/V of prompt prefixes seen before
+};
+
+// A snapshot of the engine's state, published after every step (any thread may read it).
+struct EngineStats {
+  int32_t waiting = 0;  // requests queued, not yet admitted (or preempted)
+  int32_t running = 0;  // requests admitted (their K/V in the cache)
+  int32_t kv_blocks = 0, kv_blocks_free = 0, kv_blocks_cached = 0;  // cached: free for reuse
+  int32_t block_size = 0;
+  int64_t prefix_hit_tokens = 0, prefix_query_tokens = 0;
+  int64_t steps = 0;
 };
 
 class Engine {
@@ -49,11 +60,13 @@ class Engine {
   void end_all(FinishReason reason, const std::string& error = {});
 
   const EngineOptions& options() const { return options_; }
+  EngineStats stats() const;
   static int32_t kv_blocks_needed(const EngineOptions& options);
 
  private:
   void take_incoming();
   void run_items_alone(const StepPlan& plan);
+  void publish_stats();
 
   Model& model_;
   const Tokenizer& tokenizer_;
@@ -65,6 +78,10 @@ class Engine {
   std::mutex mutex_;   // guards incoming_, cancels_, next_id_
   std::vector<std::unique_ptr<Sequence>> incoming_;
   std::vector<int64_t> cancels_;
+  KvCache& kv_;
+  mutable std::mutex stats_mutex_;
+  EngineStats stats_;
+  int64_t steps_ = 0;
   int64_t next_id_ = 1;
 };
 

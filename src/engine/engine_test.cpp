@@ -244,6 +244,27 @@ TEST_F(EngineTest, EndAllFinishesQueuedAndRunningRequests) {
   EXPECT_EQ(kv_->n_free_blocks(), n_blocks_);
 }
 
+TEST_F(EngineTest, APromptPrefixSeenBeforeIsNotComputedAgain) {
+  make({.n_ctx = 64, .max_seqs = 2, .block_size = 4});
+  engine_->submit(request("abcdefghij", "first", 3));  // 10 tokens: blocks abcd, efgh + ij
+  engine_->run_until_idle();
+  const size_t before = model_.batches.size();
+  engine_->submit(request("abcdefghijk", "second", 3));
+  engine_->run_until_idle();
+  // Two whole blocks (8 tokens) came from the cache: the first batch starts at position 8.
+  EXPECT_EQ(model_.batches[before].tokens, ids_of("ijk"));
+  EXPECT_EQ(model_.batches[before].positions.front(), 8);
+  EXPECT_EQ(outcomes_["second"].result.n_cached, 8);
+  EXPECT_EQ(outcomes_["first"].result.n_cached, 0);
+  EXPECT_EQ(outcomes_["second"].text, "lmn");
+  // A prompt of exactly two blocks still computes its last token (its logits pick the next).
+  engine_->submit(request("abcdefgh", "third", 1));
+  engine_->run_until_idle();
+  EXPECT_EQ(outcomes_["third"].result.n_cached, 4);
+  EXPECT_EQ(model_.batches.back().tokens, ids_of("efgh"));
+  EXPECT_EQ(kv_->n_free_blocks(), n_blocks_);
+}
+
 TEST_F(EngineTest, PromptLongerThanContextIsAClearError) {
   make({.n_ctx = 8, .block_size = 4});
   try {

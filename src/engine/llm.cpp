@@ -114,6 +114,18 @@ ModelInfo Llm::info() const {
                    .has_chat_template = impl_->chat_template.has_value()};
 }
 
+LlmStats Llm::stats() const {
+  const EngineStats s = impl_->engine->stats();
+  return LlmStats{.requests_waiting = s.waiting,
+                  .requests_running = s.running,
+                  .kv_blocks = s.kv_blocks,
+                  .kv_blocks_free = s.kv_blocks_free,
+                  .kv_blocks_cached = s.kv_blocks_cached,
+                  .kv_block_size = s.block_size,
+                  .prefix_hit_tokens = s.prefix_hit_tokens,
+                  .prefix_query_tokens = s.prefix_query_tokens};
+}
+
 std::vector<int32_t> Llm::tokenize(std::string_view text, bool add_special,
                                    bool parse_special) const {
   return impl_->tokenizer->encode(
@@ -189,6 +201,7 @@ GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions
   // same, and saw only the text up to there.
   return GenerateResult{.finish = cancelled ? FinishReason::kCancelled : done.finish,
                         .n_prompt = done.n_prompt,
+                        .n_cached = done.n_cached,
                         .n_generated = done.n_generated,
                         .prefill_ms = done.prefill_ms,
                         .decode_ms = done.decode_ms,

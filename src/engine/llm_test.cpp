@@ -64,6 +64,28 @@ TEST(Llm, ThreadsGeneratingAtOnceGetTheirSoloTokens) {
   }
 }
 
+TEST(Llm, APrefixFromTheCacheGivesTheSameTokensAsComputingIt) {
+  GenerateOptions greedy{.sampling = {.temperature = 0}, .max_tokens = 16};
+  const std::string base = "the in a at where the s on or he the in a at where the s on or he";
+  const std::string longer = base + " the at";
+  std::string cold;
+  {
+    auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2});
+    const GenerateResult r = llm->generate(longer, greedy);
+    EXPECT_EQ(r.n_cached, 0);
+    cold = r.text;
+  }
+  auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2});
+  llm->generate(base, greedy);
+  const GenerateResult warm = llm->generate(longer, greedy);
+  EXPECT_GE(warm.n_cached, 16) << "the first blocks of the prompt were cached";
+  EXPECT_EQ(warm.text, cold);
+  // The whole conversation again: its answer was cached too, and changes nothing.
+  const GenerateResult again = llm->generate(longer, greedy);
+  EXPECT_GT(again.n_cached, warm.n_cached - 1);
+  EXPECT_EQ(again.text, cold);
+}
+
 TEST(Llm, ACallbackThatThrowsOrStopsLeavesTheLlmUsable) {
   auto llm = Llm::load({.path = scripted_r1_path(), .threads = 1});
   EXPECT_THROW(llm->chat({{"user", "hi"}}, {},

@@ -26,6 +26,7 @@ struct RequestResult {
   FinishReason finish = FinishReason::kStop;
   int32_t n_prompt = 0;
   int32_t n_generated = 0;      // sampled tokens, including a final end-of-generation token
+  int32_t n_cached = 0;         // prompt tokens whose K/V came from the prefix cache
   std::vector<int32_t> tokens;  // the sampled tokens
   double prefill_ms = 0;        // submit -> first sampled token
   double decode_ms = 0;         // first -> last sampled token

@@ -83,9 +83,18 @@ void Scheduler::plan_running(StepPlan& plan, int32_t& budget, bool decode) {
 void Scheduler::admit_waiting(StepPlan& plan, int32_t& budget) {
   while (!waiting_.empty() && budget > 0 && !free_slots_.empty()) {
     Sequence& seq = *waiting_.front();
-    const int32_t n = std::min(seq.n_pending(), budget);
-    if (blocks_needed(seq, n) > kv_.n_free_blocks()) return;  // wait for blocks to free up
     seq.kv_seq = free_slots_.back();
+    // The last token is always computed: its logits give the next one.
+    if (options_.prefix_cache) {
+      seq.set_cached(kv_.match_prefix(seq.kv_seq, seq.tokens(), seq.n_pending() - 1));
+    }
+    const int32_t n = std::min(seq.n_pending(), budget);
+    if (blocks_needed(seq, n) > kv_.n_free_blocks()) {  // wait for blocks to free up
+      kv_.remove(seq.kv_seq);
+      seq.kv_seq = -1;
+      seq.reset_computed();
+      return;
+    }
     free_slots_.pop_back();
     running_.push_back(std::move(waiting_.front()));
     waiting_.pop_front();
@@ -160,6 +169,7 @@ void Scheduler::update(const StepPlan& plan, const StepOutput& output) {
     Sequence* seq = find_running(item.request_id);
     MINKE_CHECK(seq != nullptr);
     seq->mark_computed(item.n_tokens);
+    if (options_.prefix_cache) kv_.commit(seq->kv_seq, seq->tokens(), seq->n_computed());
     if (output.sampled[i] < 0) continue;
     if (const auto reason = seq->accept(output.sampled[i])) finish(*seq, *reason);
   }

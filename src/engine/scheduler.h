@@ -20,6 +20,7 @@ struct SchedulerOptions {
   int32_t max_batch_tokens = 512;     // tokens per step (prefill chunk budget)
   int32_t max_seqs = 1;               // sequences in the KV cache at once
   int32_t block_size = kKvBlockSize;  // the KV cache's tokens per block
+  bool prefix_cache = true;           // reuse cached K/V of identical prompt prefixes
 };
 
 class Scheduler {

@@ -72,6 +72,7 @@ void Sequence::finish(FinishReason reason, std::string error) {
                        .finish = reason,
                        .n_prompt = n_prompt_,
                        .n_generated = n_generated(),
+                       .n_cached = std::max(n_cached_, 0),
                        .tokens = std::vector<int32_t>(tokens_.begin() + n_prompt_, tokens_.end()),
                        .seed = sampler_.seed(),
                        .error = std::move(error)};

@@ -42,6 +42,11 @@ class Sequence {
   void mark_computed(int32_t n) { n_computed_ += n; }
   // Preempted: the cache dropped this sequence; everything is fed again on readmission.
   void reset_computed() { n_computed_ = 0; }
+  // Admitted with the K/V of its first n tokens found in the prefix cache.
+  void set_cached(int32_t n) {
+    n_computed_ = n;
+    if (n_cached_ < 0) n_cached_ = n;
+  }
   // Records a sampled token, streams its text; returns the finish reason if it ends here.
   std::optional<FinishReason> accept(int32_t token);
   // Calls on_finish (exactly once); `error` says why for FinishReason::kError.
@@ -57,6 +62,7 @@ class Sequence {
   std::vector<int32_t> tokens_;  // prompt, then sampled tokens; capacity n_ctx
   int32_t n_prompt_;
   int32_t n_computed_ = 0;
+  int32_t n_cached_ = -1;  // prompt tokens found in the prefix cache at first admission
   bool cancel_requested_ = false;
   bool finished_ = false;
   Sampler sampler_;

@@ -29,8 +29,21 @@ void BlockAllocator::retain(int32_t block) {
 }
 
 void BlockAllocator::release(int32_t block) {
+  if (drop(block)) free(block);
+}
+
+bool BlockAllocator::drop(int32_t block) {
   MINKE_CHECK(ref_count(block) > 0);
-  if (--refs_[static_cast<size_t>(block)] > 0) return;
+  return --refs_[static_cast<size_t>(block)] == 0;
+}
+
+void BlockAllocator::revive(int32_t block) {
+  MINKE_CHECK(ref_count(block) == 0);
+  refs_[static_cast<size_t>(block)] = 1;
+}
+
+void BlockAllocator::free(int32_t block) {
+  MINKE_CHECK(ref_count(block) == 0);
   // Keep the free stack sorted (lowest index on top) so allocation order does not depend on
   // the order sequences were removed in.
   const auto it = std::lower_bound(free_.begin(), free_.end(), block, std::greater<int32_t>());

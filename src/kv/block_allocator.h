@@ -21,6 +21,13 @@ class BlockAllocator {
   void retain(int32_t block);
   // Drops an owner; the block is free again when none is left.
   void release(int32_t block);
+  // Drops an owner; true when none is left, and then the block is neither free nor owned: the
+  // caller keeps it (a cached prefix block) until it revive()s or free()s it.
+  bool drop(int32_t block);
+  // An unowned, kept block gets one owner again (a cached block reused or recycled).
+  void revive(int32_t block);
+  // An unowned, kept block goes back to the free list.
+  void free(int32_t block);
   int32_t ref_count(int32_t block) const;
 
  private:

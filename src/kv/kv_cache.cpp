@@ -21,11 +21,37 @@ int32_t pool_blocks(const KvCacheOptions& o) {
 }  // namespace
 
 KvCache::KvCache(Backend& backend, const KvCacheOptions& options)
-    : layout_(options.layout), blocks_(pool_blocks(options)) {
+    : layout_(options.layout), blocks_(pool_blocks(options)), prefix_(blocks_.n_blocks()) {
   MINKE_CHECK(options.n_layer > 0);
   layers_.reserve(static_cast<size_t>(options.n_layer));
   for (int32_t il = 0; il < options.n_layer; ++il) {
     layers_.push_back(backend.alloc_kv(blocks_.n_blocks(), layout_));
+  }
+}
+
+KvCache::Sequence& KvCache::create(int32_t seq) {
+  Sequence& s = seqs_[seq];
+  // Room for the whole pool up front: growing the table later would allocate during decode.
+  s.blocks.reserve(static_cast<size_t>(blocks_.n_blocks()));
+  return s;
+}
+
+// A free block, or else the least recently used cached one.
+int32_t KvCache::take_block() {
+  if (blocks_.n_free() > 0) return blocks_.allocate();
+  const int32_t b = prefix_.evict();
+  MINKE_CHECK(b >= 0);
+  blocks_.revive(b);
+  return b;
+}
+
+// An indexed block nobody owns stays cached; any other goes back to the free list.
+void KvCache::release_block(int32_t block) {
+  if (!blocks_.drop(block)) return;
+  if (prefix_.indexed(block)) {
+    prefix_.park(block);
+  } else {
+    blocks_.free(block);
   }
 }
 
@@ -34,24 +60,25 @@ void KvCache::reserve(int32_t seq, int32_t n_tokens) {
   auto it = seqs_.find(seq);
   const int32_t have = it == seqs_.end() ? 0 : static_cast<int32_t>(it->second.blocks.size());
   const int32_t need = blocks_for(n_tokens) - have;
-  if (need > blocks_.n_free()) {
+  if (need > n_free_blocks()) {
     throw Error("KV cache full: sequence " + std::to_string(seq) + " needs " +
                 std::to_string(n_tokens) + " tokens (" + std::to_string(need) + " more blocks of " +
                 std::to_string(layout_.block_size) + ") but only " +
-                std::to_string(blocks_.n_free()) + " of " + std::to_string(blocks_.n_blocks()) +
+                std::to_string(n_free_blocks()) + " of " + std::to_string(blocks_.n_blocks()) +
                 " blocks are free (use a larger -c)");
   }
-  Sequence& s = it == seqs_.end() ? seqs_[seq] : it->second;
-  // Room for the whole pool up front: growing the table later would allocate during decode.
-  if (it == seqs_.end()) s.blocks.reserve(static_cast<size_t>(blocks_.n_blocks()));
-  for (int32_t i = 0; i < need; ++i) s.blocks.push_back(blocks_.allocate());
+  Sequence& s = it == seqs_.end() ? create(seq) : it->second;
+  for (int32_t i = 0; i < need; ++i) s.blocks.push_back(take_block());
   s.n_tokens = std::max(s.n_tokens, n_tokens);
 }
 
 void KvCache::remove(int32_t seq) {
   const auto it = seqs_.find(seq);
   if (it == seqs_.end()) return;
-  for (const int32_t b : it->second.blocks) blocks_.release(b);
+  // Last block first: the least recently used end of the cache is evicted first, and a block
+  // is useless once the blocks before it are gone.
+  const std::vector<int32_t>& blocks = it->second.blocks;
+  for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) release_block(*b);
   seqs_.erase(it);
 }
 
@@ -61,9 +88,64 @@ void KvCache::truncate(int32_t seq, int32_t n_tokens) {
   if (it == seqs_.end() || n_tokens >= it->second.n_tokens) return;
   Sequence& s = it->second;
   const auto keep = static_cast<size_t>(blocks_for(n_tokens));
-  for (size_t i = keep; i < s.blocks.size(); ++i) blocks_.release(s.blocks[i]);
+  for (size_t i = s.blocks.size(); i-- > keep;) release_block(s.blocks[i]);
   s.blocks.resize(keep);
   s.n_tokens = n_tokens;
+  // The block cut into will be written again: it must not be shared or found by content.
+  const int32_t whole = n_tokens / layout_.block_size;
+  if (static_cast<int32_t>(keep) > whole) {
+    MINKE_CHECK(blocks_.ref_count(s.blocks.back()) == 1);
+    prefix_.erase(s.blocks.back());
+  }
+  s.n_hashed = 0;  // the next commit walks the kept blocks again
+  s.last_hash = {};
+}
+
+int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int32_t max_tokens) {
+  MINKE_CHECK(seq >= 0 && !seqs_.contains(seq));
+  const int32_t bs = layout_.block_size;
+  const int32_t n_whole = std::min<int32_t>(max_tokens, static_cast<int32_t>(tokens.size())) / bs;
+  query_tokens_ += std::max(0, max_tokens);
+  BlockHash hash;
+  int32_t n = 0;
+  Sequence* s = nullptr;
+  for (; n < n_whole; ++n) {
+    const BlockHash next = PrefixIndex::chain(hash, tokens.subspan(size_t(n) * bs, size_t(bs)));
+    const int32_t b = prefix_.find(next);
+    if (b < 0) break;
+    if (prefix_.parked(b)) {
+      prefix_.unpark(b);
+      blocks_.revive(b);
+    } else {
+      blocks_.retain(b);
+    }
+    if (s == nullptr) s = &create(seq);
+    s->blocks.push_back(b);
+    hash = next;
+  }
+  if (s == nullptr) return 0;
+  s->n_tokens = n * bs;
+  s->n_hashed = n;
+  s->last_hash = hash;
+  hit_tokens_ += s->n_tokens;
+  return s->n_tokens;
+}
+
+void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_computed) {
+  const auto it = seqs_.find(seq);
+  if (it == seqs_.end()) return;
+  Sequence& s = it->second;
+  const int32_t bs = layout_.block_size;
+  const int32_t n_whole =
+      std::min<int32_t>({n_computed, static_cast<int32_t>(tokens.size()), s.n_tokens}) / bs;
+  for (; s.n_hashed < n_whole; ++s.n_hashed) {
+    s.last_hash = PrefixIndex::chain(
+        s.last_hash, tokens.subspan(static_cast<size_t>(s.n_hashed) * bs, static_cast<size_t>(bs)));
+    const int32_t b = s.blocks[static_cast<size_t>(s.n_hashed)];
+    // Another block may hold the same tokens already (two requests with one prompt computed
+    // side by side): this one stays unindexed and is freed with its sequence.
+    if (!prefix_.indexed(b) && prefix_.find(s.last_hash) < 0) prefix_.insert(s.last_hash, b);
+  }
 }
 
 std::span<const int32_t> KvCache::block_table(int32_t seq) const {

@@ -1,6 +1,9 @@
 // KvCache: the paged KV cache. Every layer has one KvStore (f16 K and V pools from the
 // Backend) of n_blocks blocks of block_size tokens; a sequence owns a block table mapping its
-// logical blocks (position / block_size) to physical blocks shared by all layers.
+// logical blocks (position / block_size) to physical blocks shared by all layers. With the
+// prefix cache, full blocks of computed tokens are indexed by content (PrefixIndex): a new
+// sequence starting with the same tokens shares them, and they outlive their sequences until
+// the pool needs the room (least recently used first).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +13,7 @@
 
 #include "backend/backend.h"
 #include "kv/block_allocator.h"
+#include "kv/prefix_index.h"
 
 namespace minke {
 
@@ -34,8 +38,20 @@ class KvCache {
   void reserve(int32_t seq, int32_t n_tokens);
   // Forgets seq and frees its blocks (no-op for an unknown sequence).
   void remove(int32_t seq);
-  // Keeps positions [0, n_tokens) of seq and frees the blocks past them.
+  // Keeps positions [0, n_tokens) of seq and frees the blocks past them. The block cut into
+  // must be seq's alone.
   void truncate(int32_t seq, int32_t n_tokens);
+
+  // Prefix cache. For a sequence not yet in the cache: shares the cached blocks that hold the
+  // longest run of whole blocks of tokens[0, max_tokens) and returns how many tokens they hold
+  // (a multiple of block_size; 0 when nothing matches, and then nothing changes).
+  int32_t match_prefix(int32_t seq, std::span<const int32_t> tokens, int32_t max_tokens);
+  // Indexes seq's blocks that are full and computed: tokens[0, n_computed) hold its K/V.
+  void commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_computed);
+  // Tokens match_prefix has found so far, and tokens it was asked about.
+  int64_t prefix_hit_tokens() const { return hit_tokens_; }
+  int64_t prefix_query_tokens() const { return query_tokens_; }
+  int32_t n_cached_blocks() const { return prefix_.n_parked(); }
 
   // seq's physical blocks in logical order (empty for an unknown sequence). Valid until the
   // next reserve/remove/truncate.
@@ -48,7 +64,8 @@ class KvCache {
   int32_t n_layer() const { return static_cast<int32_t>(layers_.size()); }
   const KvLayout& layout() const { return layout_; }
   int32_t n_blocks() const { return blocks_.n_blocks(); }
-  int32_t n_free_blocks() const { return blocks_.n_free(); }
+  // Blocks a sequence can take: free ones and cached ones nobody is using.
+  int32_t n_free_blocks() const { return blocks_.n_free() + prefix_.n_parked(); }
 
   // Bytes one token takes over all layers (f16 K and V, or the latent row).
   static int64_t bytes_per_token(int32_t n_layer, const KvLayout& layout);
@@ -57,13 +74,20 @@ class KvCache {
   struct Sequence {
     std::vector<int32_t> blocks;
     int32_t n_tokens = 0;
+    int32_t n_hashed = 0;  // leading blocks whose hash is known (indexed, or a duplicate)
+    BlockHash last_hash;   // the hash of block n_hashed - 1
   };
+  Sequence& create(int32_t seq);
+  int32_t take_block();
+  void release_block(int32_t block);
   int32_t blocks_for(int32_t n_tokens) const {
     return (n_tokens + layout_.block_size - 1) / layout_.block_size;
   }
 
   KvLayout layout_;
   BlockAllocator blocks_;
+  PrefixIndex prefix_;
+  int64_t hit_tokens_ = 0, query_tokens_ = 0;
   std::vector<KvStore> layers_;  // [n_layer]
   std::unordered_map<int32_t, Sequence> seqs_;
 };

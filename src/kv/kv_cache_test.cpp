@@ -111,3 +111,73 @@ TEST(KvCache, FullPoolThrowsAndChangesNothing) {
 
 }  // namespace
 }  // namespace minke
+
+namespace minke {
+namespace {
+
+std::vector<int32_t> tokens(int32_t n, int32_t first = 100) {
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; ++i) t[static_cast<size_t>(i)] = first + i;
+  return t;
+}
+
+TEST(KvCachePrefix, AFinishedSequencesBlocksServeTheNextOneWithTheSamePrefix) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, options(8));  // blocks of 4 tokens
+  const std::vector<int32_t> t = tokens(11);
+  kv.reserve(0, 11);
+  kv.commit(0, t, 11);  // 2 whole blocks indexed; the third is partial
+  const std::vector<int32_t> first = table(kv, 0);
+  kv.remove(0);
+  EXPECT_EQ(kv.n_free_blocks(), 8);  // cached blocks count as free
+  EXPECT_EQ(kv.n_cached_blocks(), 2);
+  // Same 9 first tokens then others: both whole blocks match.
+  std::vector<int32_t> u = tokens(9);
+  u.push_back(7);
+  EXPECT_EQ(kv.match_prefix(1, u, 9), 8);
+  EXPECT_EQ(table(kv, 1), (std::vector<int32_t>{first[0], first[1]}));
+  EXPECT_EQ(kv.n_tokens(1), 8);
+  EXPECT_EQ(kv.n_cached_blocks(), 0);
+  // Asking for at most 7 tokens matches one block only; another first token matches nothing.
+  EXPECT_EQ(kv.match_prefix(2, u, 7), 4);
+  EXPECT_EQ(kv.match_prefix(3, tokens(9, 5), 8), 0);
+  EXPECT_TRUE(table(kv, 3).empty());
+  EXPECT_EQ(kv.prefix_hit_tokens(), 12);
+}
+
+TEST(KvCachePrefix, SharedBlocksFreeOnlyWithTheirLastOwner) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, options(6));
+  const std::vector<int32_t> t = tokens(8);
+  kv.reserve(0, 8);
+  kv.commit(0, t, 8);
+  EXPECT_EQ(kv.match_prefix(1, t, 8), 8);  // shares both blocks while 0 still runs
+  kv.reserve(1, 10);                       // its own third block
+  EXPECT_EQ(kv.n_free_blocks(), 6 - 3);
+  kv.remove(0);
+  EXPECT_EQ(kv.n_free_blocks(), 3);  // still owned by 1
+  kv.remove(1);
+  EXPECT_EQ(kv.n_free_blocks(), 6);
+  EXPECT_EQ(kv.n_cached_blocks(), 2);
+}
+
+TEST(KvCachePrefix, ThePoolTakesBackCachedBlocksLeastRecentlyUsedFirst) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, options(4));
+  const std::vector<int32_t> a = tokens(8, 0), b = tokens(8, 50);
+  kv.reserve(0, 8);
+  kv.commit(0, a, 8);
+  kv.remove(0);
+  kv.reserve(1, 8);  // the 2 free blocks
+  kv.commit(1, b, 8);
+  kv.remove(1);
+  EXPECT_EQ(kv.n_cached_blocks(), 4);
+  kv.reserve(2, 4);  // no free block: evicts a's last block (oldest, and a leaf)
+  EXPECT_EQ(kv.n_cached_blocks(), 3);
+  EXPECT_EQ(kv.match_prefix(3, a, 8), 4);  // a's first block is still there
+  EXPECT_EQ(kv.match_prefix(4, b, 8), 8);
+  EXPECT_THROW(kv.reserve(5, 4), Error);  // every block is owned now
+}
+
+}  // namespace
+}  // namespace minke

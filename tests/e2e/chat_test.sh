@@ -24,6 +24,9 @@ P3=$(grep -o 'prompt: [0-9]* tokens' <<<"$ERR" | sed -n 3p)
 [ "${P2//[^0-9]/}" -gt "${P1//[^0-9]/}" ] && pass "the conversation accumulates ($P1 -> $P2)" \
   || fail "the conversation accumulates ($P1 -> $P2)"
 [ "$P3" = "$P1" ] && pass "/reset starts over ($P3)" || fail "/reset starts over ($P3)"
+grep -q "prompt: ${P2//[^0-9]/} tokens ([0-9]* cached)" <<<"$ERR" \
+  && pass "turn 2 reuses turn 1's K/V from the prefix cache ($(grep -o '([0-9]* cached)' <<<"$ERR" | head -1))" \
+  || fail "turn 2 reuses turn 1's K/V from the prefix cache"
 grep -q "conversation cleared" <<<"$ERR" && pass "/reset says so on stderr" || fail "/reset says so"
 [ "$(grep -c . <<<"$OUT")" -ge 3 ] && pass "each answer is printed" || fail "each answer is printed"
 # Same first turn, same greedy answer as `run`.

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "read_file.h"
@@ -140,13 +141,17 @@ bool write_stdout(std::string_view text) {
 }
 
 void print_stats(const GenerateResult& r) {
-  const double prefill_tps = r.prefill_ms > 0 ? r.n_prompt * 1000.0 / r.prefill_ms : 0.0;
+  // Prefill speed counts the tokens computed, not those the prefix cache held.
+  const int32_t computed = r.n_prompt - r.n_cached;
+  const double prefill_tps = r.prefill_ms > 0 ? computed * 1000.0 / r.prefill_ms : 0.0;
   const double decode_tps = r.decode_ms > 0 ? (r.n_generated - 1) * 1000.0 / r.decode_ms : 0.0;
+  const std::string cached =
+      r.n_cached > 0 ? " (" + std::to_string(r.n_cached) + " cached)" : std::string();
   std::fprintf(
       stderr,
-      "\n[ prompt: %d tokens, %.1f t/s | generated: %d tokens, %.1f t/s | %s | seed %llu ]\n",
-      r.n_prompt, prefill_tps, r.n_generated, decode_tps, finish_reason_name(r.finish),
-      static_cast<unsigned long long>(r.seed));
+      "\n[ prompt: %d tokens%s, %.1f t/s | generated: %d tokens, %.1f t/s | %s | seed %llu ]\n",
+      r.n_prompt, cached.c_str(), prefill_tps, r.n_generated, decode_tps,
+      finish_reason_name(r.finish), static_cast<unsigned long long>(r.seed));
 }
 
 ChunkPrinter::ChunkPrinter(bool hide_thinking)
