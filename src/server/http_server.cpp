@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/reasoning.h"
+#include "server/metrics.h"
 #include "server/openai_request.h"
 
 namespace minke {
@@ -89,6 +90,8 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int32_t> in_flight{0};
   int bound_port = 0;
+  ServerMetrics metrics;
+  using Clock = std::chrono::steady_clock;
 
   Impl(Llm& l, ServerOptions o) : llm(l), opt(std::move(o)) {}
 
@@ -107,11 +110,12 @@ struct HttpServer::Impl {
   // Every choice of a request, choice 0 on this thread and the others beside it; `out` gets
   // each choice's text as it comes (false: stop them all).
   std::vector<ChoiceOutput> run_choices(
-      const GenerationRequest& r, const std::vector<int32_t>& prompt,
+      const GenerationRequest& r, Clock::time_point arrival, const std::vector<int32_t>& prompt,
       const std::optional<ReasoningOptions>& reasoning,
       const std::function<bool(int32_t choice, bool thinking, const std::string&)>& out);
-  ChoiceOutput run_choice(const GenerationRequest& r, const std::vector<int32_t>& prompt,
-                          int32_t index, const std::optional<ReasoningOptions>& reasoning,
+  ChoiceOutput run_choice(const GenerationRequest& r, Clock::time_point arrival,
+                          const std::vector<int32_t>& prompt, int32_t index,
+                          const std::optional<ReasoningOptions>& reasoning,
                           const std::function<bool(bool thinking, const std::string&)>& out);
 };
 
@@ -212,6 +216,7 @@ void HttpServer::Impl::handle(
   } catch (const Error& e) {
     send_error(res, ApiError::invalid(e.what()));
   }
+  metrics.request_done(req.path, res.status < 0 ? 200 : res.status);
 }
 
 void HttpServer::Impl::add_routes() {
@@ -229,6 +234,7 @@ void HttpServer::Impl::add_routes() {
     send_error(res, ApiError(401, "invalid_request_error",
                              "a valid API key is needed: send 'Authorization: Bearer KEY'", {},
                              "invalid_api_key"));
+    metrics.request_done("(any)", 401);
     return httplib::Server::HandlerResponse::Handled;
   });
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -255,6 +261,9 @@ void HttpServer::Impl::add_routes() {
 
   http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}});
+  });
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.render(llm.stats()), "text/plain; version=0.0.4");
   });
   http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     json data = json::array();
@@ -330,8 +339,8 @@ void HttpServer::Impl::completion(const json& body, httplib::Response& res) {
 }
 
 ChoiceOutput HttpServer::Impl::run_choice(
-    const GenerationRequest& r, const std::vector<int32_t>& prompt, int32_t index,
-    const std::optional<ReasoningOptions>& reasoning,
+    const GenerationRequest& r, Clock::time_point arrival, const std::vector<int32_t>& prompt,
+    int32_t index, const std::optional<ReasoningOptions>& reasoning,
     const std::function<bool(bool thinking, const std::string&)>& out) {
   GenerateOptions options = r.options;
   if (options.sampling.seed != kAnySeed) options.sampling.seed += static_cast<uint64_t>(index);
@@ -345,7 +354,18 @@ ChoiceOutput HttpServer::Impl::run_choice(
     }
     return true;
   };
+  Clock::time_point last = arrival;
   c.result = llm.generate(prompt, options, [&](const GenerateChunk& chunk) {
+    if (!chunk.text.empty()) {
+      const Clock::time_point now = Clock::now();
+      const double gap = std::chrono::duration<double>(now - last).count();
+      if (last == arrival) {
+        metrics.time_to_first_token(gap);
+      } else {
+        metrics.inter_token_latency(gap);
+      }
+      last = now;
+    }
     if (!reasoning) return deliver({ReasoningPiece{false, std::string(chunk.text)}});
     return deliver(splitter.push(chunk.text));
   });
@@ -354,16 +374,16 @@ ChoiceOutput HttpServer::Impl::run_choice(
 }
 
 std::vector<ChoiceOutput> HttpServer::Impl::run_choices(
-    const GenerationRequest& r, const std::vector<int32_t>& prompt,
+    const GenerationRequest& r, Clock::time_point arrival, const std::vector<int32_t>& prompt,
     const std::optional<ReasoningOptions>& reasoning,
     const std::function<bool(int32_t, bool, const std::string&)>& out) {
   std::vector<ChoiceOutput> outs(static_cast<size_t>(r.n));
   std::vector<std::exception_ptr> errors(outs.size());
   const auto one = [&](int32_t i) {
     try {
-      outs[i] = run_choice(r, prompt, i, reasoning, [&, i](bool thinking, const std::string& s) {
-        return !out || out(i, thinking, s);
-      });
+      outs[i] = run_choice(
+          r, arrival, prompt, i, reasoning,
+          [&, i](bool thinking, const std::string& s) { return !out || out(i, thinking, s); });
     } catch (...) {
       errors[i] = std::current_exception();
     }
@@ -375,22 +395,28 @@ std::vector<ChoiceOutput> HttpServer::Impl::run_choices(
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+  int64_t generated = 0;
+  for (const ChoiceOutput& o : outs) generated += o.result.n_generated;
+  metrics.tokens(static_cast<int64_t>(prompt.size()), outs[0].result.n_cached, generated);
   return outs;
 }
 
 void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t> prompt, bool chat,
                                 std::optional<ReasoningOptions> reasoning, httplib::Response& res) {
+  const Clock::time_point arrival = Clock::now();
   const std::string id = random_id(chat ? "chatcmpl-" : "cmpl-");
   const int64_t created = unix_now();
   const auto n_prompt = static_cast<int64_t>(prompt.size());
   const auto usage = [n_prompt](const std::vector<ChoiceOutput>& outs) {
     int64_t n = 0;
     for (const ChoiceOutput& o : outs) n += o.result.n_generated;
-    return json{
-        {"prompt_tokens", n_prompt}, {"completion_tokens", n}, {"total_tokens", n_prompt + n}};
+    return json{{"prompt_tokens", n_prompt},
+                {"completion_tokens", n},
+                {"total_tokens", n_prompt + n},
+                {"prompt_tokens_details", {{"cached_tokens", outs.at(0).result.n_cached}}}};
   };
   if (!r.stream) {
-    const std::vector<ChoiceOutput> outs = run_choices(r, prompt, reasoning, {});
+    const std::vector<ChoiceOutput> outs = run_choices(r, arrival, prompt, reasoning, {});
     if (stopping) throw ApiError(503, "server_error", "the server is shutting down");
     json choices = json::array();
     for (size_t i = 0; i < outs.size(); ++i) {
@@ -447,8 +473,8 @@ void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t>
       }
     }
     try {
-      const std::vector<ChoiceOutput> outs =
-          run_choices(r, prompt, reasoning, [&](int32_t i, bool thinking, const std::string& text) {
+      const std::vector<ChoiceOutput> outs = run_choices(
+          r, arrival, prompt, reasoning, [&](int32_t i, bool thinking, const std::string& text) {
             const json delta = {{thinking ? "reasoning_content" : "content", text}};
             return events.send(chunk(json::array({delta_choice(i, delta, nullptr)})));
           });

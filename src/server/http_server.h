@@ -1,8 +1,8 @@
 // HttpServer: Minke's OpenAI-compatible HTTP API over one Llm (cpp-httplib). Routes:
 // POST /v1/chat/completions, POST /v1/completions (SSE when "stream"), GET /v1/models,
-// GET /health, POST /tokenize, POST /detokenize. Every error is OpenAI's error object.
-// Each connection runs on its own thread and reads its request's output from the engine's
-// stream; many requests share the engine's steps (continuous batching).
+// GET /health, GET /metrics (Prometheus), POST /tokenize, POST /detokenize. Every error is OpenAI's
+// error object. Each connection runs on its own thread and reads its request's output from the
+// engine's stream; many requests share the engine's steps (continuous batching).
 #pragma once
 
 #include <atomic>

@@ -103,6 +103,10 @@ def smollm2_checks():
         check("finish_reason length at max_tokens; usage counts",
               r.choices[0].finish_reason == "length" and r.usage.completion_tokens == 12 and
               r.usage.total_tokens == r.usage.prompt_tokens + 12, r)
+        again = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12)
+        check("the same prompt again comes from the prefix cache (usage.prompt_tokens_details)",
+              again.usage.prompt_tokens_details.cached_tokens >= 16 and
+              again.choices[0].message.content == r.choices[0].message.content, again.usage)
         check("object and id shapes", r.object == "chat.completion" and r.id.startswith("chatcmpl-"), r)
 
         chunks = list(c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12,
@@ -204,6 +208,31 @@ def smollm2_checks():
         again = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=12)
         check("after a client hangs up mid-stream the server answers the next request",
               again.choices[0].message.content == r.choices[0].message.content, again)
+
+        # --- /metrics (Prometheus text) ------------------------------------------------------
+        def metrics():
+            _, _, text = s.raw("GET", "/metrics")
+            out = {}
+            for ln in text.decode().splitlines():
+                if ln and not ln.startswith("#"):
+                    k, v = ln.rsplit(" ", 1)
+                    out[k] = float(v)
+            return out
+        deadline = time.time() + 20
+        m = metrics()
+        while m.get("minke_requests_running", 1) != 0 and time.time() < deadline:
+            time.sleep(0.2)
+            m = metrics()
+        check("the hung-up request was cancelled: nothing runs, no KV block is used",
+              m.get("minke_requests_running") == 0 and m.get('minke_kv_blocks{state="used"}') == 0,
+              {k: v for k, v in m.items() if "kv" in k or "running" in k})
+        ok200 = m.get('minke_requests_total{route="/v1/chat/completions",status="200"}', 0)
+        check("/metrics counts requests by route and status, tokens, prefix hits, latencies",
+              ok200 >= 10 and m.get('minke_requests_total{route="/v1/chat/completions",status="400"}', 0) >= 5
+              and m["minke_generated_tokens_total"] > 100 and m["minke_prefix_cache_hit_tokens_total"] >= 16
+              and m['minke_time_to_first_token_seconds_bucket{le="+Inf"}'] >= ok200
+              and m["minke_inter_token_latency_seconds_count"] > 100
+              and m['minke_kv_blocks{state="cached"}'] > 0, m)
     finally:
         rc = s.stop()
         check("SIGTERM stops the server with exit 0", rc == 0, rc)

@@ -1,0 +1,40 @@
+// libFuzzer target for the server's request parsing: arbitrary bytes as a request body, parsed
+// as JSON, then checked as a chat and as a completion request, and a parsed request's fields
+// touched. Only minke::Error (ApiError) may come out of the checks; sanitizers catch the rest.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "server/openai_request.h"
+
+namespace {
+
+void touch(const minke::GenerationRequest& r) {
+  (void)r.model.size();
+  (void)r.options.sampling.temperature;
+  for (const std::string& s : r.options.stop) (void)s.size();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const nlohmann::json body =
+      nlohmann::json::parse(data, data + size, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return 0;
+  try {
+    const minke::ChatRequest chat = minke::parse_chat_request(body);
+    touch(chat);
+    for (const minke::ChatMessage& m : chat.messages) (void)(m.role.size() + m.content.size());
+  } catch (const minke::ApiError& e) {
+    (void)minke::error_body(e).dump();
+  }
+  try {
+    const minke::CompletionRequest completion = minke::parse_completion_request(body);
+    touch(completion);
+  } catch (const minke::ApiError& e) {
+    (void)minke::error_body(e).dump();
+  }
+  return 0;
+}
