@@ -25,3 +25,13 @@ ensure_venv() {
       -r "$MINKE_ROOT/scripts/requirements.txt"
   fi
 }
+
+# CMake flags that compile through ccache when it is installed (scripts/setup.sh installs it).
+# CCACHE_BASEDIR makes paths relative to the checkout, so another clone of the same commit on
+# this machine (CI's fresh clone) reuses the objects this one compiled.
+export CCACHE_BASEDIR="$MINKE_ROOT" CCACHE_NOHASHDIR=true
+cmake_cache_flags() {
+  if command -v ccache >/dev/null; then
+    printf '%s\n' -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+  fi
+}

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev python3 python3-venv python3-pip
   clang-format  # scripts/check-format.sh (the clang package does not pull it in)
   tmux  # tests/e2e/chat_test.sh drives `minke chat` in a terminal
+  ccache  # rebuilds (and CI's fresh clone) reuse what was compiled before
 )
 
 install_packages() {
@@ -30,7 +31,9 @@ install_packages() {
 
 build_release() {
   log "building Minke (Release) in build/"
-  cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  mapfile -t cache_flags < <(cmake_cache_flags)
+  cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    "${cache_flags[@]}" >/dev/null
   cmake --build "$MINKE_ROOT/build" -j "$(nproc)"
 }
 

@@ -16,15 +16,18 @@ log "Layers and formatting"
 "$MINKE_ROOT/scripts/check-format.sh"
 "$MINKE_ROOT/scripts/fetch-models.sh" all
 
+mapfile -t cache_flags < <(cmake_cache_flags)
+
 log "Release build and tests"
-cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  "${cache_flags[@]}" >/dev/null
 cmake --build "$MINKE_ROOT/build" -j "$jobs"
 ctest --test-dir "$MINKE_ROOT/build" --output-on-failure -j "$jobs"
 
 if [ "${MINKE_SKIP_SANITIZE:-0}" != 1 ]; then
   log "ASan+UBSan build and tests"
   cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMINKE_SANITIZE=ON >/dev/null
+    -DMINKE_SANITIZE=ON "${cache_flags[@]}" >/dev/null
   cmake --build "$MINKE_ROOT/build-asan" -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir "$MINKE_ROOT/build-asan" --output-on-failure -j "$jobs" \
@@ -34,7 +37,8 @@ fi
 if [ "${MINKE_SKIP_FUZZ:-0}" != 1 ]; then
   log "libFuzzer targets (${MINKE_FUZZ_SECONDS:-60} s each)"
   CC=clang CXX=clang++ cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build-fuzz" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINKE_FUZZ=ON -DMINKE_BUILD_TESTS=OFF >/dev/null
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINKE_FUZZ=ON -DMINKE_BUILD_TESTS=OFF "${cache_flags[@]}" \
+    >/dev/null
   cmake --build "$MINKE_ROOT/build-fuzz" -j "$jobs" --target fuzzers
   for fuzzer in "$MINKE_ROOT"/build-fuzz/*_fuzz; do
     name=$(basename "$fuzzer" _fuzz)
