@@ -234,7 +234,10 @@ Command add_bench_command(CLI::App& app) {
   auto f = std::make_shared<BenchFlags>();
   CLI::App* sub = app.add_subcommand(
       "bench", "Prompt and generation speed (as llama-bench) and the memory-bandwidth roofline");
-  auto* model = sub->add_option("-m,--model", f->model, "GGUF model file")->type_name("FILE");
+  auto* model = sub->add_option("-m,--model", f->model,
+                                "GGUF model file, or the name of one `minke pull` stored")
+                    ->transform(model_path())
+                    ->type_name("FILE");
   sub->add_option("-p,--n-prompt", f->n_prompt, "Prompt tokens for the pp test (0: skip it)")
       ->capture_default_str()
       ->type_name("N")

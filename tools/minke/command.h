@@ -27,5 +27,10 @@ Command add_bench_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_convert_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_pull_command(CLI::App& app);
+Command add_list_command(CLI::App& app);
+
+// For -m options: a model `minke pull` stored may be named instead of given as a path.
+CLI::Validator model_path();
 
 }  // namespace minke::cli

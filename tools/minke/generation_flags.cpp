@@ -12,13 +12,17 @@
 #include <string>
 #include <thread>
 
+#include "command.h"
 #include "read_file.h"
 #include "validators.h"
 
 namespace minke::cli {
 
 void add_generation_flags(CLI::App& sub, GenerationFlags& f) {
-  sub.add_option("-m,--model", f.model, "GGUF model file")->required()->type_name("FILE");
+  sub.add_option("-m,--model", f.model, "GGUF model file, or the name of one `minke pull` stored")
+      ->transform(model_path())
+      ->required()
+      ->type_name("FILE");
   sub.add_option("--system", f.system, "System message to start the conversation with")
       ->type_name("TEXT");
   sub.add_option("--chat-template", f.chat_template,

@@ -153,7 +153,11 @@ int run_info(const InfoOptions& opts) {
 Command add_info_command(CLI::App& app) {
   auto opts = std::make_shared<InfoOptions>();
   CLI::App* sub = app.add_subcommand("info", "Show what a GGUF model file holds");
-  sub->add_option("-m,--model", opts->model, "GGUF model file")->required()->type_name("FILE");
+  sub->add_option("-m,--model", opts->model,
+                  "GGUF model file, or the name of one `minke pull` stored")
+      ->transform(model_path())
+      ->required()
+      ->type_name("FILE");
   sub->add_flag("--metadata", opts->metadata, "Also list every metadata key and value");
   sub->add_option("-c,--ctx-size", opts->ctx_size,
                   "Context size for the memory estimate (default: min(4096, the model's))")

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
       minke::cli::add_chat_command(app),     minke::cli::add_perplexity_command(app),
       minke::cli::add_bench_command(app),    minke::cli::add_quantize_command(app),
       minke::cli::add_convert_command(app),  minke::cli::add_serve_command(app),
+      minke::cli::add_pull_command(app),     minke::cli::add_list_command(app),
   };
   const CLI::App* failing = &app;
   try {

@@ -55,7 +55,10 @@ Command add_perplexity_command(CLI::App& app) {
   auto f = std::make_shared<PerplexityFlags>();
   CLI::App* sub = app.add_subcommand(
       "perplexity", "Perplexity of a model on a text file (as llama.cpp's llama-perplexity)");
-  sub->add_option("-m,--model", f->model, "GGUF model file")->required()->type_name("FILE");
+  sub->add_option("-m,--model", f->model, "GGUF model file, or the name of one `minke pull` stored")
+      ->transform(model_path())
+      ->required()
+      ->type_name("FILE");
   sub->add_option("-f,--file", f->file, "Text file, at least 2 chunks long ('-': stdin)")
       ->required()
       ->type_name("FILE");

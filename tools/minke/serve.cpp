@@ -61,7 +61,11 @@ Command add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* sub = app.add_subcommand(
       "serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, ...)");
-  sub->add_option("-m,--model", o->load.model, "GGUF model file")->required()->type_name("FILE");
+  sub->add_option("-m,--model", o->load.model,
+                  "GGUF model file, or the name of one `minke pull` stored")
+      ->transform(model_path())
+      ->required()
+      ->type_name("FILE");
   sub->add_option("--host", o->server.host, "Address to listen on (default 127.0.0.1)")
       ->type_name("ADDR");
   sub->add_option("--port", o->server.port, "Port to listen on (default 8080; 0: any free port)")

@@ -78,7 +78,8 @@ Command add_template_command(CLI::App& app) {
       "template", "Print the prompt a chat template renders for a messages array");
   sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")
       ->required()
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->transform(model_path());
   sub->add_option("--messages", opts->messages,
                   "JSON file ('-': stdin): an OpenAI-style messages array or request body")
       ->required()

@@ -89,7 +89,8 @@ Command add_tokenize_command(CLI::App& app) {
       "with '-')");
   sub->add_option("-m,--model", opts->model, "GGUF model or vocabulary file")
       ->required()
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->transform(model_path());
   auto* text = sub->add_option("text", opts->text, "Text to tokenize");
   auto* file = sub->add_option("-f,--file", opts->file, "Read the text from a file ('-': stdin)")
                    ->type_name("FILE");
