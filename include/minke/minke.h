@@ -25,6 +25,13 @@ struct LlmOptions {
   int32_t threads = 0;        // 0: the physical cores of the machine
   int32_t ctx_size = 0;       // tokens per conversation; 0: min(4096, the model's training context)
   std::string chat_template;  // Jinja source replacing the model's own; empty: the model's
+  // The KV cache all requests share, in tokens; 0: ctx_size * parallel (with memory_budget:
+  // whatever the budget leaves). A request may use up to ctx_size of it while blocks are
+  // free; the prefix cache keeps finished requests' blocks in it until they are needed.
+  int64_t kv_tokens = 0;
+  // Bytes for weights + KV cache + work buffers together (0: no budget): sizes the KV cache to
+  // fit, or load fails naming what does not fit.
+  uint64_t memory_budget = 0;
   // Requests computed together, each with its own ctx_size context: as many threads may call
   // generate()/chat() at once and share every step; more calls wait for a free place.
   int32_t parallel = 1;
@@ -42,6 +49,17 @@ struct ModelInfo {
   int32_t ctx_size = 0;   // the context in use
   int32_t ctx_train = 0;  // the model's training context
   bool has_chat_template = false;
+};
+
+// What a loaded model holds in memory, as planned at load (Llm::memory_plan).
+struct MemoryPlan {
+  uint64_t weights = 0;   // the model file's tensors
+  uint64_t kv_cache = 0;  // the KV pool (prefix cache included)
+  int64_t kv_tokens = 0;  // tokens it holds
+  uint64_t kv_bytes_per_token = 0;
+  uint64_t buffers = 0;  // activations of the largest step and logits (an upper bound)
+  uint64_t budget = 0;   // LlmOptions::memory_budget (0: none)
+  uint64_t total() const { return weights + kv_cache + buffers; }
 };
 
 // What the engine is doing now (a snapshot; for monitoring).
@@ -71,6 +89,7 @@ class Llm {
 
   ModelInfo info() const;
   LlmStats stats() const;
+  MemoryPlan memory_plan() const;
 
   // Token ids as llama.cpp gives them (add_special: BOS/EOS as the model asks; parse_special:
   // control-token text such as <|im_start|> becomes its id).

@@ -95,6 +95,8 @@ class Backend {
   virtual WeightView prepare_expert(const WeightView& w, const SourceRelease& release) = 0;
   // Bytes the backend holds for prepared weights (reported next to the model size).
   virtual size_t prepared_bytes() const = 0;
+  // Bytes of activation memory held now (the step arena grows to the largest step's peak).
+  virtual size_t scratch_bytes() const = 0;
 
   // ---- memory ----
   // Starts a forward step: every Tensor from alloc() before this call becomes invalid.

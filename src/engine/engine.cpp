@@ -30,7 +30,8 @@ Engine::Engine(Model& model, KvCache& kv, const Tokenizer& tokenizer, EngineOpti
 Engine::~Engine() = default;
 
 int32_t Engine::kv_blocks_needed(const EngineOptions& o) {
-  return (o.n_ctx + o.block_size - 1) / o.block_size * o.max_seqs;
+  if (o.kv_tokens <= 0) return (o.n_ctx + o.block_size - 1) / o.block_size * o.max_seqs;
+  return static_cast<int32_t>((o.kv_tokens + o.block_size - 1) / o.block_size);
 }
 
 int64_t Engine::submit(Request request) {

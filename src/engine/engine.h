@@ -26,6 +26,10 @@ struct EngineOptions {
   int32_t max_seqs = 1;               // sequences decoded together
   int32_t block_size = kKvBlockSize;  // the KV cache's block size
   bool prefix_cache = true;           // reuse the K/V of prompt prefixes seen before
+  // The KV pool all sequences share, in tokens; 0: max_seqs * n_ctx. At least n_ctx (one
+  // whole sequence must fit); below max_seqs * n_ctx, requests wait or are preempted when the
+  // pool runs dry instead of each holding a fixed share.
+  int64_t kv_tokens = 0;
 };
 
 // A snapshot of the engine's state, published after every step (any thread may read it).
@@ -40,7 +44,7 @@ struct EngineStats {
 
 class Engine {
  public:
-  // The KV cache must hold max_seqs sequences of n_ctx tokens (see kv_blocks_needed).
+  // The KV cache must hold at least one sequence of n_ctx tokens (see kv_blocks_needed).
   Engine(Model& model, KvCache& kv, const Tokenizer& tokenizer, EngineOptions options);
   ~Engine();
 

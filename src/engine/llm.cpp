@@ -53,6 +53,7 @@ struct Llm::Impl {
   GgufChatTemplate gguf_template;
   std::optional<ChatTemplate> chat_template;
   int32_t n_ctx = 0;
+  MemoryPlan memory;
 
   std::vector<int32_t> encode_prompt(std::string_view text) const;
   GenerateResult run(std::vector<int32_t> prompt, const GenerateOptions& options,
@@ -68,6 +69,7 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   if (options.threads < 0) throw Error("threads must be >= 0 (0: every core)");
   if (options.ctx_size < 0) throw Error("ctx_size must be >= 0 (0: the default)");
   if (options.parallel < 1) throw Error("parallel must be >= 1");
+  if (options.kv_tokens < 0) throw Error("kv_tokens must be >= 0 (0: ctx_size * parallel)");
   auto impl = std::make_unique<Impl>();
   impl->file = GgufFile::open(options.path);
   check_has_weights(*impl->file);
@@ -90,12 +92,16 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   impl->model = load_model(*impl->file, *impl->backend);
   const ModelConfig& cfg = impl->model->config();
   impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : default_context(cfg.n_ctx_train);
+  EngineOptions engine_options{
+      .n_ctx = impl->n_ctx, .max_seqs = options.parallel, .kv_tokens = options.kv_tokens};
+  impl->memory = plan_memory(options.path, *impl->model, impl->file->file_size(),
+                             options.memory_budget, engine_options);
   check_context(options.path, cfg,
-                ContextRequest{
-                    .n_ctx = impl->n_ctx,
-                    .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->model) * options.parallel,
-                    .weight_bytes = impl->file->file_size()});
-  const EngineOptions engine_options{.n_ctx = impl->n_ctx, .max_seqs = options.parallel};
+                ContextRequest{.n_ctx = impl->n_ctx,
+                               .kv_tokens = engine_options.kv_tokens,
+                               .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->model),
+                               .weight_bytes = impl->file->file_size(),
+                               .scratch_bytes = impl->memory.buffers});
   impl->kv =
       std::make_unique<KvCache>(*impl->backend, kv_cache_options(*impl->model, engine_options));
   impl->engine =
@@ -113,6 +119,8 @@ ModelInfo Llm::info() const {
                    .ctx_train = cfg.n_ctx_train,
                    .has_chat_template = impl_->chat_template.has_value()};
 }
+
+MemoryPlan Llm::memory_plan() const { return impl_->memory; }
 
 LlmStats Llm::stats() const {
   const EngineStats s = impl_->engine->stats();

@@ -86,6 +86,49 @@ TEST(Llm, APrefixFromTheCacheGivesTheSameTokensAsComputingIt) {
   EXPECT_EQ(again.text, cold);
 }
 
+TEST(Llm, RequestsSharingAPoolTooSmallForAllGetTheirSoloTokens) {
+  // The pool holds one whole context; three requests together need more, so the scheduler
+  // preempts and recomputes, and every answer is still its solo answer.
+  const std::vector<std::string> prompts = {"the in a at", "where the s", "on or he the"};
+  GenerateOptions greedy{.sampling = {.temperature = 0}, .max_tokens = 40};
+  std::vector<std::string> solo;
+  {
+    auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2, .ctx_size = 64});
+    for (const std::string& p : prompts) solo.push_back(llm->generate(p, greedy).text);
+  }
+  auto llm = Llm::load(
+      {.path = tiny_model("qwen2"), .threads = 2, .ctx_size = 64, .kv_tokens = 64, .parallel = 3});
+  EXPECT_EQ(llm->memory_plan().kv_tokens, 64);
+  std::vector<std::string> together(prompts.size());
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    callers.emplace_back([&, i] { together[i] = llm->generate(prompts[i], greedy).text; });
+  }
+  for (std::thread& t : callers) t.join();
+  for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(together[i], solo[i]) << prompts[i];
+}
+
+TEST(Llm, AMemoryBudgetSizesTheKvCacheOrSaysWhatDoesNotFit) {
+  auto llm = Llm::load({.path = tiny_model("qwen2"), .ctx_size = 128});
+  const MemoryPlan plain = llm->memory_plan();
+  EXPECT_EQ(plain.kv_tokens, 128);
+  EXPECT_EQ(plain.kv_cache, plain.kv_bytes_per_token * 128);
+  EXPECT_GT(plain.buffers, 0u);
+  const uint64_t budget = plain.weights + plain.buffers + plain.kv_bytes_per_token * 1000;
+  auto sized = Llm::load({.path = tiny_model("qwen2"), .ctx_size = 128, .memory_budget = budget});
+  const MemoryPlan m = sized->memory_plan();
+  EXPECT_EQ(m.kv_tokens, 992);  // whole blocks of 16 within the 1000 tokens the budget leaves
+  EXPECT_LE(m.total(), budget);
+  try {
+    Llm::load({.path = tiny_model("qwen2"), .ctx_size = 128, .memory_budget = plain.weights});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("leaving 0 MiB for the KV cache"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(Llm::load({.path = tiny_model("qwen2"), .ctx_size = 128, .kv_tokens = 100}), Error);
+}
+
 TEST(Llm, ACallbackThatThrowsOrStopsLeavesTheLlmUsable) {
   auto llm = Llm::load({.path = scripted_r1_path(), .threads = 1});
   EXPECT_THROW(llm->chat({{"user", "hi"}}, {},

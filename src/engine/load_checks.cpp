@@ -47,7 +47,9 @@ void check_context(const std::string& path, const ModelConfig& cfg, const Contex
   if (memory == 0) return;
   // n_ctx is bounded by the checks above or by the caller, so this stays far from overflow.
   const auto per_token = static_cast<uint64_t>(std::max<int64_t>(r.kv_bytes_per_token, 0));
-  const uint64_t kv = per_token * static_cast<uint64_t>(r.n_ctx) * static_cast<uint64_t>(r.n_seqs);
+  const uint64_t pool = r.kv_tokens > 0 ? static_cast<uint64_t>(r.kv_tokens)
+                                        : static_cast<uint64_t>(r.n_ctx) * r.n_seqs;
+  const uint64_t kv = per_token * pool;
   const uint64_t total = kv + r.weight_bytes + r.scratch_bytes;
   if (total > memory) {
     throw Error(path + ": a context of " + std::to_string(r.n_ctx) + " tokens needs " + gib(total) +

@@ -2,6 +2,9 @@
 #include "engine/model_setup.h"
 
 #include <algorithm>
+#include <string>
+
+#include "minke/error.h"
 
 #include "engine/host_info.h"
 #include "models/model.h"
@@ -20,6 +23,61 @@ int32_t default_threads() {
 int64_t kv_cache_bytes_per_token(const Model& model) {
   // Model::kv_bytes_per_token is per layer.
   return model.kv_bytes_per_token() * model.config().n_layer;
+}
+
+uint64_t activation_bytes_estimate(const ModelConfig& c, int32_t max_batch_tokens) {
+  const int64_t ff =
+      std::max<int64_t>(c.n_ff, int64_t{c.n_ff_exp} * (c.n_expert_used + c.n_expert_shared));
+  // Absorbed MLA attends in latent space: each head's query is kv_lora_rank + RoPE wide.
+  const int64_t head = std::max<int64_t>(c.head_dim, c.kv_lora_rank + c.qk_rope_dim);
+  const int64_t floats = 5 * ff + 8 * int64_t{c.n_embd} + 4 * int64_t{c.n_head} * head;
+  return static_cast<uint64_t>(floats) * 4 * static_cast<uint64_t>(max_batch_tokens) +
+         (uint64_t{4} << 20);
+}
+
+namespace {
+
+std::string mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+
+}  // namespace
+
+MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t weight_bytes,
+                       uint64_t budget, EngineOptions& o) {
+  MemoryPlan plan{.weights = weight_bytes, .budget = budget};
+  plan.kv_bytes_per_token = static_cast<uint64_t>(kv_cache_bytes_per_token(model));
+  plan.buffers = activation_bytes_estimate(model.config(), o.max_batch_tokens) +
+                 uint64_t{4} * static_cast<uint64_t>(model.config().n_vocab) *
+                     static_cast<uint64_t>(o.max_seqs);
+  const uint64_t one_request = plan.kv_bytes_per_token * static_cast<uint64_t>(o.n_ctx);
+  if (budget > 0) {
+    const uint64_t fixed = plan.weights + plan.buffers;
+    const uint64_t left = budget > fixed ? budget - fixed : 0;
+    if (left < one_request) {
+      throw Error(path + ": a memory budget of " + mib(budget) + " holds the weights (" +
+                  mib(plan.weights) + ") and work buffers (" + mib(plan.buffers) + "), leaving " +
+                  mib(left) + " for the KV cache, but one request of " + std::to_string(o.n_ctx) +
+                  " tokens needs " + mib(one_request) +
+                  ": raise the budget or lower the context (-c)");
+    }
+    const auto fits = static_cast<int64_t>(left / plan.kv_bytes_per_token) / o.block_size *
+                      o.block_size;  // whole blocks, so the pool stays inside the budget
+    if (o.kv_tokens > fits) {
+      throw Error(path + ": a KV cache of " + std::to_string(o.kv_tokens) + " tokens needs " +
+                  mib(plan.kv_bytes_per_token * static_cast<uint64_t>(o.kv_tokens)) +
+                  " but the memory budget leaves " + mib(left) + " for it");
+    }
+    if (o.kv_tokens <= 0) o.kv_tokens = std::min<int64_t>(fits, int64_t{1} << 30);
+  }
+  if (o.kv_tokens <= 0) o.kv_tokens = int64_t{o.n_ctx} * o.max_seqs;
+  if (o.kv_tokens < o.n_ctx) {
+    throw Error("the KV cache (" + std::to_string(o.kv_tokens) +
+                " tokens) must hold at least one whole request of " + std::to_string(o.n_ctx) +
+                " tokens (-c)");
+  }
+  plan.kv_tokens = o.kv_tokens;
+  plan.kv_cache = plan.kv_bytes_per_token * static_cast<uint64_t>(Engine::kv_blocks_needed(o)) *
+                  static_cast<uint64_t>(o.block_size);
+  return plan;
 }
 
 KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options) {

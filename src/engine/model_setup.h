@@ -4,13 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "engine/engine.h"
 #include "kv/kv_cache.h"
+#include "minke/minke.h"
 
 namespace minke {
 
 class Model;
+struct ModelConfig;
 
 // The context when the caller gives none: min(kDefaultContext, the model's training context).
 inline constexpr int32_t kDefaultContext = 4096;
@@ -21,6 +24,20 @@ int32_t default_threads();
 
 // Bytes of KV cache one token takes over all of the model's layers.
 int64_t kv_cache_bytes_per_token(const Model& model);
+
+// An upper bound of the activation memory (the backend's step arena) one step of
+// max_batch_tokens tokens takes: per token, 5 feed-forward widths (the widest of the dense and
+// the routed experts' hidden sizes), 8 embedding widths and 4 attention widths of f32, plus
+// 4 MiB. It hardly depends on the context (attention runs in key tiles). Measured against the
+// arena in model_setup_test.cpp.
+uint64_t activation_bytes_estimate(const ModelConfig& config, int32_t max_batch_tokens);
+
+// The memory a model run will hold: the file's tensors, a KV pool of options.kv_tokens (or
+// n_ctx * max_seqs; or what `budget` leaves), the activation estimate and one logits row per
+// sequence. Throws minke::Error naming what does not fit the budget. Returns the plan with
+// options.kv_tokens set to the pool's size.
+MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t weight_bytes,
+                       uint64_t budget, EngineOptions& options);
 
 // The cache an Engine with these options needs (Engine::kv_blocks_needed), laid out as the
 // model needs.

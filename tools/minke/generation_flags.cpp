@@ -123,9 +123,10 @@ class Spinner {
 
 }  // namespace
 
-std::unique_ptr<Llm> load_llm(const GenerationFlags& f, int32_t parallel) {
-  LlmOptions options{
-      .path = f.model, .threads = f.threads, .ctx_size = f.ctx_size, .parallel = parallel};
+std::unique_ptr<Llm> load_llm(const GenerationFlags& f, LlmOptions options) {
+  options.path = f.model;
+  options.threads = f.threads;
+  options.ctx_size = f.ctx_size;
   if (!f.chat_template.empty()) {
     options.chat_template = read_text_file(f.chat_template, 1u << 20);
     // Parsed here too, before the model loads, so that errors name the file.

@@ -31,9 +31,9 @@ struct GenerationFlags {
 };
 
 void add_generation_flags(CLI::App& sub, GenerationFlags& flags);
-// Loads the model (flags.model, threads, ctx_size, chat_template) for `parallel` requests at
-// once; on a terminal, shows a spinner on stderr when loading takes over a second.
-std::unique_ptr<Llm> load_llm(const GenerationFlags& flags, int32_t parallel = 1);
+// Loads the model (flags.model, threads, ctx_size, chat_template; the rest of `options` as
+// given); on a terminal, shows a spinner on stderr when loading takes over a second.
+std::unique_ptr<Llm> load_llm(const GenerationFlags& flags, LlmOptions options = {});
 GenerateOptions generate_options(const GenerationFlags& flags);
 
 // Writes generated text to stdout at once (the user watches it appear); false when the write

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "command.h"
+#include "format.h"
 #include "generation_flags.h"
 #include "minke/minke.h"
 #include "server/http_server.h"
@@ -20,6 +21,8 @@ namespace {
 struct ServeOptions {
   GenerationFlags load;  // model, threads, ctx_size, chat_template
   ServerOptions server;
+  int64_t kv_tokens = 0;
+  uint64_t memory_budget = 0;
   bool no_reasoning_split = false;
 };
 
@@ -29,18 +32,28 @@ std::atomic<int> g_signal{0};
 void on_signal(int sig) { g_signal = sig; }
 
 int run_serve(ServeOptions& o) {
-  std::unique_ptr<Llm> llm = load_llm(o.load, o.server.parallel);
+  std::unique_ptr<Llm> llm = load_llm(o.load, LlmOptions{.kv_tokens = o.kv_tokens,
+                                                         .memory_budget = o.memory_budget,
+                                                         .parallel = o.server.parallel});
   o.server.model_id = std::filesystem::path(o.load.model).stem().string();
   o.server.split_reasoning = !o.no_reasoning_split;
   HttpServer server(*llm, o.server);
   server.bind();
   const ModelInfo info = llm->info();
   std::fprintf(stderr,
-               "minke: serving %s (%s) on http://%s:%d/v1 — %d requests at once, %d tokens of "
-               "context each%s\n",
+               "minke: serving %s (%s) on http://%s:%d/v1 — up to %d requests at once, %d "
+               "tokens of context each%s\n",
                o.server.model_id.c_str(), info.architecture.c_str(), o.server.host.c_str(),
                server.port(), o.server.parallel, info.ctx_size,
                o.server.api_key.empty() ? "" : ", API key required");
+  const MemoryPlan m = llm->memory_plan();
+  std::fprintf(stderr,
+               "minke: memory: weights %s + KV cache %s (%lld tokens at %s, shared by all "
+               "requests; the prefix cache lives in it) + buffers %s = %s%s\n",
+               human_bytes(m.weights).c_str(), human_bytes(m.kv_cache).c_str(),
+               static_cast<long long>(m.kv_tokens), human_bytes(m.kv_bytes_per_token).c_str(),
+               human_bytes(m.buffers).c_str(), human_bytes(m.total()).c_str(),
+               m.budget > 0 ? (" of a " + human_bytes(m.budget) + " budget").c_str() : "");
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
@@ -85,6 +98,15 @@ Command add_serve_command(CLI::App& app) {
   sub->add_option("--max-waiting", o->server.max_waiting,
                   "Requests queued beyond the running ones before 429 (default 64)")
       ->check(CLI::Range(0, 4096));
+  sub->add_option("--kv-size", o->kv_tokens,
+                  "Tokens of KV cache all requests share (default: ctx-size x parallel, or "
+                  "what --mem-budget leaves)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--mem-budget", o->memory_budget,
+                  "Memory for weights + KV cache + buffers, e.g. 6G or 512M: sizes the KV cache "
+                  "to fit (or refuses naming what does not)")
+      ->transform(CLI::AsSizeValue(false))
+      ->type_name("SIZE");
   sub->add_option("--chat-template", o->load.chat_template,
                   "Jinja chat template replacing the model's")
       ->type_name("FILE");

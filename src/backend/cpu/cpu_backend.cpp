@@ -66,6 +66,7 @@ class CpuBackend final : public Backend {
     return w;
   }
   size_t prepared_bytes() const override { return prepared_bytes_; }
+  size_t scratch_bytes() const override { return arena_.capacity(); }
 
   void begin_step() override { arena_.reset(); }
   ScratchMark mark_scratch() override { return arena_.mark(); }
