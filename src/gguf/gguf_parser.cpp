@@ -10,7 +10,9 @@
 #include "gguf/gguf_bytes.h"
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_parser.h"
+
 #include "minke/error.h"
+#include "minke/terminal_text.h"
 
 namespace minke {
 
@@ -29,48 +31,10 @@ constexpr uint64_t kMinTensorInfoSize = 32;
 // A key/value pair is at least: key length (8), value type (4), a one-byte value.
 constexpr uint64_t kMinKvSize = 13;
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
-size_t utf8_length(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n = 0;
-  if (c >= 0xc2 && c <= 0xdf)
-    n = 2;
-  else if (c >= 0xe0 && c <= 0xef)
-    n = 3;
-  else if (c >= 0xf0 && c <= 0xf4)
-    n = 4;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-  }
-  return n;  // overlong 3/4-byte forms are let through: this is only for display
-}
-
 // A name or key as it appears in a message: cut to 80 bytes, with control
 // bytes and invalid UTF-8 written as \xNN so the message stays one clean line.
 std::string printable(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const std::string_view cut = s.substr(0, 80);
-  std::string out;
-  for (size_t i = 0; i < cut.size();) {
-    const auto u = static_cast<unsigned char>(cut[i]);
-    if (u >= 0x20 && u < 0x7f) {
-      out += cut[i++];
-      continue;
-    }
-    if (const size_t n = u >= 0x80 ? utf8_length(cut, i) : 0; n != 0) {
-      out.append(cut.substr(i, n));
-      i += n;
-      continue;
-    }
-    out += "\\x";
-    out += kHex[u >> 4];
-    out += kHex[u & 15];
-    ++i;
-  }
-  if (s.size() > 80) out += "...";
-  return out;
+  return terminal_safe(s, TerminalSafeOptions{.max_bytes = 80});
 }
 
 bool mul_overflows(uint64_t a, uint64_t b, uint64_t* out) {
@@ -173,6 +137,7 @@ class GgufParser {
   void read_kv(uint64_t index) {
     const std::string where = "metadata entry " + std::to_string(index);
     const std::string_view key = read_string(where + " key");
+    if (!is_clean_text(key)) fail(where + ": key '" + printable(key) + "' is not UTF-8 text");
     if (!seen_keys_.insert(key).second) fail("duplicate metadata key '" + printable(key) + "'");
     GgufValue v;
     v.file_ = &f_.path_;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "minke/terminal_text.h"
+
 namespace minke::cli {
 
 // "93.8 MiB": binary units, one decimal.
@@ -35,8 +37,9 @@ inline std::string human_count(uint64_t n) {
 }
 
 // One "label:   value" line of an aligned summary.
+// Values may hold text from a model file: shown terminal-safe.
 inline void print_field(const std::string& label, const std::string& value) {
-  std::printf("%-16s %s\n", (label + ":").c_str(), value.c_str());
+  std::printf("%-16s %s\n", (label + ":").c_str(), terminal_safe(value).c_str());
 }
 
 }  // namespace minke::cli

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "command.h"
+#include "minke/terminal_text.h"
 #include "read_file.h"
 #include "validators.h"
 
@@ -174,6 +175,8 @@ bool ChunkPrinter::print(const GenerateChunk& c) {
     }
     in_thinking_ = c.thinking;
   }
+  // A model's vocabulary is text from a file: on a terminal it cannot send escape sequences.
+  if (tty_) return write_stdout(terminal_safe(c.text, {.keep_newlines = true}));
   return write_stdout(c.text);
 }
 

@@ -136,13 +136,14 @@ int run_info(const InfoOptions& opts) {
   if (opts.metadata) {
     std::printf("\nmetadata (%zu keys):\n", file.metadata.size());
     for (const ModelFileInfo::MetadataEntry& v : file.metadata) {
-      std::printf("  %-48s %s\n", v.key.c_str(), v.value.c_str());
+      std::printf("  %-48s %s\n", terminal_safe(v.key).c_str(), terminal_safe(v.value).c_str());
     }
   }
   if (opts.tensors) {
     std::printf("\ntensors (%zu):\n", file.tensors.size());
     for (const ModelFileInfo::Tensor& t : file.tensors) {
-      std::printf("  %-40s %-6s [%s]\n", t.name.c_str(), t.type.c_str(), dims_text(t.dims).c_str());
+      std::printf("  %-40s %-6s [%s]\n", terminal_safe(t.name).c_str(), t.type.c_str(),
+                  dims_text(t.dims).c_str());
     }
   }
   return 0;

@@ -13,11 +13,12 @@
 
 #include "command.h"
 #include "minke/error.h"
+#include "minke/terminal_text.h"
 
 namespace {
 
 int usage_error(const CLI::App& app, const CLI::ParseError& e) {
-  std::fprintf(stderr, "minke: error: %s\n", e.what());
+  std::fprintf(stderr, "minke: error: %s\n", minke::terminal_safe(e.what()).c_str());
   const std::string name =
       app.get_parent() != nullptr ? "minke " + app.get_name() : std::string("minke");
   std::fprintf(stderr, "Run '%s --help' for usage.\n", name.c_str());
@@ -70,14 +71,15 @@ int main(int argc, char** argv) {
       if (c.app->parsed()) return c.run();
     }
   } catch (const minke::Error& e) {
-    std::fprintf(stderr, "minke: error: %s\n", e.what());
+    std::fprintf(stderr, "minke: error: %s\n", minke::terminal_safe(e.what()).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "minke: error: out of memory (try a smaller -c or a smaller model)\n");
     return 1;
   } catch (const std::exception& e) {
     // Not expected (input errors are minke::Error), but one line beats std::terminate's abort.
-    std::fprintf(stderr, "minke: error: internal error: %s (please report it)\n", e.what());
+    std::fprintf(stderr, "minke: error: internal error: %s (please report it)\n",
+                 minke::terminal_safe(e.what()).c_str());
     return 1;
   }
   return 2;

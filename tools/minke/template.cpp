@@ -1,15 +1,20 @@
 // `minke template`: prints the prompt a model's chat template (or one given with
 // --chat-template) renders for an OpenAI-style messages array, with the
 // generation prompt appended. For debugging templates and prompts.
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include "command.h"
 #include "engine/model_text.h"
 #include "minke/error.h"
+#include "minke/terminal_text.h"
 #include "read_file.h"
 
 namespace minke::cli {
@@ -66,7 +71,10 @@ int run_template(const TemplateOptions& opts) {
   request.messages = read_messages(opts.messages, &request.tools);
   for (const std::string& v : opts.vars) add_var(v, request.extra);
   const std::string prompt = render_template(request);
-  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  // On a terminal the template's text is shown safely; piped, it is the exact prompt.
+  const std::string shown =
+      isatty(STDOUT_FILENO) ? terminal_safe(prompt, {.keep_newlines = true}) : prompt;
+  std::fwrite(shown.data(), 1, shown.size(), stdout);
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "engine/model_text.h"
 #include "minke/error.h"
+#include "minke/terminal_text.h"
 #include "read_file.h"
 
 namespace minke::cli {
@@ -73,7 +74,7 @@ int run_tokenize(const TokenizeOptions& opts) {
     return 0;
   }
   for (const TokenPiece& t : tokens) {
-    std::printf("%6d -> '%s'\n", t.id, escape_piece(t.piece).c_str());
+    std::printf("%6d -> '%s'\n", t.id, terminal_safe(escape_piece(t.piece)).c_str());
   }
   std::fprintf(stderr, "%zu tokens\n", tokens.size());
   return 0;
