@@ -19,8 +19,8 @@ ensure_venv() {
     log "creating Python venv in $MINKE_VENV"
     python3 -m venv "$MINKE_VENV" || die "python3 -m venv failed; install python3-venv"
   fi
-  if ! "$MINKE_VENV/bin/python" -c 'import gguf, numpy, jinja2, openai' 2>/dev/null; then
-    log "installing gguf, numpy, jinja2, openai into the venv"
+  if ! "$MINKE_VENV/bin/python" -c 'import gguf, numpy, jinja2, openai, selenium' 2>/dev/null; then
+    log "installing gguf, numpy, jinja2, openai, selenium into the venv"
     "$MINKE_VENV/bin/pip" install --quiet --disable-pip-version-check \
       -r "$MINKE_ROOT/scripts/requirements.txt"
   fi

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   clang-format  # scripts/check-format.sh (the clang package does not pull it in)
   tmux  # tests/e2e/chat_test.sh drives `minke chat` in a terminal
   ccache  # rebuilds (and CI's fresh clone) reuse what was compiled before
+  chromium chromium-driver  # tests/e2e/web_test.py drives the web chat page in a browser
 )
 
 install_packages() {

@@ -18,6 +18,7 @@
 #include "chat/reasoning.h"
 #include "server/metrics.h"
 #include "server/openai_request.h"
+#include "server/web_page.h"
 
 namespace minke {
 namespace {
@@ -229,7 +230,8 @@ void HttpServer::Impl::add_routes() {
   http.set_read_timeout(std::chrono::seconds(30));
   http.set_write_timeout(std::chrono::seconds(30));
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/health" || authorized(req))
+    // The page itself carries no data: it asks for the key when /v1/models says 401.
+    if (req.path == "/health" || req.path == "/" || authorized(req))
       return httplib::Server::HandlerResponse::Unhandled;
     send_error(res, ApiError(401, "invalid_request_error",
                              "a valid API key is needed: send 'Authorization: Bearer KEY'", {},
@@ -259,6 +261,12 @@ void HttpServer::Impl::add_routes() {
         send_error(res, ApiError(500, "server_error", what));
       });
 
+  http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    const std::string_view page = web_chat_page();
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
+  });
   http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}});
   });

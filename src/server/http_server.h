@@ -1,4 +1,5 @@
-// HttpServer: Minke's OpenAI-compatible HTTP API over one Llm (cpp-httplib). Routes:
+// HttpServer: Minke's OpenAI-compatible HTTP API over one Llm (cpp-httplib), and the web chat
+// page at / (src/server/web/chat.html). Routes:
 // POST /v1/chat/completions, POST /v1/completions (SSE when "stream"), GET /v1/models,
 // GET /health, GET /metrics (Prometheus), POST /tokenize, POST /detokenize. Every error is OpenAI's
 // error object. Each connection runs on its own thread and reads its request's output from the
