@@ -363,7 +363,13 @@ ChoiceOutput HttpServer::Impl::run_choice(
     return true;
   };
   Clock::time_point last = arrival;
+  const Clock::time_point deadline = arrival + std::chrono::seconds(opt.timeout_seconds);
+  bool timed_out = false;
   c.result = llm.generate(prompt, options, [&](const GenerateChunk& chunk) {
+    if (opt.timeout_seconds > 0 && Clock::now() > deadline) {
+      timed_out = true;
+      return false;
+    }
     if (!chunk.text.empty()) {
       const Clock::time_point now = Clock::now();
       const double gap = std::chrono::duration<double>(now - last).count();
@@ -377,6 +383,12 @@ ChoiceOutput HttpServer::Impl::run_choice(
     if (!reasoning) return deliver({ReasoningPiece{false, std::string(chunk.text)}});
     return deliver(splitter.push(chunk.text));
   });
+  if (timed_out) {
+    throw ApiError(408, "timeout_error",
+                   "the request ran past the server's limit of " +
+                       std::to_string(opt.timeout_seconds) + " s (--timeout)",
+                   {}, "timeout");
+  }
   if (reasoning) deliver(splitter.flush());
   return c;
 }
@@ -499,6 +511,8 @@ void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t>
         last["usage"] = usage(outs);
         events.send(last);
       }
+    } catch (const ApiError& e) {
+      events.send(error_body(e));
     } catch (const ModelFailure& e) {
       events.send(error_body(ApiError(500, "server_error", e.what())));
     } catch (const Error& e) {

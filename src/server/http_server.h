@@ -27,6 +27,7 @@ struct ServerOptions {
   int32_t max_waiting = 64;          // requests queued beyond the running ones; more get 429
   int32_t parallel = 1;              // requests the engine computes together (LlmOptions)
   bool split_reasoning = true;       // <think> text goes to reasoning_content
+  int32_t timeout_seconds = 600;     // a request still generating after this ends (408); 0: none
 };
 
 class HttpServer {

@@ -71,6 +71,14 @@ class Server:
         return self.proc.wait()
 
 
+def rss(pid):
+    """Resident set size of a process, in bytes."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def expect_error(name, fn, err_type, status, param=None, code=None):
     try:
         fn()
@@ -85,7 +93,7 @@ def expect_error(name, fn, err_type, status, param=None, code=None):
 
 
 def smollm2_checks():
-    s = Server(SMOL, "--parallel", "4", "-t", "2")
+    s = Server(SMOL, "--parallel", "16", "-t", "2", "-c", "1024")
     c = s.client()
     model = "SmolLM2-135M-Instruct.Q4_1"
     try:
@@ -192,8 +200,46 @@ def smollm2_checks():
             return "".join(x.choices[0].delta.content or "" for x in ch if x.choices)
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             together = dict(zip(prompts * 2, pool.map(stream, prompts * 2)))
-        check("8 concurrent streams (4 computed together) equal their solo answers",
+        check("8 concurrent streams equal their solo answers",
               all(together[p] == solo[p] for p in solo), {p: (solo[p], together[p]) for p in solo})
+
+        # --- 16 streaming clients x 4 requests: complete, equal to solo, no 5xx, memory flat --
+        topics = ["tea", "rivers", "owls", "jazz", "salt", "maps", "bees", "glass", "wind", "clay",
+                  "iron", "ink", "moss", "foxes", "silk", "tides"]
+        asks = [f"One sentence about {t}." for t in topics]
+        solo = {}
+        for p in asks:
+            solo[p] = c.chat.completions.create(model=model, messages=[{"role": "user", "content": p}],
+                                                temperature=0, max_tokens=16).choices[0].message.content
+        rss_before = rss(s.proc.pid)
+        statuses = []
+
+        def client(i):
+            out = []
+            for k in range(4):
+                p = asks[(i + 5 * k) % len(asks)]
+                conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=120)
+                conn.request("POST", "/v1/chat/completions", json.dumps(
+                    {"model": model, "messages": [{"role": "user", "content": p}], "temperature": 0,
+                     "max_tokens": 16, "stream": True}), {"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                statuses.append(resp.status)
+                events = [ln.decode().strip() for ln in resp if ln.strip()]
+                conn.close()
+                text = "".join((json.loads(e[6:])["choices"][0]["delta"].get("content") or "")
+                               for e in events[:-1] if e.startswith("data: {") and
+                               json.loads(e[6:])["choices"])
+                out.append((p, text, events[-1] == "data: [DONE]"))
+            return out
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            results = [r for rs in pool.map(client, range(16)) for r in rs]
+        check("16 clients x 4 streamed requests: every stream complete ([DONE]) and equal to its solo answer",
+              len(results) == 64 and all(done and text == solo[p] for p, text, done in results),
+              [(p, text, solo[p]) for p, text, done in results if not done or text != solo[p]][:3])
+        check("...with no 5xx", all(st == 200 for st in statuses), statuses)
+        rss_after = rss(s.proc.pid)
+        check(f"...and memory back to its level ({rss_before >> 20} -> {rss_after >> 20} MiB RSS)",
+              rss_after <= rss_before * 1.05 + (8 << 20), (rss_before, rss_after))
 
         # --- a client that goes away mid-stream --------------------------------------------
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
@@ -238,6 +284,37 @@ def smollm2_checks():
         check("SIGTERM stops the server with exit 0", rc == 0, rc)
 
 
+def limit_checks():
+    """--timeout and the queue bound: a request past its time gets 408 (an error event when
+    streaming), a request beyond running + waiting gets 429 with Retry-After."""
+    s = Server(SMOL, "--parallel", "1", "--max-waiting", "1", "--timeout", "1", "-t", "2")
+    model = "SmolLM2-135M-Instruct.Q4_1"
+    long = {"model": model, "messages": [{"role": "user", "content": "Tell a very long story."}],
+            "max_tokens": 3000, "temperature": 1, "seed": 1}
+    try:
+        t0 = time.time()
+        st, _, body = s.raw("POST", "/v1/chat/completions", long)
+        err = json.loads(body).get("error", {})
+        check("a request past --timeout is 408 with code timeout",
+              st == 408 and err.get("code") == "timeout" and time.time() - t0 < 20, (st, body[:200]))
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/v1/chat/completions", json.dumps(dict(long, stream=True)),
+                     {"Content-Type": "application/json"})
+        events = [ln.decode().strip() for ln in conn.getresponse() if ln.strip()]
+        last_data = [e for e in events if e.startswith("data: {")][-1]
+        check("a streamed request past --timeout ends with an error event, then [DONE]",
+              json.loads(last_data[6:]).get("error", {}).get("code") == "timeout" and
+              events[-1] == "data: [DONE]", events[-3:])
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda _: s.raw("POST", "/v1/chat/completions", long), range(4)))
+        busy = [h for st, h, _ in got if st == 429]
+        check("beyond 1 running + 1 waiting, requests get 429 with Retry-After",
+              busy and all(h.get("Retry-After") == "1" for h in busy) and
+              all(st in (408, 429) for st, _, _ in got), [st for st, _, _ in got])
+    finally:
+        check("SIGTERM stops the limits server with exit 0", s.stop() == 0)
+
+
 def r1_checks():
     s = Server(R1, "--api-key", "sesame", "-t", "1")
     try:
@@ -266,6 +343,7 @@ if __name__ == "__main__":
         print(f"{SMOL} is missing: run scripts/fetch-models.sh")
         sys.exit(1)
     r1_checks()
+    limit_checks()
     smollm2_checks()
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
