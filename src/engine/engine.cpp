@@ -37,7 +37,8 @@ int32_t Engine::kv_blocks_needed(const EngineOptions& o) {
 int64_t Engine::submit(Request request) {
   const auto n = static_cast<int32_t>(request.prompt.size());
   if (n == 0) throw Error("the prompt is empty: nothing to continue from");
-  if (n >= options_.n_ctx) {
+  // A generating request needs room for at least one token after its prompt.
+  if (n >= options_.n_ctx + (request.max_tokens == 0 ? 1 : 0)) {
     throw Error("the prompt is " + std::to_string(n) + " tokens but the context holds " +
                 std::to_string(options_.n_ctx) +
                 " (prompt and answer together): shorten the prompt or raise the context size "

@@ -43,10 +43,7 @@ SamplerParams to_sampler_params(const SamplingOptions& s) {
 }  // namespace
 
 struct Llm::Impl {
-  std::unique_ptr<GgufFile> file;
-  std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<Model> model;
+  LoadedModel loaded;  // file, tokenizer, backend, model
   std::unique_ptr<KvCache> kv;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<EngineLoop> loop;  // after the engine: stops before it goes
@@ -71,10 +68,9 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   if (options.parallel < 1) throw Error("parallel must be >= 1");
   if (options.kv_tokens < 0) throw Error("kv_tokens must be >= 0 (0: ctx_size * parallel)");
   auto impl = std::make_unique<Impl>();
-  impl->file = GgufFile::open(options.path);
-  check_has_weights(*impl->file);
+  impl->loaded = open_model(options.path);
   // The template is parsed before the weights and KV cache are set up: a bad one fails fast.
-  impl->gguf_template = read_gguf_chat_template(*impl->file);
+  impl->gguf_template = read_gguf_chat_template(*impl->loaded.file);
   std::string source =
       options.chat_template.empty() ? impl->gguf_template.source : options.chat_template;
   if (!source.empty()) {
@@ -86,34 +82,31 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
                   " (give a working template with --chat-template FILE, or use --raw)");
     }
   }
-  impl->tokenizer = Tokenizer::from_gguf(*impl->file);
-  const int32_t threads = options.threads > 0 ? options.threads : default_threads();
-  impl->backend = make_cpu_backend(CpuBackendOptions{.n_threads = threads});
-  impl->model = load_model(*impl->file, *impl->backend);
-  const ModelConfig& cfg = impl->model->config();
+  load_weights(impl->loaded, options.threads);
+  const ModelConfig& cfg = impl->loaded.model->config();
   impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : default_context(cfg.n_ctx_train);
   EngineOptions engine_options{
       .n_ctx = impl->n_ctx, .max_seqs = options.parallel, .kv_tokens = options.kv_tokens};
-  impl->memory = plan_memory(options.path, *impl->model, impl->file->file_size(),
+  impl->memory = plan_memory(options.path, *impl->loaded.model, impl->loaded.file->file_size(),
                              options.memory_budget, engine_options);
   check_context(options.path, cfg,
                 ContextRequest{.n_ctx = impl->n_ctx,
                                .kv_tokens = engine_options.kv_tokens,
-                               .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->model),
-                               .weight_bytes = impl->file->file_size(),
+                               .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->loaded.model),
+                               .weight_bytes = impl->loaded.file->file_size(),
                                .scratch_bytes = impl->memory.buffers});
-  impl->kv =
-      std::make_unique<KvCache>(*impl->backend, kv_cache_options(*impl->model, engine_options));
-  impl->engine =
-      std::make_unique<Engine>(*impl->model, *impl->kv, *impl->tokenizer, engine_options);
+  impl->kv = std::make_unique<KvCache>(*impl->loaded.backend,
+                                       kv_cache_options(*impl->loaded.model, engine_options));
+  impl->engine = std::make_unique<Engine>(*impl->loaded.model, *impl->kv, *impl->loaded.tokenizer,
+                                          engine_options);
   impl->loop = std::make_unique<EngineLoop>(*impl->engine);
   return std::unique_ptr<Llm>(new Llm(std::move(impl)));
 }
 
 ModelInfo Llm::info() const {
-  const ModelConfig& cfg = impl_->model->config();
+  const ModelConfig& cfg = impl_->loaded.model->config();
   return ModelInfo{.architecture = cfg.arch,
-                   .name = std::string(impl_->file->get_string("general.name", "")),
+                   .name = std::string(impl_->loaded.file->get_string("general.name", "")),
                    .n_vocab = cfg.n_vocab,
                    .ctx_size = impl_->n_ctx,
                    .ctx_train = cfg.n_ctx_train,
@@ -136,12 +129,12 @@ LlmStats Llm::stats() const {
 
 std::vector<int32_t> Llm::tokenize(std::string_view text, bool add_special,
                                    bool parse_special) const {
-  return impl_->tokenizer->encode(
+  return impl_->loaded.tokenizer->encode(
       text, EncodeOptions{.add_special = add_special, .parse_special = parse_special});
 }
 
 std::string Llm::detokenize(std::span<const int32_t> tokens) const {
-  return impl_->tokenizer->decode(tokens);
+  return impl_->loaded.tokenizer->decode(tokens);
 }
 
 std::vector<int32_t> Llm::prompt_tokens(std::string_view prompt) const {
@@ -151,7 +144,7 @@ std::vector<int32_t> Llm::prompt_tokens(std::string_view prompt) const {
 std::string Llm::render_chat(const std::vector<ChatMessage>& messages,
                              bool add_generation_prompt) const {
   if (!impl_->chat_template) {
-    throw Error(impl_->file->path() +
+    throw Error(impl_->loaded.file->path() +
                 ": the model has no chat template (tokenizer.chat_template); give one "
                 "(--chat-template FILE) or use the raw prompt (--raw)");
   }
@@ -166,8 +159,8 @@ std::string Llm::render_chat(const std::vector<ChatMessage>& messages,
 // Tokenized like llama.cpp's front ends: BOS added when the model asks, special-token text
 // parsed; a template that already wrote the BOS text does not get a second one.
 std::vector<int32_t> Llm::Impl::encode_prompt(std::string_view text) const {
-  std::vector<int32_t> ids = tokenizer->encode(text);
-  const int32_t bos = tokenizer->bos();
+  std::vector<int32_t> ids = loaded.tokenizer->encode(text);
+  const int32_t bos = loaded.tokenizer->bos();
   if (ids.size() >= 2 && bos >= 0 && ids[0] == bos && ids[1] == bos) ids.erase(ids.begin());
   return ids;
 }

@@ -6,10 +6,33 @@
 
 #include "minke/error.h"
 
+#include "backend/cpu/cpu_backend.h"
 #include "engine/host_info.h"
+#include "engine/load_checks.h"
+#include "gguf/gguf_file.h"
 #include "models/model.h"
+#include "tokenizer/tokenizer.h"
 
 namespace minke {
+
+LoadedModel::LoadedModel() = default;
+LoadedModel::~LoadedModel() = default;
+LoadedModel::LoadedModel(LoadedModel&&) noexcept = default;
+LoadedModel& LoadedModel::operator=(LoadedModel&&) noexcept = default;
+
+LoadedModel open_model(const std::string& path) {
+  LoadedModel m;
+  m.file = GgufFile::open(path);
+  check_has_weights(*m.file);
+  m.tokenizer = Tokenizer::from_gguf(*m.file);
+  return m;
+}
+
+void load_weights(LoadedModel& m, int32_t threads) {
+  m.threads = threads > 0 ? threads : default_threads();
+  m.backend = make_cpu_backend(CpuBackendOptions{.n_threads = m.threads});
+  m.model = load_model(*m.file, *m.backend);
+}
 
 int32_t default_context(int32_t n_ctx_train) {
   return n_ctx_train > 0 ? std::min(kDefaultContext, n_ctx_train) : kDefaultContext;

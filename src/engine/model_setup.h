@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "engine/engine.h"
@@ -12,8 +13,29 @@
 
 namespace minke {
 
+class Backend;
+class GgufFile;
 class Model;
+class Tokenizer;
 struct ModelConfig;
+
+// A model file opened the one way every front end opens it (Llm::load, `minke perplexity`):
+// open_model maps the file, checks it has weights and reads its tokenizer (cheap: callers
+// check their input before the weights load); load_weights then prepares the weights on a
+// CPU backend of `threads` threads (0: default_threads()).
+struct LoadedModel {
+  std::unique_ptr<GgufFile> file;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Model> model;
+  int32_t threads = 0;
+  LoadedModel();
+  ~LoadedModel();
+  LoadedModel(LoadedModel&&) noexcept;
+  LoadedModel& operator=(LoadedModel&&) noexcept;
+};
+LoadedModel open_model(const std::string& path);
+void load_weights(LoadedModel& m, int32_t threads);
 
 // The context when the caller gives none: min(kDefaultContext, the model's training context).
 inline constexpr int32_t kDefaultContext = 4096;

@@ -1,14 +1,14 @@
 // compute_perplexity: see perplexity.h. Mirrors llama.cpp tools/perplexity (perplexity() and
 // log_softmax()): first scored position n_ctx / 2, targets from the original token stream.
+// The chunks run as scoring requests on the engine, like any other request.
 #include "engine/perplexity.h"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "kv/kv_cache.h"
+#include "engine/engine.h"
 #include "minke/error.h"
-#include "models/model.h"
 
 namespace minke {
 
@@ -19,46 +19,6 @@ double token_nll(std::span<const float> logits, int32_t token) {
   for (const float x : logits) sum_exp += std::exp(x - max);
   return -(static_cast<double>(logits[token] - max) - std::log(sum_exp));
 }
-
-namespace {
-
-constexpr int32_t kSeq = 0;
-
-// Runs one chunk [start, start + n_ctx) and adds the NLL of its scored tokens.
-void score_chunk(Model& model, KvCache& kv, std::span<const int32_t> tokens, int64_t start,
-                 const PerplexityOptions& o, double& nll, double& nll2, int64_t& count) {
-  const auto n_vocab = static_cast<size_t>(model.config().n_vocab);
-  const int32_t first = o.n_ctx / 2;
-  std::vector<float> logits;
-  Batch batch;
-  kv.remove(kSeq);
-  for (int32_t b0 = 0; b0 < o.n_ctx; b0 += o.n_batch) {
-    const int32_t n = std::min(o.n_batch, o.n_ctx - b0);
-    // Only the scored positions [first, n_ctx - 2] need logits: the output projection of the
-    // others (half the chunk; the largest matmul of a big-vocabulary model) is skipped. A row's
-    // logits do not depend on which other rows are wanted, so the result is the same.
-    const int32_t s0 = std::max(b0, first), s1 = std::min(b0 + n, o.n_ctx - 1);
-    batch.clear();
-    for (int32_t j = b0; j < b0 + n; ++j) {
-      const int32_t tok = (j == 0 && o.bos >= 0) ? o.bos : tokens[start + j];
-      batch.add(tok, j, kSeq, j >= s0 && j < s1);
-    }
-    kv.reserve(kSeq, b0 + n);
-    logits.resize(static_cast<size_t>(std::max(0, s1 - s0)) * n_vocab);
-    model.forward(batch, kv, logits);
-    for (int32_t j = s0; j < s1; ++j) {
-      const std::span<const float> row(logits.data() + static_cast<size_t>(j - s0) * n_vocab,
-                                       n_vocab);
-      const double v = token_nll(row, tokens[start + j + 1]);
-      nll += v;
-      nll2 += v * v;
-      ++count;
-    }
-  }
-  kv.remove(kSeq);
-}
-
-}  // namespace
 
 void check_perplexity_input(size_t n_tokens, const PerplexityOptions& o) {
   if (o.n_ctx < 4) throw Error("perplexity needs a context of at least 4 tokens");
@@ -71,15 +31,37 @@ void check_perplexity_input(size_t n_tokens, const PerplexityOptions& o) {
   }
 }
 
-PerplexityResult compute_perplexity(Model& model, KvCache& kv, std::span<const int32_t> tokens,
+PerplexityResult compute_perplexity(Engine& engine, std::span<const int32_t> tokens,
                                     const PerplexityOptions& o,
                                     const PerplexityProgress& progress) {
   check_perplexity_input(tokens.size(), o);
   PerplexityResult r;
   r.n_chunk = static_cast<int32_t>(tokens.size() / o.n_ctx);
   double nll = 0, nll2 = 0;
+  // One scoring request per chunk, from an empty cache (no prefix reuse: llama-perplexity
+  // clears the cache per chunk), in order: the sums add up in llama.cpp's order.
   for (int32_t c = 0; c < r.n_chunk; ++c) {
-    score_chunk(model, kv, tokens, static_cast<int64_t>(c) * o.n_ctx, o, nll, nll2, r.count);
+    const size_t start = static_cast<size_t>(c) * static_cast<size_t>(o.n_ctx);
+    const std::span<const int32_t> chunk = tokens.subspan(start, static_cast<size_t>(o.n_ctx));
+    std::vector<int32_t> prompt(chunk.begin(), chunk.end());
+    if (o.bos >= 0) prompt[0] = o.bos;
+    RequestResult done;
+    engine.submit(Request{.prompt = std::move(prompt),
+                          .max_tokens = 0,
+                          .on_finish = [&done](const RequestResult& result) { done = result; },
+                          .logits_from = o.n_ctx / 2,
+                          .on_logits =
+                              [&](int32_t pos, std::span<const float> logits) {
+                                if (pos + 1 >= o.n_ctx)
+                                  return;  // the last position has no next token to score
+                                const double v =
+                                    token_nll(logits, chunk[static_cast<size_t>(pos) + 1]);
+                                nll += v;
+                                nll2 += v * v;
+                                ++r.count;
+                              }});
+    engine.run_until_idle();
+    if (done.finish == FinishReason::kError) throw ModelFailure(done.error);
     r.running_ppl.push_back(std::exp(nll / static_cast<double>(r.count)));
     if (progress) progress(c + 1, r.n_chunk, r.running_ppl.back());
   }

@@ -11,12 +11,11 @@
 
 namespace minke {
 
-class KvCache;
-class Model;
+class Engine;
 
 struct PerplexityOptions {
   int32_t n_ctx = 512;    // tokens per chunk
-  int32_t n_batch = 512;  // tokens per forward call
+  int32_t n_batch = 512;  // tokens per forward call (the engine's max_batch_tokens)
   int32_t bos = -1;       // >= 0: replaces each chunk's first token (models that add BOS)
 };
 
@@ -36,8 +35,10 @@ using PerplexityProgress = std::function<void(int32_t, int32_t, double)>;
 // llama-perplexity); compute_perplexity calls it, front ends may call it before loading weights.
 void check_perplexity_input(size_t n_tokens, const PerplexityOptions& options);
 
-// Throws as check_perplexity_input does.
-PerplexityResult compute_perplexity(Model& model, KvCache& kv, std::span<const int32_t> tokens,
+// Scores the chunks as requests on `engine` (whose context must be options.n_ctx and whose
+// step budget sets the batch: options.n_batch). Throws as check_perplexity_input does, and
+// ModelFailure if the model cannot compute a chunk.
+PerplexityResult compute_perplexity(Engine& engine, std::span<const int32_t> tokens,
                                     const PerplexityOptions& options,
                                     const PerplexityProgress& progress = {});
 

@@ -5,7 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "backend/cpu/cpu_backend.h"
+#include "backend/backend.h"
+#include "engine/engine.h"
 #include "engine/load_checks.h"
 #include "engine/model_setup.h"
 #include "gguf/gguf_file.h"
@@ -18,34 +19,33 @@ namespace minke {
 PerplexityResult perplexity_of_text(const PerplexityRun& run, std::string_view text,
                                     const std::function<void(const PerplexityStart&)>& on_start,
                                     const PerplexityProgress& progress) {
-  const auto gguf = GgufFile::open(run.model);
-  check_has_weights(*gguf);
-  const auto tokenizer = Tokenizer::from_gguf(*gguf);
+  LoadedModel m = open_model(run.model);
   const std::vector<int32_t> tokens =
-      tokenizer->encode(text, {.add_special = true, .parse_special = false});
+      m.tokenizer->encode(text, {.add_special = true, .parse_special = false});
   const PerplexityOptions options{.n_ctx = run.n_ctx,
                                   .n_batch = std::min(run.n_batch, run.n_ctx),
-                                  .bos = tokenizer->add_bos_default() ? tokenizer->bos() : -1};
+                                  .bos = m.tokenizer->add_bos_default() ? m.tokenizer->bos() : -1};
   // Too short a text fails here, before the weights and the KV cache are set up.
   check_perplexity_input(tokens.size(), options);
-  const int32_t threads = run.threads > 0 ? run.threads : default_threads();
-  const auto backend = make_cpu_backend({.n_threads = threads});
-  const auto model = load_model(*gguf, *backend);
-  const ModelConfig& cfg = model->config();
+  load_weights(m, run.threads);
+  const ModelConfig& cfg = m.model->config();
   // The logits of a whole batch are kept: n_batch x n_vocab floats.
   check_context(run.model, cfg,
                 ContextRequest{.n_ctx = run.n_ctx,
-                               .kv_bytes_per_token = kv_cache_bytes_per_token(*model),
-                               .weight_bytes = gguf->file_size(),
+                               .kv_bytes_per_token = kv_cache_bytes_per_token(*m.model),
+                               .weight_bytes = m.file->file_size(),
                                .scratch_bytes = static_cast<uint64_t>(options.n_batch) *
                                                 static_cast<uint64_t>(cfg.n_vocab) * 4});
-  KvCache kv(*backend, kv_cache_options(*model, EngineOptions{.n_ctx = run.n_ctx}));
+  const EngineOptions engine_options{
+      .n_ctx = run.n_ctx, .max_batch_tokens = options.n_batch, .prefix_cache = false};
+  KvCache kv(*m.backend, kv_cache_options(*m.model, engine_options));
+  Engine engine(*m.model, kv, *m.tokenizer, engine_options);
   if (on_start) {
     on_start({.n_tokens = tokens.size(),
               .n_chunks = tokens.size() / static_cast<size_t>(run.n_ctx),
-              .threads = threads});
+              .threads = m.threads});
   }
-  return compute_perplexity(*model, kv, tokens, options, progress);
+  return compute_perplexity(engine, tokens, options, progress);
 }
 
 }  // namespace minke

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,12 @@ struct Request {
   std::function<bool()> ready;
   // Polled before every step; when set the request is cancelled and its KV blocks freed.
   const std::atomic<bool>* cancel = nullptr;
+  // Scoring (perplexity): the logits row of every prompt position >= logits_from is handed to
+  // on_logits (on the engine's thread; rows in position order). With max_tokens == 0 the
+  // request samples nothing and ends (kStop) once its prompt is computed; its prompt may then
+  // fill the whole context.
+  int32_t logits_from = -1;
+  std::function<void(int32_t position, std::span<const float> logits)> on_logits;
 };
 
 }  // namespace minke

@@ -1,7 +1,7 @@
 // Runner: executes a StepPlan: builds the model's Batch (logits only where a token is
-// sampled), runs Model::forward once, and samples each request's next token with its sampler.
-// The batch, logits and output buffers are reused, so a step allocates nothing once they have
-// grown to the largest step seen.
+// sampled or scored), runs Model::forward once, and samples each request's next token with its
+// sampler. The batch, logits and output buffers are reused, so a step allocates nothing once they
+// have grown to the largest step seen.
 #pragma once
 
 #include <vector>
@@ -20,10 +20,12 @@ class Runner {
   const StepOutput& run(const StepPlan& plan);
 
  private:
+  static bool wants_logits(const StepItem& item, int32_t pos);
+
   Model& model_;
   KvCache& kv_;
   Batch batch_;
-  std::vector<float> logits_;  // [n_sampled, n_vocab]
+  std::vector<float> logits_;  // [rows sampled or scored, n_vocab]
   StepOutput out_;
 };
 

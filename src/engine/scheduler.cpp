@@ -152,13 +152,15 @@ void Scheduler::add_item(StepPlan& plan, Sequence& seq, int32_t n) {
   kv_.reserve(seq.kv_seq, seq.n_computed() + n);
   const int32_t pos0 = seq.n_computed();
   const auto first = seq.tokens().begin() + pos0;
-  const bool sample = n == seq.n_pending();
+  const bool sample = n == seq.n_pending() && !seq.score_only();
   plan.items.push_back(StepItem{.request_id = seq.id(),
                                 .kv_seq = seq.kv_seq,
                                 .pos0 = pos0,
                                 .first = plan.n_tokens(),
                                 .n_tokens = n,
-                                .sampler = sample ? &seq.sampler() : nullptr});
+                                .sampler = sample ? &seq.sampler() : nullptr,
+                                .logits_from = seq.logits_from(),
+                                .on_logits = seq.logits_from() >= 0 ? &seq.on_logits() : nullptr});
   plan.tokens.insert(plan.tokens.end(), first, first + n);
 }
 
@@ -170,6 +172,10 @@ void Scheduler::update(const StepPlan& plan, const StepOutput& output) {
     MINKE_CHECK(seq != nullptr);
     seq->mark_computed(item.n_tokens);
     if (options_.prefix_cache) kv_.commit(seq->kv_seq, seq->tokens(), seq->n_computed());
+    if (seq->score_only() && seq->n_pending() == 0) {
+      finish(*seq, FinishReason::kStop);
+      continue;
+    }
     if (output.sampled[i] < 0) continue;
     if (const auto reason = seq->accept(output.sampled[i])) finish(*seq, *reason);
   }

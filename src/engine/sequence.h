@@ -33,6 +33,12 @@ class Sequence {
   int32_t n_pending() const { return static_cast<int32_t>(tokens_.size()) - n_computed_; }
   Sampler& sampler() { return sampler_; }
   bool cancel_requested() const;
+  // Scores its prompt (Request::on_logits) and samples nothing.
+  bool score_only() const { return request_.max_tokens == 0; }
+  int32_t logits_from() const { return request_.on_logits ? request_.logits_from : -1; }
+  const std::function<void(int32_t, std::span<const float>)>& on_logits() const {
+    return request_.on_logits;
+  }
   // Whether the request's reader can take more output now (Request::ready).
   bool ready() const { return !request_.ready || request_.ready(); }
   void request_cancel() { cancel_requested_ = true; }

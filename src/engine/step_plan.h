@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct StepItem {
   int32_t first = 0;           // index of that token in StepPlan::tokens
   int32_t n_tokens = 0;        // fed this step, consecutive positions
   Sampler* sampler = nullptr;  // non-null: sample the token after the last one
+  // >= 0: the logits of positions from here on go to *on_logits (scoring requests).
+  int32_t logits_from = -1;
+  const std::function<void(int32_t, std::span<const float>)>* on_logits = nullptr;
 };
 
 // Reused from step to step (clear() keeps the capacity), so planning a step allocates nothing.
