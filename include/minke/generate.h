@@ -6,11 +6,22 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace minke {
+
+// The most alternatives GenerateOptions::logprobs may ask for (OpenAI's top_logprobs limit).
+inline constexpr int32_t kMaxTopLogprobs = 20;
+
+// A token and its log-probability under the model.
+struct TokenLogprob {
+  int32_t token = -1;
+  float logprob = 0;
+};
 
 // SamplingOptions::seed asking for a fresh random seed.
 inline constexpr uint64_t kAnySeed = std::numeric_limits<uint64_t>::max();
@@ -58,6 +69,10 @@ struct GenerateChunk {
   std::string_view text;
   int32_t token = -1;
   bool thinking = false;  // text is reasoning (<think>...</think>), only for chat()
+  // With GenerateOptions::logprobs >= 0, on the chunk a sampled token first appears in: its
+  // log-probability under the model and the most likely tokens at that step (best first).
+  std::optional<float> logprob;
+  std::span<const TokenLogprob> top_logprobs;
 };
 
 // Returns false to stop the generation (finish reason kCancelled).
@@ -69,6 +84,10 @@ struct GenerateOptions {
   std::vector<std::string> stop;  // stop strings (not included in the output)
   // Checked before every step: setting it (e.g. from a SIGINT handler) stops the request.
   const std::atomic<bool>* cancel = nullptr;
+  // >= 0: report each sampled token's log-probability (log-softmax of the model's logits, as
+  // OpenAI's logprobs: before temperature and the other sampling transforms) and this many
+  // top alternatives, at most kMaxTopLogprobs. -1: none.
+  int32_t logprobs = -1;
 };
 
 struct GenerateResult {

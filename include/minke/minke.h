@@ -96,6 +96,9 @@ class Llm {
   std::vector<int32_t> tokenize(std::string_view text, bool add_special = true,
                                 bool parse_special = true) const;
   std::string detokenize(std::span<const int32_t> tokens) const;
+  // A token's raw bytes (a piece of UTF-8 text, possibly cut mid-character; control tokens
+  // rendered as their text).
+  std::string token_bytes(int32_t id) const;
   // The token ids generate(prompt) continues: BOS added when the model asks (not twice when
   // the text already starts with it), special-token text parsed.
   std::vector<int32_t> prompt_tokens(std::string_view prompt) const;

@@ -25,6 +25,16 @@ namespace minke {
 
 namespace {
 
+// The chunk that carries a token event's text (or part of it) and its log-probabilities.
+GenerateChunk chunk_of(const TokenEvent& e, std::string_view text, bool thinking) {
+  GenerateChunk c{.text = text, .token = e.token, .thinking = thinking};
+  if (e.logprob != nullptr) {
+    c.logprob = *e.logprob;
+    c.top_logprobs = e.top_logprobs;
+  }
+  return c;
+}
+
 // Events a caller's stream holds before its request waits for the caller to read them.
 constexpr size_t kStreamCapacity = 64;
 
@@ -137,6 +147,13 @@ std::string Llm::detokenize(std::span<const int32_t> tokens) const {
   return impl_->loaded.tokenizer->decode(tokens);
 }
 
+std::string Llm::token_bytes(int32_t id) const {
+  if (id < 0 || id >= impl_->loaded.model->config().n_vocab) {
+    throw Error("token id " + std::to_string(id) + " is outside the vocabulary");
+  }
+  return impl_->loaded.tokenizer->token_to_piece(id, /*render_special=*/true);
+}
+
 std::vector<int32_t> Llm::prompt_tokens(std::string_view prompt) const {
   return impl_->encode_prompt(prompt);
 }
@@ -173,7 +190,8 @@ GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions
               .sampling = to_sampler_params(options.sampling),
               .max_tokens = options.max_tokens,
               .stop = options.stop,
-              .cancel = options.cancel};
+              .cancel = options.cancel,
+              .logprobs = options.logprobs};
   RequestStream::attach(stream, req);
   const int64_t id = loop->submit(std::move(req));
   // Read to the end even when the caller stops early or throws: the final event comes once
@@ -189,7 +207,10 @@ GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions
     }
     if (cancelled || !on_token) continue;
     try {
-      cancelled = !on_token(TokenEvent{e.token, e.text});
+      cancelled = !on_token(TokenEvent{.token = e.token,
+                                       .text = e.text,
+                                       .logprob = e.logprob ? &*e.logprob : nullptr,
+                                       .top_logprobs = e.top_logprobs});
     } catch (...) {
       thrown = std::current_exception();
       cancelled = true;
@@ -218,11 +239,11 @@ GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& opt
 GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
                              const StreamCallback& on_chunk) {
   std::string text;
-  GenerateResult r = impl_->run(
-      std::vector<int32_t>(prompt.begin(), prompt.end()), options, [&](const TokenEvent& e) {
-        text += e.text;
-        return !on_chunk || on_chunk(GenerateChunk{.text = e.text, .token = e.token});
-      });
+  GenerateResult r = impl_->run(std::vector<int32_t>(prompt.begin(), prompt.end()), options,
+                                [&](const TokenEvent& e) {
+                                  text += e.text;
+                                  return !on_chunk || on_chunk(chunk_of(e, e.text, false));
+                                });
   r.text = std::move(text);
   return r;
 }
@@ -233,23 +254,27 @@ GenerateResult Llm::chat(const std::vector<ChatMessage>& messages, const Generat
   ReasoningSplitter splitter(
       ReasoningOptions{.start_in_reasoning = prompt_opens_reasoning(prompt)});
   std::string answer, reasoning;
-  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces, int32_t token) {
+  // A token's log-probabilities ride on its first chunk (or on an empty one while its text is
+  // held back).
+  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces, const TokenEvent& e) {
+    bool first = true;
     for (const ReasoningPiece& p : pieces) {
       (p.thinking ? reasoning : answer) += p.text;
-      if (on_chunk &&
-          !on_chunk(GenerateChunk{.text = p.text, .token = token, .thinking = p.thinking})) {
-        return false;
-      }
+      GenerateChunk c =
+          first ? chunk_of(e, p.text, p.thinking)
+                : GenerateChunk{.text = p.text, .token = e.token, .thinking = p.thinking};
+      first = false;
+      if (on_chunk && !on_chunk(c)) return false;
     }
-    if (pieces.empty() && token >= 0 && on_chunk) {
-      return on_chunk(GenerateChunk{.token = token, .thinking = splitter.in_reasoning()});
+    if (pieces.empty() && e.token >= 0 && on_chunk) {
+      return on_chunk(chunk_of(e, {}, splitter.in_reasoning()));
     }
     return true;
   };
   GenerateResult r = impl_->run(impl_->encode_prompt(prompt), options, [&](const TokenEvent& e) {
-    return deliver(splitter.push(e.text), e.token);
+    return deliver(splitter.push(e.text), e);
   });
-  deliver(splitter.flush(), -1);
+  deliver(splitter.flush(), TokenEvent{});
   r.text = std::move(answer);
   r.reasoning = std::move(reasoning);
   return r;

@@ -20,6 +20,8 @@ namespace minke {
 struct TokenEvent {
   int32_t token = -1;
   std::string_view text;
+  const float* logprob = nullptr;              // Request::logprobs >= 0: the token's
+  std::span<const TokenLogprob> top_logprobs;  // and the top alternatives
 };
 
 struct RequestResult {
@@ -57,6 +59,7 @@ struct Request {
   // request samples nothing and ends (kStop) once its prompt is computed; its prompt may then
   // fill the whole context.
   int32_t logits_from = -1;
+  int32_t logprobs = -1;  // see GenerateOptions::logprobs
   std::function<void(int32_t position, std::span<const float> logits)> on_logits;
 };
 

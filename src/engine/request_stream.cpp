@@ -10,7 +10,12 @@ RequestStream::RequestStream(size_t capacity, std::function<void()> on_room)
 
 void RequestStream::attach(const std::shared_ptr<RequestStream>& stream, Request& request) {
   request.on_token = [stream](const TokenEvent& e) {
-    stream->push(Event{.token = e.token, .text = std::string(e.text)});
+    Event event{.token = e.token, .text = std::string(e.text)};
+    if (e.logprob != nullptr) {
+      event.logprob = *e.logprob;
+      event.top_logprobs.assign(e.top_logprobs.begin(), e.top_logprobs.end());
+    }
+    stream->push(std::move(event));
     return true;
   };
   request.on_finish = [stream](const RequestResult& r) { stream->push(Event{.result = r}); };

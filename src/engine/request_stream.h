@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/request.h"
 
@@ -24,6 +25,8 @@ class RequestStream {
   struct Event {
     int32_t token = -1;  // -1: text left over at the end, or the final event
     std::string text;
+    std::optional<float> logprob;  // Request::logprobs >= 0
+    std::vector<TokenLogprob> top_logprobs;
     std::optional<RequestResult> result;
   };
 

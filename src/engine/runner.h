@@ -21,12 +21,15 @@ class Runner {
 
  private:
   static bool wants_logits(const StepItem& item, int32_t pos);
+  int32_t log_probabilities(std::span<const float> logits, int32_t token, int32_t n, float& logprob,
+                            TokenLogprob* top);
 
   Model& model_;
   KvCache& kv_;
   Batch batch_;
   std::vector<float> logits_;  // [rows sampled or scored, n_vocab]
   StepOutput out_;
+  std::vector<int32_t> ids_;  // log_probabilities' token order, reused
 };
 
 }  // namespace minke

@@ -160,6 +160,7 @@ void Scheduler::add_item(StepPlan& plan, Sequence& seq, int32_t n) {
                                 .n_tokens = n,
                                 .sampler = sample ? &seq.sampler() : nullptr,
                                 .logits_from = seq.logits_from(),
+                                .logprobs = seq.logprobs(),
                                 .on_logits = seq.logits_from() >= 0 ? &seq.on_logits() : nullptr});
   plan.tokens.insert(plan.tokens.end(), first, first + n);
 }
@@ -177,7 +178,13 @@ void Scheduler::update(const StepPlan& plan, const StepOutput& output) {
       continue;
     }
     if (output.sampled[i] < 0) continue;
-    if (const auto reason = seq->accept(output.sampled[i])) finish(*seq, *reason);
+    const bool lp = item.logprobs >= 0;
+    const TokenLogprobs logprobs{
+        .logprob = lp ? &output.logprob[i] : nullptr,
+        .top = lp ? std::span<const TokenLogprob>(output.top)
+                        .subspan(i * kMaxTopLogprobs, size_t(output.n_top[i]))
+                  : std::span<const TokenLogprob>()};
+    if (const auto reason = seq->accept(output.sampled[i], logprobs)) finish(*seq, *reason);
   }
 }
 

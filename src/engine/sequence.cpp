@@ -34,7 +34,7 @@ bool Sequence::cancel_requested() const {
   return cancel_requested_ || (request_.cancel != nullptr && request_.cancel->load());
 }
 
-std::optional<FinishReason> Sequence::accept(int32_t token) {
+std::optional<FinishReason> Sequence::accept(int32_t token, const TokenLogprobs& logprobs) {
   t_last_ = Clock::now();
   if (n_generated() == 0) t_first_ = t_last_;
   tokens_.push_back(token);
@@ -45,7 +45,7 @@ std::optional<FinishReason> Sequence::accept(int32_t token) {
     return emit(-1, rest, false).value_or(FinishReason::kStop);
   }
   const StopMatcher::Result r = stops_.push(decoder_.push(token));
-  if (auto reason = emit(token, r.text, r.stopped)) return reason;
+  if (auto reason = emit(token, r.text, r.stopped, logprobs)) return reason;
   if ((request_.max_tokens >= 0 && n_generated() >= request_.max_tokens) ||
       static_cast<int32_t>(tokens_.size()) >= n_ctx_) {
     std::string rest = decoder_.flush();
@@ -57,9 +57,12 @@ std::optional<FinishReason> Sequence::accept(int32_t token) {
 
 // Streams text for a token (token -1: the leftovers at the end); a false from the callback
 // cancels. Returns kStop when a stop string was found.
-std::optional<FinishReason> Sequence::emit(int32_t token, std::string_view text, bool stopped) {
+std::optional<FinishReason> Sequence::emit(int32_t token, std::string_view text, bool stopped,
+                                           const TokenLogprobs& logprobs) {
   if (request_.on_token && (token >= 0 || !text.empty())) {
-    if (!request_.on_token(TokenEvent{token, text})) return FinishReason::kCancelled;
+    if (!request_.on_token(TokenEvent{token, text, logprobs.logprob, logprobs.top})) {
+      return FinishReason::kCancelled;
+    }
   }
   if (stopped) return FinishReason::kStop;
   return std::nullopt;

@@ -18,6 +18,12 @@ namespace minke {
 
 class Tokenizer;
 
+// A sampled token's log-probabilities, as the runner computed them (empty when not asked).
+struct TokenLogprobs {
+  const float* logprob = nullptr;
+  std::span<const TokenLogprob> top;
+};
+
 class Sequence {
  public:
   using Clock = std::chrono::steady_clock;
@@ -35,6 +41,7 @@ class Sequence {
   bool cancel_requested() const;
   // Scores its prompt (Request::on_logits) and samples nothing.
   bool score_only() const { return request_.max_tokens == 0; }
+  int32_t logprobs() const { return request_.logprobs; }
   int32_t logits_from() const { return request_.on_logits ? request_.logits_from : -1; }
   const std::function<void(int32_t, std::span<const float>)>& on_logits() const {
     return request_.on_logits;
@@ -54,12 +61,13 @@ class Sequence {
     if (n_cached_ < 0) n_cached_ = n;
   }
   // Records a sampled token, streams its text; returns the finish reason if it ends here.
-  std::optional<FinishReason> accept(int32_t token);
+  std::optional<FinishReason> accept(int32_t token, const TokenLogprobs& logprobs = {});
   // Calls on_finish (exactly once); `error` says why for FinishReason::kError.
   void finish(FinishReason reason, std::string error = {});
 
  private:
-  std::optional<FinishReason> emit(int32_t token, std::string_view text, bool stopped);
+  std::optional<FinishReason> emit(int32_t token, std::string_view text, bool stopped,
+                                   const TokenLogprobs& logprobs = {});
 
   int64_t id_;
   Request request_;

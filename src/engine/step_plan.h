@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+
 #include <functional>
 #include <span>
 #include <vector>
+#include "minke/generate.h"
 
 namespace minke {
 
@@ -21,6 +23,7 @@ struct StepItem {
   Sampler* sampler = nullptr;  // non-null: sample the token after the last one
   // >= 0: the logits of positions from here on go to *on_logits (scoring requests).
   int32_t logits_from = -1;
+  int32_t logprobs = -1;  // >= 0: report the sampled token's log-probability and this many tops
   const std::function<void(int32_t, std::span<const float>)>* on_logits = nullptr;
 };
 
@@ -43,6 +46,11 @@ struct StepPlan {
 
 struct StepOutput {
   std::vector<int32_t> sampled;  // per plan item: the sampled token, or -1
+  // Per plan item, for items with logprobs >= 0: the sampled token's log-probability and its
+  // top alternatives (top[i * kMaxTopLogprobs ...], n_top[i] of them).
+  std::vector<float> logprob;
+  std::vector<TokenLogprob> top;
+  std::vector<int32_t> n_top;
 };
 
 }  // namespace minke

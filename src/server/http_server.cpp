@@ -40,9 +40,13 @@ std::string random_id(const char* prefix) {
 
 const char* finish_name(FinishReason r) { return r == FinishReason::kLength ? "length" : "stop"; }
 
+// Every JSON text the server writes: model text that is not valid UTF-8 (a token cut
+// mid-character) becomes U+FFFD instead of an exception.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(dump(body), "application/json");
 }
 
 void send_error(httplib::Response& res, const ApiError& e) {
@@ -61,13 +65,23 @@ json parse_body(const httplib::Request& req) {
 struct ChoiceOutput {
   std::string text, reasoning;
   GenerateResult result;
+  json logprobs = nullptr;  // the choice's "logprobs" field (null unless asked for)
 };
+
+// A piece of a choice's streamed text; a token's first piece also carries the token's
+// log-probabilities (null unless asked for).
+struct Piece {
+  bool thinking = false;
+  std::string text;
+  json logprobs = nullptr;
+};
+using PieceSink = std::function<bool(const Piece&)>;
 
 // Writes SSE events for one response; choices on several threads share it.
 class EventWriter {
  public:
   explicit EventWriter(httplib::DataSink& sink) : sink_(sink) {}
-  bool send(const json& event) { return write("data: " + event.dump() + "\n\n"); }
+  bool send(const json& event) { return write("data: " + dump(event) + "\n\n"); }
   bool done() { return write("data: [DONE]\n\n"); }
   bool ok() const { return ok_; }
 
@@ -112,12 +126,12 @@ struct HttpServer::Impl {
   // each choice's text as it comes (false: stop them all).
   std::vector<ChoiceOutput> run_choices(
       const GenerationRequest& r, Clock::time_point arrival, const std::vector<int32_t>& prompt,
-      const std::optional<ReasoningOptions>& reasoning,
-      const std::function<bool(int32_t choice, bool thinking, const std::string&)>& out);
+      bool chat, const std::optional<ReasoningOptions>& reasoning,
+      const std::function<bool(int32_t choice, const Piece&)>& out);
   ChoiceOutput run_choice(const GenerationRequest& r, Clock::time_point arrival,
-                          const std::vector<int32_t>& prompt, int32_t index,
-                          const std::optional<ReasoningOptions>& reasoning,
-                          const std::function<bool(bool thinking, const std::string&)>& out);
+                          const std::vector<int32_t>& prompt, int32_t index, bool chat,
+                          const std::optional<ReasoningOptions>& reasoning, const PieceSink& out);
+  json token_logprobs(const GenerateChunk& chunk, bool chat, size_t text_offset) const;
 };
 
 HttpServer::HttpServer(Llm& llm, ServerOptions options)
@@ -346,20 +360,30 @@ void HttpServer::Impl::completion(const json& body, httplib::Response& res) {
   generate(r, std::move(ids), /*chat=*/false, std::nullopt, res);
 }
 
-ChoiceOutput HttpServer::Impl::run_choice(
-    const GenerationRequest& r, Clock::time_point arrival, const std::vector<int32_t>& prompt,
-    int32_t index, const std::optional<ReasoningOptions>& reasoning,
-    const std::function<bool(bool thinking, const std::string&)>& out) {
+ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::time_point arrival,
+                                          const std::vector<int32_t>& prompt, int32_t index,
+                                          bool chat,
+                                          const std::optional<ReasoningOptions>& reasoning,
+                                          const PieceSink& out) {
   GenerateOptions options = r.options;
   if (options.sampling.seed != kAnySeed) options.sampling.seed += static_cast<uint64_t>(index);
   options.cancel = &stopping;
   ChoiceOutput c;
+  if (options.logprobs >= 0) {
+    c.logprobs = chat ? json{{"content", json::array()}}
+                      : json{{"tokens", json::array()},
+                             {"token_logprobs", json::array()},
+                             {"top_logprobs", json::array()},
+                             {"text_offset", json::array()}};
+  }
   ReasoningSplitter splitter(reasoning.value_or(ReasoningOptions{}));
-  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces) {
+  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces, json logprobs) {
     for (const ReasoningPiece& p : pieces) {
       (p.thinking ? c.reasoning : c.text) += p.text;
-      if (out && !out(p.thinking, p.text)) return false;
+      if (out && !out(Piece{p.thinking, p.text, std::move(logprobs)})) return false;
+      logprobs = nullptr;
     }
+    if (!logprobs.is_null() && out) return out(Piece{splitter.in_reasoning(), {}, logprobs});
     return true;
   };
   Clock::time_point last = arrival;
@@ -380,8 +404,17 @@ ChoiceOutput HttpServer::Impl::run_choice(
       }
       last = now;
     }
-    if (!reasoning) return deliver({ReasoningPiece{false, std::string(chunk.text)}});
-    return deliver(splitter.push(chunk.text));
+    json logprobs = nullptr;
+    if (chunk.logprob) {
+      logprobs = token_logprobs(chunk, chat, c.text.size());
+      for (auto& [key, list] : logprobs.items()) {
+        for (const json& v : list) c.logprobs[key].push_back(v);
+      }
+    }
+    if (!reasoning) {
+      return deliver({ReasoningPiece{false, std::string(chunk.text)}}, std::move(logprobs));
+    }
+    return deliver(splitter.push(chunk.text), std::move(logprobs));
   });
   if (timed_out) {
     throw ApiError(408, "timeout_error",
@@ -389,21 +422,46 @@ ChoiceOutput HttpServer::Impl::run_choice(
                        std::to_string(opt.timeout_seconds) + " s (--timeout)",
                    {}, "timeout");
   }
-  if (reasoning) deliver(splitter.flush());
+  if (reasoning) deliver(splitter.flush(), nullptr);
   return c;
+}
+
+// One token's log-probabilities, in the choice's logprobs shape: chat's
+// {"content": [{token, logprob, bytes, top_logprobs: [...]}]}, or the legacy completions'
+// {tokens, token_logprobs, top_logprobs: [{token: logprob}], text_offset}.
+json HttpServer::Impl::token_logprobs(const GenerateChunk& chunk, bool chat,
+                                      size_t text_offset) const {
+  const auto entry = [this](int32_t id, float logprob) {
+    const std::string bytes = llm.token_bytes(id);
+    json raw = json::array();
+    for (const char b : bytes) raw.push_back(static_cast<unsigned char>(b));
+    return json{{"token", bytes}, {"logprob", logprob}, {"bytes", raw}};
+  };
+  if (chat) {
+    json e = entry(chunk.token, *chunk.logprob);
+    e["top_logprobs"] = json::array();
+    for (const TokenLogprob& t : chunk.top_logprobs)
+      e["top_logprobs"].push_back(entry(t.token, t.logprob));
+    return {{"content", json::array({e})}};
+  }
+  json top = json::object();
+  for (const TokenLogprob& t : chunk.top_logprobs) top[llm.token_bytes(t.token)] = t.logprob;
+  return {{"tokens", json::array({llm.token_bytes(chunk.token)})},
+          {"token_logprobs", json::array({*chunk.logprob})},
+          {"top_logprobs", json::array({top})},
+          {"text_offset", json::array({text_offset})}};
 }
 
 std::vector<ChoiceOutput> HttpServer::Impl::run_choices(
     const GenerationRequest& r, Clock::time_point arrival, const std::vector<int32_t>& prompt,
-    const std::optional<ReasoningOptions>& reasoning,
-    const std::function<bool(int32_t, bool, const std::string&)>& out) {
+    bool chat, const std::optional<ReasoningOptions>& reasoning,
+    const std::function<bool(int32_t, const Piece&)>& out) {
   std::vector<ChoiceOutput> outs(static_cast<size_t>(r.n));
   std::vector<std::exception_ptr> errors(outs.size());
   const auto one = [&](int32_t i) {
     try {
-      outs[i] = run_choice(
-          r, arrival, prompt, i, reasoning,
-          [&, i](bool thinking, const std::string& s) { return !out || out(i, thinking, s); });
+      outs[i] = run_choice(r, arrival, prompt, i, chat, reasoning,
+                           [&, i](const Piece& p) { return !out || out(i, p); });
     } catch (...) {
       errors[i] = std::current_exception();
     }
@@ -436,12 +494,12 @@ void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t>
                 {"prompt_tokens_details", {{"cached_tokens", outs.at(0).result.n_cached}}}};
   };
   if (!r.stream) {
-    const std::vector<ChoiceOutput> outs = run_choices(r, arrival, prompt, reasoning, {});
+    const std::vector<ChoiceOutput> outs = run_choices(r, arrival, prompt, chat, reasoning, {});
     if (stopping) throw ApiError(503, "server_error", "the server is shutting down");
     json choices = json::array();
     for (size_t i = 0; i < outs.size(); ++i) {
       json choice = {{"index", i},
-                     {"logprobs", nullptr},
+                     {"logprobs", outs[i].logprobs},
                      {"finish_reason", finish_name(outs[i].result.finish)}};
       if (chat) {
         json message = {{"role", "assistant"}, {"content", outs[i].text}};
@@ -470,15 +528,15 @@ void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t>
                 {"model", model},
                 {"choices", std::move(choices)}};
   };
-  const auto delta_choice = [chat](int32_t i, json delta, json finish) {
+  const auto delta_choice = [chat](int32_t i, json delta, json finish, json logprobs = nullptr) {
     if (chat)
       return json{{"index", i},
                   {"delta", std::move(delta)},
-                  {"logprobs", nullptr},
+                  {"logprobs", std::move(logprobs)},
                   {"finish_reason", std::move(finish)}};
     return json{{"index", i},
                 {"text", delta.value("content", "")},
-                {"logprobs", nullptr},
+                {"logprobs", std::move(logprobs)},
                 {"finish_reason", std::move(finish)}};
   };
   res.set_header("Cache-Control", "no-cache");
@@ -493,10 +551,10 @@ void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t>
       }
     }
     try {
-      const std::vector<ChoiceOutput> outs = run_choices(
-          r, arrival, prompt, reasoning, [&](int32_t i, bool thinking, const std::string& text) {
-            const json delta = {{thinking ? "reasoning_content" : "content", text}};
-            return events.send(chunk(json::array({delta_choice(i, delta, nullptr)})));
+      const std::vector<ChoiceOutput> outs =
+          run_choices(r, arrival, prompt, chat, reasoning, [&](int32_t i, const Piece& p) {
+            const json delta = {{p.thinking ? "reasoning_content" : "content", p.text}};
+            return events.send(chunk(json::array({delta_choice(i, delta, nullptr, p.logprobs)})));
           });
       if (!events.ok() || stopping) {
         sink.done();

@@ -3,6 +3,7 @@
 // extensions llama.cpp's server takes too. Unset fields keep Minke's sampling defaults.
 #include "server/openai_request.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace minke {
@@ -131,9 +132,6 @@ void refuse_unsupported(const json& body) {
                                 " comes in a later Minke release)",
                             name, "unsupported_parameter");
   }
-  if (boolean(body, "logprobs") || field(body, "top_logprobs") != nullptr) {
-    throw ApiError::invalid("'logprobs' is not supported yet", "logprobs", "unsupported_parameter");
-  }
 }
 
 void parse_common(const json& body, GenerationRequest& r, const char* max_tokens_name) {
@@ -208,6 +206,13 @@ json error_body(const ApiError& e) {
 ChatRequest parse_chat_request(const json& body) {
   ChatRequest r;
   parse_common(body, r, "max_completion_tokens");
+  // logprobs: true, top_logprobs: 0..20 alternatives (OpenAI's chat shape).
+  const int64_t top = integer_in(body, "top_logprobs", 0, kMaxTopLogprobs, -1);
+  if (boolean(body, "logprobs")) {
+    r.options.logprobs = static_cast<int32_t>(std::max<int64_t>(top, 0));
+  } else if (top >= 0) {
+    throw ApiError::invalid("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+  }
   const json* messages = field(body, "messages");
   if (messages == nullptr) throw ApiError::invalid("'messages' is required", "messages");
   if (!messages->is_array()) throw wrong_type("messages", *messages, "an array");
@@ -239,6 +244,8 @@ ChatRequest parse_chat_request(const json& body) {
 CompletionRequest parse_completion_request(const json& body) {
   CompletionRequest r;
   parse_common(body, r, "max_tokens");
+  // logprobs: 0..20 alternatives (the legacy completions shape; OpenAI allows up to 5).
+  r.options.logprobs = static_cast<int32_t>(integer_in(body, "logprobs", 0, kMaxTopLogprobs, -1));
   const json* prompt = field(body, "prompt");
   if (prompt == nullptr) throw ApiError::invalid("'prompt' is required", "prompt");
   if (prompt->is_string()) {

@@ -58,6 +58,16 @@ TEST(OpenAiRequest, ChatFieldsReachTheOptions) {
   EXPECT_TRUE(r.include_usage);
 }
 
+TEST(OpenAiRequest, LogprobsInTheChatAndTheLegacyShapes) {
+  EXPECT_EQ(parse_chat_request(chat()).options.logprobs, -1);
+  EXPECT_EQ(parse_chat_request(chat({{"logprobs", true}})).options.logprobs, 0);
+  EXPECT_EQ(parse_chat_request(chat({{"logprobs", true}, {"top_logprobs", 5}})).options.logprobs,
+            5);
+  EXPECT_EQ(parse_chat_request(chat({{"logprobs", false}})).options.logprobs, -1);
+  const json completion = {{"model", "m"}, {"prompt", "x"}, {"logprobs", 3}};
+  EXPECT_EQ(parse_completion_request(completion).options.logprobs, 3);
+}
+
 TEST(OpenAiRequest, UnsetFieldsKeepTheDefaults) {
   const ChatRequest r = parse_chat_request(chat({{"seed", nullptr}, {"stop", nullptr}}));
   const SamplingOptions defaults;
@@ -111,7 +121,9 @@ TEST(OpenAiRequest, EachMistakeNamesItsParameter) {
   EXPECT_EQ(refused_param(chat({{"response_format", {{"type", "json_object"}}}})),
             "response_format");
   EXPECT_EQ(refused_param(chat({{"response_format", {{"type", "text"}}}})), "");
-  EXPECT_EQ(refused_param(chat({{"logprobs", true}})), "logprobs");
+  EXPECT_EQ(refused_param(chat({{"logprobs", true}, {"top_logprobs", 21}})), "top_logprobs");
+  EXPECT_EQ(refused_param(chat({{"top_logprobs", 2}})), "top_logprobs");
+  EXPECT_EQ(refused_param(chat({{"logprobs", 1}})), "logprobs");
   EXPECT_EQ(refused_param(chat({{"unknown_field", {1, 2}}})), "");  // ignored, as OpenAI's SDKs
 }
 

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 
+import numpy
 import openai
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -153,6 +154,52 @@ def smollm2_checks():
         check("a token-id prompt gives the same continuation", comp2.choices[0].text == raw, comp2)
         st, _, body = s.raw("POST", "/detokenize", {"tokens": toks})
         check("/detokenize inverts /tokenize", json.loads(body)["content"] == "The capital of France is", body)
+
+        # --- logprobs ------------------------------------------------------------------------
+        lp = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=8,
+                                       logprobs=True, top_logprobs=3)
+        entries = lp.choices[0].logprobs.content
+        check("chat logprobs: one entry per token, joining to the answer",
+              "".join(e.token for e in entries) == lp.choices[0].message.content and len(entries) == 8,
+              [e.token for e in entries])
+        check("greedy: each token is its step's top alternative; logprobs <= 0, tops sorted, sum <= 1",
+              all(e.top_logprobs[0].token == e.token and abs(e.top_logprobs[0].logprob - e.logprob) < 1e-6
+                  and e.logprob <= 0 and len(e.top_logprobs) == 3 and
+                  e.top_logprobs[0].logprob >= e.top_logprobs[1].logprob >= e.top_logprobs[2].logprob and
+                  sum(2.718281828 ** t.logprob for t in e.top_logprobs) <= 1.0001 and
+                  bytes(e.bytes) == e.token.encode() for e in entries), entries[:2])
+        streamed = [x for ch in c.chat.completions.create(
+            model=model, messages=msgs, temperature=0, max_tokens=8, logprobs=True, top_logprobs=3,
+            stream=True) if ch.choices and ch.choices[0].logprobs for x in ch.choices[0].logprobs.content]
+        check("streamed logprobs equal the whole answer's",
+              [(e.token, e.logprob) for e in streamed] == [(e.token, e.logprob) for e in entries],
+              (streamed[:2], entries[:2]))
+        leg = c.completions.create(model=model, prompt="The capital of France is", max_tokens=6,
+                                   temperature=0, logprobs=2)
+        check("completions logprobs in the legacy shape",
+              "".join(leg.choices[0].logprobs.tokens) == leg.choices[0].text and
+              len(leg.choices[0].logprobs.top_logprobs[0]) == 2 and
+              leg.choices[0].logprobs.text_offset[0] == 0, leg.choices[0].logprobs)
+        # Against llama.cpp: its logits row at the fixture prompt's last position (llama-cpp-python
+        # 0.3.36, f16 rows), log-softmaxed here. Tolerance 0.15 (measured 0.108): the two engines
+        # round SmolLM2's Q4_1 matmul activations differently and their logits differ by up to
+        # 1.15 over the whole vocabulary (tests/golden/model_logits_test.cpp); the top 5 agree
+        # far closer, and the greedy token is the same.
+        fx = json.loads((ROOT / "tests/golden/data/models/logits/smollm2.json").read_text())
+        rows = numpy.fromfile(ROOT / "tests/golden/data/models/logits" / fx["rows"]["file"], dtype="<f2")
+        row = rows.reshape(len(fx["rows"]["positions"]), -1)[fx["rows"]["positions"].index(
+            len(fx["prompt_ids"]) - 1)].astype(numpy.float64)
+        oracle = row - row.max() - numpy.log(numpy.exp(row - row.max()).sum())
+        top5 = numpy.argsort(-oracle, kind="stable")[:5]
+        got = c.completions.create(model=model, prompt=fx["prompt_ids"], max_tokens=1, temperature=0,
+                                   logprobs=5).choices[0].logprobs
+        names = [json.loads(s.raw("POST", "/detokenize", {"tokens": [int(t)]})[2])["content"] for t in top5]
+        diffs = [abs(got.top_logprobs[0].get(n, 99) - oracle[t]) for n, t in zip(names, top5)]
+        check(f"top-5 logprobs match llama.cpp's log-softmax (max |diff| {max(diffs):.4f} <= 0.15)",
+              max(diffs) <= 0.15 and got.tokens[0] == names[0], (names, got.top_logprobs, diffs))
+        plain = c.chat.completions.create(model=model, messages=msgs, temperature=0, max_tokens=8)
+        check("asking for logprobs changes no token", plain.choices[0].message.content ==
+              lp.choices[0].message.content and plain.choices[0].logprobs is None)
 
         # --- errors, typed as the client knows them ------------------------------------------
         expect_error("an unknown model is 404 model_not_found",
