@@ -14,19 +14,13 @@ import sys
 import tempfile
 import threading
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from checks import check, finish  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MINKE = sys.argv[1]
 MODEL = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
 DATA = MODEL.read_bytes()
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else f"\n     {detail}"))
-
 
 class Handler(http.server.BaseHTTPRequestHandler):
     cut_next = False  # the next download stops halfway (connection closed)
@@ -132,8 +126,7 @@ def main():
     r = minke("pull", "x", "--sha256", "xyz")
     check("a malformed --sha256 is a usage error", r.returncode == 2, r.stderr)
     server.shutdown()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import subprocess
 import sys
 import threading
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from checks import check, finish  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MINKE = sys.argv[1]
 SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -100,12 +103,9 @@ def main():
          f"({marks['warm'] >> 20} -> {end >> 20} MiB)", end <= marks["warm"] * 1.05, None),
         ("the server exits 0 on SIGTERM", rc == 0, rc),
     ]
-    failed = 0
     for name, ok, detail in checks:
-        print(("ok   " if ok else "FAIL ") + name + ("" if ok else f"\n     {detail}"))
-        failed += not ok
-    print(f"{len(checks) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+        check(name, ok, detail)
+    finish()
 
 
 if __name__ == "__main__":

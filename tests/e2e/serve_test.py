@@ -20,22 +20,13 @@ import time
 import numpy
 import openai
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from checks import check, finish  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MINKE = sys.argv[1]
 SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
-
 
 class Server:
     """A `minke serve` on a free loopback port; stops it on exit."""
@@ -392,5 +383,4 @@ if __name__ == "__main__":
     r1_checks()
     limit_checks()
     smollm2_checks()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()

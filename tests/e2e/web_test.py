@@ -17,19 +17,13 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from checks import check, finish  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MINKE = sys.argv[1]
 R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
 ARTIFACTS = pathlib.Path(os.environ.get("MINKE_ARTIFACTS", ROOT / "build/test-artifacts"))
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else f"\n     {detail}"))
-
 
 def main():
     server = subprocess.Popen([MINKE, "serve", "-m", str(R1), "--port", "0", "-t", "1"],
@@ -80,8 +74,7 @@ def main():
         driver.quit()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()
 
 
 if __name__ == "__main__":
