@@ -139,7 +139,10 @@ def main():
     if a.llama_python:
         servers.append(("llama.cpp", lambda p: [a.llama_python, "-m", "llama_cpp.server", "--model", a.model,
                                                 "--port", str(p), "--n_threads", str(a.threads),
-                                                "--n_ctx", str(a.ctx), "--verbose", "False"]))
+                                                "--n_ctx", str(a.ctx), "--verbose", "False",
+                                                # Its default cancels a running request when
+                                                # another arrives; queue them instead.
+                                                "--interrupt_requests", "False"]))
     report = {"model": pathlib.Path(a.model).name, "threads": a.threads, "max_tokens": a.max_tokens,
               "requests_per_stream": a.requests, "servers": {}}
     for name, cmd in servers:
