@@ -276,8 +276,12 @@ def smollm2_checks():
               [(p, text, solo[p]) for p, text, done in results if not done or text != solo[p]][:3])
         check("...with no 5xx", all(st == 200 for st in statuses), statuses)
         rss_after = rss(s.proc.pid)
-        check(f"...and memory back to its level ({rss_before >> 20} -> {rss_after >> 20} MiB RSS)",
-              rss_after <= rss_before * 1.05 + (8 << 20), (rss_before, rss_after))
+        if os.environ.get("MINKE_SANITIZED"):  # ASan's quarantine holds freed memory on purpose
+            print(f"note memory not compared under a sanitizer ({rss_before >> 20} -> "
+                  f"{rss_after >> 20} MiB RSS); the Release run compares it")
+        else:
+            check(f"...and memory back to its level ({rss_before >> 20} -> {rss_after >> 20} MiB RSS)",
+                  rss_after <= rss_before * 1.05 + (8 << 20), (rss_before, rss_after))
 
         # --- a client that goes away mid-stream --------------------------------------------
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
