@@ -97,4 +97,13 @@ printf '{%% for m in messages %%}{{ m.content | wordwrap }}{%% endfor %%}' >"$E2
 run "$MINKE" template -m "$VOCAB" --messages "$E2E_TMP/chat.json" --chat-template "$E2E_TMP/bad.jinja"
 expect_error "an unsupported template construct is named" "wordwrap"
 
+# --- serve: usage and plan errors before anything listens ------------------------------------
+run "$MINKE" serve --port 8080;                          expect_usage_error "serve without -m is a usage error"
+run "$MINKE" serve -m "$SMOL" --port 70000;              expect_usage_error "serve --port 70000 is a usage error"
+run "$MINKE" serve -m "$SMOL" --mem-budget 12x;          expect_usage_error "serve --mem-budget 12x is a usage error"
+run "$MINKE" serve -m "$SMOL" --mem-budget 100M
+expect_error "a memory budget too small for one context names the figures" "leaving 0 MiB for the KV cache"
+run "$MINKE" serve -m "$SMOL" --kv-size 100
+expect_error "a KV cache smaller than one context is refused" "at least one whole request"
+
 finish

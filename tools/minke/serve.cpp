@@ -16,6 +16,7 @@
 #include "generation_flags.h"
 #include "minke/minke.h"
 #include "server/http_server.h"
+#include "validators.h"
 
 namespace minke::cli {
 namespace {
@@ -89,35 +90,35 @@ Command add_serve_command(CLI::App& app) {
   sub->add_option("--host", o->server.host, "Address to listen on (default 127.0.0.1)")
       ->type_name("ADDR");
   sub->add_option("--port", o->server.port, "Port to listen on (default 8080; 0: any free port)")
-      ->check(CLI::Range(0, 65535));
+      ->check(int_in(0, 65535));
   sub->add_option("--parallel", o->server.parallel,
                   "Requests computed together, each with the full context (default 1)")
-      ->check(CLI::Range(1, 256));
+      ->check(int_in(1, 256));
   sub->add_option("-c,--ctx-size", o->load.ctx_size,
                   "Context per request (default: min(4096, the model's))")
-      ->check(CLI::NonNegativeNumber);
+      ->check(int_in(16, 1 << 24));
   sub->add_option("-t,--threads", o->load.threads, "Threads (default: the physical cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(int_in(0, 1024));
   sub->add_option("--api-key", o->server.api_key,
                   "Require 'Authorization: Bearer KEY' on every route but /health");
   sub->add_option("--alias", o->server.aliases, "Another name the model answers to (repeatable)")
       ->type_name("NAME");
   sub->add_option("--max-waiting", o->server.max_waiting,
                   "Requests queued beyond the running ones before 429 (default 64)")
-      ->check(CLI::Range(0, 4096));
+      ->check(int_in(0, 4096));
   sub->add_option("--kv-size", o->kv_tokens,
                   "Tokens of KV cache all requests share (default: ctx-size x parallel, or "
                   "what --mem-budget leaves)")
-      ->check(CLI::PositiveNumber);
+      ->check(int_in(1, int64_t{1} << 30));
   sub->add_option("--mem-budget", o->memory_budget,
                   "Memory for weights + KV cache + buffers, e.g. 6G or 512M: sizes the KV cache "
                   "to fit (or refuses naming what does not)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(CLI::AsSizeValue(false).description(""))
       ->type_name("SIZE");
   sub->add_option("--timeout", o->server.timeout_seconds,
                   "Seconds a request may take before it is ended with 408 (default 600; 0: no "
                   "limit)")
-      ->check(CLI::Range(0, 86400));
+      ->check(int_in(0, 86400));
   sub->add_option("--chat-template", o->load.chat_template,
                   "Jinja chat template replacing the model's")
       ->type_name("FILE");
