@@ -1,7 +1,7 @@
-// HttpServer: see http_server.h. Response shapes follow OpenAI's API reference (chat.completion,
-// chat.completion.chunk, text_completion); reasoning text goes to "reasoning_content" as in
-// DeepSeek's API. A request is checked in full (body, model, sampling, prompt length) before
-// any byte of a stream is sent, so every client mistake is a 4xx with an error object.
+// HttpServer: see http_server.h. Bodies are parsed in openai_request.cpp and built in
+// openai_response.cpp; this file routes, runs the choices on the engine and streams. A request
+// is checked in full (body, model, sampling, prompt length) before any byte of a stream is
+// sent, so every client mistake is a 4xx with an error object.
 #include "server/http_server.h"
 
 #include <httplib.h>
@@ -18,6 +18,7 @@
 #include "chat/reasoning.h"
 #include "server/metrics.h"
 #include "server/openai_request.h"
+#include "server/openai_response.h"
 #include "server/web_page.h"
 
 namespace minke {
@@ -38,12 +39,6 @@ std::string random_id(const char* prefix) {
   return std::string(prefix) + hex;
 }
 
-const char* finish_name(FinishReason r) { return r == FinishReason::kLength ? "length" : "stop"; }
-
-// Every JSON text the server writes: model text that is not valid UTF-8 (a token cut
-// mid-character) becomes U+FFFD instead of an exception.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_content(dump(body), "application/json");
@@ -60,13 +55,6 @@ json parse_body(const httplib::Request& req) {
     throw ApiError::invalid(std::string("the body is not valid JSON: ") + e.what());
   }
 }
-
-// What one choice produced.
-struct ChoiceOutput {
-  std::string text, reasoning;
-  GenerateResult result;
-  json logprobs = nullptr;  // the choice's "logprobs" field (null unless asked for)
-};
 
 // A piece of a choice's streamed text; a token's first piece also carries the token's
 // log-probabilities (null unless asked for).
@@ -131,7 +119,6 @@ struct HttpServer::Impl {
   ChoiceOutput run_choice(const GenerationRequest& r, Clock::time_point arrival,
                           const std::vector<int32_t>& prompt, int32_t index, bool chat,
                           const std::optional<ReasoningOptions>& reasoning, const PieceSink& out);
-  json token_logprobs(const GenerateChunk& chunk, bool chat, size_t text_offset) const;
 };
 
 HttpServer::HttpServer(Llm& llm, ServerOptions options)
@@ -369,13 +356,7 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
   if (options.sampling.seed != kAnySeed) options.sampling.seed += static_cast<uint64_t>(index);
   options.cancel = &stopping;
   ChoiceOutput c;
-  if (options.logprobs >= 0) {
-    c.logprobs = chat ? json{{"content", json::array()}}
-                      : json{{"tokens", json::array()},
-                             {"token_logprobs", json::array()},
-                             {"top_logprobs", json::array()},
-                             {"text_offset", json::array()}};
-  }
+  if (options.logprobs >= 0) c.logprobs = empty_logprobs_json(chat);
   ReasoningSplitter splitter(reasoning.value_or(ReasoningOptions{}));
   const auto deliver = [&](const std::vector<ReasoningPiece>& pieces, json logprobs) {
     for (const ReasoningPiece& p : pieces) {
@@ -406,7 +387,7 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
     }
     json logprobs = nullptr;
     if (chunk.logprob) {
-      logprobs = token_logprobs(chunk, chat, c.text.size());
+      logprobs = token_logprobs_json(llm, chunk, chat, c.text.size());
       for (auto& [key, list] : logprobs.items()) {
         for (const json& v : list) c.logprobs[key].push_back(v);
       }
@@ -424,32 +405,6 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
   }
   if (reasoning) deliver(splitter.flush(), nullptr);
   return c;
-}
-
-// One token's log-probabilities, in the choice's logprobs shape: chat's
-// {"content": [{token, logprob, bytes, top_logprobs: [...]}]}, or the legacy completions'
-// {tokens, token_logprobs, top_logprobs: [{token: logprob}], text_offset}.
-json HttpServer::Impl::token_logprobs(const GenerateChunk& chunk, bool chat,
-                                      size_t text_offset) const {
-  const auto entry = [this](int32_t id, float logprob) {
-    const std::string bytes = llm.token_bytes(id);
-    json raw = json::array();
-    for (const char b : bytes) raw.push_back(static_cast<unsigned char>(b));
-    return json{{"token", bytes}, {"logprob", logprob}, {"bytes", raw}};
-  };
-  if (chat) {
-    json e = entry(chunk.token, *chunk.logprob);
-    e["top_logprobs"] = json::array();
-    for (const TokenLogprob& t : chunk.top_logprobs)
-      e["top_logprobs"].push_back(entry(t.token, t.logprob));
-    return {{"content", json::array({e})}};
-  }
-  json top = json::object();
-  for (const TokenLogprob& t : chunk.top_logprobs) top[llm.token_bytes(t.token)] = t.logprob;
-  return {{"tokens", json::array({llm.token_bytes(chunk.token)})},
-          {"token_logprobs", json::array({*chunk.logprob})},
-          {"top_logprobs", json::array({top})},
-          {"text_offset", json::array({text_offset})}};
 }
 
 std::vector<ChoiceOutput> HttpServer::Impl::run_choices(
@@ -482,104 +437,60 @@ std::vector<ChoiceOutput> HttpServer::Impl::run_choices(
 void HttpServer::Impl::generate(const GenerationRequest& r, std::vector<int32_t> prompt, bool chat,
                                 std::optional<ReasoningOptions> reasoning, httplib::Response& res) {
   const Clock::time_point arrival = Clock::now();
-  const std::string id = random_id(chat ? "chatcmpl-" : "cmpl-");
-  const int64_t created = unix_now();
+  const ResponseMeta meta{.id = random_id(chat ? "chatcmpl-" : "cmpl-"),
+                          .created = unix_now(),
+                          .model = r.model,
+                          .chat = chat};
   const auto n_prompt = static_cast<int64_t>(prompt.size());
-  const auto usage = [n_prompt](const std::vector<ChoiceOutput>& outs) {
-    int64_t n = 0;
-    for (const ChoiceOutput& o : outs) n += o.result.n_generated;
-    return json{{"prompt_tokens", n_prompt},
-                {"completion_tokens", n},
-                {"total_tokens", n_prompt + n},
-                {"prompt_tokens_details", {{"cached_tokens", outs.at(0).result.n_cached}}}};
-  };
   if (!r.stream) {
     const std::vector<ChoiceOutput> outs = run_choices(r, arrival, prompt, chat, reasoning, {});
     if (stopping) throw ApiError(503, "server_error", "the server is shutting down");
-    json choices = json::array();
-    for (size_t i = 0; i < outs.size(); ++i) {
-      json choice = {{"index", i},
-                     {"logprobs", outs[i].logprobs},
-                     {"finish_reason", finish_name(outs[i].result.finish)}};
-      if (chat) {
-        json message = {{"role", "assistant"}, {"content", outs[i].text}};
-        if (!outs[i].reasoning.empty()) message["reasoning_content"] = outs[i].reasoning;
-        choice["message"] = message;
-      } else {
-        choice["text"] = outs[i].text;
-      }
-      choices.push_back(choice);
-    }
-    send_json(res, 200,
-              {{"id", id},
-               {"object", chat ? "chat.completion" : "text_completion"},
-               {"created", created},
-               {"model", r.model},
-               {"choices", choices},
-               {"usage", usage(outs)}});
+    send_json(res, 200, completion_json(meta, n_prompt, outs));
     return;
   }
-
-  const std::string object = chat ? "chat.completion.chunk" : "text_completion";
-  const auto chunk = [=, model = r.model](json choices) {
-    return json{{"id", id},
-                {"object", object},
-                {"created", created},
-                {"model", model},
-                {"choices", std::move(choices)}};
-  };
-  const auto delta_choice = [chat](int32_t i, json delta, json finish, json logprobs = nullptr) {
-    if (chat)
-      return json{{"index", i},
-                  {"delta", std::move(delta)},
-                  {"logprobs", std::move(logprobs)},
-                  {"finish_reason", std::move(finish)}};
-    return json{{"index", i},
-                {"text", delta.value("content", "")},
-                {"logprobs", std::move(logprobs)},
-                {"finish_reason", std::move(finish)}};
-  };
   res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider("text/event-stream", [=, this, prompt = std::move(prompt),
-                                                         include_usage = r.include_usage](
-                                                            size_t, httplib::DataSink& sink) {
-    EventWriter events(sink);
-    if (chat) {
-      for (int32_t i = 0; i < r.n; ++i) {
-        events.send(chunk(
-            json::array({delta_choice(i, {{"role", "assistant"}, {"content", ""}}, nullptr)})));
-      }
-    }
-    try {
-      const std::vector<ChoiceOutput> outs =
-          run_choices(r, arrival, prompt, chat, reasoning, [&](int32_t i, const Piece& p) {
-            const json delta = {{p.thinking ? "reasoning_content" : "content", p.text}};
-            return events.send(chunk(json::array({delta_choice(i, delta, nullptr, p.logprobs)})));
-          });
-      if (!events.ok() || stopping) {
+  // The provider runs after this function returns: it captures copies of what it needs.
+  res.set_chunked_content_provider(
+      "text/event-stream", [=, this, prompt = std::move(prompt)](size_t, httplib::DataSink& sink) {
+        EventWriter events(sink);
+        const auto send = [&](int32_t i, json delta, json finish, json logprobs = nullptr) {
+          return events.send(chunk_json(
+              meta, json::array({delta_choice_json(meta, i, std::move(delta), std::move(finish),
+                                                   std::move(logprobs))})));
+        };
+        if (chat) {
+          for (int32_t i = 0; i < r.n; ++i)
+            send(i, {{"role", "assistant"}, {"content", ""}}, nullptr);
+        }
+        try {
+          const std::vector<ChoiceOutput> outs =
+              run_choices(r, arrival, prompt, chat, reasoning, [&](int32_t i, const Piece& p) {
+                return send(i, {{p.thinking ? "reasoning_content" : "content", p.text}}, nullptr,
+                            p.logprobs);
+              });
+          if (!events.ok() || stopping) {
+            sink.done();
+            return true;
+          }
+          for (int32_t i = 0; i < r.n; ++i) {
+            send(i, json::object(), finish_reason_json(outs[i].result.finish));
+          }
+          if (r.include_usage) {
+            json last = chunk_json(meta, json::array());
+            last["usage"] = usage_json(n_prompt, outs);
+            events.send(last);
+          }
+        } catch (const ApiError& e) {
+          events.send(error_body(e));
+        } catch (const ModelFailure& e) {
+          events.send(error_body(ApiError(500, "server_error", e.what())));
+        } catch (const Error& e) {
+          events.send(error_body(ApiError::invalid(e.what())));
+        }
+        events.done();
         sink.done();
         return true;
-      }
-      for (int32_t i = 0; i < r.n; ++i) {
-        events.send(chunk(
-            json::array({delta_choice(i, json::object(), finish_name(outs[i].result.finish))})));
-      }
-      if (r.include_usage) {
-        json last = chunk(json::array());
-        last["usage"] = usage(outs);
-        events.send(last);
-      }
-    } catch (const ApiError& e) {
-      events.send(error_body(e));
-    } catch (const ModelFailure& e) {
-      events.send(error_body(ApiError(500, "server_error", e.what())));
-    } catch (const Error& e) {
-      events.send(error_body(ApiError::invalid(e.what())));
-    }
-    events.done();
-    sink.done();
-    return true;
-  });
+      });
 }
 
 }  // namespace minke
