@@ -83,9 +83,17 @@ bool Engine::run_step() {
     publish_stats();
     return false;
   }
+  // Only the forward pass is retried item by item: an exception from applying the output
+  // (a hook) must not apply it twice, and goes to the caller.
+  const StepOutput* output = nullptr;
   try {
-    scheduler_.update(plan, runner_.run(plan));
+    output = &runner_.run(plan);
   } catch (const std::exception&) {
+    output = nullptr;
+  }
+  if (output != nullptr) {
+    scheduler_.update(plan, *output);
+  } else {
     run_items_alone(plan);
   }
   ++steps_;
