@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "chat/builtins.h"
+#include "chat/globals.h"
+#include "chat/operators.h"
 #include "chat/template_error.h"
 #include "core/check.h"
 
@@ -34,7 +36,10 @@ class Evaluator {
  public:
   Evaluator(const Value& variables, const EvalOptions& options) : opts_(options) {
     auto globals = std::make_shared<Scope>();
-    install_globals(*globals);
+    install_globals(
+        globals->vars,
+        GlobalsContext{.track_namespace = [this](const Value& ns) { track_namespace(ns); },
+                       .now = opts_.now ? &*opts_.now : nullptr});
     scope_ = std::make_shared<Scope>();
     scope_->parent = globals;
     for (const auto& [k, v] : variables.entries()) scope_->vars[k] = v;
@@ -379,13 +384,13 @@ class Evaluator {
         Value l = eval(*e.args[0]);
         Value r = eval(*e.args[1]);
         if (e.name == "~") return Value(l.to_str() + r.to_str());
-        return arithmetic(e.name, l, r);
+        return arithmetic(e.name, l, r, opts_.limits.max_output_bytes);
       }
       case Expr::Kind::kCompare: {
         Value l = eval(*e.args[0]);
         for (size_t i = 0; i < e.ops.size(); ++i) {
           Value r = eval(*e.args[i + 1]);
-          if (!compare(e.ops[i], l, r)) return Value(false);
+          if (!compare_values(e.ops[i], l, r)) return Value(false);
           l = std::move(r);
         }
         return Value(true);
@@ -398,185 +403,6 @@ class Evaluator {
       }
     }
     return Value();
-  }
-
-  bool compare(const std::string& op, const Value& l, const Value& r) {
-    if (op == "==") return values_equal(l, r);
-    if (op == "!=") return !values_equal(l, r);
-    if (op == "in") return contains(r, l);
-    if (op == "notin") return !contains(r, l);
-    require_defined(l);
-    require_defined(r);
-    try {
-      if (op == "<") return values_less(l, r);
-      if (op == ">") return values_less(r, l);
-      if (op == "<=") return !values_less(r, l);
-      return !values_less(l, r);
-    } catch (const TemplateError&) {
-      fail("'" + op + "' not supported between instances of '" + l.type_name() + "' and '" +
-           r.type_name() + "'");
-    }
-  }
-
-  Value arithmetic(const std::string& op, const Value& l, const Value& r) {
-    require_defined(l);
-    require_defined(r);
-    const size_t limit = opts_.limits.max_output_bytes;
-    if (l.is_number() && r.is_number()) return numeric(op, l, r);
-    if (op == "+") {
-      if (l.is_string() && r.is_string()) {
-        if (l.str().size() + r.str().size() > limit) fail("string exceeds the size limit");
-        return Value(l.str() + r.str());
-      }
-      if (l.is_list() && r.is_list() && l.is_tuple() == r.is_tuple()) {
-        ValueList items = l.items();
-        items.insert(items.end(), r.items().begin(), r.items().end());
-        return Value::list(std::move(items), l.is_tuple());
-      }
-      if (l.is_string() || l.is_list())
-        fail("can only concatenate " + l.type_name() + " (not \"" + r.type_name() + "\") to " +
-             l.type_name());
-    }
-    if (op == "*" && (l.is_string() || l.is_list() || r.is_string() || r.is_list())) {
-      const Value& seq = l.is_string() || l.is_list() ? l : r;
-      const Value& n = &seq == &l ? r : l;
-      if (n.is_int() || n.is_bool()) {
-        int64_t count = std::max<int64_t>(0, n.as_int());
-        size_t unit = seq.is_string() ? seq.str().size() : seq.items().size();
-        if (unit > 0 && static_cast<uint64_t>(count) > limit / unit)
-          fail("repeated value exceeds the size limit");
-        if (seq.is_string()) {
-          std::string s;
-          for (int64_t i = 0; i < count; ++i) s += seq.str();
-          return Value(std::move(s));
-        }
-        ValueList items;
-        for (int64_t i = 0; i < count; ++i)
-          items.insert(items.end(), seq.items().begin(), seq.items().end());
-        return Value::list(std::move(items), seq.is_tuple());
-      }
-      fail("can't multiply sequence by non-int of type '" + n.type_name() + "'");
-    }
-    if (op == "%" && l.is_string()) fail("unsupported construct: printf-style '%' formatting");
-    fail("unsupported operand type(s) for " + op + ": '" + l.type_name() + "' and '" +
-         r.type_name() + "'");
-  }
-
-  static Value numeric(const std::string& op, const Value& l, const Value& r) {
-    if (l.is_float() || r.is_float() || op == "/") {
-      double a = l.as_float(), b = r.as_float();
-      if (op == "+") return Value(a + b);
-      if (op == "-") return Value(a - b);
-      if (op == "*") return Value(a * b);
-      if (op == "/") {
-        if (b == 0) fail("division by zero");
-        return Value(a / b);
-      }
-      if (op == "//" || op == "%") {
-        if (b == 0) fail(op == "//" ? "float floor division by zero" : "float modulo");
-        // CPython's float_divmod.
-        double m = std::fmod(a, b);
-        double div = (a - m) / b;
-        if (m != 0 && ((m < 0) != (b < 0))) {
-          m += b;
-          div -= 1.0;
-        }
-        if (op == "%") return Value(m);
-        double floored = std::floor(div);
-        if (div - floored > 0.5) floored += 1.0;
-        return Value(floored);
-      }
-      if (op == "**") return Value(std::pow(a, b));
-    }
-    int64_t a = l.as_int(), b = r.as_int(), out = 0;
-    if (op == "+" && !__builtin_add_overflow(a, b, &out)) return Value(out);
-    if (op == "-" && !__builtin_sub_overflow(a, b, &out)) return Value(out);
-    if (op == "*" && !__builtin_mul_overflow(a, b, &out)) return Value(out);
-    if (op == "//" || op == "%") {
-      if (b == 0) fail("integer division or modulo by zero");
-      if (a == INT64_MIN && b == -1) fail("integer overflow");
-      int64_t q = a / b, m = a % b;
-      if (m != 0 && ((m < 0) != (b < 0))) {
-        m += b;
-        --q;
-      }
-      return op == "%" ? Value(m) : Value(q);
-    }
-    if (op == "**") {
-      if (b < 0) return Value(std::pow(static_cast<double>(a), static_cast<double>(b)));
-      int64_t result = 1;
-      for (int64_t i = 0; i < b; ++i) {
-        if (__builtin_mul_overflow(result, a, &result)) fail("integer overflow");
-        if (result == 0 || result == 1) break;
-      }
-      return Value(result);
-    }
-    fail("integer overflow");
-  }
-
-  // ---- globals ----
-
-  void install_globals(Scope& g) {
-    g.vars["range"] = Value::function("range", [](CallArgs& a) {
-      for (const auto& v : a.positional)
-        if (!v.is_int() && !v.is_bool())
-          fail("'" + v.type_name() + "' object cannot be interpreted as an integer");
-      int64_t start = 0, stop = 0, step = 1;
-      if (a.positional.size() == 1) {
-        stop = a.positional[0].as_int();
-      } else if (a.positional.size() >= 2) {
-        start = a.positional[0].as_int();
-        stop = a.positional[1].as_int();
-        if (a.positional.size() > 2) step = a.positional[2].as_int();
-      } else {
-        fail("range expected at least 1 argument, got 0");
-      }
-      if (step == 0) fail("range() arg 3 must not be zero");
-      // jinja2's sandbox refuses ranges longer than MAX_RANGE (100000).
-      long double n = step > 0 ? std::ceil((static_cast<long double>(stop) - start) / step)
-                               : std::ceil((static_cast<long double>(start) - stop) / -step);
-      if (n > 100000)
-        fail("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
-      ValueList items;
-      for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value(i));
-      return Value::list(std::move(items));
-    });
-    g.vars["namespace"] = Value::function("namespace", [this](CallArgs& a) {
-      Value ns = Value::name_space();
-      track_namespace(ns);
-      for (const auto& p : a.positional) {
-        if (!p.is_dict()) fail("namespace() positional argument must be a dict");
-        for (const auto& [k, v] : p.entries()) ns.set(k, v);
-      }
-      for (const auto& [k, v] : a.keyword) ns.set(k, v);
-      return ns;
-    });
-    g.vars["dict"] = Value::function("dict", [](CallArgs& a) {
-      Value d = Value::dict();
-      for (const auto& p : a.positional) {
-        if (!p.is_dict()) fail("dict() positional argument must be a dict");
-        for (const auto& [k, v] : p.entries()) d.set(k, v);
-      }
-      for (const auto& [k, v] : a.keyword) d.set(k, v);
-      return d;
-    });
-    g.vars["raise_exception"] = Value::function(
-        "raise_exception", [](CallArgs& a) -> Value { fail(a.get(0, "message").to_str()); });
-    g.vars["strftime_now"] = Value::function("strftime_now", [this](CallArgs& a) {
-      Value fmt = a.get(0, "format");
-      if (!fmt.is_string()) fail("strftime_now() argument must be str");
-      std::tm tm{};
-      if (opts_.now) {
-        tm = *opts_.now;
-      } else {
-        std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-        localtime_r(&t, &tm);
-      }
-      std::string buf(fmt.str().size() * 8 + 64, '\0');
-      size_t n = std::strftime(buf.data(), buf.size(), fmt.str().c_str(), &tm);
-      buf.resize(n);
-      return Value(std::move(buf));
-    });
   }
 
   void track_namespace(const Value& ns) {
