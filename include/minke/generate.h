@@ -68,7 +68,7 @@ inline const char* finish_reason_name(FinishReason r) {
 struct GenerateChunk {
   std::string_view text;
   int32_t token = -1;
-  bool thinking = false;  // text is reasoning (<think>...</think>), only for chat()
+  bool thinking = false;  // text is reasoning (<think>...</think>), with split_reasoning
   // With GenerateOptions::logprobs >= 0, on the chunk a sampled token first appears in: its
   // log-probability under the model and the most likely tokens at that step (best first).
   std::optional<float> logprob;
@@ -88,11 +88,16 @@ struct GenerateOptions {
   // OpenAI's logprobs: before temperature and the other sampling transforms) and this many
   // top alternatives, at most kMaxTopLogprobs. -1: none.
   int32_t logprobs = -1;
+  // Separate <think>…</think> reasoning from the answer (GenerateChunk::thinking,
+  // GenerateResult::reasoning); reasoning_open: the prompt already opened the block (e.g.
+  // DeepSeek-R1's template ends with "<think>\n"). Llm::chat sets both itself.
+  bool split_reasoning = false;
+  bool reasoning_open = false;
 };
 
 struct GenerateResult {
-  std::string text;       // everything generated (answer only for chat(): see reasoning)
-  std::string reasoning;  // chat(): the text inside <think>...</think>
+  std::string text;       // everything generated (the answer only when reasoning is split)
+  std::string reasoning;  // with split_reasoning (chat()): the text inside <think>...</think>
   FinishReason finish = FinishReason::kStop;
   int32_t n_prompt = 0;     // prompt tokens
   int32_t n_cached = 0;     // of which the prefix cache held the K/V (not computed again)

@@ -4,6 +4,7 @@
 // from a RequestStream on the caller's thread, so user callbacks never run inside a step.
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -238,21 +239,10 @@ GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& opt
 
 GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
                              const StreamCallback& on_chunk) {
-  std::string text;
-  GenerateResult r = impl_->run(std::vector<int32_t>(prompt.begin(), prompt.end()), options,
-                                [&](const TokenEvent& e) {
-                                  text += e.text;
-                                  return !on_chunk || on_chunk(chunk_of(e, e.text, false));
-                                });
-  r.text = std::move(text);
-  return r;
-}
-
-GenerateResult Llm::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
-                         const StreamCallback& on_chunk) {
-  const std::string prompt = render_chat(messages);
-  ReasoningSplitter splitter(
-      ReasoningOptions{.start_in_reasoning = prompt_opens_reasoning(prompt)});
+  std::optional<ReasoningSplitter> splitter;
+  if (options.split_reasoning) {
+    splitter.emplace(ReasoningOptions{.start_in_reasoning = options.reasoning_open});
+  }
   std::string answer, reasoning;
   // A token's log-probabilities ride on its first chunk (or on an empty one while its text is
   // held back).
@@ -267,17 +257,30 @@ GenerateResult Llm::chat(const std::vector<ChatMessage>& messages, const Generat
       if (on_chunk && !on_chunk(c)) return false;
     }
     if (pieces.empty() && e.token >= 0 && on_chunk) {
-      return on_chunk(chunk_of(e, {}, splitter.in_reasoning()));
+      return on_chunk(chunk_of(e, {}, splitter && splitter->in_reasoning()));
     }
     return true;
   };
-  GenerateResult r = impl_->run(impl_->encode_prompt(prompt), options, [&](const TokenEvent& e) {
-    return deliver(splitter.push(e.text), e);
-  });
-  deliver(splitter.flush(), TokenEvent{});
+  GenerateResult r = impl_->run(std::vector<int32_t>(prompt.begin(), prompt.end()), options,
+                                [&](const TokenEvent& e) {
+                                  if (!splitter)
+                                    return deliver({ReasoningPiece{false, std::string(e.text)}}, e);
+                                  return deliver(splitter->push(e.text), e);
+                                });
+  if (splitter) deliver(splitter->flush(), TokenEvent{});
   r.text = std::move(answer);
   r.reasoning = std::move(reasoning);
   return r;
+}
+
+GenerateResult Llm::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
+                         const StreamCallback& on_chunk) {
+  const std::string prompt = render_chat(messages);
+  GenerateOptions o = options;
+  o.split_reasoning = true;
+  o.reasoning_open = prompt_opens_reasoning(prompt);
+  const std::vector<int32_t> ids = impl_->encode_prompt(prompt);
+  return generate(std::span<const int32_t>(ids), o, on_chunk);
 }
 
 }  // namespace minke

@@ -36,6 +36,17 @@ TEST(Llm, ChatSplitsReasoningFromTheAnswer) {
   EXPECT_EQ(r.n_generated, 15);  // 14 text tokens and the end-of-sentence token
 }
 
+TEST(Llm, GenerateSplitsReasoningWhenAsked) {
+  auto llm = Llm::load({.path = scripted_r1_path(), .threads = 1});
+  const std::vector<int32_t> ids = llm->prompt_tokens("<｜User｜>2+2?<｜Assistant｜><think>\n");
+  const GenerateResult r = llm->generate(ids, {.split_reasoning = true, .reasoning_open = true});
+  EXPECT_EQ(r.reasoning, "Two plus two is four.");
+  EXPECT_EQ(r.text, "The answer: 4");
+  const GenerateResult raw = llm->generate(ids);
+  EXPECT_EQ(raw.text, "Two plus two is four.</think>\n\nThe answer: 4");
+  EXPECT_TRUE(raw.reasoning.empty());
+}
+
 TEST(Llm, GenerateKeepsTheModelsOwnText) {
   auto llm = Llm::load({.path = scripted_r1_path(), .threads = 1});
   const GenerateResult r = llm->generate("<｜User｜>2+2?<｜Assistant｜><think>\n");

@@ -357,16 +357,8 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
   options.cancel = &stopping;
   ChoiceOutput c;
   if (options.logprobs >= 0) c.logprobs = empty_logprobs_json(chat);
-  ReasoningSplitter splitter(reasoning.value_or(ReasoningOptions{}));
-  const auto deliver = [&](const std::vector<ReasoningPiece>& pieces, json logprobs) {
-    for (const ReasoningPiece& p : pieces) {
-      (p.thinking ? c.reasoning : c.text) += p.text;
-      if (out && !out(Piece{p.thinking, p.text, std::move(logprobs)})) return false;
-      logprobs = nullptr;
-    }
-    if (!logprobs.is_null() && out) return out(Piece{splitter.in_reasoning(), {}, logprobs});
-    return true;
-  };
+  options.split_reasoning = reasoning.has_value();
+  options.reasoning_open = reasoning && reasoning->start_in_reasoning;
   Clock::time_point last = arrival;
   const Clock::time_point deadline = arrival + std::chrono::seconds(opt.timeout_seconds);
   bool timed_out = false;
@@ -385,6 +377,7 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
       }
       last = now;
     }
+    if (chunk.text.empty() && !chunk.logprob) return true;  // nothing to pass on yet
     json logprobs = nullptr;
     if (chunk.logprob) {
       logprobs = token_logprobs_json(llm, chunk, chat, c.text.size());
@@ -392,10 +385,8 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
         for (const json& v : list) c.logprobs[key].push_back(v);
       }
     }
-    if (!reasoning) {
-      return deliver({ReasoningPiece{false, std::string(chunk.text)}}, std::move(logprobs));
-    }
-    return deliver(splitter.push(chunk.text), std::move(logprobs));
+    (chunk.thinking ? c.reasoning : c.text) += chunk.text;
+    return !out || out(Piece{chunk.thinking, std::string(chunk.text), std::move(logprobs)});
   });
   if (timed_out) {
     throw ApiError(408, "timeout_error",
@@ -403,7 +394,6 @@ ChoiceOutput HttpServer::Impl::run_choice(const GenerationRequest& r, Clock::tim
                        std::to_string(opt.timeout_seconds) + " s (--timeout)",
                    {}, "timeout");
   }
-  if (reasoning) deliver(splitter.flush(), nullptr);
   return c;
 }
 

@@ -113,6 +113,9 @@ def smollm2_checks():
                                                 stream=True, stream_options={"include_usage": True}))
         text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
         check("streamed deltas add up to the same answer", text == r.choices[0].message.content, text)
+        empty = [ch for ch in chunks[1:] if ch.choices and ch.choices[0].delta.content == ""]
+        check("no empty content deltas after the first (a token still pending sends nothing)",
+              not empty, empty[:2])
         check("the stream ends with finish_reason, then usage",
               chunks[-2].choices[0].finish_reason == "length" and chunks[-1].usage.completion_tokens == 12
               and chunks[-1].choices == [], chunks[-2:])
