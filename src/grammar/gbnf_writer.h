@@ -1,0 +1,42 @@
+// GbnfWriter: collects GBNF rules under unique names, for the translators that produce grammars
+// (JSON Schema, regular expressions, tool-call formats). The text it writes is what
+// compile_gbnf() (grammar.h) reads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minke {
+
+class GbnfWriter {
+ public:
+  // Adds `name ::= body`. When `name` already holds the same body the rule is reused; when it
+  // holds another body the rule is added as name-2, name-3, ... Returns the name used. Names
+  // are reduced to GBNF's alphabet ([a-zA-Z0-9-], anything else becomes '-').
+  std::string add_rule(std::string_view name, std::string_view body);
+  bool has_rule(std::string_view name) const { return bodies_.count(std::string(name)) != 0; }
+  // Reserves a name before its body is known (recursive rules, $ref); set it with define().
+  std::string reserve(std::string_view name);
+  void define(const std::string& name, std::string_view body);
+  // Every rule, one per line, in the order added.
+  std::string text() const;
+
+ private:
+  std::string unique_name(std::string_view name) const;
+
+  std::map<std::string, std::string> bodies_;
+  std::vector<std::string> order_;
+};
+
+// A GBNF string literal ("...") matching exactly these bytes: quote, backslash and control
+// characters escaped, other bytes (UTF-8 included) written as they are.
+std::string gbnf_literal(std::string_view text);
+
+// One character-class item for a code point ("a", "\\]", "\\x0A", "\\u00E9"), to be used inside
+// [...]; escapes what has a meaning there (], [, ^, -, \).
+std::string gbnf_class_char(uint32_t code_point);
+
+}  // namespace minke

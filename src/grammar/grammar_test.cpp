@@ -1,0 +1,165 @@
+// Tests for the GBNF compiler and the byte-level matcher: syntax, repetition counts, UTF-8
+// classes, tail calls, and the errors a user sees for bad grammars.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "grammar/grammar.h"
+#include "grammar/grammar_matcher.h"
+#include "grammar/utf8_ranges.h"
+#include "minke/error.h"
+
+namespace minke {
+namespace {
+
+bool matches(std::string_view gbnf, std::string_view text) {
+  return grammar_matches(*compile_gbnf(gbnf), text);
+}
+
+std::string compile_error(std::string_view gbnf) {
+  try {
+    compile_gbnf(gbnf);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Grammar, LiteralsAndAlternatives) {
+  const char* g = R"(root ::= "yes" | "no" | "maybe")";
+  EXPECT_TRUE(matches(g, "yes"));
+  EXPECT_TRUE(matches(g, "maybe"));
+  EXPECT_FALSE(matches(g, "ye"));
+  EXPECT_FALSE(matches(g, "yess"));
+  EXPECT_FALSE(matches(g, ""));
+}
+
+TEST(Grammar, ClassesAndRepetition) {
+  const char* g = "root ::= [a-c]+ [0-9]{2,3} x?\nx ::= \"!\"";
+  EXPECT_TRUE(matches(g, "abc12"));
+  EXPECT_TRUE(matches(g, "a123!"));
+  EXPECT_FALSE(matches(g, "a1234"));
+  EXPECT_FALSE(matches(g, "12"));
+  EXPECT_FALSE(matches(g, "d12"));
+  const char* exact = R"(root ::= "ab"{3})";
+  EXPECT_TRUE(matches(exact, "ababab"));
+  EXPECT_FALSE(matches(exact, "abab"));
+  const char* at_most = R"(root ::= [x]{,2} ".")";
+  EXPECT_TRUE(matches(at_most, "."));
+  EXPECT_TRUE(matches(at_most, "xx."));
+  EXPECT_FALSE(matches(at_most, "xxx."));
+  const char* at_least = R"(root ::= "a"{2,} )";
+  EXPECT_FALSE(matches(at_least, "a"));
+  EXPECT_TRUE(matches(at_least, "aaaaaaa"));
+}
+
+TEST(Grammar, NegatedClassesAreOverCodePoints) {
+  const char* g = R"(root ::= "\"" [^"\\]* "\"")";
+  EXPECT_TRUE(matches(g, "\"h\xC3\xA9llo \xF0\x9F\x98\x80\""));  // é and an emoji
+  EXPECT_FALSE(matches(g, "\"a\"b\""));
+  EXPECT_FALSE(matches(g, "\"\xC3\""));          // a cut UTF-8 character
+  EXPECT_FALSE(matches(g, "\"\xED\xA0\x80\""));  // an encoded surrogate
+  EXPECT_TRUE(matches("root ::= .+", "\xE2\x82\xAC\n"));
+  EXPECT_TRUE(matches(R"(root ::= [\u00E9-\u00EA] "\x41")",
+                      "\xC3\xA9"
+                      "A"));
+}
+
+TEST(Grammar, GroupsNewlinesAndComments) {
+  const char* g = R"(# a comment
+root ::= ( "a" | "b"
+           "c" )* end  # trailing comment
+end ::=
+  "." |
+  "!"
+)";
+  EXPECT_TRUE(matches(g, "abca."));
+  EXPECT_TRUE(matches(g, "!"));
+  EXPECT_FALSE(matches(g, "b."));
+}
+
+TEST(Grammar, RightRecursionKeepsTheStackFlat) {
+  auto g = compile_gbnf("root ::= \"[\" items \"]\"\nitems ::= [0-9] items | ");
+  GrammarMatcher m(g);
+  ASSERT_TRUE(m.accept("["));
+  for (int i = 0; i < 10000; ++i) ASSERT_TRUE(m.accept("7"));
+  EXPECT_LT(m.stacks().n_nodes(), 16u);
+  EXPECT_FALSE(m.can_end());
+  ASSERT_TRUE(m.accept("]"));
+  EXPECT_TRUE(m.can_end());
+  EXPECT_TRUE(m.complete());
+}
+
+TEST(Grammar, NestedRecursion) {
+  const char* g = R"(root ::= value
+value ::= "[" ( value ( "," value )* )? "]" | [0-9])";
+  EXPECT_TRUE(matches(g, "[[1,[2,3]],[],4]"));
+  EXPECT_FALSE(matches(g, "[[1,[2,3],[],4]"));
+  EXPECT_FALSE(matches(g, "[1,]"));
+}
+
+TEST(Grammar, MatcherStepsAndRejects) {
+  GrammarMatcher m(compile_gbnf(R"(root ::= "ab" "c"?)"));
+  EXPECT_FALSE(m.can_end());
+  EXPECT_TRUE(m.allows("ab"));
+  EXPECT_FALSE(m.allows("abd"));
+  EXPECT_FALSE(m.accept("x"));
+  ASSERT_TRUE(m.accept("a"));
+  ASSERT_TRUE(m.accept("b"));
+  EXPECT_TRUE(m.can_end());
+  EXPECT_FALSE(m.complete());
+  ASSERT_TRUE(m.accept("c"));
+  EXPECT_TRUE(m.complete());
+  EXPECT_FALSE(m.allows("c"));
+}
+
+TEST(Grammar, ErrorsNameWhatAndWhere) {
+  EXPECT_NE(compile_error("root ::= foo").find("'foo' is used but never defined"),
+            std::string::npos);
+  EXPECT_NE(compile_error("main ::= \"a\"").find("no rule named 'root'"), std::string::npos);
+  EXPECT_NE(compile_error("root ::= root \"a\" | \"b\"").find("left recursion (root -> root)"),
+            std::string::npos);
+  EXPECT_NE(compile_error("root ::= x \"a\"\nx ::= y?\ny ::= root").find("left recursion"),
+            std::string::npos);
+  EXPECT_EQ(compile_error("root ::= \"abc"), "grammar 1:14: unterminated string literal");
+  EXPECT_NE(compile_error("root ::= \"a\"\nroot ::= \"b\"").find("defined twice"),
+            std::string::npos);
+  EXPECT_NE(compile_error("root ::= [a-").find("unterminated character class"), std::string::npos);
+  EXPECT_NE(compile_error("root ::= \"a\"{3,1}").find("n < m"), std::string::npos);
+  EXPECT_NE(compile_error("root ::= *").find("must follow"), std::string::npos);
+  EXPECT_NE(compile_error("root ::= \"\\q\"").find("unknown escape"), std::string::npos);
+  EXPECT_NE(compile_error("root ::= \"a\"{99999}").find("above"), std::string::npos);
+  EXPECT_NE(compile_error("root = \"a\"").find("expected '::='"), std::string::npos);
+}
+
+// Every code point's UTF-8 encoding is matched by the sequences of a range that holds it and
+// by no sequence of the complement.
+TEST(Utf8Ranges, SequencesMatchExactlyTheEncodings) {
+  const std::vector<CodePointRange> set = normalize_code_points(
+      {{0x41, 0x5A}, {0x7F, 0x801}, {0xFFF0, 0x10010}, {0xD7FF, 0xE000}}, false);
+  const auto in = utf8_sequences(set);
+  const auto out = utf8_sequences(normalize_code_points(set, true));
+  auto covered = [](const std::vector<ByteRangeSeq>& seqs, const std::vector<uint8_t>& bytes) {
+    int hits = 0;
+    for (const ByteRangeSeq& s : seqs) {
+      if (s.size() != bytes.size()) continue;
+      bool ok = true;
+      for (size_t i = 0; i < s.size(); ++i)
+        ok = ok && bytes[i] >= s[i].first && bytes[i] <= s[i].second;
+      hits += ok;
+    }
+    return hits;
+  };
+  for (uint32_t cp = 0; cp <= 0x10FFFF; cp += (cp < 0x20000 ? 1 : 97)) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    std::vector<uint8_t> bytes;
+    append_utf8(cp, bytes);
+    bool member = false;
+    for (const CodePointRange& r : set) member = member || (cp >= r.lo && cp <= r.hi);
+    ASSERT_EQ(covered(in, bytes), member ? 1 : 0) << std::hex << cp;
+    ASSERT_EQ(covered(out, bytes), member ? 0 : 1) << std::hex << cp;
+  }
+}
+
+}  // namespace
+}  // namespace minke
