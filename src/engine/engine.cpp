@@ -51,11 +51,17 @@ int64_t Engine::submit(Request request) {
                   std::to_string(n_vocab) + ")");
     }
   }
+  std::shared_ptr<const TokenTable> tokens = request.grammar ? token_table() : nullptr;
   std::lock_guard lock(mutex_);
   const int64_t id = next_id_++;
-  incoming_.push_back(
-      std::make_unique<Sequence>(id, std::move(request), tokenizer_, n_vocab, options_.n_ctx));
+  incoming_.push_back(std::make_unique<Sequence>(id, std::move(request), tokenizer_, n_vocab,
+                                                 options_.n_ctx, std::move(tokens)));
   return id;
+}
+
+std::shared_ptr<const TokenTable> Engine::token_table() {
+  std::call_once(token_table_once_, [&] { token_table_ = TokenTable::from_tokenizer(tokenizer_); });
+  return token_table_;
 }
 
 void Engine::cancel(int64_t request_id) {

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "engine/request.h"
 #include "engine/runner.h"
 #include "engine/scheduler.h"
+#include "grammar/token_table.h"
 #include "kv/kv_cache.h"
 
 namespace minke {
@@ -71,6 +73,8 @@ class Engine {
   void take_incoming();
   void run_items_alone(const StepPlan& plan);
   void publish_stats();
+  // The vocabulary as grammars see it, built on the first constrained request.
+  std::shared_ptr<const TokenTable> token_table();
 
   Model& model_;
   const Tokenizer& tokenizer_;
@@ -87,6 +91,8 @@ class Engine {
   EngineStats stats_;
   int64_t steps_ = 0;
   int64_t next_id_ = 1;
+  std::once_flag token_table_once_;
+  std::shared_ptr<const TokenTable> token_table_;
 };
 
 }  // namespace minke

@@ -5,11 +5,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "grammar/grammar.h"
 #include "minke/generate.h"
 #include "sample/sampler.h"
 
@@ -43,6 +45,9 @@ struct Request {
   int32_t max_tokens = -1;  // < 0: until end of generation or the context is full
   std::vector<std::string> stop;
   bool ignore_eog = false;  // keep going past end-of-generation tokens (benchmarks)
+  // Constrained decoding: every sampled token keeps the output a prefix of a sentence of this
+  // grammar; the request ends (kStop) once the sentence is complete.
+  std::shared_ptr<const Grammar> grammar;
   // The hooks run on the engine's thread, inside its step: they must be quick and never wait
   // for a client (RequestStream hands events to another thread through a bounded queue).
   // Called for each sampled token; returning false cancels the request.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/check.h"
 #include "tokenizer/tokenizer.h"
 
 namespace minke {
@@ -16,7 +17,7 @@ double ms_between(Sequence::Clock::time_point a, Sequence::Clock::time_point b) 
 }  // namespace
 
 Sequence::Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int32_t n_vocab,
-                   int32_t n_ctx)
+                   int32_t n_ctx, std::shared_ptr<const TokenTable> tokens)
     : id_(id),
       request_(std::move(request)),
       tokenizer_(tokenizer),
@@ -28,6 +29,11 @@ Sequence::Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int3
       stops_(request_.stop),
       t_submit_(Clock::now()) {
   tokens_.reserve(static_cast<size_t>(std::max(n_ctx, n_prompt_)));
+  if (request_.grammar != nullptr) {
+    MINKE_CHECK(tokens != nullptr);
+    constraint_ = std::make_unique<GrammarConstraint>(request_.grammar, std::move(tokens));
+    sampler_.set_filter(constraint_.get());
+  }
 }
 
 bool Sequence::cancel_requested() const {
@@ -39,20 +45,24 @@ std::optional<FinishReason> Sequence::accept(int32_t token, const TokenLogprobs&
   if (n_generated() == 0) t_first_ = t_last_;
   tokens_.push_back(token);
   sampler_.accept(token);
-  if (!request_.ignore_eog && tokenizer_.is_eog(token)) {
-    std::string rest = decoder_.flush();
-    rest += stops_.flush();
-    return emit(-1, rest, false).value_or(FinishReason::kStop);
-  }
+  // The sampler only picks tokens the grammar allows, so this cannot fail.
+  if (constraint_ != nullptr) MINKE_CHECK(constraint_->accept(token));
+  if (!request_.ignore_eog && tokenizer_.is_eog(token)) return flush_and_end(FinishReason::kStop);
   const StopMatcher::Result r = stops_.push(decoder_.push(token));
   if (auto reason = emit(token, r.text, r.stopped, logprobs)) return reason;
+  // A complete sentence of the grammar ends the output without waiting for an end token.
+  if (constraint_ != nullptr && constraint_->complete()) return flush_and_end(FinishReason::kStop);
   if ((request_.max_tokens >= 0 && n_generated() >= request_.max_tokens) ||
       static_cast<int32_t>(tokens_.size()) >= n_ctx_) {
-    std::string rest = decoder_.flush();
-    rest += stops_.flush();
-    return emit(-1, rest, false).value_or(FinishReason::kLength);
+    return flush_and_end(FinishReason::kLength);
   }
   return std::nullopt;
+}
+
+std::optional<FinishReason> Sequence::flush_and_end(FinishReason reason) {
+  std::string rest = decoder_.flush();
+  rest += stops_.flush();
+  return emit(-1, rest, false).value_or(reason);
 }
 
 // Streams text for a token (token -1: the leftovers at the end); a false from the callback

@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "engine/request.h"
 #include "engine/stop_matcher.h"
+#include "grammar/grammar_constraint.h"
 #include "sample/sampler.h"
 #include "tokenizer/detokenizer.h"
 
@@ -28,7 +30,9 @@ class Sequence {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int32_t n_vocab, int32_t n_ctx);
+  // `tokens` (the vocabulary as grammars see it) is needed when the request has a grammar.
+  Sequence(int64_t id, Request request, const Tokenizer& tokenizer, int32_t n_vocab, int32_t n_ctx,
+           std::shared_ptr<const TokenTable> tokens = nullptr);
 
   int64_t id() const { return id_; }
   const std::vector<int32_t>& tokens() const { return tokens_; }
@@ -68,6 +72,8 @@ class Sequence {
  private:
   std::optional<FinishReason> emit(int32_t token, std::string_view text, bool stopped,
                                    const TokenLogprobs& logprobs = {});
+  // Streams what the decoder and stop matcher still hold, then ends with `reason`.
+  std::optional<FinishReason> flush_and_end(FinishReason reason);
 
   int64_t id_;
   Request request_;
@@ -79,6 +85,7 @@ class Sequence {
   int32_t n_cached_ = -1;  // prompt tokens found in the prefix cache at first admission
   bool cancel_requested_ = false;
   bool finished_ = false;
+  std::unique_ptr<GrammarConstraint> constraint_;  // with Request::grammar; the sampler's filter
   Sampler sampler_;
   StreamingDecoder decoder_;
   StopMatcher stops_;

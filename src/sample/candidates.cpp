@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/check.h"
+#include "sample/token_filter.h"
 
 namespace minke {
 
@@ -131,6 +132,16 @@ void CandidateSet::keep_top_k(int32_t k) {
   sort_prefix(n);
   size_ = n;
   sorted_ = true;
+}
+
+size_t CandidateSet::keep_allowed(TokenFilter& filter, size_t limit) {
+  MINKE_CHECK(sorted_);
+  size_t kept = 0;
+  for (size_t i = 0; i < size_ && kept < limit; ++i) {
+    if (filter.allows(data_[i].id)) data_[kept++] = data_[i];
+  }
+  size_ = kept;
+  return kept;
 }
 
 void CandidateSet::keep_top_p(float p, size_t min_keep) {

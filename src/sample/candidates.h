@@ -10,6 +10,8 @@
 
 namespace minke {
 
+class TokenFilter;
+
 struct Candidate {
   int32_t id;
   float logit;
@@ -42,6 +44,10 @@ class CandidateSet {
   // Keeps the k best-ranked candidates and leaves them sorted (k >= size: keeps all, sorted).
   // k <= 0: no-op.
   void keep_top_k(int32_t k);
+
+  // Keeps, in rank order, the first `limit` candidates the filter allows (the set must be
+  // sorted); returns how many it kept.
+  size_t keep_allowed(TokenFilter& filter, size_t limit);
 
   // Nucleus sampling (Holtzman et al. 2019): keeps the shortest best-ranked prefix whose
   // probability mass reaches p (inclusive: stops at the first candidate with cumsum >= p, as

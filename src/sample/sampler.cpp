@@ -76,7 +76,7 @@ Sampler::Sampler(const SamplerParams& params, int32_t n_vocab)
       rng_(seed_),
       window_(params.penalty_last_n),
       candidates_(static_cast<size_t>(n_vocab)),
-      penalized_(params.penalty_last_n > 0 ? static_cast<size_t>(n_vocab) : 0) {
+      penalized_(static_cast<size_t>(n_vocab)) {
   params_.seed = seed_;
 }
 
@@ -100,6 +100,7 @@ int32_t Sampler::sample(std::span<const float> logits) {
     });
     row = penalized_;
   }
+  if (filter_ != nullptr) return sample_filtered(row);
   // Greedy: top-k, top-p and min-p always keep the best candidate, so only the argmax matters.
   if (params_.temperature <= 0.0f) {
     const int32_t best = argmax_usable(row);
@@ -108,10 +109,52 @@ int32_t Sampler::sample(std::span<const float> logits) {
   }
   candidates_.load_top_k(row, params_.top_k);
   if (candidates_.size() == 0) throw_no_usable_logit();
+  return draw_from_candidates();
+}
+
+int32_t Sampler::draw_from_candidates() {
   candidates_.keep_top_p(params_.top_p);
   candidates_.keep_min_p(params_.min_p);
   if (params_.temperature != 1.0f) candidates_.scale_temperature(params_.temperature);
   return candidates_.draw(rng_.next_double());
+}
+
+std::span<const float> Sampler::masked(std::span<const float> row) {
+  if (row.data() != penalized_.data()) std::copy(row.begin(), row.end(), penalized_.begin());
+  filter_->mask(penalized_);
+  return penalized_;
+}
+
+int32_t Sampler::sample_filtered(std::span<const float> row) {
+  if (params_.temperature <= 0.0f) {
+    // The unconstrained argmax, when allowed, is also the argmax of the masked row.
+    const int32_t best = argmax_usable(row);
+    if (best >= 0 && filter_->allows(best)) return best;
+    const int32_t allowed = argmax_usable(masked(row));
+    if (allowed < 0) throw_nothing_allowed();
+    return allowed;
+  }
+  if (params_.top_k > 0) {
+    // The k best allowed tokens are the top-k of the masked row: look among the best-ranked
+    // m tokens, widening m twice before masking the whole row.
+    const auto k = static_cast<size_t>(params_.top_k);
+    for (size_t m = std::max<size_t>(4 * k, 64); m <= 16 * std::max<size_t>(4 * k, 64); m *= 4) {
+      candidates_.load_top_k(row, static_cast<int32_t>(m));
+      const size_t loaded = candidates_.size();
+      const size_t kept = candidates_.keep_allowed(*filter_, k);
+      if (kept == k || loaded < m) {
+        if (kept == 0) throw_nothing_allowed();
+        return draw_from_candidates();
+      }
+    }
+  }
+  candidates_.load_top_k(masked(row), params_.top_k);
+  if (candidates_.size() == 0) throw_nothing_allowed();
+  return draw_from_candidates();
+}
+
+void Sampler::throw_nothing_allowed() const {
+  throw Error("sampler: the output constraint (grammar) allows none of the model's tokens here");
 }
 
 void Sampler::throw_no_usable_logit() const {

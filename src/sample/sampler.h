@@ -11,6 +11,7 @@
 #include "sample/candidates.h"
 #include "sample/penalties.h"
 #include "sample/rng.h"
+#include "sample/token_filter.h"
 
 namespace minke {
 
@@ -46,6 +47,12 @@ class Sampler {
   // or -inf), which means the model produced garbage. Allocation-free.
   int32_t sample(std::span<const float> logits);
 
+  // Constrains every later sample() to the tokens the filter allows (nullptr: none). The
+  // result is exactly that of masking the row first: greedy checks only the argmax, top-k walks
+  // the best-ranked tokens until k are allowed, and the whole row is masked only when that
+  // fails or no top-k is set. The filter must outlive its use.
+  void set_filter(TokenFilter* filter) { filter_ = filter; }
+
   // Records a token in the penalty window (generated tokens, and prompt tokens if they should
   // count too). Throws minke::Error for an id outside [0, n_vocab).
   void accept(int32_t token);
@@ -61,7 +68,13 @@ class Sampler {
 
  private:
   bool penalties_active() const;
+  int32_t sample_filtered(std::span<const float> row);
+  // The row with the filter's mask applied (in penalized_).
+  std::span<const float> masked(std::span<const float> row);
+  // top-p, min-p, temperature and the draw over the loaded candidates.
+  int32_t draw_from_candidates();
   [[noreturn]] void throw_no_usable_logit() const;
+  [[noreturn]] void throw_nothing_allowed() const;
 
   SamplerParams params_;  // seed resolved
   int32_t n_vocab_;
@@ -69,7 +82,8 @@ class Sampler {
   Rng rng_;
   PenaltyWindow window_;
   CandidateSet candidates_;
-  std::vector<float> penalized_;  // [n_vocab] when penalties are on: the row with penalties applied
+  TokenFilter* filter_ = nullptr;
+  std::vector<float> penalized_;  // [n_vocab]: the row with penalties (and a filter's mask) applied
 };
 
 }  // namespace minke
