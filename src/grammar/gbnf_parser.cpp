@@ -180,6 +180,9 @@ class GbnfParser {
       ++pos_;
       if (max >= 0 && max < min) fail("repetition {m,n} with n < m");
     }
+    if (unit.size() * static_cast<size_t>(min) + seq.size() > GrammarBuilder::kMaxSymbols) {
+      fail("repetition too large once expanded");
+    }
     for (int i = 0; i < min; ++i) seq.insert(seq.end(), unit.begin(), unit.end());
     if (max < 0) {
       const int32_t star = builder_.helper_rule(rule_name);

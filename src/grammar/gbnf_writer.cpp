@@ -1,6 +1,7 @@
 // GbnfWriter: see gbnf_writer.h.
 #include "grammar/gbnf_writer.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/check.h"
@@ -117,6 +118,81 @@ std::string gbnf_class_char(uint32_t cp) {
     std::snprintf(buf, sizeof buf, "\\U%08X", cp);
   }
   return buf;
+}
+
+namespace {
+
+// Code points of a UTF-8 string (the marker is valid UTF-8: it comes from a template or vocab).
+std::vector<uint32_t> code_points_of(std::string_view text) {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    uint32_t cp = len == 1 ? c : c & (0x3F >> (len - 1));
+    for (int k = 1; k < len && i + static_cast<size_t>(k) < text.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + static_cast<size_t>(k)]) & 0x3F);
+    }
+    out.push_back(cp);
+    i += static_cast<size_t>(len);
+  }
+  return out;
+}
+
+std::string literal_of(uint32_t cp) {
+  std::vector<uint8_t> bytes;
+  if (cp < 0x80) {
+    bytes = {static_cast<uint8_t>(cp)};
+  } else if (cp < 0x800) {
+    bytes = {static_cast<uint8_t>(0xC0 | (cp >> 6)), static_cast<uint8_t>(0x80 | (cp & 0x3F))};
+  } else if (cp < 0x10000) {
+    bytes = {static_cast<uint8_t>(0xE0 | (cp >> 12)),
+             static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)),
+             static_cast<uint8_t>(0x80 | (cp & 0x3F))};
+  } else {
+    bytes = {
+        static_cast<uint8_t>(0xF0 | (cp >> 18)), static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F)),
+        static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)), static_cast<uint8_t>(0x80 | (cp & 0x3F))};
+  }
+  return gbnf_literal(std::string(bytes.begin(), bytes.end()));
+}
+
+}  // namespace
+
+std::string add_text_without(GbnfWriter& out, std::string_view name, std::string_view marker) {
+  const std::vector<uint32_t> m = code_points_of(marker);
+  const size_t n = m.size();
+  MINKE_CHECK(n > 0);
+  // failure[i]: the longest proper prefix of m[0..i) that is also its suffix.
+  std::vector<size_t> failure(n + 1, 0);
+  for (size_t i = 1, k = 0; i < n; ++i) {
+    while (k > 0 && m[i] != m[k]) k = failure[k];
+    if (m[i] == m[k]) ++k;
+    failure[i + 1] = k;
+  }
+  auto next_state = [&](size_t state, uint32_t cp) {
+    while (state > 0 && m[state] != cp) state = failure[state];
+    return m[state] == cp ? state + 1 : 0;
+  };
+  std::vector<uint32_t> distinct = m;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  std::string others = "[^";
+  for (const uint32_t cp : distinct) others += gbnf_class_char(cp);
+  others += "]";
+  std::vector<std::string> names(n);
+  for (size_t s = 0; s < n; ++s)
+    names[s] = out.reserve(std::string(name) + "-" + std::to_string(s));
+  for (size_t s = 0; s < n; ++s) {
+    std::string body = others + " " + names[0];
+    for (const uint32_t cp : distinct) {
+      const size_t to = next_state(s, cp);
+      if (to == n) continue;  // would complete the marker
+      body += " | " + literal_of(cp) + " " + names[to];
+    }
+    body += " | \"\"";
+    out.define(names[s], body);
+  }
+  return names[0];
 }
 
 }  // namespace minke

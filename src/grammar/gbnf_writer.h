@@ -31,12 +31,17 @@ class GbnfWriter {
   std::vector<std::string> order_;
 };
 
-// A GBNF string literal ("...") matching exactly these bytes: quote, backslash and control
-// characters escaped, other bytes (UTF-8 included) written as they are.
+// A GBNF string literal ("...") matching exactly this UTF-8 text: quote, backslash and control
+// characters escaped, everything else written as it is.
 std::string gbnf_literal(std::string_view text);
 
 // One character-class item for a code point ("a", "\\]", "\\x0A", "\\u00E9"), to be used inside
 // [...]; escapes what has a meaning there (], [, ^, -, \).
 std::string gbnf_class_char(uint32_t code_point);
+
+// Adds rules for any text that does not contain `marker` (a Knuth-Morris-Pratt automaton over
+// the marker's code points, one rule per matched-prefix length) and returns the start rule's
+// name. Free text before a marker such as "</think>" or "<tool_call>" is written with it.
+std::string add_text_without(GbnfWriter& out, std::string_view name, std::string_view marker);
 
 }  // namespace minke

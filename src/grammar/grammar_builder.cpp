@@ -20,7 +20,8 @@ int32_t GrammarBuilder::rule(std::string_view name) {
 
 int32_t GrammarBuilder::helper_rule(std::string_view hint) {
   for (;;) {
-    std::string name = std::string(hint) + "-" + std::to_string(++helpers_);
+    // '@' never appears in a GBNF rule name, so a helper cannot take a name the text defines later.
+    std::string name = std::string(hint) + "@" + std::to_string(++helpers_);
     if (by_name_.find(name) == by_name_.end()) return rule(name);
   }
 }
@@ -28,6 +29,11 @@ int32_t GrammarBuilder::helper_rule(std::string_view hint) {
 bool GrammarBuilder::define(int32_t r, std::vector<Seq> alternatives) {
   const auto i = static_cast<size_t>(r);
   if (defined_[i]) return false;
+  for (const Seq& alt : alternatives) n_symbols_ += alt.size() + 1;
+  if (n_symbols_ > kMaxSymbols) {
+    throw Error("grammar: too large: more than " + std::to_string(kMaxSymbols) +
+                " symbols once repetitions are expanded; use smaller counts");
+  }
   rules_[i] = std::move(alternatives);
   defined_[i] = true;
   return true;

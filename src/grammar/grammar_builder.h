@@ -15,6 +15,9 @@ namespace minke {
 
 class GrammarBuilder {
  public:
+  // The most symbols a grammar may hold (repetition counts multiply quickly: ("a"{9999}){9999}).
+  static constexpr size_t kMaxSymbols = size_t{1} << 21;
+
   struct Sym {
     bool is_rule;
     int32_t arg;  // byte set index or rule id
@@ -50,6 +53,7 @@ class GrammarBuilder {
   std::vector<ByteSet> byte_sets_;
   std::map<std::vector<uint32_t>, int32_t> class_rules_;  // ranges (lo, hi, ...) -> rule
   int32_t helpers_ = 0;
+  size_t n_symbols_ = 0;
 };
 
 }  // namespace minke

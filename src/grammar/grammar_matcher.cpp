@@ -27,9 +27,7 @@ void GrammarStacks::closure(int32_t pos, int32_t parent, MatchState& out) {
   while (!work_.empty()) {
     auto [p, up] = work_.back();
     work_.pop_back();
-    const auto seen = std::make_pair(p, up);
-    if (std::find(visited_.begin(), visited_.end(), seen) != visited_.end()) continue;
-    visited_.push_back(seen);
+    if (!first_visit(p, up)) continue;
     const Element& e = g.elements[static_cast<size_t>(p)];
     switch (e.kind) {
       case ElementKind::kBytes:
@@ -56,9 +54,48 @@ void GrammarStacks::closure(int32_t pos, int32_t parent, MatchState& out) {
   }
 }
 
+void GrammarStacks::clear_visited() {
+  n_visited_ = 0;
+  if (++stamp_ == 0) {  // the stamp wrapped: old entries could look current
+    std::fill(visited_stamp_.begin(), visited_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+}
+
+bool GrammarStacks::first_visit(int32_t pos, int32_t parent) {
+  if (2 * (n_visited_ + 1) > visited_keys_.size()) {
+    // Grow and re-insert this advance's entries.
+    std::vector<uint64_t> old_keys;
+    for (size_t i = 0; i < visited_keys_.size(); ++i) {
+      if (visited_stamp_[i] == stamp_) old_keys.push_back(visited_keys_[i]);
+    }
+    const size_t size = std::max<size_t>(64, visited_keys_.size() * 2);
+    visited_keys_.assign(size, 0);
+    visited_stamp_.assign(size, 0);
+    for (const uint64_t k : old_keys) {
+      size_t i = (k * 0x9E3779B97F4A7C15ull) >> 20 & (size - 1);
+      while (visited_stamp_[i] == stamp_) i = (i + 1) & (size - 1);
+      visited_keys_[i] = k;
+      visited_stamp_[i] = stamp_;
+    }
+  }
+  const uint64_t key =
+      (static_cast<uint64_t>(static_cast<uint32_t>(pos)) << 32) | static_cast<uint32_t>(parent + 1);
+  const size_t mask = visited_keys_.size() - 1;
+  size_t i = (key * 0x9E3779B97F4A7C15ull) >> 20 & mask;
+  while (visited_stamp_[i] == stamp_) {
+    if (visited_keys_[i] == key) return false;
+    i = (i + 1) & mask;
+  }
+  visited_keys_[i] = key;
+  visited_stamp_[i] = stamp_;
+  ++n_visited_;
+  return true;
+}
+
 MatchState GrammarStacks::initial() {
   MatchState s;
-  visited_.clear();
+  clear_visited();
   for (const int32_t start : grammar_->alternatives[static_cast<size_t>(grammar_->root)]) {
     closure(start, -1, s);
   }
@@ -76,7 +113,7 @@ void GrammarStacks::advance(const MatchState& from, uint8_t byte, MatchState& to
   MINKE_DCHECK(&from != &to);
   to.stacks.clear();
   to.accepting = false;
-  visited_.clear();
+  clear_visited();
   for (size_t i = 0; i < from.stacks.size(); ++i) {
     const int32_t node = from.stacks[i];
     if (!stack_accepts(node, byte)) continue;

@@ -49,8 +49,15 @@ class GrammarStacks {
   std::shared_ptr<const Grammar> grammar_;
   std::vector<Node> nodes_;
   std::unordered_map<uint64_t, int32_t> index_;
-  std::vector<std::pair<int32_t, int32_t>> work_;     // closure worklist, reused
-  std::vector<std::pair<int32_t, int32_t>> visited_;  // (pos, parent) seen in one advance
+  std::vector<std::pair<int32_t, int32_t>> work_;  // closure worklist, reused
+  // (pos, parent) pairs seen in one advance: an open-addressing set cleared by bumping a stamp,
+  // so a grammar with thousands of alternatives (a long enum) stays linear.
+  bool first_visit(int32_t pos, int32_t parent);
+  void clear_visited();
+  std::vector<uint64_t> visited_keys_;
+  std::vector<uint32_t> visited_stamp_;
+  uint32_t stamp_ = 0;
+  size_t n_visited_ = 0;
   MatchState scratch_;
 };
 

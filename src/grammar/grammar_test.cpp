@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "grammar/gbnf_writer.h"
 #include "grammar/grammar.h"
 #include "grammar/grammar_matcher.h"
 #include "grammar/utf8_ranges.h"
@@ -98,6 +99,15 @@ value ::= "[" ( value ( "," value )* )? "]" | [0-9])";
   EXPECT_FALSE(matches(g, "[1,]"));
 }
 
+TEST(Grammar, ManyAlternativesStayFast) {
+  std::string g = "root ::= ";
+  for (int i = 0; i < 20000; ++i) g += (i ? " | \"v" : "\"v") + std::to_string(i) + "\"";
+  const auto grammar = compile_gbnf(g);
+  EXPECT_TRUE(grammar_matches(*grammar, "v19999"));
+  EXPECT_TRUE(grammar_matches(*grammar, "v0"));
+  EXPECT_FALSE(grammar_matches(*grammar, "v20000"));
+}
+
 TEST(Grammar, MatcherStepsAndRejects) {
   GrammarMatcher m(compile_gbnf(R"(root ::= "ab" "c"?)"));
   EXPECT_FALSE(m.can_end());
@@ -130,6 +140,39 @@ TEST(Grammar, ErrorsNameWhatAndWhere) {
   EXPECT_NE(compile_error("root ::= \"\\q\"").find("unknown escape"), std::string::npos);
   EXPECT_NE(compile_error("root ::= \"a\"{99999}").find("above"), std::string::npos);
   EXPECT_NE(compile_error("root = \"a\"").find("expected '::='"), std::string::npos);
+  EXPECT_NE(compile_error("root ::= \"" + std::string(300, 'x') + "\"{9999}").find("too large"),
+            std::string::npos);
+}
+
+// Text without a marker: compared with std::string::find on every string of up to 7
+// characters over the marker's own letters (where the KMP fall-backs matter) and one other.
+TEST(Grammar, TextWithoutAMarker) {
+  for (const std::string marker : {"</think>", "aab", "abab", "\xEF\xBD\x9Ctool"}) {
+    GbnfWriter out;
+    const std::string start = add_text_without(out, "free", marker);
+    const auto g = compile_gbnf(out.text(), start);
+    std::string alphabet = "x";
+    for (const char c : marker) {
+      if (alphabet.find(c) == std::string::npos && static_cast<unsigned char>(c) < 0x80)
+        alphabet += c;
+    }
+    std::vector<std::string> texts = {"", marker, "x" + marker + "x",
+                                      marker.substr(0, marker.size() - 1)};
+    std::vector<std::string> frontier = {""};
+    for (int len = 1; len <= 7; ++len) {
+      std::vector<std::string> next;
+      for (const std::string& t : frontier) {
+        for (const char c : alphabet) next.push_back(t + c);
+      }
+      if (next.size() > 20000) break;
+      texts.insert(texts.end(), next.begin(), next.end());
+      frontier = std::move(next);
+    }
+    for (const std::string& t : texts) {
+      ASSERT_EQ(grammar_matches(*g, t), t.find(marker) == std::string::npos)
+          << marker << " / " << t;
+    }
+  }
 }
 
 // Every code point's UTF-8 encoding is matched by the sequences of a range that holds it and
