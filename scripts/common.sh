@@ -13,14 +13,15 @@ as_root() {
 }
 
 # The light Python venv the scripts use (pip for model packages, gguf/numpy/jinja2
-# for fixture checks). The heavy oracles are installed by the make_golden scripts.
+# for fixture checks, openai/selenium/jsonschema for the end-to-end tests). The heavy
+# oracles are installed by the make_golden scripts.
 ensure_venv() {
   if [ ! -x "$MINKE_VENV/bin/python" ]; then
     log "creating Python venv in $MINKE_VENV"
     python3 -m venv "$MINKE_VENV" || die "python3 -m venv failed; install python3-venv"
   fi
-  if ! "$MINKE_VENV/bin/python" -c 'import gguf, numpy, jinja2, openai, selenium' 2>/dev/null; then
-    log "installing gguf, numpy, jinja2, openai, selenium into the venv"
+  if ! "$MINKE_VENV/bin/python" -c 'import gguf, numpy, jinja2, openai, selenium, jsonschema, rfc3339_validator' 2>/dev/null; then
+    log "installing gguf, numpy, jinja2, openai, selenium, jsonschema into the venv"
     "$MINKE_VENV/bin/pip" install --quiet --disable-pip-version-check \
       -r "$MINKE_ROOT/scripts/requirements.txt"
   fi

@@ -47,6 +47,7 @@ enum class FinishReason {
   kLength,     // max_tokens reached or the context is full
   kCancelled,  // the callback returned false, the cancel flag was set, or cancel() was called
   kError,      // the engine could not compute this request (its message says why)
+  kToolCalls,  // the answer is tool calls (GenerateResult::tool_calls)
 };
 
 inline const char* finish_reason_name(FinishReason r) {
@@ -59,14 +60,27 @@ inline const char* finish_reason_name(FinishReason r) {
       return "cancelled";
     case FinishReason::kError:
       return "error";
+    case FinishReason::kToolCalls:
+      return "tool_calls";
   }
   return "?";
 }
+
+// A call the model made: arguments is the JSON text of an object, valid under the tool's
+// parameters whenever the call was constrained (tool_choice required or a function, or a call
+// started under auto).
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;
+};
 
 // One streamed piece: complete UTF-8 text (possibly empty while a multi-byte character or a
 // possible stop string is pending) and the token that produced it.
 struct GenerateChunk {
   std::string_view text;
+  // Set (text empty) when the answer's tool calls are known, once per call, at the end.
+  const ToolCall* tool_call = nullptr;
   int32_t token = -1;
   bool thinking = false;  // text is reasoning (<think>...</think>), with split_reasoning
   // With GenerateOptions::logprobs >= 0, on the chunk a sampled token first appears in: its
@@ -77,6 +91,39 @@ struct GenerateChunk {
 
 // Returns false to stop the generation (finish reason kCancelled).
 using StreamCallback = std::function<bool(const GenerateChunk&)>;
+
+// Structured output: what the generated text must be. The sampler only picks tokens that keep
+// the text a prefix of a valid output, and generation ends when the output is complete.
+struct OutputFormat {
+  enum class Kind {
+    kText,        // anything
+    kJsonSchema,  // a JSON document valid under the JSON Schema in `source`
+    kJsonObject,  // any JSON object
+    kGrammar,     // a sentence of the GBNF grammar in `source` (llama.cpp's format, rule "root")
+    kRegex,       // text the regular expression in `source` matches as a whole
+  };
+  Kind kind = Kind::kText;
+  std::string source;
+};
+
+// A function the model may call (OpenAI's tools[].function).
+struct Tool {
+  std::string name;
+  std::string description;
+  std::string parameters = "{}";  // JSON Schema of the arguments object (JSON text)
+};
+
+// OpenAI's tool_choice.
+struct ToolChoice {
+  enum class Mode {
+    kAuto,      // the model answers or calls
+    kNone,      // the model answers (the tools are not shown to it)
+    kRequired,  // the model calls one or more tools
+    kFunction,  // the model calls `function`
+  };
+  Mode mode = Mode::kAuto;
+  std::string function;
+};
 
 struct GenerateOptions {
   SamplingOptions sampling;
@@ -93,10 +140,19 @@ struct GenerateOptions {
   // DeepSeek-R1's template ends with "<think>\n"). Llm::chat sets both itself.
   bool split_reasoning = false;
   bool reasoning_open = false;
+  // Constrains the answer (after any reasoning: a reasoning model still thinks freely first).
+  // An unusable schema, grammar or regex throws minke::Error naming what is wrong.
+  OutputFormat format;
+  // Tool calling (Llm::chat): the functions the model may call, written in the model's own
+  // tool-call format; calls come back in GenerateResult::tool_calls, never in the text.
+  std::vector<Tool> tools;
+  ToolChoice tool_choice;
+  bool parallel_tool_calls = true;  // more than one call in an answer
 };
 
 struct GenerateResult {
-  std::string text;       // everything generated (the answer only when reasoning is split)
+  std::string text;  // everything generated (the answer only when reasoning is split)
+  std::vector<ToolCall> tool_calls;  // with tools: the calls (finish is then kToolCalls)
   std::string reasoning;  // with split_reasoning (chat()): the text inside <think>...</think>
   FinishReason finish = FinishReason::kStop;
   int32_t n_prompt = 0;     // prompt tokens

@@ -35,11 +35,17 @@ struct LlmOptions {
   // Requests computed together, each with its own ctx_size context: as many threads may call
   // generate()/chat() at once and share every step; more calls wait for a free place.
   int32_t parallel = 1;
+  // The tool-call format (chat/tool_call_format.h names: "hermes", "llama3", ...); empty: the
+  // one the chat template asks for.
+  std::string tool_call_format;
 };
 
 struct ChatMessage {
-  std::string role;  // "system", "user", "assistant"
+  std::string role;  // "system", "user", "assistant", "tool"
   std::string content;
+  std::vector<ToolCall> tool_calls;  // assistant: the calls it made
+  std::string tool_call_id;          // tool: the call this result answers
+  std::string name;                  // tool: the function's name (some templates show it)
 };
 
 struct ModelInfo {
@@ -78,6 +84,10 @@ struct LlmStats {
 // run; lets a front end name the file a bad --chat-template came from before the model loads.
 void check_chat_template(const std::string& source);
 
+// Throws minke::Error naming what is unusable in an output format (a JSON Schema keyword, a
+// regex feature, a grammar line); lets a front end refuse it before the model loads.
+void check_output_format(const OutputFormat& format);
+
 // Thread-safe: any number of threads may call any method at once. Generation runs on the
 // Llm's own engine thread; callbacks run on the calling thread.
 class Llm {
@@ -107,6 +117,11 @@ class Llm {
   // prompt when add_generation_prompt).
   std::string render_chat(const std::vector<ChatMessage>& messages,
                           bool add_generation_prompt = true) const;
+  // The prompt chat(messages, options) renders: with options.tools (unless tool_choice is none)
+  // shown as the model's tool-call format asks. Throws minke::Error for an unusable tool
+  // (schema, name) or combination of options, as chat() would.
+  std::string render_chat(const std::vector<ChatMessage>& messages,
+                          const GenerateOptions& options) const;
 
   // Continues `prompt` exactly (tokenized with BOS when the model adds it); streams pieces.
   GenerateResult generate(std::string_view prompt, const GenerateOptions& options = {},
@@ -114,6 +129,11 @@ class Llm {
   // Continues exactly these token ids (no BOS added).
   GenerateResult generate(std::span<const int32_t> prompt, const GenerateOptions& options = {},
                           const StreamCallback& on_chunk = {});
+  // Compiles an output format (GenerateOptions::format; compiled grammars are cached) and throws
+  // minke::Error naming what is unusable. generate() does the same; this lets a front end
+  // refuse a request before it starts streaming.
+  void check_output_format(const OutputFormat& format) const;
+
   // Renders the messages, generates the assistant's answer, and splits <think> reasoning from
   // the answer (GenerateChunk::thinking, GenerateResult::reasoning).
   GenerateResult chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options = {},

@@ -13,10 +13,13 @@
 #include "chat/reasoning.h"
 #include "engine/engine.h"
 #include "engine/engine_loop.h"
+#include "engine/llm_impl.h"
 #include "engine/load_checks.h"
 #include "engine/model_setup.h"
 #include "engine/request_stream.h"
 #include "gguf/gguf_file.h"
+#include "grammar/grammar_cache.h"
+#include "grammar/output_format.h"
 #include "kv/kv_cache.h"
 #include "minke/minke.h"
 #include "models/model.h"
@@ -51,24 +54,29 @@ SamplerParams to_sampler_params(const SamplingOptions& s) {
                        .seed = s.seed == kAnySeed ? kRandomSeed : s.seed};
 }
 
+// The tool-call format LlmOptions names, or the one the chat template asks for.
+ToolCallFormat tool_call_format(const LlmOptions& options,
+                                const std::optional<ChatTemplate>& chat_template) {
+  if (options.tool_call_format.empty()) {
+    return chat_template ? detect_tool_call_format(chat_template->source())
+                         : ToolCallFormat::kGeneric;
+  }
+  if (const auto f = tool_call_format_from_name(options.tool_call_format)) return *f;
+  std::string names;
+  for (const std::string& n : tool_call_format_names()) names += (names.empty() ? "" : ", ") + n;
+  throw Error("unknown tool-call format '" + options.tool_call_format + "' (one of: " + names +
+              ")");
+}
+
 }  // namespace
 
-struct Llm::Impl {
-  LoadedModel loaded;  // file, tokenizer, backend, model
-  std::unique_ptr<KvCache> kv;
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<EngineLoop> loop;  // after the engine: stops before it goes
-  GgufChatTemplate gguf_template;
-  std::optional<ChatTemplate> chat_template;
-  int32_t n_ctx = 0;
-  MemoryPlan memory;
-
-  std::vector<int32_t> encode_prompt(std::string_view text) const;
-  GenerateResult run(std::vector<int32_t> prompt, const GenerateOptions& options,
-                     const std::function<bool(const TokenEvent&)>& on_token);
-};
-
 void check_chat_template(const std::string& source) { ChatTemplate::parse(source); }
+
+void check_output_format(const OutputFormat& format) {
+  if (format.kind == OutputFormat::Kind::kText) return;
+  const FormatGrammar g = output_format_gbnf(format);
+  compile_gbnf(g.gbnf, g.root);
+}
 
 Llm::Llm(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Llm::~Llm() = default;
@@ -93,6 +101,7 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
                   " (give a working template with --chat-template FILE, or use --raw)");
     }
   }
+  impl->tool_format = tool_call_format(options, impl->chat_template);
   load_weights(impl->loaded, options.threads);
   const ModelConfig& cfg = impl->loaded.model->config();
   impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : default_context(cfg.n_ctx_train);
@@ -111,6 +120,7 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   impl->engine = std::make_unique<Engine>(*impl->loaded.model, *impl->kv, *impl->loaded.tokenizer,
                                           engine_options);
   impl->loop = std::make_unique<EngineLoop>(*impl->engine);
+  impl->has_think_token = impl->loaded.tokenizer->vocab().token_to_id.count("<think>") != 0;
   return std::unique_ptr<Llm>(new Llm(std::move(impl)));
 }
 
@@ -159,21 +169,6 @@ std::vector<int32_t> Llm::prompt_tokens(std::string_view prompt) const {
   return impl_->encode_prompt(prompt);
 }
 
-std::string Llm::render_chat(const std::vector<ChatMessage>& messages,
-                             bool add_generation_prompt) const {
-  if (!impl_->chat_template) {
-    throw Error(impl_->loaded.file->path() +
-                ": the model has no chat template (tokenizer.chat_template); give one "
-                "(--chat-template FILE) or use the raw prompt (--raw)");
-  }
-  nlohmann::ordered_json msgs = nlohmann::ordered_json::array();
-  for (const ChatMessage& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
-  const ChatRenderOptions opts{.add_generation_prompt = add_generation_prompt,
-                               .bos_token = impl_->gguf_template.bos_token,
-                               .eos_token = impl_->gguf_template.eos_token};
-  return impl_->chat_template->render(msgs, opts);
-}
-
 // Tokenized like llama.cpp's front ends: BOS added when the model asks, special-token text
 // parsed; a template that already wrote the BOS text does not get a second one.
 std::vector<int32_t> Llm::Impl::encode_prompt(std::string_view text) const {
@@ -183,7 +178,23 @@ std::vector<int32_t> Llm::Impl::encode_prompt(std::string_view text) const {
   return ids;
 }
 
+std::shared_ptr<const Grammar> Llm::Impl::grammar_for(const GenerateOptions& options) {
+  if (options.format.kind == OutputFormat::Kind::kText) return nullptr;
+  const ReasoningPrefix reasoning{
+      .open = options.split_reasoning && options.reasoning_open,
+      .optional = options.split_reasoning && !options.reasoning_open && has_think_token};
+  const FormatGrammar g = output_format_gbnf(options.format, reasoning);
+  return grammars.get(g.gbnf, g.root);
+}
+
+void Llm::check_output_format(const OutputFormat& format) const {
+  if (format.kind == OutputFormat::Kind::kText) return;
+  const FormatGrammar g = output_format_gbnf(format);
+  impl_->grammars.get(g.gbnf, g.root);
+}
+
 GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions& options,
+                              std::shared_ptr<const Grammar> grammar,
                               const std::function<bool(const TokenEvent&)>& on_token) {
   if (options.max_tokens == 0) return GenerateResult{.n_prompt = int32_t(prompt.size())};
   auto stream = std::make_shared<RequestStream>(kStreamCapacity, loop->waker());
@@ -191,6 +202,7 @@ GenerateResult Llm::Impl::run(std::vector<int32_t> prompt, const GenerateOptions
               .sampling = to_sampler_params(options.sampling),
               .max_tokens = options.max_tokens,
               .stop = options.stop,
+              .grammar = std::move(grammar),
               .cancel = options.cancel,
               .logprobs = options.logprobs};
   RequestStream::attach(stream, req);
@@ -239,6 +251,12 @@ GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& opt
 
 GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
                              const StreamCallback& on_chunk) {
+  return impl_->generate(prompt, options, impl_->grammar_for(options), on_chunk);
+}
+
+GenerateResult Llm::Impl::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
+                                   std::shared_ptr<const Grammar> grammar,
+                                   const StreamCallback& on_chunk) {
   std::optional<ReasoningSplitter> splitter;
   if (options.split_reasoning) {
     splitter.emplace(ReasoningOptions{.start_in_reasoning = options.reasoning_open});
@@ -261,26 +279,16 @@ GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOpti
     }
     return true;
   };
-  GenerateResult r = impl_->run(std::vector<int32_t>(prompt.begin(), prompt.end()), options,
-                                [&](const TokenEvent& e) {
-                                  if (!splitter)
-                                    return deliver({ReasoningPiece{false, std::string(e.text)}}, e);
-                                  return deliver(splitter->push(e.text), e);
-                                });
+  GenerateResult r = run(std::vector<int32_t>(prompt.begin(), prompt.end()), options,
+                         std::move(grammar), [&](const TokenEvent& e) {
+                           if (!splitter)
+                             return deliver({ReasoningPiece{false, std::string(e.text)}}, e);
+                           return deliver(splitter->push(e.text), e);
+                         });
   if (splitter) deliver(splitter->flush(), TokenEvent{});
   r.text = std::move(answer);
   r.reasoning = std::move(reasoning);
   return r;
-}
-
-GenerateResult Llm::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
-                         const StreamCallback& on_chunk) {
-  const std::string prompt = render_chat(messages);
-  GenerateOptions o = options;
-  o.split_reasoning = true;
-  o.reasoning_open = prompt_opens_reasoning(prompt);
-  const std::vector<int32_t> ids = impl_->encode_prompt(prompt);
-  return generate(std::span<const int32_t>(ids), o, on_chunk);
 }
 
 }  // namespace minke

@@ -158,6 +158,72 @@ std::string literal_of(uint32_t cp) {
 
 }  // namespace
 
+namespace {
+
+bool is_rule_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+// Copies text[i] up to and including the unescaped `close`, returning the index after it.
+size_t copy_delimited(std::string_view text, size_t i, char close, std::string& out) {
+  out += text[i++];
+  while (i < text.size() && text[i] != close) {
+    if (text[i] == '\\' && i + 1 < text.size()) out += text[i++];
+    out += text[i++];
+  }
+  if (i < text.size()) out += text[i++];
+  return i;
+}
+
+// A rule body with every rule name prefixed (literals, classes and {m,n} counts untouched).
+std::string prefix_names(std::string_view body, const std::string& prefix) {
+  std::string out;
+  for (size_t i = 0; i < body.size();) {
+    const char c = body[i];
+    if (c == '"') {
+      i = copy_delimited(body, i, '"', out);
+    } else if (c == '[') {
+      i = copy_delimited(body, i, ']', out);
+    } else if (c == '{') {
+      i = copy_delimited(body, i, '}', out);
+    } else if (is_rule_name_char(c)) {
+      const size_t start = i;
+      while (i < body.size() && is_rule_name_char(body[i])) ++i;
+      out += prefix;
+      out += body.substr(start, i - start);
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string embed_gbnf(GbnfWriter& out, std::string_view gbnf, std::string_view prefix,
+                       std::string_view root) {
+  // A prefix no rule of `out` starts with keeps the embedded names apart from its own.
+  const std::string base = clean_name(prefix);
+  std::string p = base + "-";
+  for (int n = 2; out.has_rule(p + std::string(root)); ++n) {
+    p = base + "-" + std::to_string(n) + "-";
+  }
+  for (size_t start = 0; start < gbnf.size();) {
+    size_t end = gbnf.find('\n', start);
+    if (end == std::string_view::npos) end = gbnf.size();
+    const std::string_view line = gbnf.substr(start, end - start);
+    start = end + 1;
+    const size_t sep = line.find(" ::= ");
+    if (sep == std::string_view::npos) continue;
+    const std::string name = p + std::string(line.substr(0, sep));
+    const std::string used = out.add_rule(name, prefix_names(line.substr(sep + 5), p));
+    MINKE_CHECK(used == name);
+  }
+  return p + std::string(root);
+}
+
 std::string add_text_without(GbnfWriter& out, std::string_view name, std::string_view marker) {
   const std::vector<uint32_t> m = code_points_of(marker);
   const size_t n = m.size();

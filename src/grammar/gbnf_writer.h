@@ -39,6 +39,12 @@ std::string gbnf_literal(std::string_view text);
 // [...]; escapes what has a meaning there (], [, ^, -, \).
 std::string gbnf_class_char(uint32_t code_point);
 
+// Adds the rules of another writer's text (one "name ::= body" per line, as text() writes
+// them) with every rule name prefixed by `prefix`, so grammars made apart (one JSON Schema per
+// tool) can share one grammar; returns the prefixed name of `root`.
+std::string embed_gbnf(GbnfWriter& out, std::string_view gbnf, std::string_view prefix,
+                       std::string_view root = "root");
+
 // Adds rules for any text that does not contain `marker` (a Knuth-Morris-Pratt automaton over
 // the marker's code points, one rule per matched-prefix length) and returns the start rule's
 // name. Free text before a marker such as "</think>" or "<tool_call>" is written with it.

@@ -9,7 +9,8 @@
 namespace minke {
 namespace {
 
-using nlohmann::json;
+// Ordered, so that a JSON Schema's properties keep the order the client gave them.
+using json = nlohmann::ordered_json;
 
 // The most stop strings, and the longest one (OpenAI allows 4; llama.cpp's server any).
 constexpr size_t kMaxStops = 16;
@@ -72,9 +73,9 @@ int64_t integer_in(const json& body, const char* name, int64_t lo, int64_t hi, i
   return x;
 }
 
-bool boolean(const json& body, const char* name) {
+bool boolean(const json& body, const char* name, bool fallback = false) {
   const json* v = field(body, name);
-  if (v == nullptr) return false;
+  if (v == nullptr) return fallback;
   if (!v->is_boolean()) throw wrong_type(name, *v, "a boolean");
   return v->get<bool>();
 }
@@ -107,31 +108,183 @@ std::vector<std::string> stops(const json& body) {
   return out;
 }
 
-// Fields that belong to features Minke does not serve yet: a clear 400, never a silent ignore.
+// Fields Minke does not serve: a clear 400, never a silent ignore.
 void refuse_unsupported(const json& body) {
-  static const char* const kLater[][2] = {
-      {"tools", "tool calling"},
-      {"tool_choice", "tool calling"},
-      {"functions", "tool calling"},
-      {"function_call", "tool calling"},
-      {"response_format", "structured output"},
-      {"logit_bias", "logit bias"},
+  static const char* const kRefused[][2] = {
+      {"functions", "'functions' is OpenAI's deprecated form of 'tools': send 'tools'"},
+      {"function_call",
+       "'function_call' is OpenAI's deprecated form of 'tool_choice': send "
+       "'tool_choice'"},
+      {"logit_bias", "'logit_bias' is not supported yet"},
   };
-  for (const auto& [name, what] : kLater) {
-    const json* v = field(body, name);
-    if (v == nullptr) continue;
-    if (std::string(name) == "response_format" && v->is_object() &&
-        v->value("type", "") == "text") {
-      continue;  // plain text is what Minke returns anyway
-    }
-    if ((std::string(name) == "tools" || std::string(name) == "functions") && v->is_array() &&
-        v->empty()) {
-      continue;
-    }
-    throw ApiError::invalid("'" + std::string(name) + "' is not supported yet (" + what +
-                                " comes in a later Minke release)",
-                            name, "unsupported_parameter");
+  for (const auto& [name, why] : kRefused) {
+    if (field(body, name) != nullptr) throw ApiError::invalid(why, name, "unsupported_parameter");
   }
+}
+
+// OpenAI's tools: [{"type": "function", "function": {"name", "description", "parameters",
+// "strict"}}]. The parameters schema is checked when the grammar is built (a 400 naming the
+// tool and the keyword).
+std::vector<Tool> tools(const json& body) {
+  std::vector<Tool> out;
+  const json* list = field(body, "tools");
+  if (list == nullptr) return out;
+  if (!list->is_array()) throw wrong_type("tools", *list, "an array");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string at = "tools[" + std::to_string(i) + "]";
+    const json& t = (*list)[i];
+    if (!t.is_object() || t.value("type", "") != "function") {
+      throw ApiError::invalid("'" + at + "' must be {\"type\": \"function\", \"function\": {...}}",
+                              at);
+    }
+    const json* f = field(t, "function");
+    if (f == nullptr || !f->is_object())
+      throw ApiError::invalid("'" + at + ".function' is required", at + ".function");
+    const json* name = field(*f, "name");
+    if (name == nullptr || !name->is_string()) {
+      throw ApiError::invalid("'" + at + ".function.name' must be a string", at + ".function.name");
+    }
+    Tool tool{.name = name->get<std::string>()};
+    if (const json* d = field(*f, "description")) {
+      if (!d->is_string()) throw wrong_type(at + ".function.description", *d, "a string");
+      tool.description = d->get<std::string>();
+    }
+    if (const json* p = field(*f, "parameters")) {
+      if (!p->is_object()) throw wrong_type(at + ".function.parameters", *p, "an object");
+      tool.parameters = p->dump();
+    }
+    out.push_back(std::move(tool));
+  }
+  return out;
+}
+
+// "none" | "auto" | "required" | {"type": "function", "function": {"name"}}.
+ToolChoice tool_choice(const json& body, bool has_tools) {
+  const json* c = field(body, "tool_choice");
+  if (c == nullptr) return {};
+  ToolChoice choice;
+  if (c->is_string()) {
+    const std::string mode = c->get<std::string>();
+    if (mode == "none") {
+      choice.mode = ToolChoice::Mode::kNone;
+    } else if (mode == "required") {
+      choice.mode = ToolChoice::Mode::kRequired;
+    } else if (mode != "auto") {
+      throw ApiError::invalid(
+          "'tool_choice' must be \"none\", \"auto\", \"required\" or "
+          "{\"type\": \"function\", \"function\": {\"name\": ...}}",
+          "tool_choice");
+    }
+  } else if (c->is_object() && c->value("type", "") == "function" && c->contains("function") &&
+             (*c)["function"].is_object() && (*c)["function"].contains("name") &&
+             (*c)["function"]["name"].is_string()) {
+    choice = {ToolChoice::Mode::kFunction, (*c)["function"]["name"].get<std::string>()};
+  } else {
+    throw ApiError::invalid(
+        "'tool_choice' must be \"none\", \"auto\", \"required\" or "
+        "{\"type\": \"function\", \"function\": {\"name\": ...}}",
+        "tool_choice");
+  }
+  if (!has_tools && choice.mode != ToolChoice::Mode::kNone &&
+      choice.mode != ToolChoice::Mode::kAuto) {
+    throw ApiError::invalid("'tool_choice' needs 'tools'", "tool_choice");
+  }
+  return choice;
+}
+
+// An assistant message's tool_calls: [{"id", "type": "function", "function": {"name",
+// "arguments"}}] (arguments a JSON string, as OpenAI sends them; an object is accepted too).
+std::vector<ToolCall> message_tool_calls(const json& m, const std::string& at) {
+  std::vector<ToolCall> out;
+  const json* list = field(m, "tool_calls");
+  if (list == nullptr) return out;
+  if (!list->is_array()) throw wrong_type(at + ".tool_calls", *list, "an array");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string here = at + ".tool_calls[" + std::to_string(i) + "]";
+    const json& c = (*list)[i];
+    const json* f = c.is_object() ? field(c, "function") : nullptr;
+    const json* name = f != nullptr && f->is_object() ? field(*f, "name") : nullptr;
+    if (name == nullptr || !name->is_string()) {
+      throw ApiError::invalid("'" + here + ".function.name' must be a string",
+                              here + ".function.name");
+    }
+    ToolCall call{.name = name->get<std::string>()};
+    if (const json* id = field(c, "id")) {
+      if (!id->is_string()) throw wrong_type(here + ".id", *id, "a string");
+      call.id = id->get<std::string>();
+    }
+    const json* args = field(*f, "arguments");
+    if (args == nullptr) {
+      call.arguments = "{}";
+    } else if (args->is_string()) {
+      call.arguments = args->get<std::string>();
+    } else if (args->is_object()) {
+      call.arguments = args->dump();
+    } else {
+      throw wrong_type(here + ".function.arguments", *args, "a JSON string");
+    }
+    out.push_back(std::move(call));
+  }
+  return out;
+}
+
+// OpenAI's response_format: {"type": "text" | "json_object" | "json_schema", "json_schema":
+// {"name", "schema", "strict", "description"}}. llama.cpp's server also takes a "schema" beside
+// "json_object" and a GBNF "grammar" field; Minke does too, so its clients work unchanged.
+OutputFormat output_format(const json& body) {
+  const json* grammar = field(body, "grammar");
+  const json* rf = field(body, "response_format");
+  if (grammar != nullptr) {
+    if (!grammar->is_string()) throw wrong_type("grammar", *grammar, "a string (GBNF)");
+    if (rf != nullptr) {
+      throw ApiError::invalid("give either 'grammar' or 'response_format', not both", "grammar");
+    }
+    return {OutputFormat::Kind::kGrammar, grammar->get<std::string>()};
+  }
+  if (rf == nullptr) return {};
+  if (!rf->is_object()) throw wrong_type("response_format", *rf, "an object");
+  const json* type = field(*rf, "type");
+  if (type == nullptr || !type->is_string()) {
+    throw ApiError::invalid(
+        "'response_format.type' must be \"text\", \"json_object\" or "
+        "\"json_schema\"",
+        "response_format.type");
+  }
+  const std::string t = type->get<std::string>();
+  if (t == "text") return {};
+  if (t == "json_object") {
+    const json* schema = field(*rf, "schema");
+    if (schema == nullptr) return {OutputFormat::Kind::kJsonObject, {}};
+    return {OutputFormat::Kind::kJsonSchema, schema->dump()};
+  }
+  if (t != "json_schema") {
+    throw ApiError::invalid(
+        "'response_format.type' must be \"text\", \"json_object\" or "
+        "\"json_schema\", not \"" +
+            t + "\"",
+        "response_format.type");
+  }
+  const json* js = field(*rf, "json_schema");
+  if (js == nullptr || !js->is_object()) {
+    throw ApiError::invalid(
+        "'response_format.json_schema' must be an object with 'name' and "
+        "'schema'",
+        "response_format.json_schema");
+  }
+  const json* name = field(*js, "name");
+  if (name == nullptr || !name->is_string()) {
+    throw ApiError::invalid("'response_format.json_schema.name' must be a string",
+                            "response_format.json_schema.name");
+  }
+  if (const json* strict = field(*js, "strict"); strict != nullptr && !strict->is_boolean()) {
+    throw wrong_type("response_format.json_schema.strict", *strict, "a boolean");
+  }
+  // Without a schema any JSON value will do (OpenAI treats the schema as optional).
+  const json* schema = field(*js, "schema");
+  if (schema != nullptr && !schema->is_object() && !schema->is_boolean()) {
+    throw wrong_type("response_format.json_schema.schema", *schema, "an object");
+  }
+  return {OutputFormat::Kind::kJsonSchema, schema != nullptr ? schema->dump() : "{}"};
 }
 
 void parse_common(const json& body, GenerationRequest& r, const char* max_tokens_name) {
@@ -163,6 +316,7 @@ void parse_common(const json& body, GenerationRequest& r, const char* max_tokens
   r.options.max_tokens = static_cast<int32_t>(max_tokens);
   r.options.stop = stops(body);
   r.n = static_cast<int32_t>(integer_in(body, "n", 1, kMaxChoices, 1));
+  r.options.format = output_format(body);
   r.stream = boolean(body, "stream");
   if (const json* so = field(body, "stream_options")) {
     if (!so->is_object()) throw wrong_type("stream_options", *so, "an object");
@@ -195,12 +349,13 @@ std::string message_content(const json& m, size_t i, bool allow_null) {
 
 }  // namespace
 
-json error_body(const ApiError& e) {
+nlohmann::json error_body(const ApiError& e) {
+  using plain = nlohmann::json;
   return {{"error",
            {{"message", e.what()},
             {"type", e.type},
-            {"param", e.param.empty() ? json() : json(e.param)},
-            {"code", e.code.empty() ? json() : json(e.code)}}}};
+            {"param", e.param.empty() ? plain() : plain(e.param)},
+            {"code", e.code.empty() ? plain() : plain(e.code)}}}};
 }
 
 ChatRequest parse_chat_request(const json& body) {
@@ -232,18 +387,34 @@ ChatRequest parse_chat_request(const json& body) {
                                   "tool, not '" + name + "'",
                               at + ".role");
     }
-    if (field(m, "tool_calls") != nullptr) {
-      throw ApiError::invalid("'" + at + ".tool_calls' is not supported yet (tool calling)",
-                              at + ".tool_calls", "unsupported_parameter");
+    ChatMessage message{name, message_content(m, i, name == "assistant")};
+    if (name == "assistant") message.tool_calls = message_tool_calls(m, at);
+    if (name == "tool") {
+      const json* id = field(m, "tool_call_id");
+      if (id == nullptr || !id->is_string()) {
+        throw ApiError::invalid("'" + at + ".tool_call_id' must be a string", at + ".tool_call_id");
+      }
+      message.tool_call_id = id->get<std::string>();
     }
-    r.messages.push_back({name, message_content(m, i, name == "assistant")});
+    if (const json* n = field(m, "name"); n != nullptr && n->is_string() && name == "tool") {
+      message.name = n->get<std::string>();
+    }
+    r.messages.push_back(std::move(message));
   }
+  r.options.tools = tools(body);
+  r.options.tool_choice = tool_choice(body, !r.options.tools.empty());
+  r.options.parallel_tool_calls = boolean(body, "parallel_tool_calls", true);
   return r;
 }
 
 CompletionRequest parse_completion_request(const json& body) {
   CompletionRequest r;
   parse_common(body, r, "max_tokens");
+  for (const char* name : {"tools", "tool_choice"}) {
+    if (field(body, name) != nullptr) {
+      throw ApiError::invalid(std::string("'") + name + "' is for /v1/chat/completions", name);
+    }
+  }
   // logprobs: 0..20 alternatives (the legacy completions shape; OpenAI allows up to 5).
   r.options.logprobs = static_cast<int32_t>(integer_in(body, "logprobs", 0, kMaxTopLogprobs, -1));
   const json* prompt = field(body, "prompt");

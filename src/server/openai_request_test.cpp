@@ -7,7 +7,7 @@
 namespace minke {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json chat(json extra = json::object()) {
   json body = {{"model", "m"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
@@ -116,15 +116,106 @@ TEST(OpenAiRequest, EachMistakeNamesItsParameter) {
   EXPECT_EQ(refused_param(chat({{"stop", ""}})), "stop");
   EXPECT_EQ(refused_param(chat({{"stream", "yes"}})), "stream");
   EXPECT_EQ(refused_param(chat({{"stream_options", 1}})), "stream_options");
-  EXPECT_EQ(refused_param(chat({{"tools", {{{"type", "function"}}}}})), "tools");
+  EXPECT_EQ(refused_param(chat({{"tools", {{{"type", "function"}}}}})), "tools[0].function");
+  EXPECT_EQ(refused_param(chat({{"tools", {{{"type", "retrieval"}}}}})), "tools[0]");
+  EXPECT_EQ(refused_param(chat({{"tools", {{{"type", "function"}, {"function", {{"name", 3}}}}}}})),
+            "tools[0].function.name");
   EXPECT_EQ(refused_param(chat({{"tools", json::array()}})), "");
-  EXPECT_EQ(refused_param(chat({{"response_format", {{"type", "json_object"}}}})),
-            "response_format");
+  EXPECT_EQ(refused_param(chat({{"tools", "get_weather"}})), "tools");
+  EXPECT_EQ(refused_param(chat({{"tool_choice", "required"}})), "tool_choice");
+  EXPECT_EQ(refused_param(chat({{"tool_choice", "sometimes"}})), "tool_choice");
+  EXPECT_EQ(refused_param(chat({{"functions", json::array({{{"name", "f"}}})}})), "functions");
+  EXPECT_EQ(
+      refused_param(chat(
+          {{"messages", {{{"role", "assistant"}, {"tool_calls", {{{"type", "function"}}}}}}}})),
+      "messages[0].tool_calls[0].function.name");
+  EXPECT_EQ(refused_param(chat({{"messages", {{{"role", "tool"}, {"content", "x"}}}}})),
+            "messages[0].tool_call_id");
   EXPECT_EQ(refused_param(chat({{"response_format", {{"type", "text"}}}})), "");
+  EXPECT_EQ(refused_param(chat({{"response_format", "json"}})), "response_format");
+  EXPECT_EQ(refused_param(chat({{"response_format", {{"type", "xml"}}}})), "response_format.type");
+  EXPECT_EQ(refused_param(chat({{"response_format", {{"type", "json_schema"}}}})),
+            "response_format.json_schema");
+  EXPECT_EQ(refused_param(
+                chat({{"response_format",
+                       {{"type", "json_schema"}, {"json_schema", {{"schema", json::object()}}}}}})),
+            "response_format.json_schema.name");
+  EXPECT_EQ(refused_param(chat(
+                {{"response_format",
+                  {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", 3}}}}}})),
+            "response_format.json_schema.schema");
+  EXPECT_EQ(refused_param(chat({{"grammar", 1}})), "grammar");
+  EXPECT_EQ(refused_param(chat(
+                {{"grammar", "root ::= \"a\""}, {"response_format", {{"type", "json_object"}}}})),
+            "grammar");
   EXPECT_EQ(refused_param(chat({{"logprobs", true}, {"top_logprobs", 21}})), "top_logprobs");
   EXPECT_EQ(refused_param(chat({{"top_logprobs", 2}})), "top_logprobs");
   EXPECT_EQ(refused_param(chat({{"logprobs", 1}})), "logprobs");
   EXPECT_EQ(refused_param(chat({{"unknown_field", {1, 2}}})), "");  // ignored, as OpenAI's SDKs
+}
+
+TEST(OpenAiRequest, ResponseFormatsBecomeOutputFormats) {
+  using Kind = OutputFormat::Kind;
+  EXPECT_EQ(parse_chat_request(chat()).options.format.kind, Kind::kText);
+  const auto format = [](json rf) {
+    return parse_chat_request(chat({{"response_format", rf}})).options.format;
+  };
+  EXPECT_EQ(format({{"type", "json_object"}}).kind, Kind::kJsonObject);
+  // The schema keeps the client's property order (the output follows it).
+  const json schema = json::parse(
+      R"({"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"integer"}}})");
+  const OutputFormat f =
+      format({{"type", "json_schema"},
+              {"json_schema", {{"name", "n"}, {"strict", true}, {"schema", schema}}}});
+  EXPECT_EQ(f.kind, Kind::kJsonSchema);
+  EXPECT_EQ(f.source, schema.dump());
+  EXPECT_LT(f.source.find("zeta"), f.source.find("alpha"));
+  EXPECT_EQ(format({{"type", "json_schema"}, {"json_schema", {{"name", "n"}}}}).source, "{}");
+  // llama.cpp's server extensions.
+  EXPECT_EQ(format({{"type", "json_object"}, {"schema", schema}}).source, schema.dump());
+  const ChatRequest g = parse_chat_request(chat({{"grammar", "root ::= \"a\""}}));
+  EXPECT_EQ(g.options.format.kind, Kind::kGrammar);
+  EXPECT_EQ(g.options.format.source, "root ::= \"a\"");
+  const CompletionRequest c = parse_completion_request(
+      json{{"model", "m"}, {"prompt", "x"}, {"response_format", {{"type", "json_object"}}}});
+  EXPECT_EQ(c.options.format.kind, Kind::kJsonObject);
+}
+
+TEST(OpenAiRequest, ToolsAndToolMessagesReachTheOptions) {
+  const json body = json::parse(R"({"model": "m",
+    "messages": [{"role": "user", "content": "weather?"},
+                 {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1",
+                   "type": "function", "function": {"name": "get_weather",
+                   "arguments": "{\"city\": \"Oslo\"}"}}]},
+                 {"role": "tool", "tool_call_id": "call_1", "name": "get_weather",
+                  "content": "cold"}],
+    "tools": [{"type": "function", "function": {"name": "get_weather", "description": "d",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}],
+    "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    "parallel_tool_calls": false})");
+  const ChatRequest r = parse_chat_request(body);
+  ASSERT_EQ(r.options.tools.size(), 1u);
+  EXPECT_EQ(r.options.tools[0].name, "get_weather");
+  EXPECT_EQ(r.options.tools[0].description, "d");
+  EXPECT_EQ(r.options.tools[0].parameters,
+            R"({"type":"object","properties":{"city":{"type":"string"}}})");
+  EXPECT_EQ(r.options.tool_choice.mode, ToolChoice::Mode::kFunction);
+  EXPECT_EQ(r.options.tool_choice.function, "get_weather");
+  EXPECT_FALSE(r.options.parallel_tool_calls);
+  ASSERT_EQ(r.messages.size(), 3u);
+  EXPECT_EQ(r.messages[1].content, "");
+  ASSERT_EQ(r.messages[1].tool_calls.size(), 1u);
+  EXPECT_EQ(r.messages[1].tool_calls[0].id, "call_1");
+  EXPECT_EQ(r.messages[1].tool_calls[0].arguments, R"({"city": "Oslo"})");
+  EXPECT_EQ(r.messages[2].tool_call_id, "call_1");
+  EXPECT_EQ(r.messages[2].name, "get_weather");
+  EXPECT_TRUE(calls_tools(r));
+  json none = body;
+  none["tool_choice"] = "none";
+  EXPECT_FALSE(calls_tools(parse_chat_request(none)));
+  EXPECT_THROW(
+      parse_completion_request(json{{"model", "m"}, {"prompt", "x"}, {"tools", json::array()}}),
+      ApiError);
 }
 
 TEST(OpenAiRequest, CompletionPromptsAreTextOrTokenIds) {

@@ -8,7 +8,21 @@ using nlohmann::json;
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 const char* finish_reason_json(FinishReason r) {
+  if (r == FinishReason::kToolCalls) return "tool_calls";
   return r == FinishReason::kLength ? "length" : "stop";
+}
+
+json tool_call_json(const ToolCall& call) {
+  return {{"id", call.id},
+          {"type", "function"},
+          {"function", {{"name", call.name}, {"arguments", call.arguments}}}};
+}
+
+json tool_call_deltas_json(const ToolCall& call, int32_t index) {
+  json opening = tool_call_json(call);
+  opening["index"] = index;
+  opening["function"]["arguments"] = "";
+  return json::array({opening, {{"index", index}, {"function", {{"arguments", call.arguments}}}}});
 }
 
 json usage_json(int64_t n_prompt, const std::vector<ChoiceOutput>& outs) {
@@ -28,8 +42,15 @@ json completion_json(const ResponseMeta& meta, int64_t n_prompt,
                    {"logprobs", outs[i].logprobs},
                    {"finish_reason", finish_reason_json(outs[i].result.finish)}};
     if (meta.chat) {
-      json message = {{"role", "assistant"}, {"content", outs[i].text}};
+      const std::vector<ToolCall>& calls = outs[i].result.tool_calls;
+      json message = {
+          {"role", "assistant"},
+          {"content", calls.empty() || !outs[i].text.empty() ? json(outs[i].text) : json(nullptr)}};
       if (!outs[i].reasoning.empty()) message["reasoning_content"] = outs[i].reasoning;
+      if (!calls.empty()) {
+        message["tool_calls"] = json::array();
+        for (const ToolCall& c : calls) message["tool_calls"].push_back(tool_call_json(c));
+      }
       choice["message"] = message;
     } else {
       choice["text"] = outs[i].text;

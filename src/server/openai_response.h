@@ -35,6 +35,14 @@ struct ResponseMeta {
 // becomes U+FFFD instead of an exception.
 std::string dump(const nlohmann::json& j);
 
+// "stop", "length" or "tool_calls".
+const char* finish_reason_json(FinishReason r);
+// {"id", "type": "function", "function": {"name", "arguments"}}.
+nlohmann::json tool_call_json(const ToolCall& call);
+// A call streamed as OpenAI streams one: a delta with its index, id, type and name (arguments
+// ""), then one with the arguments.
+nlohmann::json tool_call_deltas_json(const ToolCall& call, int32_t index);
+
 nlohmann::json usage_json(int64_t n_prompt, const std::vector<ChoiceOutput>& outs);
 
 // The whole (not streamed) response.
@@ -55,7 +63,5 @@ nlohmann::json delta_choice_json(const ResponseMeta& meta, int32_t index, nlohma
 nlohmann::json empty_logprobs_json(bool chat);
 nlohmann::json token_logprobs_json(const Llm& llm, const GenerateChunk& chunk, bool chat,
                                    size_t text_offset);
-
-const char* finish_reason_json(FinishReason r);
 
 }  // namespace minke

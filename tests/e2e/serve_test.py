@@ -204,10 +204,15 @@ def smollm2_checks():
                      openai.BadRequestError, 400, "temperature")
         expect_error("empty messages are 400", lambda: c.chat.completions.create(model=model, messages=[]),
                      openai.BadRequestError, 400, "messages")
-        expect_error("tools are a clear 400 until tool calling lands",
+        expect_error("a tool whose schema cannot be enforced is a 400 naming the keyword",
                      lambda: c.chat.completions.create(model=model, messages=msgs, tools=[
-                         {"type": "function", "function": {"name": "f", "parameters": {}}}]),
-                     openai.BadRequestError, 400, "tools", "unsupported_parameter")
+                         {"type": "function", "function": {"name": "f", "parameters": {
+                             "type": "object", "not": {}}}}], tool_choice="required"),
+                     openai.BadRequestError, 400, "tools", "invalid_tools")
+        expect_error("the deprecated 'functions' is a 400 that says to send tools",
+                     lambda: c.chat.completions.create(model=model, messages=msgs,
+                                                       functions=[{"name": "f"}]),
+                     openai.BadRequestError, 400, "functions", "unsupported_parameter")
         expect_error("a prompt longer than the context is 400 context_length_exceeded",
                      lambda: c.chat.completions.create(model=model, messages=[
                          {"role": "user", "content": "word " * 5000}]),

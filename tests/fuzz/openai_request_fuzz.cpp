@@ -20,8 +20,8 @@ void touch(const minke::GenerationRequest& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const nlohmann::json body =
-      nlohmann::json::parse(data, data + size, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  const nlohmann::ordered_json body =
+      nlohmann::ordered_json::parse(data, data + size, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return 0;
   try {
     const minke::ChatRequest chat = minke::parse_chat_request(body);

@@ -92,9 +92,10 @@ bool answer(Llm& llm, std::vector<ChatMessage>& messages, const GenerateOptions&
 }
 
 int run_chat(const ChatOptions& opts) {
+  GenerateOptions gen = generate_options(opts.gen);
+  check_output_format(gen.format);  // before the model loads: a bad schema fails fast
   std::unique_ptr<Llm> llm = load_llm(opts.gen);
   llm->render_chat({{"user", "hi"}});  // fail before the first prompt if there is no template
-  GenerateOptions gen = generate_options(opts.gen);
   gen.cancel = &g_cancel;
   const bool interactive = isatty(STDIN_FILENO) != 0;
   struct sigaction sa = {};

@@ -70,6 +70,27 @@ void add_generation_flags(CLI::App& sub, GenerationFlags& f) {
       ->type_name("N")
       ->check(int_in(-1, std::numeric_limits<int64_t>::max()));
   sub.add_flag("--hide-thinking", f.hide_thinking, "Do not print the model's <think> reasoning");
+  auto* schema = sub.add_option("--json-schema", f.json_schema,
+                                "Answer with a JSON document valid under this JSON Schema file")
+                     ->type_name("FILE");
+  auto* grammar =
+      sub.add_option("--grammar", f.grammar, "Answer with a sentence of this GBNF grammar file")
+          ->type_name("FILE");
+  auto* regex =
+      sub.add_option("--regex", f.regex, "Answer with text this regular expression matches")
+          ->type_name("RE");
+  schema->excludes(grammar)->excludes(regex);
+  grammar->excludes(regex);
+}
+
+OutputFormat output_format(const GenerationFlags& f) {
+  if (!f.json_schema.empty()) {
+    return {OutputFormat::Kind::kJsonSchema, read_text_file(f.json_schema, 16u << 20)};
+  }
+  if (!f.grammar.empty())
+    return {OutputFormat::Kind::kGrammar, read_text_file(f.grammar, 16u << 20)};
+  if (!f.regex.empty()) return {OutputFormat::Kind::kRegex, f.regex};
+  return {};
 }
 
 GenerateOptions generate_options(const GenerationFlags& f) {
@@ -81,7 +102,8 @@ GenerateOptions generate_options(const GenerationFlags& f) {
                    .repeat_penalty = f.repeat_penalty,
                    .repeat_last_n = f.repeat_last_n,
                    .seed = f.seed < 0 ? kAnySeed : static_cast<uint64_t>(f.seed)},
-      .max_tokens = f.n_predict};
+      .max_tokens = f.n_predict,
+      .format = output_format(f)};
 }
 
 namespace {

@@ -28,6 +28,9 @@ struct GenerationFlags {
   int32_t repeat_last_n = 64;
   int64_t seed = -1;
   bool hide_thinking = false;
+  std::string json_schema;  // file
+  std::string grammar;      // file
+  std::string regex;
 };
 
 void add_generation_flags(CLI::App& sub, GenerationFlags& flags);

@@ -44,8 +44,9 @@ void set_sigint(void (*handler)(int)) {
 
 int run_run(RunOptions& opts) {
   if (!opts.prompt_file.empty()) opts.prompt = read_text_file(opts.prompt_file);
-  std::unique_ptr<Llm> llm = load_llm(opts.gen);
   GenerateOptions gen = generate_options(opts.gen);
+  check_output_format(gen.format);  // before the model loads: a bad schema fails fast
+  std::unique_ptr<Llm> llm = load_llm(opts.gen);
   gen.cancel = &g_interrupted;
   set_sigint(on_sigint);
   bool stdout_gone = false;

@@ -1,0 +1,321 @@
+// parse_tool_calls: takes the calls out of a whole generated text in one of the formats of
+// tool_call_format.h. A call section that does not parse completely leaves the whole text as
+// content, so model output never makes the parser fail.
+#include "chat/tool_call_format.h"
+
+#include <nlohmann/json.hpp>
+
+namespace minke {
+namespace {
+
+using json = nlohmann::ordered_json;
+using Calls = std::vector<ParsedToolCall>;
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Deepest bracket nesting accepted in model output: nlohmann's dump() recurses once per level, so
+// unbounded nesting could exhaust the stack. Real arguments are a few levels deep.
+constexpr int kMaxJsonDepth = 128;
+
+// Length of the JSON string, object or array that starts `s` (brackets balanced, string
+// literals skipped), or 0 when it does not close. The text is validated later by nlohmann.
+size_t json_extent(std::string_view s) {
+  if (s.empty() || (s[0] != '{' && s[0] != '[' && s[0] != '"')) return 0;
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return i + 1;  // a top-level string
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+// Whether brackets outside string literals nest at most kMaxJsonDepth deep.
+bool shallow_enough(std::string_view s) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if ((c == '{' || c == '[') && ++depth > kMaxJsonDepth) {
+      return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// The JSON value `text` holds; discarded when it is not valid JSON or nests too deep.
+json parse_json(std::string_view text) {
+  if (!shallow_enough(text)) return json(json::value_t::discarded);
+  return json::parse(text, nullptr, false);
+}
+
+// Compact JSON text of call arguments: an object, or a string that holds one (what templates
+// write when the history's arguments are OpenAI's JSON-encoded strings).
+std::optional<std::string> arguments_text(const json& args) {
+  const json decoded = args.is_string() ? parse_json(args.get<std::string>()) : json();
+  const json& object = args.is_string() ? decoded : args;
+  if (!object.is_object()) return std::nullopt;
+  return object.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// A plausible function name: not empty, no whitespace or JSON/marker punctuation, so that a call
+// whose separator is missing cannot take the next call's markers as its name. Whether a tool of
+// that name exists is for the caller to check against the request.
+bool valid_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (is_space(c) || std::string_view("<>{}[]\"").find(c) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+std::optional<ParsedToolCall> make_call(std::string_view name, const json& args) {
+  if (!valid_name(name)) return std::nullopt;
+  std::optional<std::string> text = arguments_text(args);
+  if (!text) return std::nullopt;
+  return ParsedToolCall{.name = std::string(name), .arguments = std::move(*text), .id = {}};
+}
+
+// {"name": N, "arguments": {...}} ("parameters" is Llama 3's word for "arguments"), with an "id"
+// kept when the object has one.
+std::optional<ParsedToolCall> call_from_object(const json& obj) {
+  if (!obj.is_object()) return std::nullopt;
+  const auto name = obj.find("name");
+  auto args = obj.find("arguments");
+  if (args == obj.end()) args = obj.find("parameters");
+  if (name == obj.end() || !name->is_string() || args == obj.end()) return std::nullopt;
+  std::optional<ParsedToolCall> call = make_call(name->get<std::string>(), *args);
+  const auto id = obj.find("id");
+  if (call && id != obj.end() && id->is_string()) call->id = id->get<std::string>();
+  return call;
+}
+
+std::optional<Calls> calls_from_array(const json& array) {
+  if (!array.is_array() || array.empty()) return std::nullopt;
+  Calls calls;
+  for (const json& item : array) {
+    std::optional<ParsedToolCall> call = call_from_object(item);
+    if (!call) return std::nullopt;
+    calls.push_back(std::move(*call));
+  }
+  return calls;
+}
+
+// Reads a call section left to right; every step skips the whitespace before what it reads.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view text) : rest_(text) {}
+
+  bool at_end() {
+    skip_space();
+    return rest_.empty();
+  }
+  bool eat(std::string_view marker) {
+    skip_space();
+    if (rest_.substr(0, marker.size()) != marker) return false;
+    rest_.remove_prefix(marker.size());
+    return true;
+  }
+  // A closing marker, which a generation cut off at the very end may lack.
+  bool close(std::string_view marker) { return eat(marker) || at_end(); }
+  // The trimmed text up to `marker`, consuming both.
+  std::optional<std::string_view> until(std::string_view marker) {
+    const size_t at = rest_.find(marker);
+    if (at == std::string_view::npos) return std::nullopt;
+    const std::string_view before = trim(rest_.substr(0, at));
+    rest_.remove_prefix(at + marker.size());
+    return before;
+  }
+  // One JSON string, object or array; discarded (not null) when there is none.
+  json value() {
+    skip_space();
+    const size_t n = json_extent(rest_);
+    if (n == 0) return json(json::value_t::discarded);
+    json v = parse_json(rest_.substr(0, n));
+    rest_.remove_prefix(n);
+    return v;
+  }
+
+ private:
+  void skip_space() {
+    while (!rest_.empty() && is_space(rest_.front())) rest_.remove_prefix(1);
+  }
+  std::string_view rest_;
+};
+
+// <tool_call>{"name": N, "arguments": {...}}</tool_call>, blocks separated by whitespace.
+std::optional<Calls> hermes_calls(Cursor& c) {
+  Calls calls;
+  while (!c.at_end()) {
+    if (!c.eat("<tool_call>")) return std::nullopt;
+    std::optional<ParsedToolCall> call = call_from_object(c.value());
+    if (!call || !c.close("</tool_call>")) return std::nullopt;
+    calls.push_back(std::move(*call));
+  }
+  return calls;
+}
+
+constexpr std::string_view kDsCallsBegin = "<｜tool▁calls▁begin｜>";
+constexpr std::string_view kDsCallsEnd = "<｜tool▁calls▁end｜>";
+constexpr std::string_view kDsCallBegin = "<｜tool▁call▁begin｜>";
+constexpr std::string_view kDsCallEnd = "<｜tool▁call▁end｜>";
+constexpr std::string_view kDsSep = "<｜tool▁sep｜>";
+
+// One DeepSeek call after <｜tool▁call▁begin｜>: V3 writes "function<｜tool▁sep｜>N\n```json\n
+// {...}\n```", V3.1 writes "N<｜tool▁sep｜>{...}".
+std::optional<ParsedToolCall> deepseek_call(Cursor& c, bool v31) {
+  std::optional<std::string_view> name;
+  if (v31) {
+    name = c.until(kDsSep);
+  } else if (c.eat("function") && c.eat(kDsSep)) {
+    name = c.until("```json");
+  }
+  if (!name) return std::nullopt;
+  std::optional<ParsedToolCall> call = make_call(*name, c.value());
+  if (!call || (!v31 && !c.eat("```"))) return std::nullopt;
+  return call;
+}
+
+std::optional<Calls> deepseek_calls(Cursor& c, bool v31) {
+  if (!c.eat(kDsCallsBegin)) return std::nullopt;
+  Calls calls;
+  do {
+    if (!c.eat(kDsCallBegin)) return std::nullopt;
+    std::optional<ParsedToolCall> call = deepseek_call(c, v31);
+    if (!call || !c.close(kDsCallEnd)) return std::nullopt;
+    calls.push_back(std::move(*call));
+  } while (!c.eat(kDsCallsEnd) && !c.at_end());
+  if (!c.at_end()) return std::nullopt;
+  return calls;
+}
+
+// Kimi names a call "functions.NAME:INDEX".
+std::optional<std::string_view> kimi_name(std::string_view id) {
+  constexpr std::string_view kPrefix = "functions.";
+  const size_t colon = id.rfind(':');
+  if (id.substr(0, kPrefix.size()) != kPrefix || colon == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::string_view index = id.substr(colon + 1);
+  if (index.empty() || index.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return id.substr(kPrefix.size(), colon - kPrefix.size());
+}
+
+std::optional<Calls> kimi_calls(Cursor& c) {
+  if (!c.eat("<|tool_calls_section_begin|>")) return std::nullopt;
+  Calls calls;
+  do {
+    if (!c.eat("<|tool_call_begin|>")) return std::nullopt;
+    const std::optional<std::string_view> id = c.until("<|tool_call_argument_begin|>");
+    const std::optional<std::string_view> name = id ? kimi_name(*id) : std::nullopt;
+    if (!name) return std::nullopt;
+    std::optional<ParsedToolCall> call = make_call(*name, c.value());
+    if (!call || !c.close("<|tool_call_end|>")) return std::nullopt;
+    calls.push_back(std::move(*call));
+  } while (!c.eat("<|tool_calls_section_end|>") && !c.at_end());
+  if (!c.at_end()) return std::nullopt;
+  return calls;
+}
+
+// [TOOL_CALLS][...] and <|tool_call|>[...]: the marker, then one JSON array of call objects.
+std::optional<Calls> array_calls(Cursor& c, std::string_view marker) {
+  if (!c.eat(marker)) return std::nullopt;
+  std::optional<Calls> calls = calls_from_array(c.value());
+  if (!c.at_end()) return std::nullopt;
+  return calls;
+}
+
+std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c) {
+  switch (format) {
+    case ToolCallFormat::kHermes:
+      return hermes_calls(c);
+    case ToolCallFormat::kDeepSeekV3:
+      return deepseek_calls(c, false);
+    case ToolCallFormat::kDeepSeekV31:
+      return deepseek_calls(c, true);
+    case ToolCallFormat::kKimiK2:
+      return kimi_calls(c);
+    case ToolCallFormat::kMistral:
+    case ToolCallFormat::kGranite:
+      return array_calls(c, tool_call_opening(format));
+    case ToolCallFormat::kGeneric:
+    case ToolCallFormat::kLlama3Json:
+      break;
+  }
+  return std::nullopt;
+}
+
+ParsedToolOutput plain(std::string_view text) {
+  return {.content = std::string(text), .calls = {}};
+}
+
+// {"tool_calls": [{"name", "arguments"}, ...]}, {"tool_call": {...}} or {"response": "text"}.
+ParsedToolOutput parse_generic(std::string_view text) {
+  const json answer = parse_json(trim(text));
+  if (!answer.is_object()) return plain(text);
+  if (const auto list = answer.find("tool_calls"); list != answer.end()) {
+    if (std::optional<Calls> calls = calls_from_array(*list))
+      return {.content = {}, .calls = *calls};
+  } else if (const auto one = answer.find("tool_call"); one != answer.end()) {
+    if (std::optional<ParsedToolCall> call = call_from_object(*one)) {
+      return {.content = {}, .calls = {std::move(*call)}};
+    }
+  } else if (const auto response = answer.find("response"); response != answer.end()) {
+    if (response->is_string()) return plain(response->get<std::string>());
+  }
+  return plain(text);
+}
+
+// The whole answer is {"name": N, "parameters": {...}}, maybe after <|python_tag|>.
+ParsedToolOutput parse_llama3(std::string_view text) {
+  std::string_view body = trim(text);
+  constexpr std::string_view kPythonTag = "<|python_tag|>";
+  if (body.substr(0, kPythonTag.size()) == kPythonTag) body = trim(body.substr(kPythonTag.size()));
+  if (std::optional<ParsedToolCall> call = call_from_object(parse_json(body))) {
+    return {.content = {}, .calls = {std::move(*call)}};
+  }
+  return plain(text);
+}
+
+}  // namespace
+
+ParsedToolOutput parse_tool_calls(ToolCallFormat format, std::string_view text) {
+  if (format == ToolCallFormat::kGeneric) return parse_generic(text);
+  if (format == ToolCallFormat::kLlama3Json) return parse_llama3(text);
+  const size_t open = text.find(tool_call_opening(format));
+  if (open == std::string_view::npos) return plain(text);
+  Cursor cursor(text.substr(open));
+  std::optional<Calls> calls = marked_calls(format, cursor);
+  if (!calls || calls->empty()) return plain(text);
+  return {.content = std::string(trim(text.substr(0, open))), .calls = std::move(*calls)};
+}
+
+}  // namespace minke

@@ -1,0 +1,121 @@
+// Test helpers for tool calls: writes calls in each format exactly as tool_call_format.h describes
+// it (the text a model or the grammar produces), so tests can parse it back.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "chat/tool_call_format.h"
+
+namespace minke::testing {
+
+struct ToolCall {
+  std::string name;
+  std::string arguments;  // JSON text written as is
+  std::string id;         // written by kMistral only
+};
+
+inline std::string join_calls(const std::vector<ToolCall>& calls, std::string_view separator,
+                              std::string (*write_one)(const ToolCall&, size_t)) {
+  std::string out;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (i > 0) out += separator;
+    out += write_one(calls[i], i);
+  }
+  return out;
+}
+
+inline std::string name_and_arguments(const ToolCall& c, const char* args_key) {
+  return "{\"name\": \"" + c.name + "\", \"" + args_key + "\": " + c.arguments;
+}
+
+// The calls as the format writes them (kLlama3Json writes the first call only).
+inline std::string write_tool_calls(ToolCallFormat format, const std::vector<ToolCall>& calls) {
+  switch (format) {
+    case ToolCallFormat::kGeneric:
+      return "{\"tool_calls\": [" +
+             join_calls(calls, ", ",
+                        [](const ToolCall& c, size_t) {
+                          return name_and_arguments(c, "arguments") + "}";
+                        }) +
+             "]}";
+    case ToolCallFormat::kHermes:
+      return join_calls(calls, "\n", [](const ToolCall& c, size_t) {
+        return "<tool_call>\n" + name_and_arguments(c, "arguments") + "}\n</tool_call>";
+      });
+    case ToolCallFormat::kLlama3Json:
+      return name_and_arguments(calls.at(0), "parameters") + "}";
+    case ToolCallFormat::kDeepSeekV3:
+      return "<｜tool▁calls▁begin｜>" +
+             join_calls(calls, "\n",
+                        [](const ToolCall& c, size_t) {
+                          return "<｜tool▁call▁begin｜>function<｜tool▁sep｜>" + c.name +
+                                 "\n```json\n" + c.arguments + "\n```<｜tool▁call▁end｜>";
+                        }) +
+             "<｜tool▁calls▁end｜>";
+    case ToolCallFormat::kDeepSeekV31:
+      return "<｜tool▁calls▁begin｜>" +
+             join_calls(calls, "",
+                        [](const ToolCall& c, size_t) {
+                          return "<｜tool▁call▁begin｜>" + c.name + "<｜tool▁sep｜>" + c.arguments +
+                                 "<｜tool▁call▁end｜>";
+                        }) +
+             "<｜tool▁calls▁end｜>";
+    case ToolCallFormat::kMistral:
+      return "[TOOL_CALLS][" +
+             join_calls(calls, ", ",
+                        [](const ToolCall& c, size_t) {
+                          return name_and_arguments(c, "arguments") + ", \"id\": \"" + c.id + "\"}";
+                        }) +
+             "]";
+    case ToolCallFormat::kKimiK2:
+      return "<|tool_calls_section_begin|>" +
+             join_calls(calls, "",
+                        [](const ToolCall& c, size_t i) {
+                          return "<|tool_call_begin|>functions." + c.name + ":" +
+                                 std::to_string(i) + "<|tool_call_argument_begin|>" + c.arguments +
+                                 "<|tool_call_end|>";
+                        }) +
+             "<|tool_calls_section_end|>";
+    case ToolCallFormat::kGranite:
+      return "<|tool_call|>[" +
+             join_calls(calls, ", ",
+                        [](const ToolCall& c, size_t) {
+                          return name_and_arguments(c, "arguments") + "}";
+                        }) +
+             "]";
+  }
+  return {};
+}
+
+inline const std::vector<ToolCallFormat>& all_formats() {
+  static const std::vector<ToolCallFormat> formats = {
+      ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
+      ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
+      ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite};
+  return formats;
+}
+
+// Formats whose calls may follow free text (they have an opening marker).
+inline std::vector<ToolCallFormat> marked_formats() {
+  std::vector<ToolCallFormat> out;
+  for (ToolCallFormat f : all_formats()) {
+    if (!tool_call_opening(f).empty()) out.push_back(f);
+  }
+  return out;
+}
+
+// Checks parsed calls against the expected ones (arguments compare as text: compact JSON).
+inline void expect_calls(const std::vector<ParsedToolCall>& got, const std::vector<ToolCall>& want,
+                         bool with_ids) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].name, want[i].name) << "call " << i;
+    EXPECT_EQ(got[i].arguments, want[i].arguments) << "call " << i;
+    EXPECT_EQ(got[i].id, with_ids ? want[i].id : "") << "call " << i;
+  }
+}
+
+}  // namespace minke::testing

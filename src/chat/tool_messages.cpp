@@ -1,0 +1,113 @@
+// Tool messages: see tool_messages.h.
+#include "chat/tool_messages.h"
+
+#include <random>
+
+#include "minke/error.h"
+
+namespace minke {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json parse_or_text(const std::string& text) {
+  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return v.is_discarded() ? json(text) : v;
+}
+
+json tool_calls_json(const std::vector<ToolCall>& calls, bool arguments_as_objects) {
+  json out = json::array();
+  for (const ToolCall& c : calls) {
+    out.push_back(
+        {{"id", c.id},
+         {"type", "function"},
+         {"function",
+          {{"name", c.name},
+           {"arguments", arguments_as_objects ? parse_or_text(c.arguments) : json(c.arguments)}}}});
+  }
+  return out;
+}
+
+std::string generic_instructions(const std::vector<Tool>& tools, const ToolChoice& choice) {
+  std::string text = "You can call these tools:\n" + tools_json(tools).dump(2) + "\n\n";
+  text +=
+      "Answer with one JSON object: {\"tool_calls\": [{\"name\": \"<tool name>\", "
+      "\"arguments\": {<arguments>}}]} to call tools";
+  if (choice.mode == ToolChoice::Mode::kAuto) {
+    text += ", or {\"response\": \"<your answer>\"} to answer directly";
+  }
+  if (choice.mode == ToolChoice::Mode::kFunction) text += " (call " + choice.function + ")";
+  return text + ".";
+}
+
+}  // namespace
+
+json chat_messages_json(const std::vector<ChatMessage>& messages, bool arguments_as_objects) {
+  json out = json::array();
+  for (const ChatMessage& m : messages) {
+    json j = {{"role", m.role}};
+    const bool calls_only = !m.tool_calls.empty() && m.content.empty();
+    j["content"] = calls_only ? json(nullptr) : json(m.content);
+    if (!m.tool_calls.empty())
+      j["tool_calls"] = tool_calls_json(m.tool_calls, arguments_as_objects);
+    if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
+    if (!m.name.empty()) j["name"] = m.name;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json tools_json(const std::vector<Tool>& tools) {
+  json out = json::array();
+  for (const Tool& t : tools) {
+    json parameters = json::parse(t.parameters, nullptr, /*allow_exceptions=*/false);
+    if (parameters.is_discarded()) throw Error("tool '" + t.name + "': parameters is not JSON");
+    json function = {{"name", t.name}};
+    if (!t.description.empty()) function["description"] = t.description;
+    function["parameters"] = std::move(parameters);
+    out.push_back({{"type", "function"}, {"function", std::move(function)}});
+  }
+  return out;
+}
+
+std::vector<ChatMessage> with_generic_tool_prompt(const std::vector<ChatMessage>& messages,
+                                                  const std::vector<Tool>& tools,
+                                                  const ToolChoice& choice) {
+  std::vector<ChatMessage> out;
+  const std::string instructions = generic_instructions(tools, choice);
+  if (messages.empty() || messages[0].role != "system") {
+    out.push_back({"system", instructions});
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const ChatMessage& m = messages[i];
+    if (i == 0 && m.role == "system") {
+      out.push_back({"system", instructions + "\n\n" + m.content});
+    } else if (m.role == "assistant" && !m.tool_calls.empty()) {
+      json calls = json::array();
+      for (const ToolCall& c : m.tool_calls) {
+        calls.push_back({{"name", c.name}, {"arguments", parse_or_text(c.arguments)}});
+      }
+      out.push_back({"assistant", json{{"tool_calls", calls}}.dump()});
+    } else if (m.role == "tool") {
+      json result = {{"tool_call_id", m.tool_call_id}};
+      if (!m.name.empty()) result["name"] = m.name;
+      result["content"] = m.content;
+      out.push_back({"user", json{{"tool_response", result}}.dump()});
+    } else {
+      out.push_back(m);
+    }
+  }
+  return out;
+}
+
+std::string new_tool_call_id(bool alnum9) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> pick(0, sizeof kChars - 2);
+  std::string id = alnum9 ? "" : "call_";
+  for (int i = 0; i < (alnum9 ? 9 : 24); ++i) id += kChars[pick(rng)];
+  return id;
+}
+
+}  // namespace minke

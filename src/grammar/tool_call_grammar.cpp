@@ -1,0 +1,198 @@
+// tool_call_gbnf: one rule per (tool, call) shape in the format, joined as the format joins calls,
+// behind the format's opening text. The literals here are exactly what parse_tool_calls() reads.
+#include "grammar/tool_call_grammar.h"
+
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "grammar/gbnf_writer.h"
+#include "grammar/json_schema.h"
+#include "minke/error.h"
+
+namespace minke {
+
+namespace {
+
+using Format = ToolCallFormat;
+
+constexpr const char* kRoot = "tool-answer";
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The tools a call may name: all of them, or the one tool_choice names.
+std::vector<const Tool*> callable(const ToolGrammarRequest& r) {
+  if (r.tools == nullptr || r.tools->empty()) throw Error("tool calling needs at least one tool");
+  std::set<std::string> names;
+  for (const Tool& t : *r.tools) {
+    if (!valid_name(t.name)) {
+      throw Error("tool name '" + t.name + "' must be 1 to 64 letters, digits, '_' or '-'");
+    }
+    if (!names.insert(t.name).second) throw Error("tool '" + t.name + "' is defined twice");
+  }
+  std::vector<const Tool*> out;
+  for (const Tool& t : *r.tools) {
+    if (r.choice.mode != ToolChoice::Mode::kFunction || t.name == r.choice.function)
+      out.push_back(&t);
+  }
+  if (out.empty())
+    throw Error("tool_choice names '" + r.choice.function + "', which is not a tool");
+  return out;
+}
+
+std::string arguments_rule(GbnfWriter& out, const Tool& tool) {
+  nlohmann::ordered_json schema;
+  try {
+    schema = nlohmann::ordered_json::parse(tool.parameters);
+  } catch (const nlohmann::ordered_json::exception&) {
+    throw Error("tool '" + tool.name + "': parameters is not valid JSON");
+  }
+  if (schema.is_object() && schema.empty()) schema = {{"type", "object"}};
+  try {
+    return embed_gbnf(out, json_schema_to_gbnf(schema), "args-" + tool.name);
+  } catch (const Error& e) {
+    throw Error("tool '" + tool.name + "': " + e.what());
+  }
+}
+
+// One call to `tool` as the format writes it; `index` numbers the call (Kimi-K2).
+std::string call_body(Format format, const Tool& tool, const std::string& args, int index) {
+  const std::string& n = tool.name;  // letters, digits, '_', '-': nothing to escape
+  switch (format) {
+    case Format::kHermes:
+      return gbnf_literal("<tool_call>\n{\"name\": \"" + n + "\", \"arguments\": ") + " " + args +
+             " " + gbnf_literal("}\n</tool_call>");
+    case Format::kLlama3Json:
+      return gbnf_literal("{\"name\": \"" + n + "\", \"parameters\": ") + " " + args + " " +
+             gbnf_literal("}");
+    case Format::kDeepSeekV3:
+      return gbnf_literal("<｜tool▁call▁begin｜>function<｜tool▁sep｜>" + n + "\n```json\n") + " " +
+             args + " " + gbnf_literal("\n```<｜tool▁call▁end｜>");
+    case Format::kDeepSeekV31:
+      return gbnf_literal("<｜tool▁call▁begin｜>" + n + "<｜tool▁sep｜>") + " " + args + " " +
+             gbnf_literal("<｜tool▁call▁end｜>");
+    case Format::kMistral:
+      return gbnf_literal("{\"name\": \"" + n + "\", \"arguments\": ") + " " + args + " " +
+             gbnf_literal(", \"id\": \"") + " [a-zA-Z0-9]{9} " + gbnf_literal("\"}");
+    case Format::kKimiK2:
+      return gbnf_literal("<|tool_call_begin|>functions." + n + ":" + std::to_string(index) +
+                          "<|tool_call_argument_begin|>") +
+             " " + args + " " + gbnf_literal("<|tool_call_end|>");
+    case Format::kGranite:
+    case Format::kGeneric:
+      return gbnf_literal("{\"name\": \"" + n + "\", \"arguments\": ") + " " + args + " " +
+             gbnf_literal("}");
+  }
+  return {};
+}
+
+// A rule for one call to any callable tool.
+std::string any_call(GbnfWriter& out, Format format, const std::vector<const Tool*>& tools,
+                     const std::vector<std::string>& args, int index) {
+  std::string body;
+  for (size_t i = 0; i < tools.size(); ++i) {
+    if (i > 0) body += " | ";
+    body += call_body(format, *tools[i], args[i], index);
+  }
+  return out.add_rule("call", body);
+}
+
+// One call, or (parallel) one or more joined by `separator`.
+std::string call_list(GbnfWriter& out, const std::string& call, const std::string& separator,
+                      bool parallel) {
+  if (!parallel) return call;
+  return out.add_rule("calls", call + " ( " + gbnf_literal(separator) + " " + call + " )*");
+}
+
+// Kimi-K2 numbers its calls 0, 1, 2...: (call-0 (call-1 (...)?)?).
+std::string numbered_calls(GbnfWriter& out, const std::vector<const Tool*>& tools,
+                           const std::vector<std::string>& args, bool parallel) {
+  const int n = parallel ? kMaxNumberedToolCalls : 1;
+  std::string tail;
+  for (int i = n - 1; i >= 0; --i) {
+    const std::string call = any_call(out, Format::kKimiK2, tools, args, i);
+    tail = out.add_rule("calls-from-" + std::to_string(i),
+                        tail.empty() ? call : call + " " + tail + "?");
+  }
+  return tail;
+}
+
+// The calls part of an answer, with the format's opening and closing text.
+std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const Tool*>& tools,
+                       const std::vector<std::string>& args, bool parallel) {
+  const std::string call = any_call(out, format, tools, args, 0);
+  switch (format) {
+    case Format::kHermes:
+      return call_list(out, call, "\n", parallel);
+    case Format::kLlama3Json:
+      return call;  // Llama 3 writes one call per answer
+    case Format::kDeepSeekV3:
+      return out.add_rule("calls", gbnf_literal("<｜tool▁calls▁begin｜>") + " " +
+                                       call_list(out, call, "\n", parallel) + " " +
+                                       gbnf_literal("<｜tool▁calls▁end｜>"));
+    case Format::kDeepSeekV31:
+      return out.add_rule("calls", gbnf_literal("<｜tool▁calls▁begin｜>") + " " +
+                                       call_list(out, call, "", parallel) + " " +
+                                       gbnf_literal("<｜tool▁calls▁end｜>"));
+    case Format::kMistral:
+      return out.add_rule("calls", gbnf_literal("[TOOL_CALLS][") + " " +
+                                       call_list(out, call, ", ", parallel) + " " +
+                                       gbnf_literal("]"));
+    case Format::kKimiK2:
+      return out.add_rule("calls", gbnf_literal("<|tool_calls_section_begin|>") + " " +
+                                       numbered_calls(out, tools, args, parallel) + " " +
+                                       gbnf_literal("<|tool_calls_section_end|>"));
+    case Format::kGranite:
+      return out.add_rule("calls", gbnf_literal("<|tool_call|>[") + " " +
+                                       call_list(out, call, ", ", parallel) + " " +
+                                       gbnf_literal("]"));
+    case Format::kGeneric:
+      return out.add_rule("calls", gbnf_literal("{\"tool_calls\": [") + " " +
+                                       call_list(out, call, ", ", parallel) + " " +
+                                       gbnf_literal("]}"));
+  }
+  return call;
+}
+
+// tool_choice auto: what the model may write instead of (or before) a call.
+std::string auto_answer(GbnfWriter& out, Format format, const std::string& calls) {
+  if (format == Format::kGeneric) {
+    const std::string text =
+        embed_gbnf(out, json_schema_to_gbnf(nlohmann::ordered_json{{"type", "string"}}), "text");
+    return out.add_rule("answer", calls + " | " + gbnf_literal("{\"response\": ") + " " + text +
+                                      " " + gbnf_literal("}"));
+  }
+  if (format == Format::kLlama3Json) {
+    // A call is the whole answer, so a text answer must not start like one.
+    return out.add_rule("answer", calls + " | \"\" | [^{] .*");
+  }
+  const std::string free_text =
+      add_text_without(out, "free-text", std::string(tool_call_opening(format)));
+  return out.add_rule("answer", free_text + " " + calls + "?");
+}
+
+}  // namespace
+
+FormatGrammar tool_call_gbnf(const ToolGrammarRequest& r) {
+  if (r.choice.mode == ToolChoice::Mode::kNone) throw Error("tool_choice none needs no grammar");
+  const std::vector<const Tool*> tools = callable(r);
+  GbnfWriter out;
+  const std::string root = out.reserve(kRoot);
+  std::vector<std::string> args;
+  for (const Tool* t : tools) args.push_back(arguments_rule(out, *t));
+  const std::string calls = calls_rule(out, r.format, tools, args, r.parallel);
+  const bool free_choice = r.choice.mode == ToolChoice::Mode::kAuto;
+  out.define(root, free_choice ? auto_answer(out, r.format, calls) : calls);
+  return with_reasoning_prefix({out.text(), root}, r.reasoning);
+}
+
+}  // namespace minke
