@@ -8,7 +8,7 @@ namespace minke {
 
 GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> grammar,
                                      std::shared_ptr<const TokenTable> tokens)
-    : matcher_(std::move(grammar)), tokens_(std::move(tokens)) {
+    : matcher_(std::move(grammar)), tokens_(std::move(tokens)), dfa_(matcher_.stacks()) {
   depth_.resize(tokens_->max_length() + 1);
 }
 
@@ -27,32 +27,26 @@ bool GrammarConstraint::accept(int32_t token) {
 
 // Walks the tokens in byte order. depth_[d] is the state after the first d bytes of the
 // current token; the next token reuses the states of the prefix it shares. When the state dies
-// at depth d, every following token with the same first d bytes is rejected unseen.
+// at depth d, every following token with the same first d bytes is rejected unseen. States and
+// their byte transitions come from the DFA cache, so a repeated state costs a lookup.
 void GrammarConstraint::compute(std::vector<uint64_t>& bits) {
   const std::vector<int32_t>& sorted = tokens_->sorted();
   const std::vector<uint16_t>& shared = tokens_->shared_prefix();
-  GrammarStacks& stacks = matcher_.stacks();
   bits.assign((static_cast<size_t>(tokens_->n_vocab()) + 63) / 64, 0);
-  depth_[0] = matcher_.state();
+  dfa_.trim();
+  depth_[0] = dfa_.intern(matcher_.state());
   size_t valid = 0;  // depth_[0..valid] hold states along the previous token's bytes
   size_t i = 0;
   while (i < sorted.size()) {
     const int32_t id = sorted[i];
     const std::string_view b = tokens_->bytes(id);
     size_t d = std::min<size_t>(shared[i], valid);
-    size_t dead_at = 0;
     bool dead = false;
     while (d < b.size()) {
-      if (depth_[d].stacks.empty()) {
-        dead = true;
-        dead_at = d;
-        break;
-      }
-      stacks.advance(depth_[d], static_cast<uint8_t>(b[d]), depth_[d + 1]);
+      depth_[d + 1] = dfa_.step(depth_[d], static_cast<uint8_t>(b[d]));
       ++d;
-      if (depth_[d].dead()) {
+      if (depth_[d] == DfaCache::kDead) {
         dead = true;
-        dead_at = d;
         break;
       }
     }
@@ -62,11 +56,12 @@ void GrammarConstraint::compute(std::vector<uint64_t>& bits) {
       bits[static_cast<size_t>(id) >> 6] |= uint64_t{1} << (id & 63);
       continue;
     }
-    while (i < sorted.size() && shared[i] >= dead_at) ++i;
+    while (i < sorted.size() && shared[i] >= d) ++i;
   }
   if (matcher_.can_end()) {
-    for (const int32_t id : tokens_->eog())
+    for (const int32_t id : tokens_->eog()) {
       bits[static_cast<size_t>(id) >> 6] |= uint64_t{1} << (id & 63);
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "grammar/dfa_cache.h"
 #include "grammar/grammar.h"
 #include "grammar/grammar_matcher.h"
 #include "grammar/token_table.h"
@@ -50,7 +51,8 @@ class GrammarConstraint final : public TokenFilter {
   std::shared_ptr<const TokenTable> tokens_;
   std::vector<CachedMask> cache_;
   uint64_t clock_ = 0;
-  std::vector<MatchState> depth_;  // the vocabulary walk's state per byte depth
+  DfaCache dfa_;                // states and transitions the walks have met
+  std::vector<int32_t> depth_;  // the vocabulary walk's state per byte depth
 };
 
 }  // namespace minke
