@@ -29,8 +29,17 @@ json tool_calls_json(const std::vector<ToolCall>& calls, bool arguments_as_objec
   return out;
 }
 
-std::string generic_instructions(const std::vector<Tool>& tools, const ToolChoice& choice) {
+std::string generic_instructions(const std::vector<Tool>& tools, const ToolChoice& choice,
+                                 ToolCallFormat format) {
   std::string text = "You can call these tools:\n" + tools_json(tools).dump(2) + "\n\n";
+  if (format != ToolCallFormat::kGeneric) {
+    // A format chosen for a template that does not show tools: name it and its opening.
+    text += "To call tools, write the calls in the " + std::string(tool_call_format_name(format)) +
+            " tool-call format";
+    const std::string_view opening = tool_call_opening(format);
+    if (!opening.empty()) text += ", starting with " + std::string(opening);
+    return text + ".";
+  }
   text +=
       "Answer with one JSON object: {\"tool_calls\": [{\"name\": \"<tool name>\", "
       "\"arguments\": {<arguments>}}]} to call tools";
@@ -73,9 +82,9 @@ json tools_json(const std::vector<Tool>& tools) {
 
 std::vector<ChatMessage> with_generic_tool_prompt(const std::vector<ChatMessage>& messages,
                                                   const std::vector<Tool>& tools,
-                                                  const ToolChoice& choice) {
+                                                  const ToolChoice& choice, ToolCallFormat format) {
   std::vector<ChatMessage> out;
-  const std::string instructions = generic_instructions(tools, choice);
+  const std::string instructions = generic_instructions(tools, choice, format);
   if (messages.empty() || messages[0].role != "system") {
     out.push_back({"system", instructions});
   }

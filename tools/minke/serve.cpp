@@ -27,6 +27,7 @@ struct ServeOptions {
   int64_t kv_tokens = 0;
   uint64_t memory_budget = 0;
   bool no_reasoning_split = false;
+  std::string tool_call_format;
 };
 
 // Set by SIGINT/SIGTERM; a watcher thread stops the server (httplib is not signal-safe).
@@ -42,7 +43,8 @@ int run_serve(ServeOptions& o) {
   mallopt(M_ARENA_MAX, 2);
   std::unique_ptr<Llm> llm = load_llm(o.load, LlmOptions{.kv_tokens = o.kv_tokens,
                                                          .memory_budget = o.memory_budget,
-                                                         .parallel = o.server.parallel});
+                                                         .parallel = o.server.parallel,
+                                                         .tool_call_format = o.tool_call_format});
   o.server.model_id = std::filesystem::path(o.load.model).stem().string();
   o.server.split_reasoning = !o.no_reasoning_split;
   HttpServer server(*llm, o.server);
@@ -122,6 +124,11 @@ Command add_serve_command(CLI::App& app) {
   sub->add_option("--chat-template", o->load.chat_template,
                   "Jinja chat template replacing the model's")
       ->type_name("FILE");
+  sub->add_option("--tool-call-format", o->tool_call_format,
+                  "How the model writes tool calls, instead of the one its template asks for "
+                  "(generic, hermes, llama3, deepseek-v3, deepseek-v3.1, mistral, kimi-k2, "
+                  "granite)")
+      ->type_name("NAME");
   sub->add_flag("--no-reasoning-split", o->no_reasoning_split,
                 "Leave <think> text in 'content' instead of 'reasoning_content'");
   return {sub, [o] { return run_serve(*o); }};
