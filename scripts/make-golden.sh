@@ -13,7 +13,7 @@ fi
   -r "$MINKE_ROOT/scripts/requirements-oracle.txt"
 "$MINKE_ROOT/scripts/fetch-models.sh" all
 # In dependency order: the tiny models must exist before their logits are taken.
-ALL=(gguf quant vocab tokenizer chat tiny_models logits perplexity)
+ALL=(gguf quant vocab tokenizer grammar chat tiny_models logits perplexity)
 script_for() {
   case $1 in
     tiny_models) echo "$MINKE_ROOT/scripts/make_tiny_models.py" ;;
