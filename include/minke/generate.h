@@ -150,6 +150,11 @@ struct GenerateOptions {
   bool parallel_tool_calls = true;  // more than one call in an answer
 };
 
+// Whether a chat with these options may call tools (tools given, tool_choice not none).
+inline bool calls_tools(const GenerateOptions& options) {
+  return !options.tools.empty() && options.tool_choice.mode != ToolChoice::Mode::kNone;
+}
+
 struct GenerateResult {
   std::string text;  // everything generated (the answer only when reasoning is split)
   std::vector<ToolCall> tool_calls;  // with tools: the calls (finish is then kToolCalls)

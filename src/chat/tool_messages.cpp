@@ -52,14 +52,16 @@ std::string generic_instructions(const std::vector<Tool>& tools, const ToolChoic
 
 }  // namespace
 
-json chat_messages_json(const std::vector<ChatMessage>& messages, bool arguments_as_objects) {
+json chat_messages_json(const std::vector<ChatMessage>& messages,
+                        const MessageJsonOptions& options) {
   json out = json::array();
   for (const ChatMessage& m : messages) {
     json j = {{"role", m.role}};
     const bool calls_only = !m.tool_calls.empty() && m.content.empty();
-    j["content"] = calls_only ? json(nullptr) : json(m.content);
-    if (!m.tool_calls.empty())
-      j["tool_calls"] = tool_calls_json(m.tool_calls, arguments_as_objects);
+    j["content"] = calls_only && options.null_content_for_calls ? json(nullptr) : json(m.content);
+    if (!m.tool_calls.empty()) {
+      j["tool_calls"] = tool_calls_json(m.tool_calls, options.arguments_as_objects);
+    }
     if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
     if (!m.name.empty()) j["name"] = m.name;
     out.push_back(std::move(j));
@@ -82,16 +84,20 @@ json tools_json(const std::vector<Tool>& tools) {
 
 std::vector<ChatMessage> with_generic_tool_prompt(const std::vector<ChatMessage>& messages,
                                                   const std::vector<Tool>& tools,
-                                                  const ToolChoice& choice, ToolCallFormat format) {
+                                                  const ToolChoice& choice, ToolCallFormat format,
+                                                  bool rewrite_history) {
   std::vector<ChatMessage> out;
-  const std::string instructions = generic_instructions(tools, choice, format);
-  if (messages.empty() || messages[0].role != "system") {
+  const bool describe = !tools.empty() && choice.mode != ToolChoice::Mode::kNone;
+  const std::string instructions = describe ? generic_instructions(tools, choice, format) : "";
+  if (describe && (messages.empty() || messages[0].role != "system")) {
     out.push_back({"system", instructions});
   }
   for (size_t i = 0; i < messages.size(); ++i) {
     const ChatMessage& m = messages[i];
-    if (i == 0 && m.role == "system") {
+    if (describe && i == 0 && m.role == "system") {
       out.push_back({"system", instructions + "\n\n" + m.content});
+    } else if (!rewrite_history) {
+      out.push_back(m);
     } else if (m.role == "assistant" && !m.tool_calls.empty()) {
       json calls = json::array();
       for (const ToolCall& c : m.tool_calls) {

@@ -13,24 +13,32 @@
 
 namespace minke {
 
-// messages as OpenAI sends them: assistant tool_calls with arguments parsed into objects
-// (`arguments_as_objects`, what most templates expect) or kept as JSON text (DeepSeek's
-// templates concatenate them); content null for an assistant message that only calls tools.
+struct MessageJsonOptions {
+  // Tool-call arguments parsed into objects (what most templates expect), else kept as JSON
+  // text (DeepSeek's templates concatenate them).
+  bool arguments_as_objects = true;
+  // content null, as OpenAI sends it, for a message that only calls tools (DeepSeek-R1's
+  // template writes calls only then); else "" (Qwen3's, QwQ's and Granite's fail on null).
+  bool null_content_for_calls = false;
+};
+
+// messages as OpenAI sends them, for a chat template.
 nlohmann::ordered_json chat_messages_json(const std::vector<ChatMessage>& messages,
-                                          bool arguments_as_objects);
+                                          const MessageJsonOptions& options);
 
 // [{"type": "function", "function": {"name", "description", "parameters"}}, ...]. Throws
 // minke::Error for parameters that are not JSON.
 nlohmann::ordered_json tools_json(const std::vector<Tool>& tools);
 
-// For a template without tools: the tools and how to call them (the generic JSON answer, or the
-// format chosen with LlmOptions::tool_call_format) in the system message (added, or put before
-// the caller's), calls in history as {"tool_calls": [...]} and tool results as user messages
-// {"tool_response": {...}}.
+// For a template that does not show tools: with tools (and tool_choice not none) the tools and
+// how to call them (the generic JSON answer, or the format's name and opening) in the system
+// message (added, or put before the caller's); with `rewrite_history` (a template that does not
+// render calls either) calls in history as {"tool_calls": [...]} and tool results as user
+// messages {"tool_response": {...}}.
 std::vector<ChatMessage> with_generic_tool_prompt(const std::vector<ChatMessage>& messages,
                                                   const std::vector<Tool>& tools,
-                                                  const ToolChoice& choice,
-                                                  ToolCallFormat format = ToolCallFormat::kGeneric);
+                                                  const ToolChoice& choice, ToolCallFormat format,
+                                                  bool rewrite_history);
 
 // A fresh OpenAI-style call id ("call_" and 24 letters and digits); `alnum9`: 9 letters and
 // digits (Mistral's templates insist on them).

@@ -102,7 +102,6 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
     }
   }
   impl->tool_format = tool_call_format(options, impl->chat_template);
-  impl->format_chosen = !options.tool_call_format.empty();
   load_weights(impl->loaded, options.threads);
   const ModelConfig& cfg = impl->loaded.model->config();
   impl->n_ctx = options.ctx_size > 0 ? options.ctx_size : default_context(cfg.n_ctx_train);

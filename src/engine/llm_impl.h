@@ -35,23 +35,24 @@ struct Llm::Impl {
   bool has_think_token = false;   // the model may open its own <think> block (Qwen3)
 
   ToolCallFormat tool_format = ToolCallFormat::kGeneric;  // detected or LlmOptions'
-  bool format_chosen = false;                             // LlmOptions named it
 
   std::vector<int32_t> encode_prompt(std::string_view text) const;
   // The compiled grammar for options.format (nullptr for plain text).
   std::shared_ptr<const Grammar> grammar_for(const GenerateOptions& options);
-  // Messages (and tools, or null) through the chat template. Assistant tool-call arguments go
-  // in as objects, or as JSON text when the template fails on objects (DeepSeek's concatenate).
-  std::string render(const std::vector<ChatMessage>& messages, const nlohmann::ordered_json* tools,
-                     bool add_generation_prompt) const;
-  // A tool-calling chat's prompt, the format its calls are written in, and their grammar.
-  struct ToolPrompt {
+  // Messages (and tools, or null) through the chat template, with earlier tool calls in the
+  // form the template shows them; nullopt when it cannot show them at all.
+  std::optional<std::string> render(const std::vector<ChatMessage>& messages,
+                                    const nlohmann::ordered_json* tools,
+                                    bool add_generation_prompt) const;
+  // A chat's prompt; with tools, the format calls are written in and the grammar that keeps
+  // the answer to it (calls under auto/required, no call under none).
+  struct ChatPrompt {
     std::string prompt;
     ToolCallFormat format = ToolCallFormat::kGeneric;
-    FormatGrammar grammar;
+    std::optional<FormatGrammar> grammar;
   };
-  ToolPrompt tool_prompt(const std::vector<ChatMessage>& messages,
-                         const GenerateOptions& options) const;
+  ChatPrompt chat_prompt(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
+                         bool add_generation_prompt) const;
   GenerateResult chat_with_tools(const std::vector<ChatMessage>& messages,
                                  const GenerateOptions& options, const StreamCallback& on_chunk);
   // Generates with the reasoning split as the options ask, constrained by `grammar` (or not).

@@ -195,4 +195,12 @@ FormatGrammar tool_call_gbnf(const ToolGrammarRequest& r) {
   return with_reasoning_prefix({out.text(), root}, r.reasoning);
 }
 
+FormatGrammar no_tool_call_gbnf(ToolCallFormat format, const ReasoningPrefix& reasoning) {
+  const std::string opening(tool_call_opening(format));
+  if (opening.empty()) throw Error("this tool-call format has no opening marker to keep out");
+  GbnfWriter out;
+  const std::string root = add_text_without(out, "free-text", opening);
+  return with_reasoning_prefix({out.text(), root}, reasoning);
+}
+
 }  // namespace minke

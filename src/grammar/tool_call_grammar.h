@@ -27,4 +27,8 @@ struct ToolGrammarRequest {
 // and the keyword), an empty or duplicate tool name, or a named function that is not a tool.
 FormatGrammar tool_call_gbnf(const ToolGrammarRequest& request);
 
+// tool_choice none with the tools shown: any text that does not open a call (formats with an
+// opening marker only).
+FormatGrammar no_tool_call_gbnf(ToolCallFormat format, const ReasoningPrefix& reasoning);
+
 }  // namespace minke

@@ -342,7 +342,8 @@ void HttpServer::Impl::chat(const nlohmann::ordered_json& body, httplib::Respons
   try {
     prompt = llm.render_chat(r.messages, r.options);
   } catch (const Error& e) {
-    if (!calls_tools(r)) throw;
+    // A template that fails on the history is the messages' fault; otherwise a tool's.
+    if (r.options.tools.empty() || std::string_view(e.what()).starts_with("chat template")) throw;
     throw ApiError::invalid(e.what(), "tools", "invalid_tools");  // a schema, a name, a choice
   }
   // Split whenever splitting is on: a model may open the block itself (Qwen3) or its template
@@ -351,7 +352,8 @@ void HttpServer::Impl::chat(const nlohmann::ordered_json& body, httplib::Respons
   if (opt.split_reasoning) {
     reasoning = ReasoningOptions{.start_in_reasoning = prompt_opens_reasoning(prompt)};
   }
-  std::vector<ChatMessage> tool_chat = calls_tools(r) ? r.messages : std::vector<ChatMessage>{};
+  std::vector<ChatMessage> tool_chat =
+      !r.options.tools.empty() ? r.messages : std::vector<ChatMessage>{};
   generate(Job{.request = r,
                .prompt = checked_prompt(prompt),
                .chat = true,

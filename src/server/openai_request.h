@@ -57,11 +57,6 @@ struct CompletionRequest : GenerationRequest {
   std::vector<int32_t> prompt_tokens;  // a token-id prompt (prompt empty then)
 };
 
-// Whether the request lets the model call tools (chat requests only).
-inline bool calls_tools(const GenerationRequest& r) {
-  return !r.options.tools.empty() && r.options.tool_choice.mode != ToolChoice::Mode::kNone;
-}
-
 // The most choices one request may ask for.
 inline constexpr int32_t kMaxChoices = 16;
 

@@ -209,10 +209,10 @@ TEST(OpenAiRequest, ToolsAndToolMessagesReachTheOptions) {
   EXPECT_EQ(r.messages[1].tool_calls[0].arguments, R"({"city": "Oslo"})");
   EXPECT_EQ(r.messages[2].tool_call_id, "call_1");
   EXPECT_EQ(r.messages[2].name, "get_weather");
-  EXPECT_TRUE(calls_tools(r));
+  EXPECT_TRUE(calls_tools(r.options));
   json none = body;
   none["tool_choice"] = "none";
-  EXPECT_FALSE(calls_tools(parse_chat_request(none)));
+  EXPECT_FALSE(calls_tools(parse_chat_request(none).options));
   EXPECT_THROW(
       parse_completion_request(json{{"model", "m"}, {"prompt", "x"}, {"tools", json::array()}}),
       ApiError);
