@@ -30,11 +30,12 @@ int32_t DfaCache::step(int32_t state, uint8_t byte) {
   return next;
 }
 
-void DfaCache::trim() {
-  if (states_.size() < kMaxStates) return;
+bool DfaCache::trim() {
+  if (states_.size() < kMaxStates) return false;
   states_.clear();
   next_.clear();
   ids_.clear();
+  return true;
 }
 
 }  // namespace minke

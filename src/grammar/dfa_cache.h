@@ -25,8 +25,8 @@ class DfaCache {
   int32_t step(int32_t state, uint8_t byte);
   // Forgets every state once there are too many (a grammar that keeps making new stacks, e.g.
   // deep recursion, must not grow the table without bound). Numbers handed out before are void:
-  // call it only between walks.
-  void trim();
+  // call it only between walks. True when it did.
+  bool trim();
   const MatchState& state(int32_t id) const { return states_[static_cast<size_t>(id)]; }
   size_t size() const { return states_.size(); }
 

@@ -12,17 +12,35 @@ GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> grammar,
   depth_.resize(tokens_->max_length() + 1);
 }
 
+int32_t GrammarConstraint::current_state() {
+  if (current_ == kUnknownState) current_ = dfa_.intern(matcher_.state());
+  return current_;
+}
+
+// Through the DFA cache: after the first steps each byte is a table lookup.
 bool GrammarConstraint::allows(int32_t token) {
   if (token < 0 || token >= tokens_->n_vocab()) return false;
   if (tokens_->is_eog(token)) return matcher_.can_end();
   const std::string_view bytes = tokens_->bytes(token);
-  return !bytes.empty() && bytes.size() < TokenTable::kMaxTokenBytes && matcher_.allows(bytes);
+  if (bytes.empty() || bytes.size() >= TokenTable::kMaxTokenBytes) return false;
+  int32_t s = current_state();
+  for (const char c : bytes) {
+    s = dfa_.step(s, static_cast<uint8_t>(c));
+    if (s == DfaCache::kDead) return false;
+  }
+  return true;
 }
 
 bool GrammarConstraint::accept(int32_t token) {
   if (!allows(token)) return false;
   if (!tokens_->is_eog(token)) matcher_.accept(tokens_->bytes(token));
+  current_ = kUnknownState;
   return true;
+}
+
+bool GrammarConstraint::mask_ready() {
+  return std::any_of(cache_.begin(), cache_.end(),
+                     [&](const CachedMask& c) { return c.state == matcher_.state(); });
 }
 
 // Walks the tokens in byte order. depth_[d] is the state after the first d bytes of the
@@ -33,8 +51,8 @@ void GrammarConstraint::compute(std::vector<uint64_t>& bits) {
   const std::vector<int32_t>& sorted = tokens_->sorted();
   const std::vector<uint16_t>& shared = tokens_->shared_prefix();
   bits.assign((static_cast<size_t>(tokens_->n_vocab()) + 63) / 64, 0);
-  dfa_.trim();
-  depth_[0] = dfa_.intern(matcher_.state());
+  if (dfa_.trim()) current_ = kUnknownState;
+  depth_[0] = current_state();
   size_t valid = 0;  // depth_[0..valid] hold states along the previous token's bytes
   size_t i = 0;
   while (i < sorted.size()) {
@@ -65,12 +83,20 @@ void GrammarConstraint::compute(std::vector<uint64_t>& bits) {
   }
 }
 
-const std::vector<uint64_t>& GrammarConstraint::allowed_bits() {
+const std::vector<uint64_t>& GrammarConstraint::allowed_bits() { return cached_mask().bits; }
+
+std::span<const uint64_t> GrammarConstraint::allowed_words(size_t& count) {
+  const CachedMask& c = cached_mask();
+  count = c.count;
+  return c.bits;
+}
+
+GrammarConstraint::CachedMask& GrammarConstraint::cached_mask() {
   ++clock_;
   for (CachedMask& c : cache_) {
     if (c.state == matcher_.state()) {
       c.last_used = clock_;
-      return c.bits;
+      return c;
     }
   }
   CachedMask* slot;
@@ -84,7 +110,9 @@ const std::vector<uint64_t>& GrammarConstraint::allowed_bits() {
   slot->state = matcher_.state();
   slot->last_used = clock_;
   compute(slot->bits);
-  return slot->bits;
+  slot->count = 0;
+  for (const uint64_t w : slot->bits) slot->count += static_cast<size_t>(__builtin_popcountll(w));
+  return *slot;
 }
 
 void GrammarConstraint::mask(std::span<float> logits) {

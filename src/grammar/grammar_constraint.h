@@ -27,6 +27,8 @@ class GrammarConstraint final : public TokenFilter {
   // ids outside the table never.
   bool allows(int32_t token) override;
   void mask(std::span<float> logits) override;
+  bool mask_ready() override;
+  std::span<const uint64_t> allowed_words(size_t& count) override;
 
   // Advances past a chosen token; false (nothing changes) when the grammar does not allow it.
   bool accept(int32_t token);
@@ -39,20 +41,27 @@ class GrammarConstraint final : public TokenFilter {
 
  private:
   void compute(std::vector<uint64_t>& bits);
+  // The current state's number in the DFA cache.
+  int32_t current_state();
 
   struct CachedMask {
     MatchState state;
     std::vector<uint64_t> bits;
+    size_t count = 0;  // bits set
     uint64_t last_used = 0;
   };
   static constexpr size_t kCachedMasks = 8;
+  // The current state's mask, computed on a miss.
+  CachedMask& cached_mask();
 
   GrammarMatcher matcher_;
   std::shared_ptr<const TokenTable> tokens_;
   std::vector<CachedMask> cache_;
   uint64_t clock_ = 0;
-  DfaCache dfa_;                // states and transitions the walks have met
-  std::vector<int32_t> depth_;  // the vocabulary walk's state per byte depth
+  DfaCache dfa_;  // states and transitions the walks have met
+  static constexpr int32_t kUnknownState = -2;
+  int32_t current_ = kUnknownState;  // current_state(), until the next accept or trim
+  std::vector<int32_t> depth_;       // the vocabulary walk's state per byte depth
 };
 
 }  // namespace minke

@@ -90,10 +90,25 @@ TEST(GrammarConstraint, MaskEqualsPerTokenAnswersOnSmolLM2) {
 }
 
 // A filter over a fixed allowed set, so the sampler's shortcuts can be compared with masking.
+// With `words`, it also hands out its bits and says its mask is ready, as GrammarConstraint does
+// for a remembered state: the sampler then visits only the allowed tokens where they are few.
 class SetFilter final : public TokenFilter {
  public:
-  explicit SetFilter(std::vector<bool> allowed) : allowed_(std::move(allowed)) {}
+  SetFilter(std::vector<bool> allowed, bool words) : allowed_(std::move(allowed)), words_(words) {
+    bits_.assign((allowed_.size() + 63) / 64, 0);
+    for (size_t t = 0; t < allowed_.size(); ++t) {
+      if (allowed_[t]) {
+        bits_[t / 64] |= uint64_t{1} << (t % 64);
+        ++count_;
+      }
+    }
+  }
   bool allows(int32_t t) override { return allowed_[static_cast<size_t>(t)]; }
+  bool mask_ready() override { return words_; }
+  std::span<const uint64_t> allowed_words(size_t& count) override {
+    count = words_ ? count_ : 0;
+    return words_ ? std::span<const uint64_t>(bits_) : std::span<const uint64_t>();
+  }
   void mask(std::span<float> logits) override {
     for (size_t t = 0; t < logits.size(); ++t) {
       if (!allowed_[t]) logits[t] = -std::numeric_limits<float>::infinity();
@@ -102,6 +117,9 @@ class SetFilter final : public TokenFilter {
 
  private:
   std::vector<bool> allowed_;
+  bool words_;
+  std::vector<uint64_t> bits_;
+  size_t count_ = 0;
 };
 
 TEST(GrammarConstraint, FilteredSamplingEqualsSamplingAPreMaskedRow) {
@@ -122,21 +140,24 @@ TEST(GrammarConstraint, FilteredSamplingEqualsSamplingAPreMaskedRow) {
     std::vector<bool> allowed(kVocab);
     for (int32_t t = 0; t < kVocab; ++t) allowed[static_cast<size_t>(t)] = keep(gen);
     allowed[123] = true;
-    SetFilter filter(allowed);
-    for (const SamplerParams& p : settings) {
-      Sampler constrained(p, kVocab), reference(p, kVocab);
-      constrained.set_filter(&filter);
-      for (int step = 0; step < 30; ++step) {
-        std::vector<float> row(kVocab);
-        for (float& l : row) l = logit(gen);
-        std::vector<float> premasked = row;
-        filter.mask(premasked);
-        const int32_t a = constrained.sample(row);
-        const int32_t b = reference.sample(premasked);
-        ASSERT_EQ(a, b) << "fraction " << fraction << " top_k " << p.top_k << " step " << step;
-        ASSERT_TRUE(allowed[static_cast<size_t>(a)]);
-        constrained.accept(a);
-        reference.accept(b);
+    for (const bool words : {false, true}) {
+      SetFilter filter(allowed, words);
+      for (const SamplerParams& p : settings) {
+        Sampler constrained(p, kVocab), reference(p, kVocab);
+        constrained.set_filter(&filter);
+        for (int step = 0; step < 30; ++step) {
+          std::vector<float> row(kVocab);
+          for (float& l : row) l = logit(gen);
+          std::vector<float> premasked = row;
+          filter.mask(premasked);
+          const int32_t a = constrained.sample(row);
+          const int32_t b = reference.sample(premasked);
+          ASSERT_EQ(a, b) << "fraction " << fraction << " top_k " << p.top_k << " words " << words
+                          << " step " << step;
+          ASSERT_TRUE(allowed[static_cast<size_t>(a)]);
+          constrained.accept(a);
+          reference.accept(b);
+        }
       }
     }
   }

@@ -134,6 +134,22 @@ void CandidateSet::keep_top_k(int32_t k) {
   sorted_ = true;
 }
 
+void CandidateSet::load_top_k_allowed(std::span<const float> logits,
+                                      std::span<const uint64_t> allowed, int32_t k) {
+  MINKE_CHECK(logits.size() <= data_.size());
+  size_t kept = 0;
+  for (size_t w = 0; w < allowed.size(); ++w) {
+    for (uint64_t bits = allowed[w]; bits != 0; bits &= bits - 1) {
+      const size_t i = w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
+      if (i >= logits.size()) break;
+      if (usable(logits[i])) data_[kept++] = Candidate{static_cast<int32_t>(i), logits[i], 0.0f};
+    }
+  }
+  size_ = kept;
+  sorted_ = false;
+  keep_top_k(k);  // as load_top_k: sorted when k > 0
+}
+
 size_t CandidateSet::keep_allowed(TokenFilter& filter, size_t limit) {
   MINKE_CHECK(sorted_);
   size_t kept = 0;

@@ -45,6 +45,11 @@ class CandidateSet {
   // k <= 0: no-op.
   void keep_top_k(int32_t k);
 
+  // Same result as load_top_k(row masked to the allowed ids, k), visiting only the allowed ids
+  // (`allowed`: bit t of word t / 64).
+  void load_top_k_allowed(std::span<const float> logits, std::span<const uint64_t> allowed,
+                          int32_t k);
+
   // Keeps, in rank order, the first `limit` candidates the filter allows (the set must be
   // sorted); returns how many it kept.
   size_t keep_allowed(TokenFilter& filter, size_t limit);

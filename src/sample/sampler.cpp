@@ -130,25 +130,36 @@ int32_t Sampler::sample_filtered(std::span<const float> row) {
     // The unconstrained argmax, when allowed, is also the argmax of the masked row.
     const int32_t best = argmax_usable(row);
     if (best >= 0 && filter_->allows(best)) return best;
+    size_t n_allowed = 0;
+    const std::span<const uint64_t> words = filter_->allowed_words(n_allowed);
+    if (!words.empty() && n_allowed <= row.size() / 8) {
+      candidates_.load_top_k_allowed(row, words, 1);
+      if (candidates_.size() == 0) throw_nothing_allowed();
+      return candidates_.argmax();
+    }
     const int32_t allowed = argmax_usable(masked(row));
     if (allowed < 0) throw_nothing_allowed();
     return allowed;
   }
-  if (params_.top_k > 0) {
+  if (params_.top_k > 0 && !filter_->mask_ready()) {
     // The k best allowed tokens are the top-k of the masked row: look among the best-ranked
-    // m tokens, widening m twice before masking the whole row.
+    // 4k first; when fewer than k of them are allowed the grammar is narrow here, and masking
+    // the row (remembered for this state) is cheaper than looking further.
     const auto k = static_cast<size_t>(params_.top_k);
-    for (size_t m = std::max<size_t>(4 * k, 64); m <= 16 * std::max<size_t>(4 * k, 64); m *= 4) {
-      candidates_.load_top_k(row, static_cast<int32_t>(m));
-      const size_t loaded = candidates_.size();
-      const size_t kept = candidates_.keep_allowed(*filter_, k);
-      if (kept == k || loaded < m) {
-        if (kept == 0) throw_nothing_allowed();
-        return draw_from_candidates();
-      }
-    }
+    const size_t m = std::max<size_t>(4 * k, 64);
+    candidates_.load_top_k(row, static_cast<int32_t>(m));
+    const size_t loaded = candidates_.size();
+    const size_t kept = candidates_.keep_allowed(*filter_, k);
+    if (kept == k || (loaded < m && kept > 0)) return draw_from_candidates();
   }
-  candidates_.load_top_k(masked(row), params_.top_k);
+  // Few allowed tokens (a narrow point of the grammar): visit only those. Many: mask the row.
+  size_t n_allowed = 0;
+  const std::span<const uint64_t> words = filter_->allowed_words(n_allowed);
+  if (!words.empty() && n_allowed <= row.size() / 8) {
+    candidates_.load_top_k_allowed(row, words, params_.top_k);
+  } else {
+    candidates_.load_top_k(masked(row), params_.top_k);
+  }
   if (candidates_.size() == 0) throw_nothing_allowed();
   return draw_from_candidates();
 }
