@@ -126,6 +126,12 @@ std::string numbered_calls(GbnfWriter& out, const std::vector<const Tool*>& tool
   return tail;
 }
 
+// A rule for `body` between two literal texts.
+std::string enclosed(GbnfWriter& out, const std::string& open, const std::string& body,
+                     const std::string& close) {
+  return out.add_rule("calls", gbnf_literal(open) + " " + body + " " + gbnf_literal(close));
+}
+
 // The calls part of an answer, with the format's opening and closing text.
 std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const Tool*>& tools,
                        const std::vector<std::string>& args, bool parallel) {
@@ -136,29 +142,20 @@ std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const T
     case Format::kLlama3Json:
       return call;  // Llama 3 writes one call per answer
     case Format::kDeepSeekV3:
-      return out.add_rule("calls", gbnf_literal("<｜tool▁calls▁begin｜>") + " " +
-                                       call_list(out, call, "\n", parallel) + " " +
-                                       gbnf_literal("<｜tool▁calls▁end｜>"));
+      return enclosed(out, "<｜tool▁calls▁begin｜>", call_list(out, call, "\n", parallel),
+                      "<｜tool▁calls▁end｜>");
     case Format::kDeepSeekV31:
-      return out.add_rule("calls", gbnf_literal("<｜tool▁calls▁begin｜>") + " " +
-                                       call_list(out, call, "", parallel) + " " +
-                                       gbnf_literal("<｜tool▁calls▁end｜>"));
+      return enclosed(out, "<｜tool▁calls▁begin｜>", call_list(out, call, "", parallel),
+                      "<｜tool▁calls▁end｜>");
     case Format::kMistral:
-      return out.add_rule("calls", gbnf_literal("[TOOL_CALLS][") + " " +
-                                       call_list(out, call, ", ", parallel) + " " +
-                                       gbnf_literal("]"));
+      return enclosed(out, "[TOOL_CALLS][", call_list(out, call, ", ", parallel), "]");
     case Format::kKimiK2:
-      return out.add_rule("calls", gbnf_literal("<|tool_calls_section_begin|>") + " " +
-                                       numbered_calls(out, tools, args, parallel) + " " +
-                                       gbnf_literal("<|tool_calls_section_end|>"));
+      return enclosed(out, "<|tool_calls_section_begin|>",
+                      numbered_calls(out, tools, args, parallel), "<|tool_calls_section_end|>");
     case Format::kGranite:
-      return out.add_rule("calls", gbnf_literal("<|tool_call|>[") + " " +
-                                       call_list(out, call, ", ", parallel) + " " +
-                                       gbnf_literal("]"));
+      return enclosed(out, "<|tool_call|>[", call_list(out, call, ", ", parallel), "]");
     case Format::kGeneric:
-      return out.add_rule("calls", gbnf_literal("{\"tool_calls\": [") + " " +
-                                       call_list(out, call, ", ", parallel) + " " +
-                                       gbnf_literal("]}"));
+      return enclosed(out, "{\"tool_calls\": [", call_list(out, call, ", ", parallel), "]}");
   }
   return call;
 }
