@@ -30,7 +30,8 @@ MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 # (name, grammar, sentence). Each one exercises something the mask has to get right.
 GRAMMARS = [
-    # Nested objects and arrays, string escapes (\uXXXX too), numbers with fraction and exponent.
+    # Nested objects and arrays, string escapes (four-hex-digit \u ones too), numbers with
+    # fraction and exponent.
     ("json", r'''
 root   ::= object
 value  ::= object | array | string | number | "true" | "false" | "null"

@@ -108,6 +108,23 @@ TEST(ToolCallGrammar, NamedFunctionAndAuto) {
   }
 }
 
+TEST(ToolCallGrammar, NoneKeepsTheTextFromOpeningACall) {
+  for (const ToolCallFormat f : kFormats) {
+    const std::string opening(tool_call_opening(f));
+    if (opening.empty()) {
+      EXPECT_THROW(no_tool_call_gbnf(f, {}), Error) << tool_call_format_name(f);
+      continue;
+    }
+    const FormatGrammar g = no_tool_call_gbnf(f, {});
+    const auto grammar = compile_gbnf(g.gbnf, g.root);
+    const char* name = tool_call_format_name(f);
+    EXPECT_TRUE(grammar_matches(*grammar, "It is sunny in Oslo.")) << name;
+    EXPECT_TRUE(grammar_matches(*grammar, "")) << name;
+    EXPECT_FALSE(grammar_matches(*grammar, "Let me check. " + opening)) << name;
+    EXPECT_FALSE(grammar_matches(*grammar, testing::write_tool_calls(f, {kWeather}))) << name;
+  }
+}
+
 TEST(ToolCallGrammar, ErrorsNameTheTool) {
   const auto error_of = [](std::vector<Tool> tools, ToolChoice choice) {
     try {

@@ -82,4 +82,7 @@ expect_usage_error "--json-schema and --regex together are a usage error"
 run "$MINKE" run -m "$SMOL" --json-schema "$E2E_TMP/missing.json" -p x
 expect_error "a missing schema file is named" "missing.json"
 
+run "$MINKE" serve -m "$SMOL" --port 0 --tool-call-format bogus
+expect_error "an unknown --tool-call-format is refused, naming the formats" "one of: generic, hermes"
+
 finish
