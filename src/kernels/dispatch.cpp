@@ -3,6 +3,11 @@
 #include <cstdlib>
 #include <string>
 
+#ifdef MINKE_X86_KERNELS
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "core/cpu_features.h"
 #include "kernels/isa_registry.h"
 #include "kernels/kernel_table.h"
@@ -52,6 +57,16 @@ size_t weight_prefetch(const CpuFeatures& f) {
   }
   return static_cast<size_t>(v);
 }
+
+// Linux hands out the AMX tile state only to a process that asks (arch_prctl
+// ARCH_REQ_XCOMP_PERM for XTILEDATA, kernel 5.16+); a tile instruction before that faults.
+// Empty when granted, else why not (the path is then reported missing, and the AVX-512 one runs).
+std::string amx_permission() {
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0) return "";
+  return "permission for AMX tiles (the kernel refused arch_prctl ARCH_REQ_XCOMP_PERM)";
+}
+std::string no_permission_needed() { return ""; }
 #endif
 
 // Every non-null op of `ops` replaces the one in `t`.
@@ -82,7 +97,7 @@ const Paths& paths() {
   static const Paths p = [] {
     Paths out;
     const CpuFeatures& f = cpu_features();
-    out.tables.reserve(4);
+    out.tables.reserve(5);
     out.tables.push_back(ref_kernels());  // the reference ignores MatmulArgs::prefetch
     out.list.push_back({"ref", nullptr, "", ""});
 #ifdef MINKE_X86_KERNELS
@@ -90,15 +105,18 @@ const Paths& paths() {
       const char* name;
       const char* needs;
       int (*kernels)(MatmulKernel*, KernelTable*);
+      std::string (*permission)();  // asked only when the CPU has the features
     };
     const Isa isas[] = {
-        {"avx2", kAvx2Needs, avx2_kernels},
-        {"avx2_vnni", kAvx2VnniNeeds, avx2_vnni_kernels},
-        {"avx512", kAvx512Needs, avx512_kernels},
+        {"avx2", kAvx2Needs, avx2_kernels, no_permission_needed},
+        {"avx2_vnni", kAvx2VnniNeeds, avx2_vnni_kernels, no_permission_needed},
+        {"avx512", kAvx512Needs, avx512_kernels, no_permission_needed},
+        {"amx", kAmxNeeds, amx_kernels, amx_permission},
     };
     const size_t prefetch = weight_prefetch(f);
     for (const Isa& isa : isas) {
       std::string missing = missing_features(isa.needs, f);
+      if (missing.empty()) missing = isa.permission();
       if (!missing.empty()) {
         out.list.push_back({isa.name, nullptr, isa.needs, std::move(missing)});
         continue;

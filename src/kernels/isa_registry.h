@@ -11,6 +11,8 @@ inline constexpr const char* kAvx2Needs = "avx2 fma f16c bmi2";
 inline constexpr const char* kAvx2VnniNeeds = "avx2 fma f16c bmi2 avx_vnni";
 inline constexpr const char* kAvx512Needs =
     "avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512dq avx512vnni";
+inline constexpr const char* kAmxNeeds =
+    "avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512dq avx512vnni amx_tile amx_int8";
 // Each ISA file fills `out` (room for kMaxIsaMatmul entries) with its matmul kernels and returns
 // how many, and sets the non-matmul ops it does better in `ops` (an all-null table); dispatch.cpp
 // copies both over the table below. The ISA files call no shared inline code (a function
@@ -20,6 +22,7 @@ inline constexpr int kMaxIsaMatmul = 16;
 int avx2_kernels(MatmulKernel* out, KernelTable* ops);       // kernels/x86_avx2/
 int avx2_vnni_kernels(MatmulKernel* out, KernelTable* ops);  // kernels/x86_avx2/*_vnni.cpp
 int avx512_kernels(MatmulKernel* out, KernelTable* ops);     // kernels/x86_avx512/
+int amx_kernels(MatmulKernel* out, KernelTable* ops);        // kernels/x86_amx/ (over avx512)
 #endif
 
 }  // namespace minke

@@ -263,8 +263,8 @@ std::span<const KernelPath> kernel_paths();
 // The tables this CPU can run, lowest first: tests run every one against "ref".
 std::vector<const KernelTable*> host_kernel_tables();
 // The table in use: the best this CPU runs, or the one MINKE_KERNELS names
-// (ref|avx2|avx2_vnni|avx512). Throws minke::Error when MINKE_KERNELS names an unknown path or one
-// this CPU cannot run.
+// (ref|avx2|avx2_vnni|avx512|amx). Throws minke::Error when MINKE_KERNELS names an unknown path or
+// one this CPU cannot run.
 const KernelTable& kernels();
 // The scalar reference table (tests compare every variant against it).
 const KernelTable& ref_kernels();

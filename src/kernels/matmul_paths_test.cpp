@@ -76,8 +76,11 @@ TEST(MatmulPaths, EveryPathBitIdenticalToReference) {
       if (rk->matmul == kern.matmul) continue;  // inherited from the reference
       const int64_t bs = ggml_type_info(kern.weight_type).block_size;
       // N = 69: two pairs of AVX-512 granules (kernels that take two at once), then a tail.
+      // M = 64 and 513: whole and partial 16-row AMX tiles; K = 100 legacy blocks or 12
+      // super-blocks: more than one AMX unpack chunk, so y carries the sum between chunks.
+      const int64_t long_k = (bs == 256 ? 12 : 100) * bs;
       const Shape shapes[] = {{1, 1, bs},   {1, 40, 2 * bs}, {2, 17, 3 * bs}, {7, 33, 2 * bs},
-                              {64, 24, bs}, {513, 19, bs},   {3, 69, 2 * bs}};
+                              {64, 24, bs}, {513, 19, bs},   {3, 69, 2 * bs}, {48, 37, long_k}};
       for (const Shape& s : shapes) {
         std::mt19937 rng(static_cast<unsigned>(7 * s.m + s.n + 1000 * s.k) +
                          static_cast<unsigned>(kern.weight_type));
@@ -96,12 +99,15 @@ TEST(MatmulPaths, EveryPathBitIdenticalToReference) {
         const std::vector<float> want = run(*rk, w, x, s, s.m, s.n);
         const std::vector<float> whole = run(kern, w, x, s, s.m, s.n);
         const std::vector<float> split = run(kern, w, x, s, 3, 1, 4096);
+        const std::vector<float> split_tiles = run(kern, w, x, s, 40, 32);
         const std::string what = std::string(table->name) + " " + kern.name +
                                  " M=" + std::to_string(s.m) + " N=" + std::to_string(s.n) +
                                  " K=" + std::to_string(s.k);
         EXPECT_EQ(std::memcmp(want.data(), whole.data(), want.size() * sizeof(float)), 0) << what;
         EXPECT_EQ(std::memcmp(want.data(), split.data(), want.size() * sizeof(float)), 0)
             << what << " (split)";
+        EXPECT_EQ(std::memcmp(want.data(), split_tiles.data(), want.size() * sizeof(float)), 0)
+            << what << " (40-row split)";
         ++compared;
       }
     }
