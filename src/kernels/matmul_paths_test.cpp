@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/kernel_table.h"
@@ -62,8 +63,11 @@ std::vector<float> run(const MatmulKernel& kern, const std::vector<uint8_t>& w,
 
 TEST(MatmulPaths, EveryPathBitIdenticalToReference) {
   for (const KernelPath& p : kernel_paths()) {
-    if (p.table == nullptr)
+    if (p.table == nullptr && std::string(p.name) == "amx") {
+      std::printf("skipped: CPU lacks AMX (amx path: %s)\n", p.missing.c_str());
+    } else if (p.table == nullptr) {
       std::printf("skipped: %s path: CPU lacks %s\n", p.name, p.missing.c_str());
+    }
   }
   const KernelTable& ref = ref_kernels();
   int compared = 0;
