@@ -123,7 +123,9 @@ using AttentionFn = void (*)(const float* q, int32_t pos, int32_t head, const Kv
 // The same for n_rows query rows of one sequence and one head (prefill): row i is q +
 // i * q_stride at position pos[i], its output out + i * out_stride, its scratch scratch +
 // i * kv.n_tokens. Each row's output must be bit-identical to AttentionFn's for that row (so
-// decode and prefill agree); a variant shares K and V loads between the rows.
+// decode and prefill agree); a variant shares K and V loads between the rows. The rows may
+// also be the query heads head, head + 1, ... of one KV head at one position (decode of
+// grouped-query attention): a row's arithmetic depends on `head` only through its KV head.
 using AttentionRowsFn = void (*)(const float* q, int64_t q_stride, int32_t n_rows,
                                  const int32_t* pos, int32_t head, const KvView& kv,
                                  const AttentionParams& p, float* scratch, float* out,

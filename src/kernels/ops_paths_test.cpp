@@ -168,6 +168,43 @@ TEST(OpsPaths, AttentionRowsBitIdenticalToSingleRows) {
   std::printf("compared %d multi-row attention tiles bit for bit\n", compared);
 }
 
+// Decode of grouped-query attention (cpu_backend.cpp): the rows are the query heads that share
+// one KV head, all at one position; each must equal the reference's single head.
+TEST(OpsPaths, AttentionRowsAsTheHeadsOfOneKvGroup) {
+  const KernelTable& ref = ref_kernels();
+  int compared = 0;
+  for (const KernelTable* table : host_kernel_tables()) {
+    for (const int32_t group : {2, 7, 8, 12}) {  // Qwen2.5-0.5B has 7 query heads per KV head
+      const KvLayout layout{16, 2, 64};
+      std::mt19937 rng(static_cast<unsigned>(group));
+      const Cache cache(layout, 300, rng);
+      const AttentionParams p{.n_head = group * layout.n_head_kv};
+      const int32_t hd = layout.head_dim;
+      std::normal_distribution<float> dist(0.0f, 2.0f);
+      for (int32_t pos : {0, 17, 299}) {
+        for (int32_t kv_head = 0; kv_head < layout.n_head_kv; ++kv_head) {
+          std::vector<float> q(static_cast<size_t>(group * hd));
+          for (float& x : q) x = dist(rng);
+          const std::vector<int32_t> same_pos(static_cast<size_t>(group), pos);
+          std::vector<float> got(q.size(), NAN), want(q.size(), NAN);
+          std::vector<float> scratch(static_cast<size_t>(group * cache.n_tokens));
+          const int32_t head0 = kv_head * group;
+          table->attention_rows_f16kv(q.data(), hd, group, same_pos.data(), head0, cache.view(), p,
+                                      scratch.data(), got.data(), hd);
+          for (int32_t i = 0; i < group; ++i) {
+            ref.attention_f16kv(&q[i * hd], pos, head0 + i, cache.view(), p, scratch.data(),
+                                &want[i * hd]);
+          }
+          ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+              << table->name << " group " << group << " pos " << pos << " kv head " << kv_head;
+          ++compared;
+        }
+      }
+    }
+  }
+  std::printf("compared %d KV-group attention calls bit for bit\n", compared);
+}
+
 // A path's attention tile height travels with its attention kernel when paths are stacked
 // (dispatch.cpp): AVX-512 asks for 8 query rows, the others for the reference's 4.
 TEST(OpsPaths, AttentionTileRowsComeWithTheKernel) {

@@ -561,37 +561,60 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   MINKE_CHECK(p.n_head > 0 && q.cols == int64_t{p.n_head} * l.head_dim);
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
   // Tasks: up to tile_rows consecutive rows of one sequence (a prefill shares K/V loads between
-  // them) times one head; each thread needs scratch for tile_rows rows of scores.
+  // them) times one head; or, for a sequence with a single row (decode), that row times one KV
+  // head: the group of query heads that share it are the kernel's rows, so each K and V vector
+  // loaded serves the whole group (grouped-query attention read as a small matrix product).
+  // Each thread needs scratch for the most rows a task has.
   const int32_t tile_rows = std::max(1, kernels_.attention_tile_rows);
-  struct Tile {
+  const int32_t group = p.n_head / l.n_head_kv;
+  struct Task {
     int64_t row0;
-    int32_t n_rows;
+    int32_t n_rows;  // rows of the sequence (1 when grouped)
     int32_t seq;
+    int32_t head;  // the first query head
+    bool grouped;  // rows are heads head .. head + group - 1 of row0
   };
-  auto* tiles = static_cast<Tile*>(arena_.alloc(static_cast<size_t>(q.rows) * sizeof(Tile)));
   const int32_t max_tokens = check_seqs(seqs, pos, q.rows, l.block_size);
-  int64_t n_tiles = 0;
+  int64_t max_tasks = 0;
+  for (const AttnSeq& seq : seqs) max_tasks += (seq.n_rows + tile_rows - 1) / tile_rows;
+  auto* tasks =
+      static_cast<Task*>(arena_.alloc(static_cast<size_t>(max_tasks * p.n_head) * sizeof(Task)));
+  // The position of each grouped row, repeated for the group's heads.
+  auto* group_pos = static_cast<int32_t*>(
+      arena_.alloc(static_cast<size_t>(q.rows) * static_cast<size_t>(group) * sizeof(int32_t)));
+  int64_t n_tasks = 0;
   for (size_t s = 0; s < seqs.size(); ++s) {
     const AttnSeq& seq = seqs[s];
+    const auto si = static_cast<int32_t>(s);
+    if (seq.n_rows == 1 && group > 1) {
+      std::fill_n(group_pos + seq.row0 * group, group, pos[static_cast<size_t>(seq.row0)]);
+      for (int32_t g = 0; g < l.n_head_kv; ++g)
+        tasks[n_tasks++] = {seq.row0, 1, si, g * group, true};
+      continue;
+    }
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += tile_rows) {
       const auto n = static_cast<int32_t>(std::min<int64_t>(tile_rows, seq.row0 + seq.n_rows - r));
-      tiles[n_tiles++] = {r, n, static_cast<int32_t>(s)};
+      for (int32_t h = 0; h < p.n_head; ++h) tasks[n_tasks++] = {r, n, si, h, false};
     }
   }
-  const int64_t per_thread = int64_t{tile_rows} * max_tokens;
+  const int64_t per_thread = int64_t{std::max(tile_rows, group)} * max_tokens;
   auto* scratch = static_cast<float*>(
       arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));
   Tensor out = alloc(q.rows, q.cols);
-  pool_.parallel_for(n_tiles * p.n_head, [&](int64_t t, int thread) {
-    const Tile& tile = tiles[t / p.n_head];
-    const auto h = static_cast<int32_t>(t % p.n_head);
-    const AttnSeq& seq = seqs[static_cast<size_t>(tile.seq)];
+  pool_.parallel_for(n_tasks, [&](int64_t t, int thread) {
+    const Task& task = tasks[t];
+    const AttnSeq& seq = seqs[static_cast<size_t>(task.seq)];
     // Scratch rows are n_tokens apart (AttentionRowsFn).
     const KvView kv{store.k, store.v, l, seq.block_table, seq.n_tokens};
-    kernels_.attention_rows_f16kv(
-        q.data + tile.row0 * q.stride + int64_t{h} * l.head_dim, q.stride, tile.n_rows,
-        pos.data() + tile.row0, h, kv, p, scratch + thread * per_thread,
-        out.data + tile.row0 * out.stride + int64_t{h} * l.head_dim, out.stride);
+    const float* qh = q.data + task.row0 * q.stride + int64_t{task.head} * l.head_dim;
+    float* oh = out.data + task.row0 * out.stride + int64_t{task.head} * l.head_dim;
+    if (task.grouped) {
+      kernels_.attention_rows_f16kv(qh, l.head_dim, group, group_pos + task.row0 * group, task.head,
+                                    kv, p, scratch + thread * per_thread, oh, l.head_dim);
+    } else {
+      kernels_.attention_rows_f16kv(qh, q.stride, task.n_rows, pos.data() + task.row0, task.head,
+                                    kv, p, scratch + thread * per_thread, oh, out.stride);
+    }
   });
   return out;
 }
