@@ -2,7 +2,7 @@
 """Minke side by side with other engines: pp/tg tokens per second on the same GGUF files.
 
 For each model, every engine runs the same test (prompt processing of -p tokens, generation of
--n tokens, -t threads) once per round; the engines' order rotates from round to round so that a
+-n tokens, -t threads, each from a cache of -d tokens: llama-bench's depth) once per round; the engines' order rotates from round to round so that a
 drift in the machine (turbo, a neighbour's load) does not favour one of them, and each engine's
 figure is the median of its rounds. Minke runs `minke bench --json`; a peer is any
 llama-bench-compatible binary (`--peer NAME=PATH`, read through its `-o json` output: mainline
@@ -10,7 +10,7 @@ llama.cpp, ik_llama.cpp). With no peer given, llama.cpp is timed through llama-c
 is installed (pp: one eval of the prompt from an empty cache; tg: n single-token evals).
 
   bench/compare.py -m MODEL [-m MODEL ...] [--minke build/minke] [--peer NAME=PATH ...]
-                   [-p 512] [-n 128] [-t 2] [--rounds 3] [--reps 1] [--json OUT]
+                   [-p 512] [-n 128] [-d 0] [-t 2] [--rounds 3] [--reps 1] [--json OUT]
                    [--report docs/BENCHMARKS.md]
 
 Prints a table (tokens/s, Minke's ratio to each peer, Minke's memory-bandwidth roofline fraction
@@ -65,7 +65,8 @@ def run_json(cmd: list[str], timeout: float) -> object:
 
 def run_minke(e: Engine, model: str, a: argparse.Namespace) -> Sample:
     cmd = [e.path, "bench", "-m", model, "-p", str(a.n_prompt), "-n", str(a.n_gen),
-           "-t", str(a.threads), "-r", str(a.reps), "--json", "--no-membw", *e.extra]
+           "-d", str(a.depth), "-t", str(a.threads), "-r", str(a.reps), "--json", "--no-membw",
+           *e.extra]
     j = run_json(cmd, a.timeout)
     return Sample(j["pp_tokens_per_s"], j["tg_tokens_per_s"], j)
 
@@ -73,6 +74,8 @@ def run_minke(e: Engine, model: str, a: argparse.Namespace) -> Sample:
 def run_llama_bench(e: Engine, model: str, a: argparse.Namespace) -> Sample:
     cmd = [e.path, "-m", model, "-p", str(a.n_prompt), "-n", str(a.n_gen), "-t", str(a.threads),
            "-r", str(a.reps), "-o", "json", *e.extra]
+    if a.depth > 0:
+        cmd[1:1] = ["-d", str(a.depth)]
     rows = run_json(cmd, a.timeout)
     pp = tg = None
     for r in rows:
@@ -92,6 +95,8 @@ def run_llama_cpp_python(e: Engine, model: str, a: argparse.Namespace) -> Sample
 
     import llama_cpp  # noqa: the optional path
 
+    if a.depth > 0:
+        raise RuntimeError("the llama-cpp-python peer does not measure at a depth: give --peer")
     e.version = f"llama-cpp-python {llama_cpp.__version__}"
     llm = llama_cpp.Llama(model_path=model, n_ctx=max(a.n_prompt, a.n_gen) + 8, n_batch=512,
                           n_ubatch=512, n_threads=a.threads, n_threads_batch=a.threads,
@@ -213,12 +218,17 @@ def model_label(entry: dict) -> str:
     return Path(entry["model"]).name
 
 
+def at_depth(a: argparse.Namespace) -> str:
+    """llama-bench's label for a test started from a cache of a.depth tokens."""
+    return f" @ d{a.depth}" if a.depth > 0 else ""
+
+
 def table(report: dict, engines: list[Engine], a: argparse.Namespace) -> str:
     minke = next((e for e in engines if e.kind == "minke"), None)
     peers = [e for e in engines if e is not minke]
     head = ["model"]
     for e in engines:
-        head += [f"{e.name} pp{a.n_prompt}", f"{e.name} tg{a.n_gen}"]
+        head += [f"{e.name} pp{a.n_prompt}{at_depth(a)}", f"{e.name} tg{a.n_gen}{at_depth(a)}"]
     for e in peers if minke else []:
         head += [f"pp ×{e.name}", f"tg ×{e.name}"]
     if minke:
@@ -303,7 +313,9 @@ def write_report(path: Path, report: dict, engines: list[Engine], a: argparse.Na
             lines.append(f"- {e.name}: `{e.path or e.kind}` {e.version}".rstrip()
                          + (f" (extra flags `{' '.join(e.extra)}`)" if e.extra else ""))
     lines += [
-        f"- test: pp{a.n_prompt} (a {a.n_prompt}-token prompt from an empty cache) and tg{a.n_gen} "
+        f"- test: pp{a.n_prompt} (a {a.n_prompt}-token prompt from "
+        + (f"a cache of {a.depth} tokens" if a.depth > 0 else "an empty cache")
+        + f") and tg{a.n_gen} "
         f"({a.n_gen} tokens generated one at a time), {a.threads} threads; each engine ran "
         f"{a.rounds} rounds of {a.reps} repetition(s) after a warm-up, engines alternating in "
         f"rotating order; the figure is the median of the rounds",
@@ -387,6 +399,8 @@ def main() -> int:
                     help="without --peer, do not fall back to llama-cpp-python")
     ap.add_argument("-p", "--n-prompt", type=int, default=512)
     ap.add_argument("-n", "--n-gen", type=int, default=128)
+    ap.add_argument("-d", "--depth", type=int, default=0,
+                    help="tokens already in the cache when each test starts (llama-bench's -d)")
     ap.add_argument("-t", "--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per model (median)")
     ap.add_argument("--reps", type=int, default=1, help="repetitions inside each engine run")
@@ -407,7 +421,8 @@ def main() -> int:
     report["date"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     report["loadavg"] = loadavg
     report["notes"] = a.note
-    report["settings"] = {"n_prompt": a.n_prompt, "n_gen": a.n_gen, "threads": a.threads,
+    report["settings"] = {"n_prompt": a.n_prompt, "n_gen": a.n_gen, "depth": a.depth,
+                          "threads": a.threads,
                           "rounds": a.rounds, "reps": a.reps}
     report["engines"] = [{"name": e.name, "kind": e.kind, "path": e.path, "extra": e.extra,
                           "version": e.version} for e in engines]

@@ -102,6 +102,27 @@ inline void dot32(const uint8_t* x, size_t x_stride, const uint8_t* b, Sums& out
 }
 #undef MINKE_AMX_DOT32
 
+// A 4/5-bit legacy block's quants (4 quad vectors at qs, a 5-bit type's high-bit vector at
+// high) as its B tile: rows 0-3 the low nibbles (elements 0..15), rows 4-7 the high ones
+// (16..31), each minus `offset` (0 keeps them unsigned).
+template <bool kFive>
+void unpack_legacy(const uint8_t* qs, const uint8_t* high, int offset, uint8_t* out) {
+  using N = x86::Nibbles<Avx512>;
+  const __m512i off = Avx512::set1_i8(offset);
+  __m512i h = Avx512::zero();
+  if constexpr (kFive) h = Avx512::load(high);
+  for (int t = 0; t < 4; ++t) {
+    const __m512i v = Avx512::load(qs + t * kLine);
+    __m512i lo = N::lo(v), hi = N::hi(v);
+    if constexpr (kFive) {
+      lo = Avx512::or_(lo, N::bit_to_4(h, t));
+      hi = Avx512::or_(hi, N::bit_to_4(h, t + 4));
+    }
+    _mm512_store_si512(out + t * kLine, _mm512_sub_epi8(lo, off));
+    _mm512_store_si512(out + (4 + t) * kLine, _mm512_sub_epi8(hi, off));
+  }
+}
+
 // Q4_0 / Q5_0 against Q8_0S: B holds q - offset, so the signed dot is the reference's isum.
 template <bool kFive>
 struct AmxQ4Q5_0 {
@@ -113,20 +134,7 @@ struct AmxQ4Q5_0 {
 
   static void configure() { configure_legacy(); }
   static void unpack(const uint8_t* w, uint8_t* out) {
-    using N = x86::Nibbles<Avx512>;
-    const __m512i offset = Avx512::set1_i8(Avx::kOffset);
-    __m512i h = Avx512::zero();
-    if constexpr (kFive) h = Avx512::load(w + 18 * R);
-    for (int t = 0; t < 4; ++t) {
-      const __m512i v = Avx512::load(w + 2 * R + t * kLine);
-      __m512i lo = N::lo(v), hi = N::hi(v);
-      if constexpr (kFive) {
-        lo = Avx512::or_(lo, N::bit_to_4(h, t));
-        hi = Avx512::or_(hi, N::bit_to_4(h, t + 4));
-      }
-      _mm512_store_si512(out + t * kLine, _mm512_sub_epi8(lo, offset));
-      _mm512_store_si512(out + (4 + t) * kLine, _mm512_sub_epi8(hi, offset));
-    }
+    unpack_legacy<kFive>(w + 2 * R, w + 18 * R, Avx::kOffset, out);
   }
   template <int kPair>
   static void dots(const uint8_t* x, size_t x_stride, const uint8_t*, const uint8_t* u, Sums* c) {
@@ -161,19 +169,7 @@ struct AmxQ4Q5_1 {
 
   static void configure() { configure_legacy(); }
   static void unpack(const uint8_t* w, uint8_t* out) {
-    using N = x86::Nibbles<Avx512>;
-    __m512i h = Avx512::zero();
-    if constexpr (kFive) h = Avx512::load(w + 20 * R);
-    for (int t = 0; t < 4; ++t) {
-      const __m512i v = Avx512::load(w + 4 * R + t * kLine);
-      __m512i lo = N::lo(v), hi = N::hi(v);
-      if constexpr (kFive) {
-        lo = Avx512::or_(lo, N::bit_to_4(h, t));
-        hi = Avx512::or_(hi, N::bit_to_4(h, t + 4));
-      }
-      _mm512_store_si512(out + t * kLine, lo);
-      _mm512_store_si512(out + (4 + t) * kLine, hi);
-    }
+    unpack_legacy<kFive>(w + 4 * R, w + 20 * R, 0, out);
   }
   template <int kPair>
   static void dots(const uint8_t* x, size_t x_stride, const uint8_t*, const uint8_t* u, Sums* c) {
