@@ -14,4 +14,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# qemu-aarch64 finds the arm64 loader and libraries at their multiarch paths (libc6:arm64); with
+# -L /usr/aarch64-linux-gnu it would mix the cross toolchain's libc with them, and the first
+# pthread_create spins forever.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64)

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Cross-builds Minke's unit tests for 64-bit ARM Linux and runs the kernel path tests under
-# qemu-aarch64, on a Debian x86-64 machine (not yet part of .ci/run: see issue 12's notes). Installs what it needs: Debian's g++-aarch64-linux-gnu and qemu-user, and the arm64
-# builds of the libraries through multiarch (dpkg --add-architecture arm64).
+# Cross-builds Minke's unit tests for 64-bit ARM Linux and runs the kernel, model,
+# batch-invariance and llama.cpp logits-golden tests under qemu-aarch64 once per NEON path, on a
+# Debian x86-64 machine (scripts/test.sh runs it). qemu's -cpu picks which extensions exist:
+#   cortex-a72 (Raspberry Pi 4: plain NEON)  -> path neon
+#   cortex-a76 (Raspberry Pi 5: + dotprod)   -> path neon_dotprod
+#   max        (+ i8mm, as Graviton 3)       -> path neon_i8mm
+# Installs what it needs: Debian's g++-aarch64-linux-gnu and qemu-user, and the arm64 builds of
+# the libraries through multiarch (dpkg --add-architecture arm64).
 #   scripts/test-aarch64.sh            build into build-aarch64/ and run the tests
 # On an ARM machine itself there is nothing to cross: scripts/test.sh runs everything natively.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -30,15 +35,24 @@ fi
 
 mapfile -t cache_flags < <(cmake_cache_flags)
 log "aarch64 cross-build (build-aarch64/)"
+# Only the test files run below are compiled (MINKE_TEST_ONLY): the build is most of this step.
 cmake -S "$MINKE_ROOT" -B "$MINKE_ROOT/build-aarch64" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_TOOLCHAIN_FILE="$MINKE_ROOT/cmake/aarch64-linux-gnu.cmake" "${cache_flags[@]}" >/dev/null
+  -DCMAKE_TOOLCHAIN_FILE="$MINKE_ROOT/cmake/aarch64-linux-gnu.cmake" \
+  -DMINKE_TEST_ONLY='/src/(backend/cpu|kernels|models)/|/tests/golden/model_logits_test' \
+  "${cache_flags[@]}" >/dev/null
 cmake --build "$MINKE_ROOT/build-aarch64" -j "$(nproc)" --target minke_tests
 
-# The kernel paths (every one this emulated CPU runs, against the reference; no NEON path exists
-# yet, so today only the reference runs) and the attention kernels' row and KV-group contracts.
-# The model, batch-invariance and logits-golden tests build and run the same way but take many
-# minutes on emulated scalar kernels: they join this list with the NEON kernels.
-filter='MatmulPaths*:OpsPaths*'
-log "tests under qemu-aarch64 ($filter)"
-qemu-aarch64 -L /usr/aarch64-linux-gnu "$MINKE_ROOT/build-aarch64/minke_tests" \
-  --gtest_filter="$filter"
+# Per path: every kernel path test (each path this emulated CPU runs, against the reference),
+# the backend and kernel unit tests, model loading, and the batch-invariance and logits-golden
+# tests of the tiny llama.cpp-checked models plus SmolLM2's goldens on that path. The larger
+# real models' goldens (Gemma 3, Qwen2.5) take minutes under emulation; they run natively above.
+common='MatmulPaths*:OpsPaths*:CpuBackend*:AllWeightTypes/*:Ref*:QuantizeAct*:ModelLoad*:ModelForward*'
+run_path() {  # qemu CPU model, kernel path
+  local filter="$common:Paths/*.Tiny*/$2:Paths/ModelLogitsGolden.SmolLM2/$2"
+  log "tests under qemu-aarch64 -cpu $1 (kernel path $2)"
+  MINKE_KERNELS="$2" qemu-aarch64 -cpu "$1" "$MINKE_ROOT/build-aarch64/minke_tests" \
+    --gtest_filter="$filter" --gtest_brief=1
+}
+run_path cortex-a72 neon
+run_path cortex-a76 neon_dotprod
+run_path max neon_i8mm

@@ -4,9 +4,11 @@
 #      (scripts/check-format.sh), then the test models,
 #   2. Release build: unit, golden and end-to-end tests (CTest),
 #   3. ASan+UBSan build: the same unit, golden and CLI tests (not the long generations),
-#   4. libFuzzer targets for a bounded time on their seed corpora.
-# Environment: MINKE_FUZZ_SECONDS (default 60 per target), MINKE_SKIP_SANITIZE=1
-# and MINKE_SKIP_FUZZ=1 for quick local runs (CI runs everything).
+#   4. libFuzzer targets for a bounded time on their seed corpora,
+#   5. on an x86-64 host: the aarch64 cross-build, its kernel, model and golden tests under
+#      qemu-aarch64 once per NEON path (scripts/test-aarch64.sh; an ARM host ran them in 2).
+# Environment: MINKE_FUZZ_SECONDS (default 60 per target), MINKE_SKIP_SANITIZE=1,
+# MINKE_SKIP_FUZZ=1 and MINKE_SKIP_AARCH64=1 for quick local runs (CI runs everything).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 jobs=$(nproc)
 
@@ -56,5 +58,8 @@ if [ "${MINKE_SKIP_FUZZ:-0}" != 1 ]; then
     rm -rf "$work" "$work.log"
     [ "$status" -eq 0 ] || die "fuzzer $name found a failure (exit $status)"
   done
+fi
+if [ "${MINKE_SKIP_AARCH64:-0}" != 1 ] && [ "$(uname -m)" = x86_64 ]; then
+  "$MINKE_ROOT/scripts/test-aarch64.sh"
 fi
 log "all tests passed"

@@ -8,6 +8,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #define MINKE_X86 1
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#define MINKE_ARM_LINUX 1
 #endif
 
 namespace minke {
@@ -75,6 +78,19 @@ CpuFeatures detect() {
   f.amx_int8 = os_amx && bit(l7.d, 25);
   return f;
 }
+#elif defined(MINKE_ARM_LINUX)
+// Linux's arch/arm64 hwcap bits (uapi asm/hwcap.h), named here so the build needs no kernel
+// headers of a particular age.
+CpuFeatures detect() {
+  constexpr unsigned long kHwcapAsimd = 1UL << 1, kHwcapAsimdDp = 1UL << 20;
+  constexpr unsigned long kHwcap2I8mm = 1UL << 13;
+  const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+  CpuFeatures f;
+  f.neon = (hw & kHwcapAsimd) != 0;
+  f.dotprod = f.neon && (hw & kHwcapAsimdDp) != 0;
+  f.i8mm = f.neon && (hw2 & kHwcap2I8mm) != 0;
+  return f;
+}
 #else
 CpuFeatures detect() { return {}; }
 #endif
@@ -97,6 +113,9 @@ std::string CpuFeatures::summary() const {
       {amx_tile, "amx_tile"},
       {amx_int8, "amx_int8"},
       {amx_bf16, "amx_bf16"},
+      {neon, "neon"},
+      {dotprod, "dotprod"},
+      {i8mm, "i8mm"},
   };
   std::string s;
   for (const auto& [has, name] : all) {

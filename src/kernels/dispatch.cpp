@@ -66,6 +66,8 @@ std::string amx_permission() {
   if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0) return "";
   return "permission for AMX tiles (the kernel refused arch_prctl ARCH_REQ_XCOMP_PERM)";
 }
+#endif
+#if defined(MINKE_X86_KERNELS) || defined(MINKE_ARM_KERNELS)
 std::string no_permission_needed() { return ""; }
 #endif
 
@@ -100,13 +102,14 @@ const Paths& paths() {
     out.tables.reserve(5);
     out.tables.push_back(ref_kernels());  // the reference ignores MatmulArgs::prefetch
     out.list.push_back({"ref", nullptr, "", ""});
-#ifdef MINKE_X86_KERNELS
+#if defined(MINKE_X86_KERNELS) || defined(MINKE_ARM_KERNELS)
     struct Isa {
       const char* name;
       const char* needs;
       int (*kernels)(MatmulKernel*, KernelTable*);
       std::string (*permission)();  // asked only when the CPU has the features
     };
+#ifdef MINKE_X86_KERNELS
     const Isa isas[] = {
         {"avx2", kAvx2Needs, avx2_kernels, no_permission_needed},
         {"avx2_vnni", kAvx2VnniNeeds, avx2_vnni_kernels, no_permission_needed},
@@ -114,6 +117,14 @@ const Paths& paths() {
         {"amx", kAmxNeeds, amx_kernels, amx_permission},
     };
     const size_t prefetch = weight_prefetch(f);
+#else
+    const Isa isas[] = {
+        {"neon", kNeonNeeds, neon_kernels, no_permission_needed},
+        {"neon_dotprod", kNeonDotprodNeeds, neon_dotprod_kernels, no_permission_needed},
+        {"neon_i8mm", kNeonI8mmNeeds, neon_i8mm_kernels, no_permission_needed},
+    };
+    const size_t prefetch = 0;  // measured on x86 only; left to the hardware here
+#endif
     for (const Isa& isa : isas) {
       std::string missing = missing_features(isa.needs, f);
       if (missing.empty()) missing = isa.permission();

@@ -29,7 +29,7 @@ namespace minke {
 // reduced over K in one fixed order. A variant may tile over m and n however it likes, but
 // must never split K across calls or let the order depend on the rectangle, M or threads.
 // The x86 variants go further and reduce in the reference order itself, so their results are
-// bit-identical to kernels/ref/ (see kernels/x86_common/interleaved_matmul.h).
+// bit-identical to kernels/ref/ (see kernels/simd_common/interleaved_matmul.h).
 struct MatmulArgs {
   const void* w;    // the weight (file layout or packed, see above)
   size_t w_stride;  // bytes from one row (pack == nullptr) or granule (packed) to the next

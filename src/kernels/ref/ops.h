@@ -19,7 +19,7 @@ void scale_add_f32(const float* x, float s, float* y, int64_t n);
 // exp(x) as every kernel path computes it: in double (x = n ln2 + r, |r| <= ln2/2, the degree-10
 // Taylor polynomial of exp(r), error < 3e-13), then rounded to f32 once, so it is the correctly
 // rounded expf except within ~3e-13 of a rounding boundary (libm's expf is the same to < 0.502
-// ulp), and the x86 lanes version (x86_common/row_ops.h) gives the same bits. 0 below kExpLo,
+// ulp), and the x86 lanes version (simd_common/row_ops.h) gives the same bits. 0 below kExpLo,
 // +inf above kExpHi (where expf under/overflows anyway), NaN stays NaN.
 float exp_f32(float x);
 inline constexpr float kExpLo = -104.0f, kExpHi = 89.0f;

@@ -1,5 +1,5 @@
 // AMX (Intel Sapphire Rapids and later) matmul kernels for the quantized weight types, over the
-// AVX-512 path's packed layouts (x86_common/packed_formats.h) and activation formats.
+// AVX-512 path's packed layouts (simd_common/packed_formats.h) and activation formats.
 //
 // The tile unit computes the integer dot of every (activation row, weight row) pair of one
 // sub-block at once: C[16 x 16] int32 = A[16 rows x kb int8] . B[kb/4 x 64 bytes], with B in the
@@ -29,9 +29,9 @@
 #include <cstring>
 
 #include "kernels/isa_registry.h"
+#include "kernels/simd_common/interleaved_matmul.h"
+#include "kernels/simd_common/row_ops.h"
 #include "kernels/x86_avx512/avx512_isa.h"
-#include "kernels/x86_common/interleaved_matmul.h"
-#include "kernels/x86_common/row_ops.h"
 
 namespace minke {
 namespace {
@@ -107,7 +107,7 @@ inline void dot32(const uint8_t* x, size_t x_stride, const uint8_t* b, Sums& out
 // (16..31), each minus `offset` (0 keeps them unsigned).
 template <bool kFive>
 void unpack_legacy(const uint8_t* qs, const uint8_t* high, int offset, uint8_t* out) {
-  using N = x86::Nibbles<Avx512>;
+  using N = simd::Nibbles<Avx512>;
   const __m512i off = Avx512::set1_i8(offset);
   __m512i h = Avx512::zero();
   if constexpr (kFive) h = Avx512::load(high);
@@ -126,10 +126,10 @@ void unpack_legacy(const uint8_t* qs, const uint8_t* high, int offset, uint8_t* 
 // Q4_0 / Q5_0 against Q8_0S: B holds q - offset, so the signed dot is the reference's isum.
 template <bool kFive>
 struct AmxQ4Q5_0 {
-  using Avx = x86::FmtQ4Q5_0<Avx512, kFive>;
+  using Avx = simd::FmtQ4Q5_0<Avx512, kFive>;
   static constexpr int64_t kBlock = 32;
   static constexpr int kSums = 1;
-  static constexpr size_t kActBytes = sizeof(x86::BlockQ8_0S), kActQs = 8;
+  static constexpr size_t kActBytes = sizeof(simd::BlockQ8_0S), kActQs = 8;
   static constexpr size_t kUnpacked = 8 * kLine;
 
   static void configure() { configure_legacy(); }
@@ -142,7 +142,7 @@ struct AmxQ4Q5_0 {
   }
   static constexpr int kScalars = 1;  // d
   static void scalars(const uint8_t* x, uint32_t* out, int /*stride*/) {
-    std::memcpy(out, &reinterpret_cast<const x86::BlockQ8_0S*>(x)->d, 4);
+    std::memcpy(out, &reinterpret_cast<const simd::BlockQ8_0S*>(x)->d, 4);
   }
   static void finish(const uint8_t* w, const uint8_t*, const uint8_t*, size_t, const float* act,
                      const Sums* c, __m512* acc) {
@@ -161,10 +161,10 @@ struct AmxQ4Q5_0 {
 // Q4_1 / Q5_1 against Q8_1S: B holds the unsigned quants.
 template <bool kFive>
 struct AmxQ4Q5_1 {
-  using Avx = x86::FmtQ4Q5_1<Avx512, kFive>;
+  using Avx = simd::FmtQ4Q5_1<Avx512, kFive>;
   static constexpr int64_t kBlock = 32;
   static constexpr int kSums = 1;
-  static constexpr size_t kActBytes = sizeof(x86::BlockQ8_1S), kActQs = 8;
+  static constexpr size_t kActBytes = sizeof(simd::BlockQ8_1S), kActQs = 8;
   static constexpr size_t kUnpacked = 8 * kLine;
 
   static void configure() { configure_legacy(); }
@@ -177,7 +177,7 @@ struct AmxQ4Q5_1 {
   }
   static constexpr int kScalars = 2;  // d, s
   static void scalars(const uint8_t* x, uint32_t* out, int stride) {
-    const auto* xb = reinterpret_cast<const x86::BlockQ8_1S*>(x);
+    const auto* xb = reinterpret_cast<const simd::BlockQ8_1S*>(x);
     std::memcpy(out, &xb->d, 4);
     std::memcpy(out + stride, &xb->s, 4);
   }
@@ -196,11 +196,11 @@ struct AmxQ4Q5_1 {
 // Q8_0 against Q8_0S: the packed quad vectors (stored XOR 0x80, unsigned) are the B tile as
 // they lie; the activation block's `off` takes the bias back out, as in the AVX-512 kernel.
 struct AmxQ8_0 {
-  using Avx = x86::FmtQ8_0<Avx512>;
+  using Avx = simd::FmtQ8_0<Avx512>;
   static_assert(Avx::kOffset == 128);
   static constexpr int64_t kBlock = 32;
   static constexpr int kSums = 1;
-  static constexpr size_t kActBytes = sizeof(x86::BlockQ8_0S), kActQs = 8;
+  static constexpr size_t kActBytes = sizeof(simd::BlockQ8_0S), kActQs = 8;
   static constexpr size_t kUnpacked = 0;  // nothing to unpack
 
   static void configure() { configure_legacy(); }
@@ -211,7 +211,7 @@ struct AmxQ8_0 {
   }
   static constexpr int kScalars = 2;  // d, off (its int32 bits)
   static void scalars(const uint8_t* x, uint32_t* out, int stride) {
-    const auto* xb = reinterpret_cast<const x86::BlockQ8_0S*>(x);
+    const auto* xb = reinterpret_cast<const simd::BlockQ8_0S*>(x);
     std::memcpy(out, &xb->d, 4);
     std::memcpy(out + stride, &xb->off, 4);
   }
@@ -264,15 +264,15 @@ __m512i times_digit_s(__m512i q, __m512i digit16) {
 // digit * q <= 7 * 31 fits a byte); the minimum term and f32 steps of the AVX-512 kernel.
 template <bool kFive>
 struct AmxQ45_K {
-  using Avx = x86::FmtQ45_K<Avx512, kFive>;
+  using Avx = simd::FmtQ45_K<Avx512, kFive>;
   static constexpr int64_t kBlock = 256;
   static constexpr int kPlanes = 2, kSums = kPlanes;
-  static constexpr size_t kActBytes = sizeof(x86::BlockQ8_KS), kActQs = offsetof(BlockQ8_K, qs);
+  static constexpr size_t kActBytes = sizeof(simd::BlockQ8_KS), kActQs = offsetof(BlockQ8_K, qs);
   static constexpr size_t kUnpacked = kPlanes * kPlaneBytes;
 
   static void configure() { configure_planes<kPlanes>(); }
   static void unpack(const uint8_t* w, uint8_t* out) {
-    using N = x86::Nibbles<Avx512>;
+    using N = simd::Nibbles<Avx512>;
     const uint8_t* qs = w + 20 * R;
     for (int c = 0; c < 4; ++c) {  // elements 64c..: sub-blocks 2c (low nibbles) and 2c + 1
       const __m512i s0 = Avx512::load_u8x(w + 4 * R + 2 * c * R);
@@ -323,7 +323,7 @@ struct AmxQ45_K {
     const __m512i min0 = Avx512::load(mins), min1 = Avx512::load(mins + 4 * R);
 #pragma GCC unroll 16
     for (int m = 0; m < kTileRows; ++m) {
-      const auto* xk = reinterpret_cast<const x86::BlockQ8_KS*>(x + m * x_stride);
+      const auto* xk = reinterpret_cast<const simd::BlockQ8_KS*>(x + m * x_stride);
       const __m512i isum = Avx512::add32(load_sums(c[0], m), Avx512::shl32(load_sums(c[1], m), 3));
       const int8_t* hi = xk->sum_hi;
       const int8_t* lo = xk->sum_lo;
@@ -344,7 +344,7 @@ struct AmxQ45_K {
 // so digit * (q - 32) fits a signed byte); B holds digit * (q - 32), so the reference's
 // -32 * bsum term is in the dots already.
 struct AmxQ6_K {
-  using Avx = x86::FmtQ6_K<Avx512>;
+  using Avx = simd::FmtQ6_K<Avx512>;
   static constexpr int64_t kBlock = 256;
   static constexpr int kPlanes = 3, kSums = kPlanes;
   static constexpr size_t kActBytes = sizeof(BlockQ8_K), kActQs = offsetof(BlockQ8_K, qs);
@@ -368,7 +368,7 @@ struct AmxQ6_K {
 
   static void configure() { configure_planes<kPlanes>(); }
   static void unpack(const uint8_t* w, uint8_t* out) {
-    using N = x86::Nibbles<Avx512>;
+    using N = simd::Nibbles<Avx512>;
     const uint8_t* ql = w + 18 * R;
     const uint8_t* qh = w + 146 * R;
     const __m512i offset = Avx512::set1_i8(32);
@@ -450,7 +450,7 @@ alignas(64) thread_local uint32_t t_scalars[kAmxMTile / 16 * kMaxChunk * 2 * 16]
 
 template <class F>
 struct AmxMatmul {
-  using Base = x86::InterleavedMatmul<Avx512, typename F::Avx>;
+  using Base = simd::InterleavedMatmul<Avx512, typename F::Avx>;
   static constexpr size_t kWBytes = F::Avx::kBytes;
   static constexpr int64_t kChunk = std::min<int64_t>(
       kMaxChunk, F::kUnpacked == 0 ? kMaxChunk : static_cast<int64_t>(kUnpackBytes / F::kUnpacked));
@@ -564,8 +564,8 @@ void use_amx(MatmulKernel* ks, int n, GgmlType type, const char* name) {
 
 // The row ops stay the AVX-512 path's (`ops` is left empty, so the table below them is kept).
 int amx_kernels(MatmulKernel* out, KernelTable* /*ops*/) {
-  using Row = x86::RowOps<Avx512>;
-  const int n = x86::InterleavedKernels<Avx512>::fill<Row>(out);
+  using Row = simd::RowOps<Avx512>;
+  const int n = simd::InterleavedKernels<Avx512>::fill<Row>(out);
   use_amx<AmxQ4Q5_0<false>>(out, n, GgmlType::Q4_0, "matmul_q4_0_q8_0s_amx");
   use_amx<AmxQ4Q5_0<true>>(out, n, GgmlType::Q5_0, "matmul_q5_0_q8_0s_amx");
   use_amx<AmxQ4Q5_1<false>>(out, n, GgmlType::Q4_1, "matmul_q4_1_q8_1s_amx");

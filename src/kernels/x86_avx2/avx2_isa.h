@@ -1,5 +1,5 @@
-// The AVX2 (+FMA/F16C) ISA description the x86_common kernels are written against (see
-// x86_common/interleaved_matmul.h). Deliberately in an anonymous namespace: every ISA file that
+// The AVX2 (+FMA/F16C) ISA description the simd_common kernels are written against (see
+// simd_common/interleaved_matmul.h). Deliberately in an anonymous namespace: every ISA file that
 // includes it gets its own type, so template instantiations compiled with different flags
 // (matmul_avx2.cpp, matmul_avx2_vnni.cpp) never share a symbol.
 #pragma once
@@ -17,6 +17,7 @@ namespace {  // NOLINT(google-build-namespaces): one type per including ISA file
 struct Avx2 {
   static constexpr int R = 8;
   static constexpr int kMT = 2;
+  static constexpr bool kMmla = false;  // pair products (PairDots): AArch64 i8mm only
   static constexpr bool kBiasedQ8 = false;
   using VI = __m256i;
   using VF = __m256;
@@ -85,7 +86,7 @@ struct Avx2 {
     for (int i = 0; i < n; ++i) y[i] = tmp[i];
   }
 
-  // Row ops (x86_common/row_ops.h).
+  // Row ops (simd_common/row_ops.h).
   static VF loadf(const float* p) { return _mm256_loadu_ps(p); }
   static void storef(float* p, VF v) { _mm256_storeu_ps(p, v); }
   static VF absf(VF v) {

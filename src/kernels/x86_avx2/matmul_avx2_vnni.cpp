@@ -2,9 +2,9 @@
 // the VEX-encoded VPDPBUSD for every integer dot, and Q8_0 weights stored biased like on
 // AVX-512, so each 4-byte dot is one instruction instead of three.
 #include "kernels/isa_registry.h"
+#include "kernels/simd_common/interleaved_matmul.h"
+#include "kernels/simd_common/row_ops.h"
 #include "kernels/x86_avx2/avx2_isa.h"
-#include "kernels/x86_common/interleaved_matmul.h"
-#include "kernels/x86_common/row_ops.h"
 
 namespace minke {
 namespace {
@@ -19,8 +19,8 @@ struct Avx2Vnni : Avx2 {
 
 int avx2_vnni_kernels(MatmulKernel* out, KernelTable* ops) {
   (void)ops;  // the row ops have no integer dots: the AVX2 path's serve
-  using Row = x86::RowOps<Avx2Vnni>;
-  return x86::InterleavedKernels<Avx2Vnni>::fill<Row>(out);
+  using Row = simd::RowOps<Avx2Vnni>;
+  return simd::InterleavedKernels<Avx2Vnni>::fill<Row>(out);
 }
 
 }  // namespace minke

@@ -1,5 +1,5 @@
-// The AVX-512 (F/BW/VL/DQ + VNNI) ISA description the x86_common kernels are written against
-// (see x86_common/interleaved_matmul.h). Deliberately in an anonymous namespace, as avx2_isa.h:
+// The AVX-512 (F/BW/VL/DQ + VNNI) ISA description the simd_common kernels are written against
+// (see simd_common/interleaved_matmul.h). Deliberately in an anonymous namespace, as avx2_isa.h:
 // every ISA file that includes it (matmul_avx512.cpp, x86_amx/) gets its own type, so template
 // instantiations compiled with different flags never share a symbol.
 #pragma once
@@ -17,6 +17,7 @@ namespace {  // NOLINT(google-build-namespaces): one type per including ISA file
 struct Avx512 {
   static constexpr int R = 16;
   static constexpr int kMT = 4;
+  static constexpr bool kMmla = false;  // pair products (PairDots): AArch64 i8mm only
   static constexpr bool kBiasedQ8 = true;
   static constexpr bool kPairSums16 = false;  // VPDPBUSD sums in 32 bits directly
   using VI = __m512i;
@@ -69,7 +70,7 @@ struct Avx512 {
     }
   }
 
-  // Row ops (x86_common/row_ops.h).
+  // Row ops (simd_common/row_ops.h).
   static VF loadf(const float* p) { return _mm512_loadu_ps(p); }
   static void storef(float* p, VF v) { _mm512_storeu_ps(p, v); }
   static VF absf(VF v) { return _mm512_abs_ps(v); }

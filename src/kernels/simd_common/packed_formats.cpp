@@ -1,6 +1,7 @@
 // Packers for the row-interleaved layouts (packed_formats.h) and the Q8_0S activation
-// quantizer. Baseline x86-64 code: it runs at load and per matmul call, outside the ISA files.
-#include "kernels/x86_common/packed_formats.h"
+// quantizer. Baseline code (x86-64 or ARMv8-A): it runs at load and per matmul call, outside the
+// ISA files.
+#include "kernels/simd_common/packed_formats.h"
 
 #include <cstring>
 
@@ -11,7 +12,7 @@
 #include "quant/blocks_legacy.h"
 #include "quant/k_scales.h"
 
-namespace minke::x86 {
+namespace minke::simd {
 namespace {
 
 // Calls pack_block(block of row r, r, granule block dst) for every real row of granule g and
@@ -187,12 +188,16 @@ void pack_q6_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64
   template void pack_q4_k<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);        \
   template void pack_q5_k<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);        \
   template void pack_q6_k<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);
-MINKE_PACKERS(8)
-MINKE_PACKERS(16)
+#define MINKE_FLOAT_PACKERS(R)                                                               \
+  template void pack_float<R, float>(const void*, size_t, int64_t, int64_t, int64_t, void*); \
+  template void pack_float<R, uint16_t>(const void*, size_t, int64_t, int64_t, int64_t, void*);
+MINKE_PACKERS(4)   // NEON
+MINKE_PACKERS(8)   // AVX2
+MINKE_PACKERS(16)  // AVX-512
+MINKE_FLOAT_PACKERS(4)
+MINKE_FLOAT_PACKERS(8)
+MINKE_FLOAT_PACKERS(16)
 #undef MINKE_PACKERS
-template void pack_float<8, float>(const void*, size_t, int64_t, int64_t, int64_t, void*);
-template void pack_float<16, float>(const void*, size_t, int64_t, int64_t, int64_t, void*);
-template void pack_float<8, uint16_t>(const void*, size_t, int64_t, int64_t, int64_t, void*);
-template void pack_float<16, uint16_t>(const void*, size_t, int64_t, int64_t, int64_t, void*);
+#undef MINKE_FLOAT_PACKERS
 
-}  // namespace minke::x86
+}  // namespace minke::simd

@@ -1,4 +1,4 @@
-// The x86 row kernels, written once against an ISA description (see interleaved_matmul.h):
+// The SIMD row kernels, written once against an ISA description (see interleaved_matmul.h):
 // activation quantizers (Q8_0S, Q8_1S, Q8_K), the f16 KV store conversion and decode attention
 // over the paged f16 cache. Like the matmuls they compute exactly what kernels/ref/ computes:
 // maxima are order-free, every product that meets f16 data is exact in f32 (so FMA rounds
@@ -20,11 +20,11 @@
 #include "kernels/kernel_table.h"
 #include "kernels/ref/fp16_table.h"
 #include "kernels/ref/ops.h"
-#include "kernels/x86_common/packed_formats.h"
+#include "kernels/simd_common/packed_formats.h"
 #include "quant/blocks_k.h"
 #include "quant/blocks_legacy.h"
 
-namespace minke::x86 {
+namespace minke::simd {
 
 template <class Isa>
 struct RowOps {
@@ -626,4 +626,4 @@ struct RowOps {
   }
 };
 
-}  // namespace minke::x86
+}  // namespace minke::simd

@@ -1,6 +1,7 @@
-// The x86 matmul kernels over the row-interleaved layouts of packed_formats.h, written once
-// against an ISA description (`Isa`, defined in kernels/x86_avx2/ and kernels/x86_avx512/ in an
-// anonymous namespace, so each ISA's instantiations are its own and never mix at link time).
+// The SIMD matmul kernels over the row-interleaved layouts of packed_formats.h, written once
+// against an ISA description (`Isa`, defined in kernels/x86_avx2/, kernels/x86_avx512/ and
+// kernels/arm_neon/ in an anonymous namespace, so each ISA's instantiations are its own and
+// never mix at link time).
 //
 // Each lane of a vector is one weight row: per block, the integer dot products of R rows come
 // out of the multiply-accumulate instructions already in lanes, and the f32 steps (scales,
@@ -11,7 +12,9 @@
 // Isa provides: R (lanes), kMT (activation rows per register tile), kBiasedQ8 (Q8_0 weights
 // stored XOR 0x80 and multiplied unsigned), vector types VI (R x i32) and VF (R x f32), and
 // zero, load, set1_i8, set1_i32, bcast4, and_, or_, shl16, shr16, shl32, dot_u8s8, dot_s8s8,
-// add32, sub32, mul32, load_u8x, load_s8x, cvt, zerof, set1f, mul, add, sub, load_f16, f16, store.
+// add32, sub32, mul32, load_u8x, load_s8x, cvt, zerof, set1f, mul, add, sub, load_f16, store;
+// kPairSums16 (16-bit pair sums widened per block: dot16_u8s8, widen16) and kMmla (pair
+// products: mmla, zip_lo32, zip_hi32, zip_lo64, zip_hi64, pair8; see PairDots).
 #pragma once
 
 #include <cstdint>
@@ -19,11 +22,11 @@
 
 #include "kernels/kernel_table.h"
 #include "kernels/ref/matmul.h"
-#include "kernels/x86_common/packed_formats.h"
+#include "kernels/simd_common/packed_formats.h"
 #include "quant/blocks_k.h"
 #include "quant/blocks_legacy.h"
 
-namespace minke::x86 {
+namespace minke::simd {
 
 // Splits [m0, m1) x [n0, n1) into register tiles of up to kMT activation rows and NG granules
 // of R weight rows; Fmt::block accumulates one block of the K loop for a tile. A format with
@@ -125,6 +128,47 @@ struct Nibbles {
   }
 };
 
+// Pair products (Isa::kMmla, AArch64 SMMLA): one instruction adds a 2 x 2 block of 8-byte dots,
+// activation rows (m, m + 1) against weight rows (r, r + 1). Two quad vectors of the same rows
+// (k 4t.. and 4t + 4..) zipped by 32-bit lane give the weight pairs (rows 0, 1 and 2, 3 of a
+// 4-lane granule), so the packed layout stays the one every other path reads. An odd last
+// activation row is paired with itself and its copy dropped. The 32-bit sums are exact, so
+// any grouping gives the lane kernels' integers.
+template <class Isa, int MT, int NG>
+struct PairDots {
+  using VI = typename Isa::VI;
+  static constexpr int MP = (MT + 1) / 2;
+  static_assert(Isa::R == 4, "pair products cover a 4-lane granule");
+  VI a01[MP][NG], a23[MP][NG];  // [m r0, m r1, m+1 r0, m+1 r1] and the same for r2, r3
+
+  PairDots() {
+    for (int p = 0; p < MP; ++p) {
+      for (int g = 0; g < NG; ++g) a01[p][g] = a23[p][g] = Isa::zero();
+    }
+  }
+  // Quad vectors q0 (bytes k..k+3 of each row) and q1 (k+4..k+7) of granule g against the
+  // activation bytes x[m] + off .. + 7.
+  void add(int g, VI q0, VI q1, const int8_t* const* x, int off) {
+    const VI w01 = Isa::zip_lo32(q0, q1), w23 = Isa::zip_hi32(q0, q1);
+    for (int p = 0; p < MP; ++p) {
+      const int m1 = 2 * p + 1 < MT ? 2 * p + 1 : 2 * p;
+      const VI a = Isa::pair8(x[2 * p] + off, x[m1] + off);
+      a01[p][g] = Isa::mmla(a01[p][g], a, w01);
+      a23[p][g] = Isa::mmla(a23[p][g], a, w23);
+    }
+  }
+  // Calls f(m, g, the dots of row m in lanes) for every row and granule.
+  template <class F>
+  void each(F f) const {
+    for (int p = 0; p < MP; ++p) {
+      for (int g = 0; g < NG; ++g) {
+        f(2 * p, g, Isa::zip_lo64(a01[p][g], a23[p][g]));
+        if (2 * p + 1 < MT) f(2 * p + 1, g, Isa::zip_hi64(a01[p][g], a23[p][g]));
+      }
+    }
+  }
+};
+
 // ---- legacy 32-element blocks ----
 
 // The integer dots of one 32-element block of a 4/5-bit legacy format for a tile of MT
@@ -140,6 +184,10 @@ struct LegacyDots {
   template <int MT, int NG>
   static void add(const uint8_t* const* w, int qs_off, int h_off, const int8_t* const* xq,
                   VI (*s)[NG]) {
+    if constexpr (Isa::kMmla && MT > 1) {
+      add_pairs<MT, NG>(w, qs_off, h_off, xq, s);
+      return;
+    }
     using N = Nibbles<Isa>;
     constexpr bool kSplit = MT == 1;
     VI s1[MT][NG];
@@ -183,6 +231,33 @@ struct LegacyDots {
     if constexpr (kSplit && !Isa::kPairSums16) {
       for (int g = 0; g < NG; ++g) s[0][g] = Isa::add32(s[0][g], s1[0][g]);
     }
+  }
+
+  // The same sums by pair products: quad vectors t, t + 1 (low nibbles: elements 4t..4t+7,
+  // high: 16 + 4t..) at once.
+  template <int MT, int NG>
+  static void add_pairs(const uint8_t* const* w, int qs_off, int h_off, const int8_t* const* xq,
+                        VI (*s)[NG]) {
+    using N = Nibbles<Isa>;
+    PairDots<Isa, MT, NG> d;
+    for (int t = 0; t < 4; t += 2) {
+      for (int g = 0; g < NG; ++g) {
+        VI lo[2], hi[2];
+        for (int i = 0; i < 2; ++i) {
+          const VI v = Isa::load(w[g] + qs_off + (t + i) * 4 * R);
+          lo[i] = N::lo(v);
+          hi[i] = N::hi(v);
+          if constexpr (kFive) {
+            const VI h = Isa::load(w[g] + h_off);
+            lo[i] = Isa::or_(lo[i], N::bit_to_4(h, t + i));
+            hi[i] = Isa::or_(hi[i], N::bit_to_4(h, t + i + 4));
+          }
+        }
+        d.add(g, lo[0], lo[1], xq, 4 * t);
+        d.add(g, hi[0], hi[1], xq, 16 + 4 * t);
+      }
+    }
+    d.each([&](int m, int g, VI v) { s[m][g] = Isa::add32(s[m][g], v); });
   }
 };
 
@@ -279,6 +354,32 @@ struct FmtQ8_0 {
       x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
       for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
     }
+    if constexpr (Isa::kMmla && MT > 1) {
+      const int8_t* xq[MT];
+      for (int m = 0; m < MT; ++m) xq[m] = x[m]->qs;
+      PairDots<Isa, MT, NG> d;
+      for (int t = 0; t < 8; t += 2) {
+        for (int g = 0; g < NG; ++g) {
+          d.add(g, Isa::load(w[g] + 2 * R + t * 4 * R), Isa::load(w[g] + 2 * R + (t + 1) * 4 * R),
+                xq, 4 * t);
+        }
+      }
+      d.each([&](int m, int g, VI v) { s[m][g] = Isa::add32(s[m][g], v); });
+    } else {
+      dots<MT, NG>(w, x, s);
+    }
+    VF dw[NG];
+    for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
+    for (int m = 0; m < MT; ++m) {
+      const VF dx = Isa::set1f(x[m]->d);
+      for (int g = 0; g < NG; ++g) {
+        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dw[g], dx)));
+      }
+    }
+  }
+
+  template <int MT, int NG>
+  static void dots(const uint8_t* const* w, const BlockQ8_0S* const* x, VI (*s)[NG]) {
     for (int t = 0; t < 8; ++t) {
       VI q[NG];
       for (int g = 0; g < NG; ++g) q[g] = Isa::load(w[g] + 2 * R + t * 4 * R);
@@ -291,14 +392,6 @@ struct FmtQ8_0 {
             s[m][g] = Isa::dot_s8s8(s[m][g], q[g], xb);
           }
         }
-      }
-    }
-    VF dw[NG];
-    for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
-    for (int m = 0; m < MT; ++m) {
-      const VF dx = Isa::set1f(x[m]->d);
-      for (int g = 0; g < NG; ++g) {
-        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dw[g], dx)));
       }
     }
   }
@@ -320,10 +413,8 @@ struct FmtQ45_K {
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    using N = Nibbles<Isa>;
     const uint8_t* scales = w + 4 * R;
     const uint8_t* mins = w + 12 * R;
-    const uint8_t* qs = w + 20 * R;
     const BlockQ8_KS* xk[MT];
     const BlockQ8_K* x[MT];
     VI isum[MT];
@@ -333,33 +424,11 @@ struct FmtQ45_K {
       isum[m] = Isa::zero();
     }
     for (int c = 0; c < 4; ++c) {  // 64 elements: sub-blocks 2c (low nibbles) and 2c + 1
-      VI slo[MT], shi[MT], plo[MT], phi[MT];
-      for (int m = 0; m < MT; ++m) slo[m] = shi[m] = plo[m] = phi[m] = Isa::zero();
-      for (int t = 0; t < 8; ++t) {
-        const VI v = Isa::load(qs + (8 * c + t) * 4 * R);
-        VI lo = N::lo(v), hi = N::hi(v);
-        if constexpr (kFive) {
-          const VI h = Isa::load(w + 148 * R + t * 4 * R);
-          lo = Isa::or_(lo, N::bit_to_4(h, 2 * c));
-          hi = Isa::or_(hi, N::bit_to_4(h, 2 * c + 1));
-        }
-        for (int m = 0; m < MT; ++m) {
-          const int8_t* q8 = x[m]->qs + 64 * c + 4 * t;
-          if constexpr (Isa::kPairSums16) {
-            // 16-bit pair sums as in LegacyDots: <= 2 * 15 * 128 (4-bit) or 2 * 31 * 128
-            // (5-bit) each, so 8 or 4 steps of them stay below 2^15 before widening.
-            plo[m] = Isa::dot16_u8s8(plo[m], lo, Isa::bcast4(q8));
-            phi[m] = Isa::dot16_u8s8(phi[m], hi, Isa::bcast4(q8 + 32));
-            if (t == 7 || (kFive && t == 3)) {
-              slo[m] = Isa::widen16(slo[m], plo[m]);
-              shi[m] = Isa::widen16(shi[m], phi[m]);
-              plo[m] = phi[m] = Isa::zero();
-            }
-          } else {
-            slo[m] = Isa::dot_u8s8(slo[m], lo, Isa::bcast4(q8));
-            shi[m] = Isa::dot_u8s8(shi[m], hi, Isa::bcast4(q8 + 32));
-          }
-        }
+      VI slo[MT], shi[MT];
+      if constexpr (Isa::kMmla && MT > 1) {
+        sub_block_pairs<MT>(w, c, x, slo, shi);
+      } else {
+        sub_block_dots<MT>(w, c, x, slo, shi);
       }
       const VI s0 = Isa::load_u8x(scales + 2 * c * R), s1 = Isa::load_u8x(scales + (2 * c + 1) * R);
       for (int m = 0; m < MT; ++m) {
@@ -381,6 +450,69 @@ struct FmtQ45_K {
       acc[m] = Isa::add(acc[m], Isa::sub(scaled, min_term));
     }
   }
+
+  // slo[m], shi[m] = the dots of sub-blocks 2c (low nibbles) and 2c + 1 (high) for row m.
+  template <int MT>
+  static void sub_block_dots(const uint8_t* w, int c, const BlockQ8_K* const* x, VI* slo, VI* shi) {
+    using N = Nibbles<Isa>;
+    const uint8_t* qs = w + 20 * R;
+    VI plo[MT], phi[MT];
+    for (int m = 0; m < MT; ++m) slo[m] = shi[m] = plo[m] = phi[m] = Isa::zero();
+    for (int t = 0; t < 8; ++t) {
+      const VI v = Isa::load(qs + (8 * c + t) * 4 * R);
+      VI lo = N::lo(v), hi = N::hi(v);
+      if constexpr (kFive) {
+        const VI h = Isa::load(w + 148 * R + t * 4 * R);
+        lo = Isa::or_(lo, N::bit_to_4(h, 2 * c));
+        hi = Isa::or_(hi, N::bit_to_4(h, 2 * c + 1));
+      }
+      for (int m = 0; m < MT; ++m) {
+        const int8_t* q8 = x[m]->qs + 64 * c + 4 * t;
+        if constexpr (Isa::kPairSums16) {
+          // 16-bit pair sums as in LegacyDots: <= 2 * 15 * 128 (4-bit) or 2 * 31 * 128
+          // (5-bit) each, so 8 or 4 steps of them stay below 2^15 before widening.
+          plo[m] = Isa::dot16_u8s8(plo[m], lo, Isa::bcast4(q8));
+          phi[m] = Isa::dot16_u8s8(phi[m], hi, Isa::bcast4(q8 + 32));
+          if (t == 7 || (kFive && t == 3)) {
+            slo[m] = Isa::widen16(slo[m], plo[m]);
+            shi[m] = Isa::widen16(shi[m], phi[m]);
+            plo[m] = phi[m] = Isa::zero();
+          }
+        } else {
+          slo[m] = Isa::dot_u8s8(slo[m], lo, Isa::bcast4(q8));
+          shi[m] = Isa::dot_u8s8(shi[m], hi, Isa::bcast4(q8 + 32));
+        }
+      }
+    }
+  }
+
+  // The same by pair products (Isa::kMmla): quad vectors t, t + 1 at once.
+  template <int MT>
+  static void sub_block_pairs(const uint8_t* w, int c, const BlockQ8_K* const* x, VI* slo,
+                              VI* shi) {
+    using N = Nibbles<Isa>;
+    const uint8_t* qs = w + 20 * R;
+    const int8_t* xq[MT];
+    for (int m = 0; m < MT; ++m) xq[m] = x[m]->qs + 64 * c;
+    PairDots<Isa, MT, 1> dlo, dhi;
+    for (int t = 0; t < 8; t += 2) {
+      VI lo[2], hi[2];
+      for (int i = 0; i < 2; ++i) {
+        const VI v = Isa::load(qs + (8 * c + t + i) * 4 * R);
+        lo[i] = N::lo(v);
+        hi[i] = N::hi(v);
+        if constexpr (kFive) {
+          const VI h = Isa::load(w + 148 * R + (t + i) * 4 * R);
+          lo[i] = Isa::or_(lo[i], N::bit_to_4(h, 2 * c));
+          hi[i] = Isa::or_(hi[i], N::bit_to_4(h, 2 * c + 1));
+        }
+      }
+      dlo.add(0, lo[0], lo[1], xq, 4 * t);
+      dhi.add(0, hi[0], hi[1], xq, 32 + 4 * t);
+    }
+    dlo.each([&](int m, int, VI v) { slo[m] = v; });
+    dhi.each([&](int m, int, VI v) { shi[m] = v; });
+  }
 };
 
 // Q6_K: isum = sum over 16 sub-blocks of scale_s * (q_u6 . x - 32 * bsum_s); (d_w * d_x) * isum.
@@ -395,7 +527,6 @@ struct FmtQ6_K {
 
   template <int MT>
   static void block(const uint8_t* w, const uint8_t* const* xs, int64_t b, VF* acc) {
-    using N = Nibbles<Isa>;
     const uint8_t* scales = w + 2 * R;
     const uint8_t* ql = w + 18 * R;
     const uint8_t* qh = w + 146 * R;
@@ -409,21 +540,10 @@ struct FmtQ6_K {
       for (int u = 0; u < 4; ++u) {  // elements 128h + 32u + (0..31): sub-blocks s, s + 1
         const int s = 8 * h + 2 * u;
         VI s0[MT], s1[MT];
-        for (int m = 0; m < MT; ++m) s0[m] = s1[m] = Isa::zero();
-        for (int t = 0; t < 8; ++t) {
-          const VI l = Isa::load(ql + (8 * (2 * h + u % 2) + t) * 4 * R);
-          const VI hb = Isa::load(qh + (8 * h + t) * 4 * R);
-          const VI high = Isa::and_(u <= 2 ? Isa::shl16(hb, 4 - 2 * u) : Isa::shr16(hb, 2 * u - 4),
-                                    Isa::set1_i8(0x30));
-          const VI q = Isa::or_(u < 2 ? N::lo(l) : N::hi(l), high);
-          for (int m = 0; m < MT; ++m) {
-            const VI xq = Isa::bcast4(x[m]->qs + 128 * h + 32 * u + 4 * t);
-            if (t < 4) {
-              s0[m] = Isa::dot_u8s8(s0[m], q, xq);
-            } else {
-              s1[m] = Isa::dot_u8s8(s1[m], q, xq);
-            }
-          }
+        if constexpr (Isa::kMmla && MT > 1) {
+          quant_pairs<MT>(ql, qh, h, u, x, s0, s1);
+        } else {
+          quant_dots<MT>(ql, qh, h, u, x, s0, s1);
         }
         const VI sc0 = Isa::load_s8x(scales + s * R), sc1 = Isa::load_s8x(scales + (s + 1) * R);
         for (int m = 0; m < MT; ++m) {
@@ -440,6 +560,49 @@ struct FmtQ6_K {
       const VF scaled = Isa::mul(Isa::mul(dw, Isa::set1f(x[m]->d)), Isa::cvt(isum[m]));
       acc[m] = Isa::add(acc[m], scaled);
     }
+  }
+
+  // The 6-bit quant of quad vector t of elements 128h + 32u + ..: low nibble or high nibble of
+  // ql, and its two high bits from qh.
+  static VI quant(const uint8_t* ql, const uint8_t* qh, int h, int u, int t) {
+    using N = Nibbles<Isa>;
+    const VI l = Isa::load(ql + (8 * (2 * h + u % 2) + t) * 4 * R);
+    const VI hb = Isa::load(qh + (8 * h + t) * 4 * R);
+    const VI high = Isa::and_(u <= 2 ? Isa::shl16(hb, 4 - 2 * u) : Isa::shr16(hb, 2 * u - 4),
+                              Isa::set1_i8(0x30));
+    return Isa::or_(u < 2 ? N::lo(l) : N::hi(l), high);
+  }
+
+  // s0[m], s1[m] = the dots of sub-blocks 8h + 2u and 8h + 2u + 1 for row m.
+  template <int MT>
+  static void quant_dots(const uint8_t* ql, const uint8_t* qh, int h, int u,
+                         const BlockQ8_K* const* x, VI* s0, VI* s1) {
+    for (int m = 0; m < MT; ++m) s0[m] = s1[m] = Isa::zero();
+    for (int t = 0; t < 8; ++t) {
+      const VI q = quant(ql, qh, h, u, t);
+      for (int m = 0; m < MT; ++m) {
+        const VI xq = Isa::bcast4(x[m]->qs + 128 * h + 32 * u + 4 * t);
+        if (t < 4) {
+          s0[m] = Isa::dot_u8s8(s0[m], q, xq);
+        } else {
+          s1[m] = Isa::dot_u8s8(s1[m], q, xq);
+        }
+      }
+    }
+  }
+
+  // The same by pair products (Isa::kMmla).
+  template <int MT>
+  static void quant_pairs(const uint8_t* ql, const uint8_t* qh, int h, int u,
+                          const BlockQ8_K* const* x, VI* s0, VI* s1) {
+    const int8_t* xq[MT];
+    for (int m = 0; m < MT; ++m) xq[m] = x[m]->qs + 128 * h + 32 * u;
+    PairDots<Isa, MT, 1> d0, d1;
+    for (int t = 0; t < 8; t += 2) {
+      (t < 4 ? d0 : d1).add(0, quant(ql, qh, h, u, t), quant(ql, qh, h, u, t + 1), xq, 4 * t);
+    }
+    d0.each([&](int m, int, VI v) { s0[m] = v; });
+    d1.each([&](int m, int, VI v) { s1[m] = v; });
   }
 };
 
@@ -536,4 +699,4 @@ struct InterleavedKernels {
   }
 };
 
-}  // namespace minke::x86
+}  // namespace minke::simd

@@ -1,7 +1,7 @@
-// Row-interleaved weight layouts for the x86 matmul kernels, made once at load (pack_*), and
+// Row-interleaved weight layouts for the SIMD matmul kernels, made once at load (pack_*), and
 // the activation format they read. A granule holds R weight rows (R = the ISA's 32-bit lanes:
-// 8 for AVX2, 16 for AVX-512) block by block, so that one vector instruction computes the
-// integer dot of the same block of R rows, lane r holding row r. Per-row scalars (fp16 scales,
+// 4 for NEON, 8 for AVX2, 16 for AVX-512) block by block, so that one vector instruction computes
+// the integer dot of the same block of R rows, lane r holding row r. Per-row scalars (fp16 scales,
 // 6-bit sub-block scales) are stored lane-contiguous, so the f32 arithmetic runs on R rows at
 // once in exactly the order the reference kernel uses per row: results are bit-identical to
 // kernels/ref/ on every path.
@@ -31,7 +31,7 @@
 
 #include "quant/blocks_k.h"
 
-namespace minke::x86 {
+namespace minke::simd {
 
 // Activations for Q4_0/Q5_0/Q8_0 weights: the reference Q8_0 quantization (the same qs, and
 // d as the f32 value of the reference's f16 scale, so the kernels broadcast it straight from
@@ -98,4 +98,4 @@ void pack_q5_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64
 template <int R>
 void pack_q6_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
 
-}  // namespace minke::x86
+}  // namespace minke::simd
