@@ -569,10 +569,10 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   const int32_t group = p.n_head / l.n_head_kv;
   struct Task {
     int64_t row0;
-    int32_t n_rows;  // rows of the sequence (1 when grouped)
+    int32_t n_rows;  // rows of the sequence, or (grouped) query heads
     int32_t seq;
     int32_t head;  // the first query head
-    bool grouped;  // rows are heads head .. head + group - 1 of row0
+    bool grouped;  // rows are heads head .. head + n_rows - 1 of row0
   };
   const int32_t max_tokens = check_seqs(seqs, pos, q.rows, l.block_size);
   int64_t max_tasks = 0;
@@ -582,14 +582,23 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   // The position of each grouped row, repeated for the group's heads.
   auto* group_pos = static_cast<int32_t*>(
       arena_.alloc(static_cast<size_t>(q.rows) * static_cast<size_t>(group) * sizeof(int32_t)));
+  // Fewer KV heads than threads (one decoding sequence of a model with 1 or 2 KV heads, or a
+  // machine with many cores): each group's heads are split over that many tasks, which read
+  // the same K and V tiles side by side (from the shared cache) rather than leave threads idle.
+  // Results are unchanged: every head's attention is computed alone either way.
+  const int32_t splits = std::clamp<int32_t>(pool_.n_threads() / l.n_head_kv, 1, group);
+  const int32_t per_split = (group + splits - 1) / splits;
   int64_t n_tasks = 0;
   for (size_t s = 0; s < seqs.size(); ++s) {
     const AttnSeq& seq = seqs[s];
     const auto si = static_cast<int32_t>(s);
     if (seq.n_rows == 1 && group > 1) {
       std::fill_n(group_pos + seq.row0 * group, group, pos[static_cast<size_t>(seq.row0)]);
-      for (int32_t g = 0; g < l.n_head_kv; ++g)
-        tasks[n_tasks++] = {seq.row0, 1, si, g * group, true};
+      for (int32_t g = 0; g < l.n_head_kv; ++g) {
+        for (int32_t h = 0; h < group; h += per_split) {
+          tasks[n_tasks++] = {seq.row0, std::min(per_split, group - h), si, g * group + h, true};
+        }
+      }
       continue;
     }
     for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += tile_rows) {
@@ -609,8 +618,9 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
     const float* qh = q.data + task.row0 * q.stride + int64_t{task.head} * l.head_dim;
     float* oh = out.data + task.row0 * out.stride + int64_t{task.head} * l.head_dim;
     if (task.grouped) {
-      kernels_.attention_rows_f16kv(qh, l.head_dim, group, group_pos + task.row0 * group, task.head,
-                                    kv, p, scratch + thread * per_thread, oh, l.head_dim);
+      kernels_.attention_rows_f16kv(qh, l.head_dim, task.n_rows, group_pos + task.row0 * group,
+                                    task.head, kv, p, scratch + thread * per_thread, oh,
+                                    l.head_dim);
     } else {
       kernels_.attention_rows_f16kv(qh, q.stride, task.n_rows, pos.data() + task.row0, task.head,
                                     kv, p, scratch + thread * per_thread, oh, out.stride);

@@ -330,6 +330,9 @@ TEST(CpuBackend, AttentionBatchInvariantOverPagedCache) {
   EXPECT_EQ(base, run(2, true));
   EXPECT_EQ(base, run(1, false));
   EXPECT_EQ(base, run(2, false));
+  // 4 threads, 2 KV heads: each decode row's group of 2 heads is split over 2 tasks.
+  EXPECT_EQ(base, run(4, false));
+  EXPECT_EQ(base, run(4, true));
 
   // Row 3 (B at position 4, head 2 -> kv head 1) against the kernel on a contiguous copy.
   std::vector<uint16_t> k16(5 * 32), v16(5 * 32);

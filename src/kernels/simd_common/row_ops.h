@@ -193,6 +193,17 @@ struct RowOps {
   // do not follow. Decode attention over a long context reads each tile once, at DRAM speed, so
   // the tiles this many blocks ahead are requested early. A hint: results do not change.
   static constexpr int32_t kAttnPrefetchBlocks = 4;
+  // The K tile (head_dim x block_size, dimension-major) and V tile (block_size x head_dim) of
+  // one KV head in one block: kv_k_index / kv_v_index of element (0, 0), written out here because
+  // an ISA file calls no shared inline code (see isa_registry.h).
+  static const uint16_t* k_tile(const KvView& kv, int64_t block, int32_t kv_head) {
+    const KvLayout& l = kv.layout;
+    return kv.k + (block * l.n_head_kv + kv_head) * l.head_dim * l.block_size;
+  }
+  static const uint16_t* v_tile(const KvView& kv, int64_t block, int32_t kv_head) {
+    const KvLayout& l = kv.layout;
+    return kv.v + (block * l.n_head_kv + kv_head) * l.block_size * l.head_dim;
+  }
   static void prefetch_bytes(const void* p, size_t n) {
     const auto* c = static_cast<const char*>(p);
     for (size_t o = 0; o < n; o += 64) __builtin_prefetch(c + o, 0, 2);  // to L2
@@ -304,10 +315,10 @@ struct RowOps {
     const size_t tile_bytes = static_cast<size_t>(l.head_dim) * bs * sizeof(uint16_t);
     for (int32_t bi = t.lo / bs; bi <= t.hi / bs; ++bi) {
       const int64_t block = a.kv.block_table[static_cast<size_t>(bi)];
-      const uint16_t* kt = a.kv.k + ((block * l.n_head_kv + kv_head) * l.head_dim) * bs;
+      const uint16_t* kt = k_tile(a.kv, block, kv_head);
       if (bi + kAttnPrefetchBlocks <= t.hi / bs) {
         const int64_t ahead = a.kv.block_table[static_cast<size_t>(bi + kAttnPrefetchBlocks)];
-        prefetch_bytes(a.kv.k + ((ahead * l.n_head_kv + kv_head) * l.head_dim) * bs, tile_bytes);
+        prefetch_bytes(k_tile(a.kv, ahead, kv_head), tile_bytes);
       }
       for (int32_t c = 0; c < bs; c += R) {
         const int32_t j0 = bi * bs + c;
@@ -442,10 +453,10 @@ struct RowOps {
     const size_t tile_bytes = static_cast<size_t>(l.head_dim) * bs * sizeof(uint16_t);
     for (int32_t bi = lo / bs; bi <= hi / bs; ++bi) {
       const int64_t block = a.kv.block_table[static_cast<size_t>(bi)];
-      const uint16_t* vt = a.kv.v + (block * l.n_head_kv + kv_head) * bs * l.head_dim + d0;
+      const uint16_t* vt = v_tile(a.kv, block, kv_head) + d0;
       if (bi + kAttnPrefetchBlocks <= hi / bs) {
         const int64_t ahead = a.kv.block_table[static_cast<size_t>(bi + kAttnPrefetchBlocks)];
-        prefetch_bytes(a.kv.v + (ahead * l.n_head_kv + kv_head) * bs * l.head_dim, tile_bytes);
+        prefetch_bytes(v_tile(a.kv, ahead, kv_head), tile_bytes);
       }
       const int32_t j0 = bi * bs > lo ? bi * bs : lo,
                     j1 = bi * bs + bs - 1 < hi ? bi * bs + bs - 1 : hi;
