@@ -25,15 +25,15 @@ per_token() {  # label, emulator command (words)
   local label=$1
   shift
   local g1 g3 p1 p3
-  g1=$(count "$@" bench -m "$model" -p 0 -n 4)
-  g3=$(count "$@" bench -m "$model" -p 0 -n 12)
-  p1=$(count "$@" bench -m "$model" -p 32 -n 0 -b 32)
-  p3=$(count "$@" bench -m "$model" -p 96 -n 0 -b 96)
-  printf '| %s | %.1f | %.1f |\n' "$label" "$(echo "($g3 - $g1) / 16 / 1000000" | bc -l)" \
-    "$(echo "($p3 - $p1) / 128 / 1000000" | bc -l)"
+  g1=$(count "$@" bench -m "$model" -p 0 -n 2)
+  g3=$(count "$@" bench -m "$model" -p 0 -n 6)
+  p1=$(count "$@" bench -m "$model" -p 8 -n 0 -b 8)
+  p3=$(count "$@" bench -m "$model" -p 24 -n 0 -b 24)
+  printf '| %s | %.0f | %.0f |\n' "$label" "$(echo "($g3 - $g1) / 8 / 1000000" | bc -l)" \
+    "$(echo "($p3 - $p1) / 32 / 1000000" | bc -l)"
 }
 echo "model: $model"
-echo "| path (emulated CPU) | Minstr / generated token | Minstr / prompt token (batch 32-96) |"
+echo "| path (emulated CPU) | Minstr / generated token | Minstr / prompt token (batch 8-24) |"
 echo "|---|---:|---:|"
 per_token "x86 avx2 (qemu-x86_64 -cpu max)" env MINKE_KERNELS=avx2 \
   qemu-x86_64 -cpu max -plugin "$plugin" build/minke
