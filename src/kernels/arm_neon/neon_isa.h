@@ -83,10 +83,8 @@ struct Neon {
   static VF mul(VF a, VF b) { return vmulq_f32(a, b); }
   static VF add(VF a, VF b) { return vaddq_f32(a, b); }
   static VF sub(VF a, VF b) { return vsubq_f32(a, b); }
-  static VF load_f16(const uint8_t* p) {
-    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(reinterpret_cast<const uint16_t*>(p))));
-  }
   static VF load_f16p(const uint16_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+  static VF load_f16(const uint8_t* p) { return load_f16p(reinterpret_cast<const uint16_t*>(p)); }
   static void store(float* y, VF v, int n) {
     if (n == R) {
       vst1q_f32(y, v);
