@@ -76,9 +76,8 @@ void override_ops(KernelTable& t, const KernelTable& ops) {
   auto take = [](auto& dst, auto src) {
     if (src != nullptr) dst = src;
   };
-  take(t.attention_f16kv, ops.attention_f16kv);
-  if (ops.attention_rows_f16kv != nullptr) {  // the tile height belongs to the kernel
-    t.attention_rows_f16kv = ops.attention_rows_f16kv;
+  if (ops.attention_f16kv != nullptr) {  // the tile height belongs to the kernel
+    t.attention_f16kv = ops.attention_f16kv;
     t.attention_tile_rows = ops.attention_tile_rows;
   }
   take(t.attention_mla_f16, ops.attention_mla_f16);

@@ -114,22 +114,30 @@ struct AttentionParams {
   int32_t window = 0;    // if > 0: key j is visible to query p only if p - j < window
 };
 
-// Attention for one query head of one token at position `pos` (pos < kv.n_tokens): causal over
-// keys 0..pos of the sequence. q and out hold head_dim floats; scratch holds kv.n_tokens floats.
-// As llama.cpp (non-flash, f16 KV) computes it, q and the softmax probabilities are rounded to
-// f16 before they meet K and V (kernels/ref/attention.cpp); every variant keeps that rounding.
-using AttentionFn = void (*)(const float* q, int32_t pos, int32_t head, const KvView& kv,
-                             const AttentionParams& p, float* scratch, float* out);
-// The same for n_rows query rows of one sequence and one head (prefill): row i is q +
-// i * q_stride at position pos[i], its output out + i * out_stride, its scratch scratch +
-// i * kv.n_tokens. Each row's output must be bit-identical to AttentionFn's for that row (so
-// decode and prefill agree); a variant shares K and V loads between the rows. The rows may
-// also be the query heads head, head + 1, ... of one KV head at one position (decode of
-// grouped-query attention): a row's arithmetic depends on `head` only through its KV head.
-using AttentionRowsFn = void (*)(const float* q, int64_t q_stride, int32_t n_rows,
-                                 const int32_t* pos, int32_t head, const KvView& kv,
-                                 const AttentionParams& p, float* scratch, float* out,
-                                 int64_t out_stride);
+// A tile of query rows that share one KV head: n_tokens tokens of one sequence times the
+// consecutive query heads head .. head + n_heads - 1 (decode of grouped-query attention is one
+// token times its group; a prefill tile is a few tokens times it). Row (t, h) reads head_dim
+// floats at q + t * q_stride + h * head_dim and writes out + t * out_stride + h * head_dim;
+// it is causal over keys 0..pos[t] of the sequence (and its sliding window). Each K and V value
+// loaded serves every row of the tile; a kernel cuts a taller tile into pieces it likes.
+// scratch holds n_tokens * n_heads * kv.n_tokens floats (a score row per query row: attention
+// work memory is linear in the context, never n x n).
+struct AttnTile {
+  const float* q = nullptr;
+  int64_t q_stride = 0;
+  const int32_t* pos = nullptr;  // n_tokens positions, each < kv.n_tokens
+  int32_t n_tokens = 1;
+  int32_t head = 0;
+  int32_t n_heads = 1;
+  float* out = nullptr;
+  int64_t out_stride = 0;
+  float* scratch = nullptr;
+};
+// The arithmetic, per row, is llama.cpp's (non-flash, f16 KV): q and the softmax probabilities
+// rounded to f16 before they meet K and V, a two-pass softmax (kernels/ref/attention.cpp). Every
+// variant gives each row the reference's bits whatever the tile it is in, so prefill, decode and
+// any batch agree.
+using AttentionFn = void (*)(const AttnTile& t, const KvView& kv, const AttentionParams& p);
 
 // ---- Multi-head Latent Attention (DeepSeek-V2/V3), absorbed form ----
 // The cache row of token j (KvLayout with latent_dim = width): the compressed KV (kv_lora_rank
@@ -233,9 +241,8 @@ struct KernelTable {
   const char* name = "";                            // the path: "ref", "avx2", "avx512"
   std::array<MatmulKernel, kMatmulSlots> matmul{};  // indexed by GgmlType
   AttentionFn attention_f16kv = nullptr;
-  AttentionRowsFn attention_rows_f16kv = nullptr;
   MlaAttentionFn attention_mla_f16 = nullptr;
-  int32_t attention_tile_rows = 4;  // query rows per attention_rows_f16kv call the kernel wants
+  int32_t attention_tile_rows = 4;  // query rows per attention_f16kv piece the kernel wants
   size_t weight_prefetch = 0;       // MatmulArgs::prefetch for this CPU (dispatch.cpp)
   RopeFn rope = nullptr;
   RmsNormFn rms_norm = nullptr;

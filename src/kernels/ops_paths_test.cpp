@@ -1,6 +1,6 @@
-// The non-matmul ops of every kernel path this CPU runs against the scalar reference: decode
-// attention over a paged f16 cache (GQA, sliding window, soft-cap, partial blocks, positions in
-// any block) and the f16 conversion of KV stores must be bit-identical (memcmp).
+// The non-matmul ops of every kernel path this CPU runs against the scalar reference: attention
+// over a paged f16 cache (GQA, sliding window, soft-cap, partial blocks, positions in any block,
+// tiles of tokens times heads) and the f16 conversion of KV stores must be bit-identical (memcmp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -34,6 +34,19 @@ struct Cache {
   KvView view() const { return {k.data(), v.data(), layout, table, n_tokens}; }
 };
 
+// One query row (token at pos, query head `head`) through a table's attention kernel.
+void attend_row(const KernelTable& t, const float* q, int32_t pos, int32_t head, const KvView& kv,
+                const AttentionParams& p, float* out) {
+  std::vector<float> scratch(static_cast<size_t>(kv.n_tokens));
+  AttnTile tile;
+  tile.q = q;
+  tile.pos = &pos;
+  tile.head = head;
+  tile.out = out;
+  tile.scratch = scratch.data();
+  t.attention_f16kv(tile, kv, p);
+}
+
 TEST(OpsPaths, AttentionBitIdenticalToReference) {
   const KernelTable& ref = ref_kernels();
   struct Case {
@@ -61,9 +74,8 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
         for (int32_t h = 0; h < c.n_head; ++h) {
           for (float& x : q) x = dist(rng);
           std::vector<float> want(q.size(), NAN), got(q.size(), NAN);
-          std::vector<float> s1(static_cast<size_t>(c.tokens)), s2(s1.size());
-          ref.attention_f16kv(q.data(), pos, h, cache.view(), p, s1.data(), want.data());
-          table->attention_f16kv(q.data(), pos, h, cache.view(), p, s2.data(), got.data());
+          attend_row(ref, q.data(), pos, h, cache.view(), p, want.data());
+          attend_row(*table, q.data(), pos, h, cache.view(), p, got.data());
           ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
               << table->name << " head_dim " << c.layout.head_dim << " pos " << pos << " head "
               << h;
@@ -121,88 +133,70 @@ TEST(OpsPaths, MlaAttentionBitIdenticalToReference) {
   std::printf("compared %d MLA attention positions bit for bit\n", compared);
 }
 
-// Prefill tiles: several consecutive query rows of one sequence in one call give, row for row,
-// the single-row reference's bits (so prefill and decode agree on every path).
-TEST(OpsPaths, AttentionRowsBitIdenticalToSingleRows) {
+// Tiles: consecutive tokens of one sequence times the query heads of one KV head (prefill, and
+// decode of grouped-query attention) give, row for row, the single-row reference's bits, so
+// prefill, decode and any batch agree on every path.
+TEST(OpsPaths, AttentionTilesBitIdenticalToSingleRows) {
   const KernelTable& ref = ref_kernels();
   struct Case {
     KvLayout layout;
-    int32_t n_head, tokens, window;
+    int32_t group, tokens, window;
     float softcap;
   };
-  // Tiles of up to 17 rows cross every kernel's tile height (4 or 8 rows); a window of 5 gives
-  // rows of one tile key ranges that do not all overlap.
-  const Case cases[] = {{{16, 2, 64}, 4, 70, 0, 0.0f},   {{16, 1, 256}, 4, 40, 0, 0.0f},
-                        {{16, 2, 128}, 2, 90, 20, 0.0f}, {{16, 1, 80}, 1, 30, 0, 0.0f},
-                        {{16, 2, 64}, 4, 70, 5, 0.0f},   {{16, 1, 64}, 2, 50, 0, 3.0f}};
+  // Tiles of up to 17 tokens and up to 12 heads cross every kernel's piece height (4 or 8
+  // rows); a window of 5 gives rows of one tile key ranges that do not all overlap.
+  const Case cases[] = {{{16, 2, 64}, 2, 70, 0, 0.0f},   {{16, 1, 256}, 1, 40, 0, 0.0f},
+                        {{16, 2, 128}, 2, 90, 20, 0.0f}, {{16, 1, 80}, 3, 30, 0, 0.0f},
+                        {{16, 2, 64}, 4, 70, 5, 0.0f},   {{16, 1, 64}, 2, 50, 0, 3.0f},
+                        {{16, 2, 64}, 7, 160, 0, 0.0f},  {{16, 2, 64}, 12, 300, 0, 0.0f}};
   int compared = 0;
   for (const KernelTable* table : host_kernel_tables()) {
     for (const Case& c : cases) {
       std::mt19937 rng(static_cast<unsigned>(c.tokens + c.window));
       const Cache cache(c.layout, c.tokens, rng);
-      const AttentionParams p{.n_head = c.n_head, .softcap = c.softcap, .window = c.window};
+      const AttentionParams p{
+          .n_head = c.group * c.layout.n_head_kv, .softcap = c.softcap, .window = c.window};
       const int32_t hd = c.layout.head_dim;
       std::normal_distribution<float> dist(0.0f, 2.0f);
-      for (int32_t rows : {1, 2, 3, 4, 6, 8, 9, 13, 17}) {
-        for (int32_t p0 : {0, 13, c.tokens - rows}) {
-          std::vector<float> q(static_cast<size_t>(rows * hd));
-          for (float& x : q) x = dist(rng);
-          std::vector<int32_t> pos;
-          for (int32_t i = 0; i < rows; ++i) pos.push_back(p0 + i);
-          const int32_t head = rows % c.n_head;
-          std::vector<float> got(q.size(), NAN), want(q.size(), NAN);
-          std::vector<float> scratch(static_cast<size_t>(rows * c.tokens));
-          table->attention_rows_f16kv(q.data(), hd, rows, pos.data(), head, cache.view(), p,
-                                      scratch.data(), got.data(), hd);
-          for (int32_t i = 0; i < rows; ++i) {
-            ref.attention_f16kv(&q[i * hd], pos[i], head, cache.view(), p, scratch.data(),
-                                &want[i * hd]);
+      for (int32_t tokens : {1, 2, 3, 4, 6, 8, 9, 17}) {
+        for (int32_t heads : {1, c.group}) {
+          for (int32_t p0 : {0, 13, c.tokens - tokens}) {
+            const int32_t row = c.group * hd;  // a token's query heads of one KV head
+            std::vector<float> q(static_cast<size_t>(tokens * row));
+            for (float& x : q) x = dist(rng);
+            std::vector<int32_t> pos;
+            for (int32_t i = 0; i < tokens; ++i) pos.push_back(p0 + i);
+            const int32_t head = (tokens % c.layout.n_head_kv) * c.group;
+            std::vector<float> got(q.size(), NAN), want(q.size(), NAN);
+            std::vector<float> scratch(static_cast<size_t>(tokens * heads * c.tokens));
+            AttnTile tile;
+            tile.q = q.data();
+            tile.q_stride = row;
+            tile.pos = pos.data();
+            tile.n_tokens = tokens;
+            tile.head = head;
+            tile.n_heads = heads;
+            tile.out = got.data();
+            tile.out_stride = row;
+            tile.scratch = scratch.data();
+            table->attention_f16kv(tile, cache.view(), p);
+            for (int32_t i = 0; i < tokens; ++i) {
+              for (int32_t h = 0; h < heads; ++h) {
+                const int64_t at = int64_t{i} * row + int64_t{h} * hd;
+                attend_row(ref, &q[static_cast<size_t>(at)], pos[static_cast<size_t>(i)], head + h,
+                           cache.view(), p, &want[static_cast<size_t>(at)]);
+              }
+            }
+            ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+                << table->name << " tokens " << tokens << " heads " << heads << " from " << p0
+                << " head_dim " << hd;
+            ++compared;
           }
-          ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
-              << table->name << " rows " << rows << " from " << p0 << " head_dim " << hd;
-          ++compared;
         }
       }
     }
   }
-  std::printf("compared %d multi-row attention tiles bit for bit\n", compared);
-}
-
-// Decode of grouped-query attention (cpu_backend.cpp): the rows are the query heads that share
-// one KV head, all at one position; each must equal the reference's single head.
-TEST(OpsPaths, AttentionRowsAsTheHeadsOfOneKvGroup) {
-  const KernelTable& ref = ref_kernels();
-  int compared = 0;
-  for (const KernelTable* table : host_kernel_tables()) {
-    for (const int32_t group : {2, 7, 8, 12}) {  // Qwen2.5-0.5B has 7 query heads per KV head
-      const KvLayout layout{16, 2, 64};
-      std::mt19937 rng(static_cast<unsigned>(group));
-      const Cache cache(layout, 300, rng);
-      const AttentionParams p{.n_head = group * layout.n_head_kv};
-      const int32_t hd = layout.head_dim;
-      std::normal_distribution<float> dist(0.0f, 2.0f);
-      for (int32_t pos : {0, 17, 299}) {
-        for (int32_t kv_head = 0; kv_head < layout.n_head_kv; ++kv_head) {
-          std::vector<float> q(static_cast<size_t>(group * hd));
-          for (float& x : q) x = dist(rng);
-          const std::vector<int32_t> same_pos(static_cast<size_t>(group), pos);
-          std::vector<float> got(q.size(), NAN), want(q.size(), NAN);
-          std::vector<float> scratch(static_cast<size_t>(group * cache.n_tokens));
-          const int32_t head0 = kv_head * group;
-          table->attention_rows_f16kv(q.data(), hd, group, same_pos.data(), head0, cache.view(), p,
-                                      scratch.data(), got.data(), hd);
-          for (int32_t i = 0; i < group; ++i) {
-            ref.attention_f16kv(&q[i * hd], pos, head0 + i, cache.view(), p, scratch.data(),
-                                &want[i * hd]);
-          }
-          ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
-              << table->name << " group " << group << " pos " << pos << " kv head " << kv_head;
-          ++compared;
-        }
-      }
-    }
-  }
-  std::printf("compared %d KV-group attention calls bit for bit\n", compared);
+  std::printf("compared %d attention tiles bit for bit\n", compared);
 }
 
 // A path's attention tile height travels with its attention kernel when paths are stacked

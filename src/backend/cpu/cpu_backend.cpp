@@ -560,71 +560,60 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   const KvLayout& l = store.layout;
   MINKE_CHECK(p.n_head > 0 && q.cols == int64_t{p.n_head} * l.head_dim);
   MINKE_CHECK(static_cast<int64_t>(pos.size()) == q.rows);
-  // Tasks: up to tile_rows consecutive rows of one sequence (a prefill shares K/V loads between
-  // them) times one head; or, for a sequence with a single row (decode), that row times one KV
-  // head: the group of query heads that share it are the kernel's rows, so each K and V vector
-  // loaded serves the whole group (grouped-query attention read as a small matrix product).
-  // Each thread needs scratch for the most rows a task has.
-  const int32_t tile_rows = std::max(1, kernels_.attention_tile_rows);
-  const int32_t group = p.n_head / l.n_head_kv;
-  struct Task {
-    int64_t row0;
-    int32_t n_rows;  // rows of the sequence, or (grouped) query heads
-    int32_t seq;
-    int32_t head;  // the first query head
-    bool grouped;  // rows are heads head .. head + n_rows - 1 of row0
-  };
   const int32_t max_tokens = check_seqs(seqs, pos, q.rows, l.block_size);
-  int64_t max_tasks = 0;
-  for (const AttnSeq& seq : seqs) max_tasks += (seq.n_rows + tile_rows - 1) / tile_rows;
-  auto* tasks =
-      static_cast<Task*>(arena_.alloc(static_cast<size_t>(max_tasks * p.n_head) * sizeof(Task)));
-  // The position of each grouped row, repeated for the group's heads.
-  auto* group_pos = static_cast<int32_t*>(
-      arena_.alloc(static_cast<size_t>(q.rows) * static_cast<size_t>(group) * sizeof(int32_t)));
+  // A task is a kernel tile: tokens of one sequence times the query heads of one KV head, so
+  // each K and V value loaded serves the whole group (grouped-query attention read as a small
+  // matrix product); a prefill tile holds enough tokens to fill the kernel's rows.
+  const int32_t group = p.n_head / l.n_head_kv;
+  const int32_t tile_tokens = std::max(1, kernels_.attention_tile_rows / group);
   // Fewer KV heads than threads (one decoding sequence of a model with 1 or 2 KV heads, or a
-  // machine with many cores): each group's heads are split over that many tasks, which read
+  // machine with many cores): a decode tile's heads are split over that many tasks, which read
   // the same K and V tiles side by side (from the shared cache) rather than leave threads idle.
-  // Results are unchanged: every head's attention is computed alone either way.
+  // Results are unchanged: every row's attention is computed alone either way.
   const int32_t splits = std::clamp<int32_t>(pool_.n_threads() / l.n_head_kv, 1, group);
   const int32_t per_split = (group + splits - 1) / splits;
+  struct Task {
+    AttnTile tile;
+    int32_t seq;
+  };
+  int64_t max_tasks = 0;
+  for (const AttnSeq& seq : seqs) {
+    max_tasks += (seq.n_rows + tile_tokens - 1) / tile_tokens * l.n_head_kv * splits;
+  }
+  auto* tasks = static_cast<Task*>(arena_.alloc(static_cast<size_t>(max_tasks) * sizeof(Task)));
+  Tensor out = alloc(q.rows, q.cols);
   int64_t n_tasks = 0;
   for (size_t s = 0; s < seqs.size(); ++s) {
     const AttnSeq& seq = seqs[s];
-    const auto si = static_cast<int32_t>(s);
-    if (seq.n_rows == 1 && group > 1) {
-      std::fill_n(group_pos + seq.row0 * group, group, pos[static_cast<size_t>(seq.row0)]);
-      for (int32_t g = 0; g < l.n_head_kv; ++g) {
-        for (int32_t h = 0; h < group; h += per_split) {
-          tasks[n_tasks++] = {seq.row0, std::min(per_split, group - h), si, g * group + h, true};
+    const int32_t heads = seq.n_rows == 1 ? per_split : group;
+    AttnTile tile;
+    tile.q_stride = q.stride;
+    tile.out_stride = out.stride;
+    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += tile_tokens) {
+      tile.pos = pos.data() + r;
+      tile.n_tokens =
+          static_cast<int32_t>(std::min<int64_t>(tile_tokens, seq.row0 + seq.n_rows - r));
+      for (int32_t head = 0; head < p.n_head; head += group) {
+        for (int32_t h = 0; h < group; h += heads) {
+          tile.head = head + h;
+          tile.n_heads = std::min(heads, group - h);
+          tile.q = q.data + r * q.stride + int64_t{tile.head} * l.head_dim;
+          tile.out = out.data + r * out.stride + int64_t{tile.head} * l.head_dim;
+          tasks[n_tasks++] = {tile, static_cast<int32_t>(s)};
         }
       }
-      continue;
-    }
-    for (int64_t r = seq.row0; r < seq.row0 + seq.n_rows; r += tile_rows) {
-      const auto n = static_cast<int32_t>(std::min<int64_t>(tile_rows, seq.row0 + seq.n_rows - r));
-      for (int32_t h = 0; h < p.n_head; ++h) tasks[n_tasks++] = {r, n, si, h, false};
     }
   }
-  const int64_t per_thread = int64_t{std::max(tile_rows, group)} * max_tokens;
+  // Each thread's scratch: a score row per query row of the tallest tile.
+  const int64_t per_thread = int64_t{tile_tokens} * group * max_tokens;
   auto* scratch = static_cast<float*>(
       arena_.alloc(static_cast<size_t>(pool_.n_threads() * per_thread) * sizeof(float)));
-  Tensor out = alloc(q.rows, q.cols);
   pool_.parallel_for(n_tasks, [&](int64_t t, int thread) {
-    const Task& task = tasks[t];
+    Task task = tasks[t];
     const AttnSeq& seq = seqs[static_cast<size_t>(task.seq)];
-    // Scratch rows are n_tokens apart (AttentionRowsFn).
     const KvView kv{store.k, store.v, l, seq.block_table, seq.n_tokens};
-    const float* qh = q.data + task.row0 * q.stride + int64_t{task.head} * l.head_dim;
-    float* oh = out.data + task.row0 * out.stride + int64_t{task.head} * l.head_dim;
-    if (task.grouped) {
-      kernels_.attention_rows_f16kv(qh, l.head_dim, task.n_rows, group_pos + task.row0 * group,
-                                    task.head, kv, p, scratch + thread * per_thread, oh,
-                                    l.head_dim);
-    } else {
-      kernels_.attention_rows_f16kv(qh, q.stride, task.n_rows, pos.data() + task.row0, task.head,
-                                    kv, p, scratch + thread * per_thread, oh, out.stride);
-    }
+    task.tile.scratch = scratch + thread * per_thread;  // score rows n_tokens apart
+    kernels_.attention_f16kv(task.tile, kv, p);
   });
   return out;
 }

@@ -348,8 +348,53 @@ TEST(CpuBackend, AttentionBatchInvariantOverPagedCache) {
   const int32_t one_block[] = {0};
   const KvView view{k16.data(), v16.data(), {5, 2, 16}, one_block, 5};
   std::vector<float> scratch(5), out(16);
-  attention_f16kv_f32(&q[3 * 64 + 2 * 16], 4, 2, view, p, scratch.data(), out.data());
+  attention_row_f16kv_f32(&q[3 * 64 + 2 * 16], 4, 2, view, p, scratch.data(), out.data());
   EXPECT_EQ(0, std::memcmp(out.data(), &base[3 * 64 + 2 * 16], 16 * sizeof(float)));
+}
+
+// The same on this CPU's best kernels (block size 16, the SIMD kernels' layout) with a long
+// decoding sequence batched with a 3-token prefill: prefill tiles of tokens times a KV group's
+// heads, decode heads split over 3 or 4 threads (more than the 2 KV heads), or one thread, alone
+// or batched: the same bits.
+TEST(CpuBackend, AttentionTilesAndHeadSplitsAreBatchInvariant) {
+  const KvLayout layout{.block_size = 16, .n_head_kv = 2, .head_dim = 64};
+  const AttentionParams p{.n_head = 6};
+  const int32_t n_a = 1250, n_b = 40, blocks_a = (n_a + 15) / 16, blocks_b = (n_b + 15) / 16;
+  std::mt19937 rng(3);
+  std::vector<int32_t> table_a, table_b;  // the two sequences' blocks interleaved, in reverse
+  for (int32_t b = blocks_a + blocks_b - 1; b >= 0; --b) {
+    const bool to_b = b % 9 == 4 && static_cast<int32_t>(table_b.size()) < blocks_b;
+    (to_b ? table_b : table_a).push_back(b);
+  }
+  const std::vector<float> ka = random_floats(rng, n_a * 128), va = random_floats(rng, n_a * 128);
+  const std::vector<float> kb = random_floats(rng, n_b * 128), vb = random_floats(rng, n_b * 128);
+  const std::vector<float> q = random_floats(rng, 4 * 384);  // rows: A@1249, B@37, B@38, B@39
+  const std::vector<int32_t> pos = {n_a - 1, n_b - 3, n_b - 2, n_b - 1};
+
+  auto run = [&](int threads, bool together) {
+    auto be = make_cpu_backend({.n_threads = threads});
+    const KvStore store = be->alloc_kv(blocks_a + blocks_b, layout);
+    be->begin_step();
+    std::vector<int32_t> slots_a, slots_b;
+    for (int32_t t = 0; t < n_a; ++t) slots_a.push_back(table_a[t / 16] * 16 + t % 16);
+    for (int32_t t = 0; t < n_b; ++t) slots_b.push_back(table_b[t / 16] * 16 + t % 16);
+    be->store_kv(from_host(*be, ka, n_a, 128), from_host(*be, va, n_a, 128), slots_a, store);
+    be->store_kv(from_host(*be, kb, n_b, 128), from_host(*be, vb, n_b, 128), slots_b, store);
+    const Tensor qt = from_host(*be, q, 4, 384);
+    const AttnSeq a{0, 1, table_a, n_a};
+    if (together) {
+      const AttnSeq seqs[] = {a, {1, 3, table_b, n_b}};
+      return to_host(*be, be->attention(qt, pos, store, seqs, p));
+    }
+    return to_host(*be, be->attention(qt.row_range(0, 1), {pos.data(), 1}, store, {&a, 1}, p));
+  };
+  const std::vector<float> base = run(1, true);
+  const std::vector<float> a_row(base.begin(), base.begin() + 384);
+  for (const int threads : {2, 3, 4}) {
+    EXPECT_EQ(base, run(threads, true)) << threads << " threads";
+    EXPECT_EQ(a_row, run(threads, false)) << threads << " threads";
+  }
+  EXPECT_EQ(a_row, run(1, false));
 }
 
 }  // namespace

@@ -22,8 +22,8 @@ inline float round_f16(const float* table, float x) { return fp16_lut(table, f32
 
 }  // namespace
 
-void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
-                         const AttentionParams& p, float* scratch, float* out) {
+void attention_row_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
+                             const AttentionParams& p, float* scratch, float* out) {
   const KvLayout& l = kv.layout;
   MINKE_DCHECK(pos >= 0 && pos < kv.n_tokens);
   MINKE_DCHECK(p.n_head % l.n_head_kv == 0);
@@ -61,12 +61,13 @@ void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView
   }
 }
 
-void attention_rows_f16kv_f32(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
-                              int32_t head, const KvView& kv, const AttentionParams& p,
-                              float* scratch, float* out, int64_t out_stride) {
-  for (int32_t i = 0; i < n_rows; ++i) {
-    attention_f16kv_f32(q + i * q_stride, pos[i], head, kv, p, scratch + int64_t{i} * kv.n_tokens,
-                        out + i * out_stride);
+void attention_f16kv_f32(const AttnTile& t, const KvView& kv, const AttentionParams& p) {
+  const int32_t hd = kv.layout.head_dim;
+  for (int32_t i = 0; i < t.n_tokens; ++i) {
+    for (int32_t h = 0; h < t.n_heads; ++h) {
+      attention_row_f16kv_f32(t.q + i * t.q_stride + int64_t{h} * hd, t.pos[i], t.head + h, kv, p,
+                              t.scratch, t.out + i * t.out_stride + int64_t{h} * hd);
+    }
   }
 }
 

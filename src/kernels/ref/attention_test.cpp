@@ -97,7 +97,7 @@ void check(const AttentionParams& p) {
   for (int32_t pos : {0, 1, 6, 15, 16, 33, 49}) {
     for (int32_t head = 0; head < kHead; ++head) {
       for (float& v : q) v = dist(rng);
-      attention_f16kv_f32(q.data(), pos, head, f.view(), p, scratch.data(), out.data());
+      attention_row_f16kv_f32(q.data(), pos, head, f.view(), p, scratch.data(), out.data());
       const Naive ref = naive(f, q.data(), pos, head, p);
       for (int32_t d = 0; d < kHeadDim; ++d) {
         EXPECT_NEAR(out[d], ref.out[d], 2e-5 + ref.slack[d])
@@ -115,8 +115,8 @@ TEST(RefAttention, SoftcapAndExplicitScale) {
 TEST(RefAttention, WindowOfOneIsTheOwnValue) {
   const Fixture f;
   std::vector<float> q(kHeadDim, 1.0f), out(kHeadDim), scratch(kTokens);
-  attention_f16kv_f32(q.data(), 20, 5, f.view(), {.n_head = kHead, .window = 1}, scratch.data(),
-                      out.data());
+  attention_row_f16kv_f32(q.data(), 20, 5, f.view(), {.n_head = kHead, .window = 1}, scratch.data(),
+                          out.data());
   for (int32_t d = 0; d < kHeadDim; ++d) EXPECT_EQ(out[d], f.v[(20 * kHeadKv + 1) * kHeadDim + d]);
 }
 

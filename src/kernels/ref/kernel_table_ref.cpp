@@ -28,7 +28,6 @@ KernelTable make_ref_table() {
   KernelTable t{
       .name = "ref",
       .attention_f16kv = attention_f16kv_f32,
-      .attention_rows_f16kv = attention_rows_f16kv_f32,
       .attention_mla_f16 = attention_mla_f16_f32,
       .rope = rope_f32,
       .rms_norm = rms_norm_f32,

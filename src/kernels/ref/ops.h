@@ -57,14 +57,17 @@ void route_f32(const float* logits, const float* bias, const RouteParams& p, flo
 // multiplication, divided by freq_factors[i] if given, times freq_scale.
 void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const RopeParams& p);
 
-// Two-pass softmax attention (see AttentionFn) in llama.cpp's f16-KV arithmetic: q and the
-// softmax probabilities are rounded to f16 (they meet the f16 K and V caches in ggml's f16
-// matmul), products accumulated in f32, exp_f32, the softmax sum by sum_f64_lanes.
-void attention_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
-                         const AttentionParams& p, float* scratch, float* out);
+// Two-pass softmax attention of one query row (head `head` of the token at pos; see
+// AttentionFn) in llama.cpp's f16-KV arithmetic: q and the softmax probabilities are rounded to
+// f16 (they meet the f16 K and V caches in ggml's f16 matmul), products accumulated in f32,
+// exp_f32, the softmax sum by sum_f64_lanes. scratch holds kv.n_tokens floats.
+void attention_row_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
+                             const AttentionParams& p, float* scratch, float* out);
+// A tile (AttentionFn), row by row.
+void attention_f16kv_f32(const AttnTile& t, const KvView& kv, const AttentionParams& p);
 
 // Multi-head Latent Attention of one token's heads over the latent cache (MlaAttentionFn), in
-// attention_f16kv_f32's arithmetic, head by head.
+// attention_row_f16kv_f32's arithmetic, head by head.
 void attention_mla_f16_f32(const float* q, int64_t q_head_stride, int32_t n_head, int32_t pos,
                            const MlaView& kv, float scale, float* scratch, float* out,
                            int64_t out_head_stride);
@@ -83,11 +86,6 @@ inline int64_t mla_row_at(const MlaView& kv, int32_t j) {
   const int64_t block = kv.block_table[static_cast<size_t>(j / kv.block_size)];
   return (block * kv.block_size + j % kv.block_size) * kv.width;
 }
-
-// attention_f16kv_f32 row by row (AttentionRowsFn).
-void attention_rows_f16kv_f32(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
-                              int32_t head, const KvView& kv, const AttentionParams& p,
-                              float* scratch, float* out, int64_t out_stride);
 
 // Where K element d (or the V row) of logical token j, kv head h, is (layout: KvLayout).
 inline int64_t kv_k_at(const KvView& kv, int32_t j, int32_t h, int32_t d) {

@@ -209,46 +209,43 @@ struct RowOps {
     for (size_t o = 0; o < n; o += 64) __builtin_prefetch(c + o, 0, 2);  // to L2
   }
 
-  // attention_f16kv_f32: one row of attention_rows.
-  static void attention(const float* q, int32_t pos, int32_t head, const KvView& kv,
-                        const AttentionParams& p, float* scratch, float* out) {
-    attention_rows(q, 0, 1, &pos, head, kv, p, scratch, out, 0);
-  }
-
-  // attention_f16kv_f32 for up to kAttnRows query rows of one sequence and head at a time. The
-  // scores of R keys are in lanes (K is dimension-major in its block) and each K vector loaded
-  // serves every row; the V sum runs over R dimensions in lanes, each V vector serving up to 4
-  // rows. Per row, every score, the softmax and the V sum over its own keys in key order are
-  // exactly the reference's.
+  // attention_f16kv_f32 for a tile (AttnTile), in pieces of up to kAttnRows query rows (tokens
+  // times heads, token-major). The scores of R keys are in lanes (K is dimension-major in its
+  // block) and each K vector loaded serves every row of the piece; the V sum runs over R
+  // dimensions in lanes, each V vector serving up to 4 rows. Per row, every score, the softmax
+  // and the V sum over its own keys in key order are exactly the reference's.
   static constexpr int kAttnRows = R == 16 ? 8 : 4;
-  static void attention_rows(const float* q, int64_t q_stride, int32_t n_rows, const int32_t* pos,
-                             int32_t head, const KvView& kv, const AttentionParams& p,
-                             float* scratch, float* out, int64_t out_stride) {
+  static void attention(const AttnTile& t, const KvView& kv, const AttentionParams& p) {
     const KvLayout& l = kv.layout;
     if (l.block_size % R != 0 || l.head_dim % R != 0 || l.head_dim > kMaxHeadDim ||
         p.n_head % l.n_head_kv != 0) {
-      attention_rows_f16kv_f32(q, q_stride, n_rows, pos, head, kv, p, scratch, out, out_stride);
+      attention_f16kv_f32(t, kv, p);
       return;
     }
+    const int32_t n_rows = t.n_tokens * t.n_heads;
     for (int32_t i = 0; i < n_rows; i += kAttnRows) {
-      const Attn a{
-          q + i * q_stride,     q_stride,  pos + i, head, kv, p, scratch + int64_t{i} * kv.n_tokens,
-          out + i * out_stride, out_stride};
+      const Attn a{t, i, t.head / (p.n_head / l.n_head_kv), kv, p};
       attn_tile_upto<kAttnRows>(n_rows - i < kAttnRows ? n_rows - i : kAttnRows, a);
     }
   }
 
-  // One tile's arguments (see AttentionRowsFn).
+  // One piece: rows row0 .. of a tile, all of KV head kv_head.
   struct Attn {
-    const float* q;
-    int64_t q_stride;
-    const int32_t* pos;
-    int32_t head;
+    const AttnTile& t;
+    int32_t row0;
+    int32_t kv_head;
     const KvView& kv;
     const AttentionParams& p;
-    float* scratch;
-    float* out;
-    int64_t out_stride;
+    int32_t token(int i) const { return (row0 + i) / t.n_heads; }
+    int32_t head(int i) const { return (row0 + i) % t.n_heads; }
+    const float* q(int i) const {
+      return t.q + token(i) * t.q_stride + int64_t{head(i)} * kv.layout.head_dim;
+    }
+    float* out(int i) const {
+      return t.out + token(i) * t.out_stride + int64_t{head(i)} * kv.layout.head_dim;
+    }
+    int32_t pos(int i) const { return t.pos[token(i)]; }
+    float* scratch(int i) const { return t.scratch + int64_t{row0 + i} * kv.n_tokens; }
   };
 
   template <int N>
@@ -277,13 +274,14 @@ struct RowOps {
   static void attn_tile(const Attn& a) {
     const KvLayout& l = a.kv.layout;
     AttnRows<NR> t;
-    t.lo = a.pos[0];
-    t.hi = a.pos[0];
+    t.lo = a.pos(0);
+    t.hi = a.pos(0);
     for (int i = 0; i < NR; ++i) {
-      round_f16(a.q + i * a.q_stride, t.q16[i], l.head_dim);
-      t.last[i] = a.pos[i];
-      t.first[i] = a.p.window > 0 && a.pos[i] - a.p.window + 1 > 0 ? a.pos[i] - a.p.window + 1 : 0;
-      t.sc[i] = a.scratch + int64_t{i} * a.kv.n_tokens;
+      round_f16(a.q(i), t.q16[i], l.head_dim);
+      const int32_t pos = a.pos(i);
+      t.last[i] = pos;
+      t.first[i] = a.p.window > 0 && pos - a.p.window + 1 > 0 ? pos - a.p.window + 1 : 0;
+      t.sc[i] = a.scratch(i);
       t.max[i] = Isa::set1f(-INFINITY);
       t.max_capped[i] = -INFINITY;
       t.lo = t.first[i] < t.lo ? t.first[i] : t.lo;
@@ -308,7 +306,7 @@ struct RowOps {
   static void attn_scores(const Attn& a, AttnRows<NR>& t) {
     constexpr int KC = attn_chunks(NR);
     const KvLayout& l = a.kv.layout;
-    const int32_t kv_head = a.head / (a.p.n_head / l.n_head_kv), bs = l.block_size;
+    const int32_t kv_head = a.kv_head, bs = l.block_size;
     const uint16_t* cp[KC];
     int32_t cj[KC];
     int nc = 0;
@@ -438,7 +436,7 @@ struct RowOps {
   template <int NG, int NCH, int NR>
   static void attn_value_pass(const Attn& a, const AttnRows<NR>& t, int r0, int32_t d0) {
     const KvLayout& l = a.kv.layout;
-    const int32_t kv_head = a.head / (a.p.n_head / l.n_head_kv), bs = l.block_size;
+    const int32_t kv_head = a.kv_head, bs = l.block_size;
     int32_t lo = t.first[r0], hi = t.last[r0], all_lo = lo, all_hi = hi;
     for (int i = 1; i < NG; ++i) {
       lo = t.first[r0 + i] < lo ? t.first[r0 + i] : lo;
@@ -474,7 +472,7 @@ struct RowOps {
     }
     for (int i = 0; i < NG; ++i) {
       for (int c = 0; c < NCH; ++c) {
-        Isa::storef(a.out + (r0 + i) * a.out_stride + d0 + c * R, acc[i][c]);
+        Isa::storef(a.out(r0 + i) + d0 + c * R, acc[i][c]);
       }
     }
   }
@@ -627,7 +625,6 @@ struct RowOps {
   // Sets the row ops above in an ISA's override table (see isa_registry.h).
   static void fill(KernelTable* ops) {
     ops->attention_f16kv = attention;
-    ops->attention_rows_f16kv = attention_rows;
     ops->attention_tile_rows = kAttnRows;
     ops->attention_mla_f16 = attention_mla;
     ops->f32_to_f16 = f32_to_f16_row;
