@@ -116,12 +116,40 @@ struct AttentionParams {
 
 // A tile of query rows that share one KV head: n_tokens tokens of one sequence times the
 // consecutive query heads head .. head + n_heads - 1 (decode of grouped-query attention is one
-// token times its group; a prefill tile is a few tokens times it). Row (t, h) reads head_dim
-// floats at q + t * q_stride + h * head_dim and writes out + t * out_stride + h * head_dim;
-// it is causal over keys 0..pos[t] of the sequence (and its sliding window). Each K and V value
-// loaded serves every row of the tile; a kernel cuts a taller tile into pieces it likes.
-// scratch holds n_tokens * n_heads * kv.n_tokens floats (a score row per query row: attention
-// work memory is linear in the context, never n x n).
+// token times its group; a prefill tile is a few tokens times it). Row r = t * n_heads + h reads
+// head_dim floats at q + t * q_stride + h * head_dim and writes out + t * out_stride +
+// h * head_dim; it is causal over keys 0..pos[t] of the sequence (and its sliding window). Each
+// K and V value loaded serves every row of the tile; a kernel cuts a taller tile into pieces.
+// scratch holds a score row of kv.n_tokens floats per row, row r at scratch + r * kv.n_tokens
+// (attention work memory is linear in the context, never n x n).
+//
+// The arithmetic, per row, is llama.cpp's (non-flash, f16 KV; kernels/ref/attention.cpp): q
+// rounded to f16, scores q·k summed over dimensions in f32 and scaled (and soft-capped), a
+// two-pass softmax whose probabilities are rounded to f16 before they meet V, the value sum in
+// key order in f32. The softmax sum runs chunk by chunk: the keys are cut at fixed positions
+// into chunks of kAttnChunkKeys, each chunk's visible keys summed by sum_f64_lanes, the chunk
+// sums added in chunk order in f64. So a long context can be split over threads (phases below)
+// with the same bits, and every variant gives each row the reference's bits whatever its
+// tile: prefill, decode and any batch or thread count agree.
+inline constexpr int32_t kAttnChunkKeys = 512;
+inline int32_t attn_chunk_of(int32_t key) { return key / kAttnChunkKeys; }
+inline int32_t attn_chunks(int32_t n_tokens) { return attn_chunk_of(n_tokens - 1) + 1; }
+
+// A decode split over threads (one token per tile) runs four phases, each over tasks the next
+// phase waits for:
+//   kScores: per visible chunk: its scores into the score rows, their maximum to stats.max;
+//   kExp:    per visible chunk: exp(s - M) in place, M the maximum over every visible chunk's
+//            stats.max, and the chunk's sum_f64_lanes to stats.sum;
+//   kProbs:  per visible chunk: the probabilities in place (1 / the chunk sums added in order);
+//   kValues: per slice of dimensions [dim0, dim1): the value sum over every key, to out.
+// The score rows are the whole context's, shared by the tasks. Stats for row r and chunk c at
+// stats[r * n_chunks + c].
+enum class AttnPhase { kWhole, kScores, kExp, kProbs, kValues };
+struct AttnChunkStats {
+  float max = 0.0f;
+  double sum = 0.0;
+};
+
 struct AttnTile {
   const float* q = nullptr;
   int64_t q_stride = 0;
@@ -132,11 +160,12 @@ struct AttnTile {
   float* out = nullptr;
   int64_t out_stride = 0;
   float* scratch = nullptr;
+  AttnPhase phase = AttnPhase::kWhole;  // other phases: n_tokens == 1
+  int32_t chunk = 0;
+  int32_t n_chunks = 0;
+  AttnChunkStats* stats = nullptr;
+  int32_t dim0 = 0, dim1 = 0;  // kValues: the dimensions written (multiples of 16; 0, 0: all)
 };
-// The arithmetic, per row, is llama.cpp's (non-flash, f16 KV): q and the softmax probabilities
-// rounded to f16 before they meet K and V, a two-pass softmax (kernels/ref/attention.cpp). Every
-// variant gives each row the reference's bits whatever the tile it is in, so prefill, decode and
-// any batch agree.
 using AttentionFn = void (*)(const AttnTile& t, const KvView& kv, const AttentionParams& p);
 
 // ---- Multi-head Latent Attention (DeepSeek-V2/V3), absorbed form ----

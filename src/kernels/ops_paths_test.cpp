@@ -3,6 +3,7 @@
 // tiles of tokens times heads) and the f16 conversion of KV stores must be bit-identical (memcmp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -55,9 +56,16 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
     float softcap, scale;
   };
   const Case cases[] = {
-      {{16, 3, 64}, 9, 70, 0, 0.0f, 0.0f},   {{16, 1, 128}, 4, 33, 0, 0.0f, 0.125f},
-      {{16, 2, 64}, 4, 100, 24, 0.0f, 0.0f}, {{16, 2, 256}, 8, 17, 0, 30.0f, 0.0f},
-      {{16, 1, 80}, 2, 40, 0, 0.0f, 0.0f},   {{5, 2, 16}, 2, 12, 0, 0.0f, 0.0f},
+      {{16, 3, 64}, 9, 70, 0, 0.0f, 0.0f},
+      {{16, 1, 128}, 4, 33, 0, 0.0f, 0.125f},
+      {{16, 2, 64}, 4, 100, 24, 0.0f, 0.0f},
+      {{16, 2, 256}, 8, 17, 0, 30.0f, 0.0f},
+      {{16, 1, 80}, 2, 40, 0, 0.0f, 0.0f},
+      {{5, 2, 16}, 2, 12, 0, 0.0f, 0.0f},
+      // Several key chunks (the sums run chunk by chunk), a window that leaves early ones unseen.
+      {{16, 2, 64}, 2, 1300, 0, 0.0f, 0.0f},
+      {{32, 1, 64}, 2, 1300, 600, 0.0f, 0.0f},
+      {{16, 1, 128}, 1, 1100, 0, 50.0f, 0.0f},
   };
   int compared = 0;
   for (const KernelTable* table : host_kernel_tables()) {
@@ -69,7 +77,7 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
           .n_head = c.n_head, .scale = c.scale, .softcap = c.softcap, .window = c.window};
       std::normal_distribution<float> dist(0.0f, 2.0f);
       std::vector<float> q(static_cast<size_t>(c.layout.head_dim));
-      for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, c.tokens - 1}) {
+      for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, 511, 512, 1025, c.tokens - 1}) {
         if (pos >= c.tokens) continue;
         for (int32_t h = 0; h < c.n_head; ++h) {
           for (float& x : q) x = dist(rng);
@@ -85,6 +93,63 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
     }
   }
   std::printf("compared %d attention rows bit for bit\n", compared);
+}
+
+// A long context split over threads (cpu_backend.cpp: decode with fewer KV heads than
+// threads): the phases run chunk by chunk, then slice by slice of dimensions, through a table's
+// kernel give the reference's whole rows bit for bit.
+TEST(OpsPaths, AttentionSplitPhasesMatchWholeRows) {
+  const KernelTable& ref = ref_kernels();
+  const KvLayout layout{16, 2, 64};
+  std::mt19937 rng(5);
+  const Cache cache(layout, 1700, rng);
+  const int32_t hd = layout.head_dim, group = 3, n_tokens = cache.n_tokens;
+  const int32_t chunks = attn_chunks(n_tokens);
+  int compared = 0;
+  for (const KernelTable* table : host_kernel_tables()) {
+    for (const int32_t window : {0, 700}) {
+      const AttentionParams p{.n_head = group * layout.n_head_kv, .window = window};
+      std::normal_distribution<float> dist(0.0f, 2.0f);
+      for (int32_t pos : {600, 1023, 1024, 1699}) {
+        std::vector<float> q(static_cast<size_t>(group * hd));
+        for (float& x : q) x = dist(rng);
+        std::vector<float> want(q.size(), NAN), got(q.size(), NAN);
+        for (int32_t i = 0; i < group; ++i) {
+          attend_row(ref, &q[static_cast<size_t>(i * hd)], pos, group + i, cache.view(), p,
+                     &want[static_cast<size_t>(i * hd)]);
+        }
+        std::vector<float> scores(static_cast<size_t>(group * n_tokens));
+        std::vector<AttnChunkStats> stats(static_cast<size_t>(group * chunks));
+        const int32_t first = window > 0 ? std::max(0, pos - window + 1) : 0;
+        AttnTile tile;
+        tile.q = q.data();
+        tile.pos = &pos;
+        tile.head = group;  // KV head 1
+        tile.n_heads = group;
+        tile.scratch = scores.data();
+        tile.n_chunks = chunks;
+        tile.stats = stats.data();
+        tile.out = got.data();
+        for (const AttnPhase phase : {AttnPhase::kScores, AttnPhase::kExp, AttnPhase::kProbs}) {
+          tile.phase = phase;
+          for (int32_t c = attn_chunk_of(first); c <= attn_chunk_of(pos); ++c) {
+            tile.chunk = c;
+            table->attention_f16kv(tile, cache.view(), p);
+          }
+        }
+        tile.phase = AttnPhase::kValues;
+        for (const int32_t d0 : {48, 0, 16}) {  // slices in any order
+          tile.dim0 = d0;
+          tile.dim1 = d0 == 16 ? 48 : d0 + 16;
+          table->attention_f16kv(tile, cache.view(), p);
+        }
+        ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+            << table->name << " pos " << pos << " window " << window;
+        ++compared;
+      }
+    }
+  }
+  std::printf("compared %d rows split over threads bit for bit\n", compared);
 }
 
 // Multi-head Latent Attention: every head of every position bit-identical to the reference,
@@ -113,7 +178,7 @@ TEST(OpsPaths, MlaAttentionBitIdenticalToReference) {
       for (int32_t b = 0; b < blocks; ++b) table_of.push_back((b * 5 + 2) % (blocks + 3));
       const MlaView kv{pool.data(), c.block, c.width, c.v_width, table_of, c.tokens};
       std::vector<float> q(static_cast<size_t>(c.n_head) * c.width);
-      for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, c.tokens - 1}) {
+      for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, 511, 512, 1025, c.tokens - 1}) {
         if (pos >= c.tokens) continue;
         for (float& x : q) x = 0.2f * dist(rng);
         const size_t n_out = static_cast<size_t>(c.n_head) * c.v_width;

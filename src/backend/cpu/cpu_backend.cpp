@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "backend/cpu/arena.h"
@@ -39,6 +40,21 @@ int32_t check_seqs(std::span<const AttnSeq> seqs, std::span<const int32_t> pos, 
   }
   MINKE_CHECK(covered == n_rows);
   return max_tokens;
+}
+
+// The key chunks [c0, c1] that a query row at position `at` sees (kernel_table.h).
+std::pair<int32_t, int32_t> visible_chunks(int32_t at, const AttentionParams& p) {
+  const int32_t first = p.window > 0 ? std::max(0, at - p.window + 1) : 0;
+  return {attn_chunk_of(first), attn_chunk_of(at)};
+}
+
+// Whether attention() splits a sequence by key chunks: a decoding one (one row) that sees two or
+// more chunks, with fewer KV heads (tasks) than threads.
+bool splits_by_keys(const AttnSeq& seq, std::span<const int32_t> pos, const AttentionParams& p,
+                    int32_t n_head_kv, int n_threads) {
+  if (seq.n_rows != 1 || n_head_kv >= n_threads) return false;
+  const auto [c0, c1] = visible_chunks(pos[static_cast<size_t>(seq.row0)], p);
+  return c1 > c0;
 }
 
 class CpuBackend final : public Backend {
@@ -158,6 +174,9 @@ class CpuBackend final : public Backend {
                 const KvStore& store) override;
   Tensor attention(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
                    std::span<const AttnSeq> seqs, const AttentionParams& p) override;
+  void attention_split_by_keys(const Tensor& q, std::span<const int32_t> pos, const KvStore& store,
+                               std::span<const AttnSeq> seqs, const AttentionParams& p,
+                               Tensor& out);
 
   void add(const Tensor& x, const Tensor& y) override {
     MINKE_CHECK(x.rows == y.rows && x.cols == y.cols);
@@ -566,18 +585,26 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   // matrix product); a prefill tile holds enough tokens to fill the kernel's rows.
   const int32_t group = p.n_head / l.n_head_kv;
   const int32_t tile_tokens = std::max(1, kernels_.attention_tile_rows / group);
-  // Fewer KV heads than threads (one decoding sequence of a model with 1 or 2 KV heads, or a
-  // machine with many cores): a decode tile's heads are split over that many tasks, which read
-  // the same K and V tiles side by side (from the shared cache) rather than leave threads idle.
-  // Results are unchanged: every row's attention is computed alone either way.
+  // A decoding sequence is n_head_kv tiles. With fewer than threads, a context of two or more
+  // key chunks is split by chunks and then by dimensions (kernel_table.h: four phases, the same
+  // bits), so each thread reads its own part of K and V; a shorter one has its group's heads
+  // split over tasks that read the same K and V side by side rather than leave threads idle.
   const int32_t splits = std::clamp<int32_t>(pool_.n_threads() / l.n_head_kv, 1, group);
   const int32_t per_split = (group + splits - 1) / splits;
+  auto split_by_keys = [&](const AttnSeq& seq) {
+    return splits_by_keys(seq, pos, p, l.n_head_kv, pool_.n_threads());
+  };
   struct Task {
     AttnTile tile;
     int32_t seq;
   };
   int64_t max_tasks = 0;
+  bool any_split = false;
   for (const AttnSeq& seq : seqs) {
+    if (split_by_keys(seq)) {
+      any_split = true;
+      continue;
+    }
     max_tasks += (seq.n_rows + tile_tokens - 1) / tile_tokens * l.n_head_kv * splits;
   }
   auto* tasks = static_cast<Task*>(arena_.alloc(static_cast<size_t>(max_tasks) * sizeof(Task)));
@@ -585,6 +612,7 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
   int64_t n_tasks = 0;
   for (size_t s = 0; s < seqs.size(); ++s) {
     const AttnSeq& seq = seqs[s];
+    if (split_by_keys(seq)) continue;
     const int32_t heads = seq.n_rows == 1 ? per_split : group;
     AttnTile tile;
     tile.q_stride = q.stride;
@@ -615,7 +643,80 @@ Tensor CpuBackend::attention(const Tensor& q, std::span<const int32_t> pos, cons
     task.tile.scratch = scratch + thread * per_thread;  // score rows n_tokens apart
     kernels_.attention_f16kv(task.tile, kv, p);
   });
+  if (any_split) attention_split_by_keys(q, pos, store, seqs, p, out);
   return out;
+}
+
+// The decoding sequences split over threads (see attention()): per visible key chunk and KV
+// group a task for the phases kScores, kExp and kProbs, then per KV group and slice of
+// dimensions one for kValues (each thread reads its own part of K, then of V).
+void CpuBackend::attention_split_by_keys(const Tensor& q, std::span<const int32_t> pos,
+                                         const KvStore& store, std::span<const AttnSeq> seqs,
+                                         const AttentionParams& p, Tensor& out) {
+  const KvLayout& l = store.layout;
+  const int32_t group = p.n_head / l.n_head_kv, hd = l.head_dim;
+  // Value slices: enough for every thread, in multiples of 16 dimensions (any kernel's lanes).
+  const int32_t n_slices =
+      std::clamp<int32_t>(pool_.n_threads() / l.n_head_kv, 1, std::max(1, hd / 16));
+  const int32_t slice = (hd / 16 + n_slices - 1) / n_slices * 16;
+  int64_t max_tasks = 0, n_scores = 0, n_stats = 0;
+  for (const AttnSeq& seq : seqs) {
+    if (!splits_by_keys(seq, pos, p, l.n_head_kv, pool_.n_threads())) continue;
+    max_tasks += int64_t{attn_chunks(seq.n_tokens) + n_slices} * l.n_head_kv;
+    n_scores += int64_t{p.n_head} * seq.n_tokens;  // score rows over the whole context
+    n_stats += int64_t{p.n_head} * attn_chunks(seq.n_tokens);
+  }
+  struct Task {
+    AttnTile tile;
+    int32_t seq;
+  };
+  auto* tasks = static_cast<Task*>(arena_.alloc(static_cast<size_t>(max_tasks) * sizeof(Task)));
+  auto* scores = static_cast<float*>(arena_.alloc(static_cast<size_t>(n_scores) * sizeof(float)));
+  auto* stats = static_cast<AttnChunkStats*>(
+      arena_.alloc(static_cast<size_t>(n_stats) * sizeof(AttnChunkStats)));
+  int64_t n_chunk_tasks = 0;
+  Task* value_tasks = tasks + max_tasks;  // filled downwards from the end
+  for (size_t s = 0; s < seqs.size(); ++s) {
+    const AttnSeq& seq = seqs[s];
+    if (!splits_by_keys(seq, pos, p, l.n_head_kv, pool_.n_threads())) continue;
+    const auto [c0, c1] = visible_chunks(pos[static_cast<size_t>(seq.row0)], p);
+    AttnTile tile;
+    tile.pos = pos.data() + seq.row0;
+    tile.n_heads = group;
+    tile.n_chunks = attn_chunks(seq.n_tokens);
+    for (int32_t g = 0; g < l.n_head_kv; ++g) {
+      tile.head = g * group;
+      tile.q = q.data + seq.row0 * q.stride + int64_t{tile.head} * hd;
+      tile.out = out.data + seq.row0 * out.stride + int64_t{tile.head} * hd;
+      tile.scratch = scores + int64_t{tile.head} * seq.n_tokens;
+      tile.stats = stats + int64_t{tile.head} * tile.n_chunks;
+      for (int32_t c = c0; c <= c1; ++c) {
+        tile.chunk = c;
+        tasks[n_chunk_tasks++] = {tile, static_cast<int32_t>(s)};
+      }
+      for (int32_t d = 0; d < hd; d += slice) {
+        tile.dim0 = d;
+        tile.dim1 = std::min(hd, d + slice);
+        *--value_tasks = {tile, static_cast<int32_t>(s)};
+      }
+      tile.dim0 = tile.dim1 = 0;
+    }
+    scores += int64_t{p.n_head} * seq.n_tokens;
+    stats += int64_t{p.n_head} * tile.n_chunks;
+  }
+  auto run = [&](const Task* list, int64_t n, AttnPhase phase) {
+    pool_.parallel_for(n, [&](int64_t t, int) {
+      Task task = list[t];
+      const AttnSeq& seq = seqs[static_cast<size_t>(task.seq)];
+      const KvView kv{store.k, store.v, l, seq.block_table, seq.n_tokens};
+      task.tile.phase = phase;
+      kernels_.attention_f16kv(task.tile, kv, p);
+    });
+  };
+  for (const AttnPhase phase : {AttnPhase::kScores, AttnPhase::kExp, AttnPhase::kProbs}) {
+    run(tasks, n_chunk_tasks, phase);
+  }
+  run(value_tasks, tasks + max_tasks - value_tasks, AttnPhase::kValues);
 }
 
 }  // namespace

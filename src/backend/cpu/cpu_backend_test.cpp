@@ -353,10 +353,11 @@ TEST(CpuBackend, AttentionBatchInvariantOverPagedCache) {
 }
 
 // The same on this CPU's best kernels (block size 16, the SIMD kernels' layout) with a long
-// decoding sequence batched with a 3-token prefill: prefill tiles of tokens times a KV group's
-// heads, decode heads split over 3 or 4 threads (more than the 2 KV heads), or one thread, alone
-// or batched: the same bits.
-TEST(CpuBackend, AttentionTilesAndHeadSplitsAreBatchInvariant) {
+// decoding sequence (three key chunks) batched with a 3-token prefill: prefill tiles of tokens
+// times a KV group's heads; the decode on 1 or 2 threads whole, on 3 or 4 (more than the 2 KV
+// heads) split by key chunks; alone or batched: the same bits. A short decode on 4 threads
+// splits its heads instead (AttentionBatchInvariantOverPagedCache).
+TEST(CpuBackend, AttentionSplitByKeysIsBatchInvariant) {
   const KvLayout layout{.block_size = 16, .n_head_kv = 2, .head_dim = 64};
   const AttentionParams p{.n_head = 6};
   const int32_t n_a = 1250, n_b = 40, blocks_a = (n_a + 15) / 16, blocks_b = (n_b + 15) / 16;

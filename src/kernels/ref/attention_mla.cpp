@@ -2,9 +2,10 @@
 // query head, scores f16(q)·row_j over the whole row (compressed KV and RoPE key) summed in f32
 // in kMlaLanes lanes (element d into lane d % kMlaLanes, in order) folded in halves, scaled, a
 // softmax summed by sum_f64_lanes, probabilities rounded to f16, then the sum of
-// p_j * row_j[0, v_width) in f32, key order: attention_row_f16kv_f32's arithmetic with one shared
-// KV head whose value is the front of its key (llama.cpp's MLA graph, f16 cache, no flash), the
-// dot in an order SIMD lanes running along a token-major row reproduce bit for bit.
+// p_j * row_j[0, v_width) in f32, key order: attention_row_f16kv_f32's arithmetic (but for its
+// chunked softmax sum: one sum_f64_lanes here) with one shared KV head whose value is the front of
+// its key (llama.cpp's MLA graph, f16 cache, no flash), the dot in an order SIMD lanes running
+// along a token-major row reproduce bit for bit.
 #include <algorithm>
 #include <array>
 #include <cmath>

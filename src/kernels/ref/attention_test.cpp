@@ -1,10 +1,13 @@
 // Reference paged attention against a naive f64 attention over contiguous K/V, with GQA, a
-// non-contiguous block table, sliding windows, soft-capping and an explicit scale. The naive
-// version rounds q and the softmax probabilities to f16 as the kernel does (llama.cpp's f16-KV
-// arithmetic) and is otherwise exact, so the tolerance stays at f32 noise.
+// non-contiguous block table, sliding windows, soft-capping, an explicit scale and contexts of
+// several key chunks. The naive version rounds q and the softmax probabilities to f16 as the
+// kernel does (llama.cpp's f16-KV arithmetic) and is otherwise exact, so the tolerance stays at
+// f32 noise.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -14,28 +17,31 @@
 namespace minke {
 namespace {
 
-constexpr int32_t kBlockSize = 16, kHeadKv = 2, kHeadDim = 32, kHead = 8, kPoolBlocks = 8;
-constexpr int32_t kTokens = 50;
+constexpr int32_t kBlockSize = 16, kHeadKv = 2, kHeadDim = 32, kHead = 8;
 
 struct Fixture {
+  int32_t n_tokens;
   std::vector<uint16_t> k_pool, v_pool;
-  std::vector<int32_t> table{5, 2, 7, 0};  // logical block i -> physical block table[i]
-  std::vector<float> k, v;                 // contiguous [token][kv_head][dim], f16-rounded
+  std::vector<int32_t> table;  // logical block i -> physical block table[i]
+  std::vector<float> k, v;     // contiguous [token][kv_head][dim], f16-rounded
 
-  Fixture() {
+  explicit Fixture(int32_t tokens = 50) : n_tokens(tokens) {
+    const int32_t blocks = (tokens + kBlockSize - 1) / kBlockSize;
+    table.resize(static_cast<size_t>(blocks));
+    std::iota(table.begin(), table.end(), 3);  // blocks 0-2 and the last one stay unused
     std::mt19937 rng(11);
+    std::shuffle(table.begin(), table.end(), rng);
     std::normal_distribution<float> dist(0.0f, 1.0f);
-    const size_t pool = size_t{kPoolBlocks} * kBlockSize * kHeadKv * kHeadDim;
+    const size_t pool = static_cast<size_t>(blocks + 4) * kBlockSize * kHeadKv * kHeadDim;
     k_pool.assign(pool, f32_to_fp16(NAN));  // unused slots poison the result if read
     v_pool.assign(pool, f32_to_fp16(NAN));
-    for (int32_t t = 0; t < kTokens; ++t) {
+    const KvLayout l{kBlockSize, kHeadKv, kHeadDim};  // the layout kernel_table.h documents
+    for (int32_t t = 0; t < tokens; ++t) {
       for (int32_t h = 0; h < kHeadKv; ++h) {
         for (int32_t d = 0; d < kHeadDim; ++d) {
           const uint16_t kh = f32_to_fp16(dist(rng)), vh = f32_to_fp16(dist(rng));
           k.push_back(fp16_to_f32(kh));
           v.push_back(fp16_to_f32(vh));
-          // The layout kernel_table.h documents (KvLayout).
-          const KvLayout l{kBlockSize, kHeadKv, kHeadDim};
           const int64_t b = table[static_cast<size_t>(t / kBlockSize)];
           k_pool[static_cast<size_t>(kv_k_index(l, b, h, t % kBlockSize, d))] = kh;
           v_pool[static_cast<size_t>(kv_v_index(l, b, h, t % kBlockSize, d))] = vh;
@@ -45,7 +51,7 @@ struct Fixture {
   }
 
   KvView view() const {
-    return {k_pool.data(), v_pool.data(), {kBlockSize, kHeadKv, kHeadDim}, table, kTokens};
+    return {k_pool.data(), v_pool.data(), {kBlockSize, kHeadKv, kHeadDim}, table, n_tokens};
   }
 };
 
@@ -89,12 +95,13 @@ Naive naive(const Fixture& f, const float* q, int32_t pos, int32_t head, const A
   return r;
 }
 
-void check(const AttentionParams& p) {
-  const Fixture f;
+void check(const AttentionParams& p, int32_t tokens = 50) {
+  const Fixture f(tokens);
   std::mt19937 rng(12);
   std::normal_distribution<float> dist(0.0f, 1.5f);
-  std::vector<float> q(kHeadDim), out(kHeadDim), scratch(kTokens);
-  for (int32_t pos : {0, 1, 6, 15, 16, 33, 49}) {
+  std::vector<float> q(kHeadDim), out(kHeadDim), scratch(static_cast<size_t>(tokens));
+  for (int32_t pos : {0, 1, 6, 15, 16, 33, tokens / 2, 511, 512, 1000, tokens - 1}) {
+    if (pos >= tokens) continue;
     for (int32_t head = 0; head < kHead; ++head) {
       for (float& v : q) v = dist(rng);
       attention_row_f16kv_f32(q.data(), pos, head, f.view(), p, scratch.data(), out.data());
@@ -112,9 +119,12 @@ TEST(RefAttention, SlidingWindow) { check({.n_head = kHead, .window = 7}); }
 TEST(RefAttention, SoftcapAndExplicitScale) {
   check({.n_head = kHead, .scale = 0.4f, .softcap = 3.0f});
 }
+// Past kAttnChunkKeys the softmax and value sums run chunk by chunk (kernel_table.h).
+TEST(RefAttention, SeveralKeyChunks) { check({.n_head = kHead}, 1200); }
+TEST(RefAttention, WindowAcrossChunks) { check({.n_head = kHead, .window = 600}, 1200); }
 TEST(RefAttention, WindowOfOneIsTheOwnValue) {
   const Fixture f;
-  std::vector<float> q(kHeadDim, 1.0f), out(kHeadDim), scratch(kTokens);
+  std::vector<float> q(kHeadDim, 1.0f), out(kHeadDim), scratch(f.n_tokens);
   attention_row_f16kv_f32(q.data(), 20, 5, f.view(), {.n_head = kHead, .window = 1}, scratch.data(),
                           out.data());
   for (int32_t d = 0; d < kHeadDim; ++d) EXPECT_EQ(out[d], f.v[(20 * kHeadKv + 1) * kHeadDim + d]);

@@ -246,6 +246,7 @@ struct RowOps {
     }
     int32_t pos(int i) const { return t.pos[token(i)]; }
     float* scratch(int i) const { return t.scratch + int64_t{row0 + i} * kv.n_tokens; }
+    AttnChunkStats* stats(int i) const { return t.stats + int64_t{row0 + i} * t.n_chunks; }
   };
 
   template <int N>
@@ -266,36 +267,126 @@ struct RowOps {
     int32_t first[NR], last[NR];
     float* sc[NR];
     VF max[NR];
-    float max_capped[NR];  // the soft-capped scores' maximum (scalar path)
-    int32_t lo, hi;        // union of the ranges
+    float max_capped[NR];            // the soft-capped scores' maximum (scalar path)
+    int32_t chunk0[NR], chunk1[NR];  // the row's visible chunks
+    int32_t lo, hi;                  // union of the ranges
   };
 
   template <int NR>
   static void attn_tile(const Attn& a) {
     const KvLayout& l = a.kv.layout;
+    const AttnTile& tile = a.t;
+    const bool split = tile.phase != AttnPhase::kWhole;
+    const bool by_chunk = split && tile.phase != AttnPhase::kValues;
     AttnRows<NR> t;
-    t.lo = a.pos(0);
-    t.hi = a.pos(0);
+    t.lo = 0x7fffffff;
+    t.hi = -1;
     for (int i = 0; i < NR; ++i) {
       round_f16(a.q(i), t.q16[i], l.head_dim);
       const int32_t pos = a.pos(i);
       t.last[i] = pos;
       t.first[i] = a.p.window > 0 && pos - a.p.window + 1 > 0 ? pos - a.p.window + 1 : 0;
+      t.chunk0[i] = attn_chunk_of(t.first[i]);
+      t.chunk1[i] = attn_chunk_of(pos);
+      if (by_chunk) {  // one chunk's keys (a decode tile: every row at one position)
+        const int32_t c0 = tile.chunk * kAttnChunkKeys;
+        t.first[i] = t.first[i] > c0 ? t.first[i] : c0;
+        t.last[i] = t.last[i] < c0 + kAttnChunkKeys - 1 ? t.last[i] : c0 + kAttnChunkKeys - 1;
+      }
       t.sc[i] = a.scratch(i);
       t.max[i] = Isa::set1f(-INFINITY);
       t.max_capped[i] = -INFINITY;
       t.lo = t.first[i] < t.lo ? t.first[i] : t.lo;
       t.hi = t.last[i] > t.hi ? t.last[i] : t.hi;
     }
+    if (split) {
+      attn_phase<NR>(a, t);
+      return;
+    }
     attn_scores<NR>(a, t);
-    for (int i = 0; i < NR; ++i)
-      attn_softmax(t.sc[i], t.first[i], t.last[i], t.max[i], t.max_capped[i]);
+    for (int i = 0; i < NR; ++i) {
+      const float max = fmaxf(Isa::hmax(t.max[i]), t.max_capped[i]);
+      double sum = 0.0;
+      for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) {
+        sum += attn_exp_sum(t.sc[i], chunk_first(t, i, c), chunk_last(t, i, c), max);
+      }
+      attn_round_probs(t.sc[i], t.first[i], t.last[i], static_cast<float>(1.0 / sum));
+    }
+    attn_value_rows<NR>(a, t);
+  }
+
+  // Row i's visible keys inside chunk c.
+  template <int NR>
+  static int32_t chunk_first(const AttnRows<NR>& t, int i, int32_t c) {
+    return t.first[i] > c * kAttnChunkKeys ? t.first[i] : c * kAttnChunkKeys;
+  }
+  template <int NR>
+  static int32_t chunk_last(const AttnRows<NR>& t, int i, int32_t c) {
+    const int32_t end = (c + 1) * kAttnChunkKeys - 1;
+    return t.last[i] < end ? t.last[i] : end;
+  }
+
+  // A phase of a split (kernel_table.h, AttnPhase): the rows' ranges are the chunk's keys but
+  // for kValues; the stats of row i are at stats + (row0 + i) * n_chunks.
+  template <int NR>
+  static void attn_phase(const Attn& a, AttnRows<NR>& t) {
+    const AttnTile& tile = a.t;
+    if (tile.phase == AttnPhase::kScores) {
+      attn_scores<NR>(a, t);
+      for (int i = 0; i < NR; ++i) {
+        a.stats(i)[tile.chunk].max = fmaxf(Isa::hmax(t.max[i]), t.max_capped[i]);
+      }
+      return;
+    }
+    if (tile.phase == AttnPhase::kExp) {
+      for (int i = 0; i < NR; ++i) {
+        AttnChunkStats* st = a.stats(i);
+        float max = -INFINITY;
+        for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) max = fmaxf(max, st[c].max);
+        st[tile.chunk].sum = attn_exp_sum(t.sc[i], t.first[i], t.last[i], max);
+      }
+      return;
+    }
+    if (tile.phase == AttnPhase::kProbs) {
+      for (int i = 0; i < NR; ++i) {
+        const AttnChunkStats* st = a.stats(i);
+        double sum = 0.0;
+        for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) sum += st[c].sum;
+        attn_round_probs(t.sc[i], t.first[i], t.last[i], static_cast<float>(1.0 / sum));
+      }
+      return;
+    }
+    attn_value_rows<NR>(a, t);  // kValues: every key, the tile's dimensions
+  }
+
+  template <int NR>
+  static void attn_value_rows(const Attn& a, const AttnRows<NR>& t) {
     if constexpr (NR <= 4) {
       attn_values<NR>(a, t, 0);
     } else {
       attn_values<4>(a, t, 0);
       attn_values<NR - 4>(a, t, 4);
     }
+  }
+
+  // exp(s - max) in place over sc[first..last]; returns their sum_f64_lanes.
+  static double attn_exp_sum(float* sc, int32_t first, int32_t last, float max) {
+    exp_shifted(sc + first, last - first + 1, max);
+    return Isa::sum_f64_lanes(sc + first, last - first + 1);
+  }
+
+  // sc[first..last] = f16(sc * inv): the probabilities as they meet the f16 V cache.
+  static void attn_round_probs(float* sc, int32_t first, int32_t last, float inv) {
+    const int64_t n = last - first + 1;
+    float* x = sc + first;
+    const VF inv_v = Isa::set1f(inv);
+    int64_t j = 0;
+    for (; j + R <= n; j += R) {
+      alignas(64) uint16_t h[R];
+      Isa::store_f16p(h, Isa::mul(Isa::loadf(x + j), inv_v));
+      Isa::storef(x + j, Isa::load_f16p(h));
+    }
+    for (; j < n; ++j) x[j] = Isa::f16_to_f32(Isa::f32_to_f16(x[j] * inv));
   }
 
   // Scores of R keys for NR rows in lanes, KC chunks of R keys at once: NR * KC independent
@@ -393,32 +484,22 @@ struct RowOps {
     t.max[i] = Isa::maxf(m, t.max[i]);
   }
 
-  // The scores of [first, last] in sc become f16-rounded probabilities, as the reference's.
+  // MLA's softmax (one sum over the row): the scores of [first, last] in sc become f16-rounded
+  // probabilities, as attention_mla_f16_f32's.
   static void attn_softmax(float* sc, int32_t first, int32_t last, VF max_v, float max_capped) {
     const float max = fmaxf(Isa::hmax(max_v), max_capped);
-    const int64_t n = last - first + 1;
-    float* x = sc + first;
-    exp_shifted(x, n, max);
-    const float inv = static_cast<float>(1.0 / Isa::sum_f64_lanes(x, n));
-    const VF inv_v = Isa::set1f(inv);
-    int64_t j = 0;
-    for (; j + R <= n; j += R) {
-      alignas(64) uint16_t h[R];
-      Isa::store_f16p(h, Isa::mul(Isa::loadf(x + j), inv_v));
-      Isa::storef(x + j, Isa::load_f16p(h));
-    }
-    for (; j < n; ++j) x[j] = Isa::f16_to_f32(Isa::f32_to_f16(x[j] * inv));
+    attn_round_probs(sc, first, last, static_cast<float>(1.0 / attn_exp_sum(sc, first, last, max)));
   }
 
   // out rows [r0, r0 + NG) = sum over their keys of p_j * V_j, in key order, kVChunks vectors
-  // of R dimensions per pass.
+  // of R dimensions per pass, over the tile's dimensions [dim0, dim1) (all when dim1 is 0).
   static constexpr int kVChunks = 4;
   template <int NG, int NR>
   static void attn_values(const Attn& a, const AttnRows<NR>& t, int r0) {
-    const int32_t hd = a.kv.layout.head_dim;
-    int32_t d0 = 0;
-    for (; d0 + kVChunks * R <= hd; d0 += kVChunks * R) attn_value_pass<NG, kVChunks>(a, t, r0, d0);
-    switch ((hd - d0) / R) {
+    const int32_t d1 = a.t.dim1 > 0 ? a.t.dim1 : a.kv.layout.head_dim;
+    int32_t d0 = a.t.dim0;
+    for (; d0 + kVChunks * R <= d1; d0 += kVChunks * R) attn_value_pass<NG, kVChunks>(a, t, r0, d0);
+    switch ((d1 - d0) / R) {
       case 3:
         attn_value_pass<NG, 3>(a, t, r0, d0);
         break;
