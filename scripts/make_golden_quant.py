@@ -80,6 +80,18 @@ def make_blocks(rng, qtype):
     return raw
 
 
+def mxfp4_blocks(rng):
+    """MXFP4 blocks: realistic exponents (scales 2^-20..2^8) and any byte, plus edge cases."""
+    n = LEGACY_BLOCKS
+    raw = rng.integers(0, 256, size=(n, 17), dtype=np.uint8)
+    raw[: n // 2, 0] = rng.integers(107, 136, size=n // 2, dtype=np.uint8)
+    raw[0:6, 0] = [0, 1, 2, 127, 254, 255]   # subnormal half scales, 1, the largest
+    raw[6, 1:] = 0xFF                        # every code -12
+    raw[7, 1:] = 0x00                        # every code 0
+    raw[8, 1:] = 0x88                        # every code -0
+    return raw
+
+
 def float_bits_16(rng):
     """F16/BF16 element bit patterns: random finite, plus zeros, subnormals, inf, NaN."""
     bits = rng.integers(0, 1 << 16, size=FLOAT_ELEMS, dtype=np.uint16)
@@ -254,6 +266,19 @@ def main() -> None:
         (OUT / "quantize" / f"{qtype.name}.llama_cpp.bin").write_bytes(q.tobytes())
         manifest["quantize"][qtype.name] = {"input": "k_in.f32", "oracle": "llama.cpp ggml",
                                             "bytes": int(q.size)}
+
+    # MXFP4 (gpt-oss) from its own generator, so adding it left every fixture above unchanged.
+    mx_rng = np.random.default_rng(SEED + int(T.MXFP4))
+    raw = mxfp4_blocks(mx_rng)
+    out = gguf.quants.dequantize(raw, T.MXFP4).reshape(-1)
+    write_dequant("MXFP4", raw, out, "gguf-py")
+    same, total = bits_equal(out, ggml_dequantize(lib, T.MXFP4, raw, raw.shape[0] * 32))
+    manifest["ggml_crosscheck"]["MXFP4"] = f"{same}/{total} floats bit-equal"
+    q = np.asarray(gguf.quants.quantize(legacy_in.reshape(1, -1), T.MXFP4)).view(np.uint8).reshape(-1)
+    (OUT / "quantize" / "MXFP4.gguf_py.bin").write_bytes(q.tobytes())
+    manifest["quantize"]["MXFP4"] = {"input": "legacy_in.f32", "oracle": "gguf-py", "bytes": int(q.size)}
+    ref = ggml_quantize(lib, T.MXFP4, legacy_in)
+    manifest["ggml_crosscheck"]["MXFP4 quantize"] = f"{int(np.sum(ref == q))}/{q.size} bytes equal to gguf-py"
 
     manifest["blocks"] = {"legacy": LEGACY_BLOCKS, "k": K_BLOCKS, "float_elements": FLOAT_ELEMS,
                           "legacy_quantize_blocks": int(legacy_in.shape[0]),

@@ -28,5 +28,6 @@ void dequantize_row_q8_k(const void* blocks, float* out, int64_t n);
 
 void dequantize_row_iq4_nl(const void* blocks, float* out, int64_t n);
 void dequantize_row_iq4_xs(const void* blocks, float* out, int64_t n);
+void dequantize_row_mxfp4(const void* blocks, float* out, int64_t n);
 
 }  // namespace minke

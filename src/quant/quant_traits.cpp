@@ -34,6 +34,7 @@ constexpr std::array kEntries = {
     Entry{GgmlType::Q8_K, dequantize_row_q8_k, quantize_row_q8_k},
     Entry{GgmlType::IQ4_NL, dequantize_row_iq4_nl, nullptr},
     Entry{GgmlType::IQ4_XS, dequantize_row_iq4_xs, nullptr},
+    Entry{GgmlType::MXFP4, dequantize_row_mxfp4, quantize_row_mxfp4},
 };
 
 // Built once from kEntries plus the geometry in ggml_type_info (not duplicated here).

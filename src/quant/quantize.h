@@ -18,6 +18,7 @@ void quantize_row_q4_1(const float* in, void* blocks, int64_t n);
 void quantize_row_q5_0(const float* in, void* blocks, int64_t n);
 void quantize_row_q5_1(const float* in, void* blocks, int64_t n);
 void quantize_row_q8_0(const float* in, void* blocks, int64_t n);
+void quantize_row_mxfp4(const float* in, void* blocks, int64_t n);
 
 void quantize_row_q4_k(const float* in, void* blocks, int64_t n);
 void quantize_row_q5_k(const float* in, void* blocks, int64_t n);

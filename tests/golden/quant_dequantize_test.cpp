@@ -46,10 +46,11 @@ TEST(QuantGoldenDequantize, BitExactWithOracleForEveryFixtureType) {
 
 TEST(QuantGoldenDequantize, EverySupportedTypeHasAFixture) {
   const nlohmann::json manifest = testing::quant_manifest();
-  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
-                        GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                        GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
-                        GgmlType::Q6_K, GgmlType::Q8_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
+  for (GgmlType type :
+       {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
+        GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
+        GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q8_K, GgmlType::IQ4_NL,
+        GgmlType::IQ4_XS, GgmlType::MXFP4}) {
     ASSERT_TRUE(quant_supported(type));
     EXPECT_TRUE(manifest["dequant"].contains(std::string(ggml_type_name(type))))
         << ggml_type_name(type);

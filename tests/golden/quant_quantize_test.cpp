@@ -1,5 +1,5 @@
-// Golden test of the reference quantizers: byte-exact with gguf-py for F16, BF16 and the
-// legacy types, byte-exact with llama.cpp's quantize_row_q8_K_ref for Q8_K, and for
+// Golden test of the reference quantizers: byte-exact with gguf-py for F16, BF16, the legacy
+// types and MXFP4, byte-exact with llama.cpp's quantize_row_q8_K_ref for Q8_K, and for
 // Q4_K/Q5_K/Q6_K (our own scale search) an error no worse than llama.cpp's on the same input.
 #include <gtest/gtest.h>
 
@@ -41,7 +41,7 @@ size_t count_equal_bytes(const std::vector<uint8_t>& a, const std::vector<uint8_
 }
 
 TEST(QuantGoldenQuantize, ByteExactWithGgufPy) {
-  for (const char* name : {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"}) {
+  for (const char* name : {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "MXFP4"}) {
     SCOPED_TRACE(name);
     const Quantized q = quantize_fixture(name, ".gguf_py.bin");
     ASSERT_EQ(q.ours.size(), q.expected.size());

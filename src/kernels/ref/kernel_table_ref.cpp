@@ -51,6 +51,7 @@ KernelTable make_ref_table() {
       ref_matmul(G::Q5_0, G::Q8_0, quantize_act_q8_0, matmul_q5_0_q8_0, "matmul_q5_0_q8_0"),
       ref_matmul(G::Q5_1, G::Q8_1, quantize_act_q8_1, matmul_q5_1_q8_1, "matmul_q5_1_q8_1"),
       ref_matmul(G::Q8_0, G::Q8_0, quantize_act_q8_0, matmul_q8_0_q8_0, "matmul_q8_0_q8_0"),
+      ref_matmul(G::MXFP4, G::Q8_0, quantize_act_q8_0, matmul_mxfp4_q8_0, "matmul_mxfp4_q8_0"),
       ref_matmul(G::Q2_K, G::Q8_K, quantize_row_q8_k, matmul_q2_k_q8_k, "matmul_q2_k_q8_k"),
       ref_matmul(G::Q3_K, G::Q8_K, quantize_row_q8_k, matmul_q3_k_q8_k, "matmul_q3_k_q8_k"),
       ref_matmul(G::Q4_K, G::Q8_K, quantize_row_q8_k, matmul_q4_k_q8_k, "matmul_q4_k_q8_k"),

@@ -34,6 +34,7 @@ void matmul_q4_1_q8_1(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, i
 void matmul_q5_0_q8_0(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 void matmul_q5_1_q8_1(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 void matmul_q8_0_q8_0(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+void matmul_mxfp4_q8_0(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 
 // K-quants (256-element super-blocks) against Q8_K activations: integer dot per sub-block
 // times its integer scale, summed per super-block, then d * isum - dmin * (bsums · mins).

@@ -1,7 +1,9 @@
 // Reference matmul for the legacy 32-element quant types. Per block: an exact integer dot of
 // the weight quants with the Q8 activation quants, then one f32 scaling in the order llama.cpp's
 // reference vec_dot uses (d_w * d_x applied to the integer sum; for Q4_1/Q5_1 plus m_w * s_x,
-// where s_x = d_x * sum(q_x) carries the weight minimum's contribution).
+// where s_x = d_x * sum(q_x) carries the weight minimum's contribution). MXFP4 (gpt-oss) has
+// the same 32-element blocks and Q8_0 activations: the doubled E2M1 codes dot the activation
+// quants exactly, then d_x * half scale multiplies the sum (ggml's vec_dot_mxfp4_q8_0).
 #include <cmath>
 
 #include "core/check.h"
@@ -9,6 +11,7 @@
 #include "kernels/ref/matmul.h"
 #include "kernels/ref/matmul_tile.h"
 #include "quant/blocks_legacy.h"
+#include "quant/blocks_mxfp4.h"
 
 namespace minke {
 namespace {
@@ -90,6 +93,19 @@ void matmul_q8_0_q8_0(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, i
         for (int j = 0; j < kQK32; ++j) sumi += w.qs[j] * x.qs[j];
         const float dd = fp16_to_f32(w.d) * fp16_to_f32(x.d);
         return static_cast<float>(sumi) * dd;
+      });
+}
+
+void matmul_mxfp4_q8_0(const MatmulArgs& a, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  ref_detail::matmul_blocks<BlockMXFP4, BlockQ8_0, kQK32>(
+      a, m0, m1, n0, n1, [](const BlockMXFP4& w, const BlockQ8_0& x) {
+        int32_t sumi = 0;
+        for (int j = 0; j < kQK32 / 2; ++j) {
+          sumi += kMxfp4Values[w.qs[j] & 0xF] * x.qs[j];
+          sumi += kMxfp4Values[w.qs[j] >> 4] * x.qs[j + kQK32 / 2];
+        }
+        const float d = fp16_to_f32(x.d) * mxfp4_half_scale(w.e);
+        return d * static_cast<float>(sumi);
       });
 }
 

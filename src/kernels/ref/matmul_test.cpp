@@ -88,7 +88,7 @@ INSTANTIATE_TEST_SUITE_P(AllWeightTypes, RefMatmul,
                                            Case{GgmlType::Q5_1, 0.01}, Case{GgmlType::Q8_0, 0.01},
                                            Case{GgmlType::Q2_K, 0.01}, Case{GgmlType::Q3_K, 0.01},
                                            Case{GgmlType::Q4_K, 0.01}, Case{GgmlType::Q5_K, 0.01},
-                                           Case{GgmlType::Q6_K, 0.01}),
+                                           Case{GgmlType::Q6_K, 0.01}, Case{GgmlType::MXFP4, 0.01}),
                          [](const auto& info) {
                            return std::string(ggml_type_name(info.param.type));
                          });
