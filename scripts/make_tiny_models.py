@@ -375,6 +375,58 @@ def make_deepseek2(variant, float_only=False):
     b.write(OUT / f"{name}.gguf", "deepseek2", meta, add_bos=True, pre="llama-bpe")
 
 
+def make_glm4moe(float_only=False):
+    """glm4moe (GLM-4.5 / 4.5-Air / 4.6): GQA 4/2 with head_dim 32 and q/k/v biases, NeoX RoPE
+    over half of each head (rope.dimension_count 16), the pre-FFN norm named
+    post_attention_norm; layer 0 dense, then 16 routed experts (32 hidden) with sigmoid gating,
+    an exp_probs_b selection bias, top-4 renormalised and scaled by 2.5, plus one shared
+    expert; and the multi-token-prediction block that block_count includes (nextn, 1 layer)
+    with its own tensors, which generation must skip."""
+    n_embd, n_layer, n_head, n_head_kv, hd, rope_dim = 64, 3, 4, 2, 32, 16
+    n_expert, n_used, n_ff_exp, n_ff = 16, 4, 32, 128
+    b = Builder(seed=1008, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
+    for i in range(n_layer + 1):  # the last is the MTP block
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+        b.bias(p + "attn_q.bias", n_head * hd, 0.2)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+        b.bias(p + "attn_k.bias", n_head_kv * hd, 0.2)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+        b.bias(p + "attn_v.bias", n_head_kv * hd, 0.2)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, Q.Q4_0)
+        b.norm(p + "post_attention_norm.weight", n_embd)
+        if i == 0:
+            b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q8_0)
+            b.matrix(p + "ffn_up.weight", n_ff, n_embd, F16)
+            b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q4_1)
+            continue
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=1.0)
+        b.bias(p + "exp_probs_b.bias", n_expert, 0.05)
+        b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+        b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
+        b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
+        b.matrix(p + "ffn_gate_shexp.weight", n_ff_exp, n_embd, F16)
+        b.matrix(p + "ffn_up_shexp.weight", n_ff_exp, n_embd, Q.Q8_0)
+        b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_exp, Q.Q5_0)
+        if i == n_layer:
+            b.matrix(p + "nextn.eh_proj.weight", n_embd, 2 * n_embd, F16)
+            b.norm(p + "nextn.enorm.weight", n_embd)
+            b.norm(p + "nextn.hnorm.weight", n_embd)
+            b.norm(p + "nextn.shared_head_norm.weight", n_embd)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    meta = common_meta(n_embd, n_layer + 1, n_ff, n_head, n_head_kv, 1e-5, 10000.0)
+    meta.update(key_length=hd, value_length=hd, rope_dimension_count=rope_dim,
+                leading_dense_block_count=1, expert_count=n_expert, expert_used_count=n_used,
+                expert_shared_count=1, expert_feed_forward_length=n_ff_exp,
+                expert_weights_scale=2.5, expert_weights_norm=True,
+                expert_gating_func=gguf.ExpertGatingFuncType.SIGMOID, nextn_predict_layers=1)
+    name = "glm4moe-f16" if float_only else "glm4moe"
+    b.write(OUT / f"{name}.gguf", "glm4moe", meta, add_bos=False, pre="glm4")
+
+
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
 # llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
 # tolerance, apart from the quantization noise of the mixed-type files.
@@ -385,7 +437,8 @@ MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3
           "deepseek2-lite-f16": lambda: make_deepseek2("lite", float_only=True),
           "deepseek2-v3": lambda: make_deepseek2("v3"),
           "deepseek2-v3-f16": lambda: make_deepseek2("v3", float_only=True),
-          "gemma3-f16": lambda: make_gemma3(float_only=True)}
+          "gemma3-f16": lambda: make_gemma3(float_only=True),
+          "glm4moe": make_glm4moe, "glm4moe-f16": lambda: make_glm4moe(float_only=True)}
 
 
 def main():

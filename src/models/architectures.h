@@ -13,5 +13,6 @@ std::unique_ptr<Model> load_qwen3(const GgufFile& file, Backend& backend);
 std::unique_ptr<Model> load_qwen3moe(const GgufFile& file, Backend& backend);
 std::unique_ptr<Model> load_gemma3(const GgufFile& file, Backend& backend);
 std::unique_ptr<Model> load_deepseek2(const GgufFile& file, Backend& backend);
+std::unique_ptr<Model> load_glm4moe(const GgufFile& file, Backend& backend);
 
 }  // namespace minke

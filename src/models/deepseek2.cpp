@@ -74,7 +74,6 @@ class DeepSeek2 final : public DecoderModel {
   // The up-projections from the fused attn_kv_b [n_head * (qk_nope + v_dim), kv_lora]: the
   // value rows are used in place; the key rows are transposed into f32 copies held here.
   void bind_fused_kv_b(int32_t il, MlaWeights& w);
-  RouteParams read_routing(const GgufFile& f) const;
   Tensor attention(const Tensor& x, const MlaWeights& w, const KvStore& store);
 
   MlaShape mla_;
@@ -86,27 +85,16 @@ class DeepSeek2 final : public DecoderModel {
   ExpertRouting routing_;
 };
 
-int32_t count_key(const GgufFile& f, std::string_view key, int32_t fallback) {
-  const GgufValue* v = f.find(arch_key(f, key));
-  if (v == nullptr) return fallback;
-  const int64_t n = v->as_i64();
-  if (n < 0 || n > (int64_t{1} << 20)) {
-    throw Error(f.path() + ": " + arch_key(f, key) + " = " + std::to_string(n) +
-                " is out of range");
-  }
-  return static_cast<int32_t>(n);
-}
-
 void DeepSeek2::read_shape(const GgufFile& f) {
   const ModelConfig& c = config();
   mla_.n_head = c.n_head;
-  mla_.q_lora = count_key(f, "attention.q_lora_rank", 0);
-  mla_.kv_lora = count_key(f, "attention.kv_lora_rank", 0);
+  mla_.q_lora = arch_count(f, "attention.q_lora_rank", 0);
+  mla_.kv_lora = arch_count(f, "attention.kv_lora_rank", 0);
   mla_.qk_rope = hp_.rope_n_dims;
   // Files with split up-projections give the per-head sizes as key/value_length_mla
   // (key/value_length then describe the absorbed MQA form); older ones as key/value_length.
-  const int32_t qk_dim = count_key(f, "attention.key_length_mla", c.head_dim);
-  mla_.v_dim = count_key(f, "attention.value_length_mla", hp_.value_length);
+  const int32_t qk_dim = arch_count(f, "attention.key_length_mla", c.head_dim);
+  mla_.v_dim = arch_count(f, "attention.value_length_mla", hp_.value_length);
   mla_.qk_nope = qk_dim - mla_.qk_rope;
   if (mla_.latent() > kMaxMlaWidth) {
     throw Error(f.path() + ": kv_lora_rank " + std::to_string(mla_.kv_lora) + " + RoPE " +
@@ -121,36 +109,9 @@ void DeepSeek2::read_shape(const GgufFile& f) {
   }
 }
 
-RouteParams DeepSeek2::read_routing(const GgufFile& f) const {
-  const ModelConfig& c = config();
-  if (c.n_expert == 0) return {};
-  // expert_gating_func: 1 softmax (V2, and files that predate the key), 2 sigmoid (V3).
-  const uint32_t gating = f.get_u32(arch_key(f, "expert_gating_func"), 1);
-  if (gating != 1 && gating != 2) {
-    throw Error(f.path() + ": expert_gating_func " + std::to_string(gating) + " is not supported");
-  }
-  float scale = f.get_f32(arch_key(f, "expert_weights_scale"), 1.0f);
-  if (scale == 0.0f) scale = 1.0f;  // written as 0 when the checkpoint does not scale
-  RouteParams p{.n_expert = c.n_expert,
-                .n_used = c.n_expert_used,
-                .gating = gating == 2 ? Gating::kSigmoid : Gating::kSoftmax,
-                .n_group = std::max(1, count_key(f, "expert_group_count", 1)),
-                .n_group_used = std::max(1, count_key(f, "expert_group_used_count", 1)),
-                .norm_weights = f.get_bool(arch_key(f, "expert_weights_norm"), false),
-                .weights_scale = scale};
-  if (p.n_group > 1 &&
-      (p.n_group > kMaxExpertGroups || p.n_expert % p.n_group != 0 || p.n_group_used > p.n_group ||
-       p.n_used > p.n_group_used * (p.n_expert / p.n_group))) {
-    throw Error(f.path() + ": expert groups (" + std::to_string(p.n_group) + ", " +
-                std::to_string(p.n_group_used) + " used) do not fit " + std::to_string(p.n_expert) +
-                " experts with " + std::to_string(p.n_used) + " used");
-  }
-  return p;
-}
-
 DeepSeek2::DeepSeek2(const GgufFile& file, Backend& backend) : DecoderModel(file, backend) {
   read_shape(file);
-  route_ = read_routing(file);
+  route_ = read_expert_routing(file, config(), Gating::kSoftmax);
   ModelConfig& c = hp_.config;
   c.head_dim = mla_.qk_dim();
   c.q_lora_rank = mla_.q_lora;

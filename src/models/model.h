@@ -24,7 +24,8 @@ struct ModelConfig {
   int32_t n_vocab = 0;
   int32_t n_ctx_train = 0;  // <arch>.context_length
   int32_t n_embd = 0;
-  int32_t n_layer = 0;
+  int32_t n_layer = 0;      // the decoder layers run (block_count less n_layer_mtp)
+  int32_t n_layer_mtp = 0;  // multi-token-prediction blocks the file adds after them (not run)
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
   int32_t head_dim = 0;  // key/value head width

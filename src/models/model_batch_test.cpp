@@ -206,6 +206,8 @@ TEST_P(ModelBatchInvariance, TinyDeepSeek2Lite) {
 TEST_P(ModelBatchInvariance, TinyDeepSeek2V3) {
   check_model(tiny("deepseek2-v3"), table(), kPrompts);
 }
+// GLM-4.5: partial RoPE, q/k/v biases, sigmoid routing with shared experts, an MTP block left out.
+TEST_P(ModelBatchInvariance, TinyGlm4Moe) { check_model(tiny("glm4moe"), table(), kPrompts); }
 TEST_P(ModelBatchInvariance, SmolLM2) {
   check_model(testing::model_path(testing::kSmolLM2), table(), real_prompts(table()));
 }

@@ -104,6 +104,15 @@ TEST(ModelLoad, MissingRequiredBiasIsNamed) {
   EXPECT_EQ(e, "model.gguf: missing tensor blk.0.attn_q.bias");
 }
 
+// GLM-4.5's multi-token-prediction block is counted in block_count but is not a layer: the
+// model runs the others; a count that leaves none is refused.
+TEST(ModelLoad, MtpBlocksAreLeftOut) {
+  EXPECT_EQ(load_error(edited_tiny("glm4moe", "glm4moe.nextn_predict_layers", 1)), "(no error)");
+  EXPECT_NE(load_error(edited_tiny("glm4moe", "glm4moe.nextn_predict_layers", 4))
+                .find("nextn_predict_layers 4 leaves no layer of block_count 4"),
+            std::string::npos);
+}
+
 // Hostile MoE / MLA metadata is a clear load error, never an overflow in a kernel.
 TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
   EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.attention.kv_lora_rank", 4096))

@@ -21,6 +21,7 @@ constexpr Architecture kArchitectures[] = {
     {"qwen3moe", load_qwen3moe},  // Qwen3-30B-A3B, Qwen3-235B-A22B
     {"gemma3", load_gemma3},
     {"deepseek2", load_deepseek2},  // DeepSeek-V2/V3/R1, V2-Lite, Kimi-K2, Moonlight
+    {"glm4moe", load_glm4moe},      // GLM-4.5, GLM-4.5-Air, GLM-4.6
 };
 
 }  // namespace

@@ -487,6 +487,33 @@ TEST_P(ModelLogitsGolden, TinyDeepSeek2V3F16) {
               table());
 }
 
+TEST_P(ModelLogitsGolden, TinyGlm4Moe) {
+  // Measured 6.4e-4, mean 2.1e-5; KL mean 7.2e-7, max 2.6e-6; top-1 37/37, greedy identical for
+  // 64 steps: q/k/v biases, NeoX RoPE over 16 of 32 dimensions, sigmoid routing with selection
+  // bias and a shared expert, a dense first layer, and the MTP block left out (run as a layer,
+  // it would move every logit).
+  check_model("tiny-glm4moe", tiny("glm4moe"),
+              {.max_abs = 1e-3f,
+               .mean_max = 5e-5f,
+               .kl_mean = 1.5e-6,
+               .kl_max = 6e-6,
+               .min_top1 = 37,
+               .greedy_same = 64},
+              table());
+}
+TEST_P(ModelLogitsGolden, TinyGlm4MoeF16) {
+  // Measured 0.0074, mean 0.0036; KL mean 1.4e-6, max 3.3e-6 (llama.cpp's own one-token-per-call
+  // run moves 0.0057, its f32-KV run 0.011).
+  check_model("tiny-glm4moe-f16", tiny("glm4moe-f16"),
+              {.max_abs = 0.01f,
+               .mean_max = 0.005f,
+               .kl_mean = 3e-6,
+               .kl_max = 8e-6,
+               .min_top1 = 37,
+               .greedy_same = 64},
+              table());
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, ModelLogitsGolden,
                          ::testing::ValuesIn(testing::kernel_path_names()),
                          testing::kernel_path_test_name);

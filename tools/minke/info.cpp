@@ -67,6 +67,12 @@ void print_architecture(const ModelFileInfo& f) {
     }
     print_field("experts", e);
   }
+  if (c.n_layer_mtp > 0) {  // block_count ("shape") counts them
+    print_field("mtp", "the last " + std::to_string(c.n_layer_mtp) + " of the " +
+                           std::to_string(c.n_layer + c.n_layer_mtp) +
+                           " blocks predict further tokens (nextn); generation runs the other " +
+                           std::to_string(c.n_layer));
+  }
 }
 
 void print_summary(const ModelFileInfo& f, int32_t ctx_size) {

@@ -83,12 +83,30 @@ std::string arch_key(const GgufFile& file, std::string_view key) {
   return std::string(file.get_string("general.architecture", "")) + "." + std::string(key);
 }
 
+int32_t arch_count(const GgufFile& f, std::string_view key, int32_t fallback) {
+  const GgufValue* v = f.find(arch_key(f, key));
+  if (v == nullptr) return fallback;
+  const int64_t n = v->as_i64();
+  if (n < 0 || n > (int64_t{1} << 20)) {
+    throw Error(f.path() + ": " + arch_key(f, key) + " = " + std::to_string(n) +
+                " is out of range");
+  }
+  return static_cast<int32_t>(n);
+}
+
 HParams read_hparams(const GgufFile& f) {
   HParams hp;
   ModelConfig& c = hp.config;
   c.arch = std::string(f.get("general.architecture").as_string());
   c.n_embd = required(f, "embedding_length");
   c.n_layer = required(f, "block_count");
+  // Multi-token-prediction blocks (GLM-4.5's nextn) are the last of block_count: not layers.
+  c.n_layer_mtp = arch_count(f, "nextn_predict_layers", 0);
+  if (c.n_layer_mtp >= c.n_layer) {
+    throw Error(f.path() + ": nextn_predict_layers " + std::to_string(c.n_layer_mtp) +
+                " leaves no layer of block_count " + std::to_string(c.n_layer));
+  }
+  c.n_layer -= c.n_layer_mtp;
   c.n_ff = required(f, "feed_forward_length");
   c.n_head = required(f, "attention.head_count");
   c.n_head_kv = optional(f, "attention.head_count_kv", c.n_head);

@@ -32,4 +32,7 @@ std::string arch_key(const GgufFile& file, std::string_view key);
 // Reads the common keys; throws minke::Error naming a missing or invalid key.
 HParams read_hparams(const GgufFile& file);
 
+// The non-negative count <arch>.<key> (at most 2^20), or `fallback` when absent.
+int32_t arch_count(const GgufFile& file, std::string_view key, int32_t fallback);
+
 }  // namespace minke

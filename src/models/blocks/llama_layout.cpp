@@ -24,7 +24,7 @@ void LlamaLayoutDecoder::bind_layers(const AttentionTensors& required, const Rou
     layers_.push_back({
         .attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
         .attn = bind_attention(weights_, il, c.n_embd, attn_, required),
-        .ffn_norm = weights_.vector(layer_tensor(il, "ffn_norm.weight"), c.n_embd),
+        .ffn_norm = weights_.vector(layer_tensor(il, ffn_norm_name_), c.n_embd),
         .ffn = bind_feed_forward(weights_, il, c),
     });
   }

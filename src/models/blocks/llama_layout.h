@@ -31,6 +31,8 @@ class LlamaLayoutDecoder : public DecoderModel {
   void bind_layers(const AttentionTensors& required, const RouteParams& route = {});
 
   AttentionOptions attn_;
+  // The pre-FFN norm's tensor name in blk.N (GLM-4.5 calls it post_attention_norm).
+  const char* ffn_norm_name_ = "ffn_norm.weight";
 
  private:
   struct Layer {

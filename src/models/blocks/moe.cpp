@@ -4,9 +4,41 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "gguf/gguf_file.h"
+#include "minke/error.h"
+#include "models/blocks/hparams.h"
 #include "models/blocks/weights.h"
 
 namespace minke {
+
+RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating absent) {
+  if (c.n_expert == 0) return {};
+  // expert_gating_func: 1 softmax (DeepSeek-V2), 2 sigmoid (V3, GLM-4.5); files that predate
+  // the key are their architecture's default.
+  const uint32_t gating = f.get_u32(arch_key(f, "expert_gating_func"), 0);
+  if (gating > 2) {
+    throw Error(f.path() + ": expert_gating_func " + std::to_string(gating) + " is not supported");
+  }
+  float scale = f.get_f32(arch_key(f, "expert_weights_scale"), 1.0f);
+  if (scale == 0.0f) scale = 1.0f;  // written as 0 when the checkpoint does not scale
+  RouteParams p{.n_expert = c.n_expert,
+                .n_used = c.n_expert_used,
+                .gating = gating == 0   ? absent
+                          : gating == 2 ? Gating::kSigmoid
+                                        : Gating::kSoftmax,
+                .n_group = std::max(1, arch_count(f, "expert_group_count", 1)),
+                .n_group_used = std::max(1, arch_count(f, "expert_group_used_count", 1)),
+                .norm_weights = f.get_bool(arch_key(f, "expert_weights_norm"), false),
+                .weights_scale = scale};
+  if (p.n_group > 1 &&
+      (p.n_group > kMaxExpertGroups || p.n_expert % p.n_group != 0 || p.n_group_used > p.n_group ||
+       p.n_used > p.n_group_used * (p.n_expert / p.n_group))) {
+    throw Error(f.path() + ": expert groups (" + std::to_string(p.n_group) + ", " +
+                std::to_string(p.n_group_used) + " used) do not fit " + std::to_string(p.n_expert) +
+                " experts with " + std::to_string(p.n_used) + " used");
+  }
+  return p;
+}
 
 std::string describe_routing(const RouteParams& p, bool select_bias) {
   std::string s = p.gating == Gating::kSigmoid ? "sigmoid" : "softmax";

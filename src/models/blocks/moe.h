@@ -15,6 +15,7 @@
 
 namespace minke {
 
+class GgufFile;
 class WeightBinder;
 
 struct MoeWeights {
@@ -23,6 +24,12 @@ struct MoeWeights {
   std::vector<WeightView> gate, up, down;  // ffn_{gate,up,down}_exps: [n_ff_exp, n_embd] each
   std::optional<FfnWeights> shared;        // ffn_{gate,up,down}_shexp (DeepSeek)
 };
+
+// The routing DeepSeek-style files describe: expert_gating_func (1 softmax, 2 sigmoid; absent
+// or 0: `absent`), expert_group_count / expert_group_used_count, expert_weights_norm and
+// expert_weights_scale (0 means 1). Throws minke::Error on an unknown gating or groups that do
+// not fit the experts. A dense model (no experts) gets {}.
+RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating absent);
 
 // "sigmoid with selection bias, 8 groups (4 compete), renormalised, x2.5" (for `minke info`).
 std::string describe_routing(const RouteParams& p, bool select_bias = false);
