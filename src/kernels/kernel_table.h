@@ -112,6 +112,10 @@ struct AttentionParams {
   float scale = 0.0f;    // applied to q·k; 1 / sqrt(head_dim) when 0
   float softcap = 0.0f;  // if > 0: s = softcap * tanh(s / softcap) (gemma2-style)
   int32_t window = 0;    // if > 0: key j is visible to query p only if p - j < window
+  // If set, query head h's softmax has the learned logit sinks[h] in its denominator and no
+  // value (attention sinks, gpt-oss): the maximum includes it and the sum adds
+  // exp(sinks[h] - max) after the keys' sums, as ggml's soft_max with sinks does.
+  const float* sinks = nullptr;
 };
 
 // A tile of query rows that share one KV head: n_tokens tokens of one sequence times the

@@ -54,7 +54,9 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
     KvLayout layout;
     int32_t n_head, tokens, window;
     float softcap, scale;
+    bool sinks = false;  // one learned sink logit per head (gpt-oss)
   };
+  const std::vector<float> sink_logits = {1.5f, -2.0f, 0.25f, 4.0f, -0.5f, 2.0f, 0.0f, 3.0f, -1.0f};
   const Case cases[] = {
       {{16, 3, 64}, 9, 70, 0, 0.0f, 0.0f},
       {{16, 1, 128}, 4, 33, 0, 0.0f, 0.125f},
@@ -66,6 +68,9 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
       {{16, 2, 64}, 2, 1300, 0, 0.0f, 0.0f},
       {{32, 1, 64}, 2, 1300, 600, 0.0f, 0.0f},
       {{16, 1, 128}, 1, 1100, 0, 50.0f, 0.0f},
+      // Attention sinks.
+      {{16, 3, 64}, 9, 70, 0, 0.0f, 0.0f, true},
+      {{16, 2, 64}, 4, 1300, 100, 0.0f, 0.0f, true},
   };
   int compared = 0;
   for (const KernelTable* table : host_kernel_tables()) {
@@ -73,8 +78,11 @@ TEST(OpsPaths, AttentionBitIdenticalToReference) {
     for (const Case& c : cases) {
       std::mt19937 rng(static_cast<unsigned>(c.tokens * 31 + c.layout.head_dim));
       const Cache cache(c.layout, c.tokens, rng);
-      const AttentionParams p{
-          .n_head = c.n_head, .scale = c.scale, .softcap = c.softcap, .window = c.window};
+      const AttentionParams p{.n_head = c.n_head,
+                              .scale = c.scale,
+                              .softcap = c.softcap,
+                              .window = c.window,
+                              .sinks = c.sinks ? sink_logits.data() : nullptr};
       std::normal_distribution<float> dist(0.0f, 2.0f);
       std::vector<float> q(static_cast<size_t>(c.layout.head_dim));
       for (int32_t pos : {0, 1, 15, 16, c.tokens / 2, 511, 512, 1025, c.tokens - 1}) {
@@ -108,7 +116,10 @@ TEST(OpsPaths, AttentionSplitPhasesMatchWholeRows) {
   int compared = 0;
   for (const KernelTable* table : host_kernel_tables()) {
     for (const int32_t window : {0, 700}) {
-      const AttentionParams p{.n_head = group * layout.n_head_kv, .window = window};
+      const std::vector<float> sinks = {0.5f, 6.0f, -1.0f, 2.0f, 1.0f, 0.0f};
+      const AttentionParams p{.n_head = group * layout.n_head_kv,
+                              .window = window,
+                              .sinks = window > 0 ? sinks.data() : nullptr};  // one with sinks
       std::normal_distribution<float> dist(0.0f, 2.0f);
       for (int32_t pos : {600, 1023, 1024, 1699}) {
         std::vector<float> q(static_cast<size_t>(group * hd));

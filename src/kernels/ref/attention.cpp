@@ -2,7 +2,8 @@
 // (non-flash, f16 KV) arithmetic: q rounded to f16, scores f16(q)·k summed in f32, scaled,
 // optional soft-cap, causal and sliding-window visibility, a softmax summed by sum_f64_lanes,
 // probabilities rounded to f16, then the sum of p_j * V rows in f32, key order; the softmax sum
-// chunk by chunk (kernel_table.h), so a split of the keys over threads gives the same bits.
+// chunk by chunk (kernel_table.h), so a split of the keys over threads gives the same bits; an
+// attention sink, where the model has them, in the maximum and after the sums.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -25,6 +26,7 @@ inline float round_f16(const float* table, float x) { return fp16_lut(table, f32
 struct Row {
   std::array<float, kMaxHeadDim> q16;
   int32_t kv_head = 0, first = 0, last = 0;
+  const float* sink = nullptr;  // the head's attention sink logit, if the model has sinks
 };
 
 Row make_row(const float* q, int32_t pos, int32_t head, const KvView& kv,
@@ -41,6 +43,7 @@ Row make_row(const float* q, int32_t pos, int32_t head, const KvView& kv,
   r.kv_head = head / (p.n_head / l.n_head_kv);
   r.first = p.window > 0 ? std::max(0, pos - p.window + 1) : 0;
   r.last = pos;
+  if (p.sinks != nullptr) r.sink = p.sinks + head;
   return r;
 }
 
@@ -96,11 +99,24 @@ void values(const Row& r, Range k, const KvView& kv, const float* sc, int32_t d0
   }
 }
 
-// The softmax sum of a row: its visible chunks' sums, added in chunk order.
-double chunk_sums(const Row& r, const AttnChunkStats* stats) {
+// The softmax maximum: the keys' (their chunks' maxima in a split) and the sink's.
+float with_sink(const Row& r, float max) { return r.sink ? std::fmax(max, *r.sink) : max; }
+float row_max(const Row& r, const AttnChunkStats* stats) {
+  float max = -INFINITY;
+  for (int32_t c = attn_chunk_of(r.first); c <= attn_chunk_of(r.last); ++c) {
+    max = std::fmax(max, stats[c].max);
+  }
+  return with_sink(r, max);
+}
+
+// The softmax sum: the chunks' sums added in chunk order, then the sink's exp(sink - max).
+double add_sink(const Row& r, double sum, float max) {
+  return r.sink ? sum + static_cast<double>(exp_f32(*r.sink - max)) : sum;
+}
+double row_sum(const Row& r, const AttnChunkStats* stats) {
   double sum = 0.0;
   for (int32_t c = attn_chunk_of(r.first); c <= attn_chunk_of(r.last); ++c) sum += stats[c].sum;
-  return sum;
+  return add_sink(r, sum, row_max(r, stats));
 }
 
 // One row of a split's phase (kernel_table.h, AttnPhase).
@@ -112,16 +128,11 @@ void row_phase(const Row& r, const AttnTile& t, int32_t row, const KvView& kv,
     case AttnPhase::kScores:
       stats[t.chunk].max = scores(r, k, kv, p, sc);
       break;
-    case AttnPhase::kExp: {
-      float max = -INFINITY;
-      for (int32_t c = attn_chunk_of(r.first); c <= attn_chunk_of(r.last); ++c) {
-        max = std::fmax(max, stats[c].max);
-      }
-      stats[t.chunk].sum = exps(k, max, sc);
+    case AttnPhase::kExp:
+      stats[t.chunk].sum = exps(k, row_max(r, stats), sc);
       break;
-    }
     case AttnPhase::kProbs:
-      round_probs(k, static_cast<float>(1.0 / chunk_sums(r, stats)), sc);
+      round_probs(k, static_cast<float>(1.0 / row_sum(r, stats)), sc);
       break;
     default:
       values(r, {r.first, r.last}, kv, sc, t.dim0, t.dim1 > 0 ? t.dim1 : kv.layout.head_dim, out);
@@ -134,12 +145,12 @@ void row_phase(const Row& r, const AttnTile& t, int32_t row, const KvView& kv,
 void attention_row_f16kv_f32(const float* q, int32_t pos, int32_t head, const KvView& kv,
                              const AttentionParams& p, float* scratch, float* out) {
   const Row r = make_row(q, pos, head, kv, p);
-  const float max = scores(r, {r.first, r.last}, kv, p, scratch);
+  const float max = with_sink(r, scores(r, {r.first, r.last}, kv, p, scratch));
   double sum = 0.0;
   for (int32_t c = attn_chunk_of(r.first); c <= attn_chunk_of(r.last); ++c) {
     sum += exps(chunk_keys(r, c), max, scratch);
   }
-  round_probs({r.first, r.last}, static_cast<float>(1.0 / sum), scratch);
+  round_probs({r.first, r.last}, static_cast<float>(1.0 / add_sink(r, sum, max)), scratch);
   values(r, {r.first, r.last}, kv, scratch, 0, kv.layout.head_dim, out);
 }
 

@@ -81,7 +81,9 @@ Naive naive(const Fixture& f, const float* q, int32_t pos, int32_t head, const A
   }
   double mx = -1e300, sum = 0;
   for (double x : s) mx = std::max(mx, x);
+  if (p.sinks != nullptr) mx = std::max(mx, double{p.sinks[head]});
   for (double& x : s) sum += (x = std::exp(x - mx));
+  if (p.sinks != nullptr) sum += std::exp(p.sinks[head] - mx);  // a logit with no value
   Naive r{std::vector<double>(kHeadDim, 0.0), std::vector<double>(kHeadDim, 0.0)};
   for (size_t i = 0; i < keys.size(); ++i) {
     const double prob = s[i] / sum;
@@ -120,6 +122,12 @@ TEST(RefAttention, SoftcapAndExplicitScale) {
   check({.n_head = kHead, .scale = 0.4f, .softcap = 3.0f});
 }
 // Past kAttnChunkKeys the softmax and value sums run chunk by chunk (kernel_table.h).
+// gpt-oss's attention sinks: one logit per head in the denominator, some larger than every score.
+TEST(RefAttention, Sinks) {
+  const std::vector<float> sinks = {-3.0f, 0.0f, 1.0f, 2.5f, 6.0f, -1.0f, 0.5f, 9.0f};
+  check({.n_head = kHead, .sinks = sinks.data()});
+  check({.n_head = kHead, .window = 600, .sinks = sinks.data()}, 1200);
+}
 TEST(RefAttention, SeveralKeyChunks) { check({.n_head = kHead}, 1200); }
 TEST(RefAttention, WindowAcrossChunks) { check({.n_head = kHead, .window = 600}, 1200); }
 TEST(RefAttention, WindowOfOneIsTheOwnValue) {

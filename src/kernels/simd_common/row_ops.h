@@ -247,6 +247,7 @@ struct RowOps {
     int32_t pos(int i) const { return t.pos[token(i)]; }
     float* scratch(int i) const { return t.scratch + int64_t{row0 + i} * kv.n_tokens; }
     AttnChunkStats* stats(int i) const { return t.stats + int64_t{row0 + i} * t.n_chunks; }
+    const float* sink(int i) const { return p.sinks ? p.sinks + t.head + head(i) : nullptr; }
   };
 
   template <int N>
@@ -305,12 +306,14 @@ struct RowOps {
     }
     attn_scores<NR>(a, t);
     for (int i = 0; i < NR; ++i) {
-      const float max = fmaxf(Isa::hmax(t.max[i]), t.max_capped[i]);
+      const float* sink = a.sink(i);
+      const float max = with_sink(sink, fmaxf(Isa::hmax(t.max[i]), t.max_capped[i]));
       double sum = 0.0;
       for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) {
         sum += attn_exp_sum(t.sc[i], chunk_first(t, i, c), chunk_last(t, i, c), max);
       }
-      attn_round_probs(t.sc[i], t.first[i], t.last[i], static_cast<float>(1.0 / sum));
+      attn_round_probs(t.sc[i], t.first[i], t.last[i],
+                       static_cast<float>(1.0 / add_sink(sink, sum, max)));
     }
     attn_value_rows<NR>(a, t);
   }
@@ -340,10 +343,8 @@ struct RowOps {
     }
     if (tile.phase == AttnPhase::kExp) {
       for (int i = 0; i < NR; ++i) {
-        AttnChunkStats* st = a.stats(i);
-        float max = -INFINITY;
-        for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) max = fmaxf(max, st[c].max);
-        st[tile.chunk].sum = attn_exp_sum(t.sc[i], t.first[i], t.last[i], max);
+        const float max = phase_max(a, t, i);
+        a.stats(i)[tile.chunk].sum = attn_exp_sum(t.sc[i], t.first[i], t.last[i], max);
       }
       return;
     }
@@ -352,6 +353,7 @@ struct RowOps {
         const AttnChunkStats* st = a.stats(i);
         double sum = 0.0;
         for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) sum += st[c].sum;
+        sum = add_sink(a.sink(i), sum, phase_max(a, t, i));
         attn_round_probs(t.sc[i], t.first[i], t.last[i], static_cast<float>(1.0 / sum));
       }
       return;
@@ -367,6 +369,22 @@ struct RowOps {
       attn_values<4>(a, t, 0);
       attn_values<NR - 4>(a, t, 4);
     }
+  }
+
+  // The maximum of row i over its visible chunks' maxima (a split's stats) and its sink.
+  template <int NR>
+  static float phase_max(const Attn& a, const AttnRows<NR>& t, int i) {
+    const AttnChunkStats* st = a.stats(i);
+    float max = -INFINITY;
+    for (int32_t c = t.chunk0[i]; c <= t.chunk1[i]; ++c) max = fmaxf(max, st[c].max);
+    return with_sink(a.sink(i), max);
+  }
+  // The attention sink (AttentionParams::sinks) in the maximum, and after the sums.
+  static float with_sink(const float* sink, float max) {
+    return sink != nullptr ? fmaxf(max, *sink) : max;
+  }
+  static double add_sink(const float* sink, double sum, float max) {
+    return sink != nullptr ? sum + static_cast<double>(exp_f32(*sink - max)) : sum;
   }
 
   // exp(s - max) in place over sc[first..last]; returns their sum_f64_lanes.
