@@ -37,6 +37,11 @@ struct Neon {
     return vdupq_n_s32(v);
   }
   static VI and_(VI a, VI b) { return vandq_s32(a, b); }
+  // A 16-byte table, and each byte idx (0..15) replaced by table[idx] (TBL).
+  static VI table16(const uint8_t* t) { return vreinterpretq_s32_u8(vld1q_u8(t)); }
+  static VI lut16(VI table, VI idx) {
+    return vreinterpretq_s32_u8(vqtbl1q_u8(vreinterpretq_u8_s32(table), vreinterpretq_u8_s32(idx)));
+  }
   static VI or_(VI a, VI b) { return vorrq_s32(a, b); }
   static VI shl16(VI a, int n) {
     return i32(vshlq_u16(u16(a), vdupq_n_s16(static_cast<int16_t>(n))));

@@ -25,6 +25,7 @@
 #include "kernels/simd_common/packed_formats.h"
 #include "quant/blocks_k.h"
 #include "quant/blocks_legacy.h"
+#include "quant/blocks_mxfp4.h"
 
 namespace minke::simd {
 
@@ -397,6 +398,65 @@ struct FmtQ8_0 {
   }
 };
 
+// MXFP4 (gpt-oss) against Q8_0S: each nibble through the E2M1 code table (kMxfp4Values, + 128
+// where the ISA multiplies Q8_0 weights unsigned) into the bytes FmtQ8_0's dots take, then the
+// reference's (d_x * half scale) * isum, the half scale packed as bf16 (exact: a power of two).
+template <class Isa>
+struct FmtMxfp4 {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  static constexpr int R = Isa::R;
+  static constexpr int64_t kBlock = 32;
+  static constexpr size_t kBytes = Packed<R>::kMxfp4;
+  static constexpr bool kWide = true;
+  static constexpr int kOffset = Isa::kBiasedQ8 ? 128 : 0;
+
+  template <int MT, int NG>
+  static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
+    using N = Nibbles<Isa>;
+    alignas(16) static constexpr uint8_t kTable[16] = {
+        code(0), code(1), code(2),  code(3),  code(4),  code(5),  code(6),  code(7),
+        code(8), code(9), code(10), code(11), code(12), code(13), code(14), code(15)};
+    const VI table = Isa::table16(kTable);
+    const BlockQ8_0S* x[MT];
+    VI s[MT][NG];
+    for (int m = 0; m < MT; ++m) {
+      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
+      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
+    }
+    for (int t = 0; t < 4; ++t) {  // elements 4t..4t+3 (low nibbles) and 16 + 4t.. (high)
+      VI lo[NG], hi[NG];
+      for (int g = 0; g < NG; ++g) {
+        const VI v = Isa::load(w[g] + 2 * R + t * 4 * R);
+        lo[g] = Isa::lut16(table, N::lo(v));
+        hi[g] = Isa::lut16(table, N::hi(v));
+      }
+      for (int m = 0; m < MT; ++m) {
+        const VI xl = Isa::bcast4(x[m]->qs + 4 * t), xh = Isa::bcast4(x[m]->qs + 16 + 4 * t);
+        for (int g = 0; g < NG; ++g) {
+          if constexpr (Isa::kBiasedQ8) {
+            s[m][g] = Isa::dot_u8s8(Isa::dot_u8s8(s[m][g], lo[g], xl), hi[g], xh);
+          } else {
+            s[m][g] = Isa::dot_s8s8(Isa::dot_s8s8(s[m][g], lo[g], xl), hi[g], xh);
+          }
+        }
+      }
+    }
+    VF dw[NG];
+    for (int g = 0; g < NG; ++g) dw[g] = Isa::load_bf16(w[g]);
+    for (int m = 0; m < MT; ++m) {
+      const VF dx = Isa::set1f(x[m]->d);
+      for (int g = 0; g < NG; ++g) {
+        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dx, dw[g])));
+      }
+    }
+  }
+
+  static constexpr uint8_t code(int i) {
+    return static_cast<uint8_t>(static_cast<int>(kMxfp4Values[i]) + kOffset);
+  }
+};
+
 // ---- K-quants (256-element super-blocks) against Q8_K ----
 
 // Q4_K / Q5_K against Q8_KS: isum = sum_j scale_j * (q . x over sub-block j), msum =
@@ -663,7 +723,7 @@ struct InterleavedKernels {
   }
 
   // Fills out[0..n) and returns n (at most kCount); Row is the ISA's RowOps (quantizers).
-  static constexpr int kCount = 11;
+  static constexpr int kCount = 12;
   template <class Row>
   static int fill(MatmulKernel* out) {
     constexpr int32_t kQ8s = sizeof(BlockQ8_0S), kQ81 = sizeof(BlockQ8_1S);
@@ -683,6 +743,9 @@ struct InterleavedKernels {
     out[n++] =
         entry<Q8_0>(GgmlType::Q8_0, "matmul_q8_0_q8_0s", 32, kQ8s,
                     Row::template quantize_q8_0s<Q8_0::kOffset>, pack_q8_0<R, Isa::kBiasedQ8>);
+    using Mxfp4 = FmtMxfp4<Isa>;
+    out[n++] = entry<Mxfp4>(GgmlType::MXFP4, "matmul_mxfp4_q8_0s", 32, kQ8s,
+                            Row::template quantize_q8_0s<Mxfp4::kOffset>, pack_mxfp4<R>);
     out[n++] = entry<FmtQ45_K<Isa, false>>(GgmlType::Q4_K, "matmul_q4_k_q8_ks", 256, kQ8KS,
                                            Row::quantize_q8_ks, pack_q4_k<R>);
     out[n++] = entry<FmtQ45_K<Isa, true>>(GgmlType::Q5_K, "matmul_q5_k_q8_ks", 256, kQ8KS,

@@ -3,6 +3,7 @@
 // ISA files.
 #include "kernels/simd_common/packed_formats.h"
 
+#include <bit>
 #include <cstring>
 
 #include "core/fp16.h"
@@ -10,6 +11,7 @@
 #include "kernels/ref/matmul.h"
 #include "quant/blocks_k.h"
 #include "quant/blocks_legacy.h"
+#include "quant/blocks_mxfp4.h"
 #include "quant/k_scales.h"
 
 namespace minke::simd {
@@ -86,6 +88,17 @@ void pack_q4_0(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64
                                               for (int t = 0; t < 4; ++t)
                                                 put_quad<R>(o + 2 * R, t, r, b.qs + 4 * t);
                                             });
+}
+
+template <int R>
+void pack_mxfp4(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst) {
+  pack_rows<R, BlockMXFP4, Packed<R>::kMxfp4>(
+      src, row_bytes, rows, k, g, dst, kQK32, [](const BlockMXFP4& b, int r, uint8_t* o) {
+        // bf16 is f32's top half: a power of two (even a subnormal one) keeps every bit.
+        const auto bits = std::bit_cast<uint32_t>(mxfp4_half_scale(b.e));
+        put_u16<R>(o, r, static_cast<uint16_t>(bits >> 16));
+        for (int t = 0; t < 4; ++t) put_quad<R>(o + 2 * R, t, r, b.qs + 4 * t);
+      });
 }
 
 template <int R>
@@ -181,6 +194,7 @@ void pack_q6_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64
 #define MINKE_PACKERS(R)                                                                    \
   template void pack_q4_0<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);        \
   template void pack_q4_1<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);        \
+  template void pack_mxfp4<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);       \
   template void pack_q5_0<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);        \
   template void pack_q5_1<R>(const void*, size_t, int64_t, int64_t, int64_t, void*);        \
   template void pack_q8_0<R, false>(const void*, size_t, int64_t, int64_t, int64_t, void*); \

@@ -17,6 +17,7 @@
 //          element 4t+i (t = 0..7)                                                    = 22R
 //   Q5_1 : d[R] | m[R] | qs | h                                                       = 24R
 //   Q8_0 : d[R] | qs: 8 quad vectors (bytes 4t..4t+3; XOR 0x80 when `biased`)         = 34R
+//   MXFP4: half scale[R] as bf16 (2^(e - 128), exact) | qs: 4 quad vectors (as Q4_0) = 18R
 //   Q4_K : d[R] | dmin[R] | scale[8][R] (6-bit values unpacked to bytes) | min: 2 quad
 //          vectors, vector v = mins 4v..4v+3 (unpacked) | qs: 32 quad vectors, vector
 //          8c+t = file qs[32c + 4t ..]                                                = 148R
@@ -75,7 +76,7 @@ void convert_act_bf16_as_f32(const float* x, void* out, int64_t k);
 template <int R>
 struct Packed {
   static constexpr size_t kQ4_0 = 18 * R, kQ4_1 = 20 * R, kQ5_0 = 22 * R, kQ5_1 = 24 * R;
-  static constexpr size_t kQ8_0 = 34 * R;
+  static constexpr size_t kQ8_0 = 34 * R, kMxfp4 = 18 * R;
   static constexpr size_t kQ4_K = 148 * R, kQ5_K = 180 * R, kQ6_K = 210 * R;
 };
 
@@ -91,6 +92,8 @@ template <int R>
 void pack_q5_1(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
 template <int R, bool kBiased>
 void pack_q8_0(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
+template <int R>
+void pack_mxfp4(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
 template <int R>
 void pack_q4_k(const void* src, size_t row_bytes, int64_t rows, int64_t k, int64_t g, void* dst);
 template <int R>

@@ -34,6 +34,11 @@ struct Avx2 {
     return _mm256_set1_epi32(v);
   }
   static VI and_(VI a, VI b) { return _mm256_and_si256(a, b); }
+  // A 16-byte table in every 128-bit lane, and each byte idx (0..15) replaced by table[idx].
+  static VI table16(const uint8_t* t) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t)));
+  }
+  static VI lut16(VI table, VI idx) { return _mm256_shuffle_epi8(table, idx); }
   static VI or_(VI a, VI b) { return _mm256_or_si256(a, b); }
   static VI shl16(VI a, int n) { return _mm256_sll_epi16(a, _mm_cvtsi32_si128(n)); }
   static VI shl32(VI a, int n) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(n)); }
