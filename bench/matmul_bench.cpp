@@ -100,8 +100,9 @@ void run_gqa(benchmark::State& state, const KernelTable* table, int32_t n_tokens
 }
 
 int register_all() {
-  const GgmlType types[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q8_0,
-                            GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16};
+  const GgmlType types[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                            GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K,
+                            GgmlType::Q6_K, GgmlType::F16,  GgmlType::MXFP4};
   for (const KernelTable* table : host_kernel_tables()) {
     for (GgmlType type : types) {
       for (int64_t m : {1, 512}) {
