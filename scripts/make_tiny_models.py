@@ -296,6 +296,16 @@ def make_qwen3moe(float_only=False):
     b.write(OUT / f"{name}.gguf", "qwen3moe", meta, add_bos=False, pre="qwen2")
 
 
+def experts_and_shared(b, p, n_expert, n_ff_exp, n_embd):
+    """A DeepSeekMoE layer's routed SwiGLU experts and its one shared expert, in a fixed type mix."""
+    b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+    b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
+    b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
+    b.matrix(p + "ffn_gate_shexp.weight", n_ff_exp, n_embd, F16)
+    b.matrix(p + "ffn_up_shexp.weight", n_ff_exp, n_embd, Q.Q8_0)
+    b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_exp, Q.Q5_0)
+
+
 def make_deepseek2(variant, float_only=False):
     """deepseek2 (MLA + DeepSeekMoE), 4 heads, qk_nope 32 + qk_rope 16, v_dim 32, kv_lora 64,
     layer 0 dense (n_ff 128), the rest 8/16 routed experts (32 hidden) + 1 shared, YaRN. Two
@@ -347,12 +357,7 @@ def make_deepseek2(variant, float_only=False):
         b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0 if lite else 1.0)
         if not lite:
             b.bias(p + "exp_probs_b.bias", n_expert, 0.05)
-        b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
-        b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
-        b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
-        b.matrix(p + "ffn_gate_shexp.weight", n_ff_exp, n_embd, F16)
-        b.matrix(p + "ffn_up_shexp.weight", n_ff_exp, n_embd, Q.Q8_0)
-        b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_exp, Q.Q5_0)
+        experts_and_shared(b, p, n_expert, n_ff_exp, n_embd)
     b.norm("output_norm.weight", n_embd)
     b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
     meta = common_meta(n_embd, n_layer, 128, n_head, 1 if lite else n_head, 1e-6, 10000.0)
@@ -404,12 +409,7 @@ def make_glm4moe(float_only=False):
             continue
         b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=1.0)
         b.bias(p + "exp_probs_b.bias", n_expert, 0.05)
-        b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
-        b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
-        b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
-        b.matrix(p + "ffn_gate_shexp.weight", n_ff_exp, n_embd, F16)
-        b.matrix(p + "ffn_up_shexp.weight", n_ff_exp, n_embd, Q.Q8_0)
-        b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_exp, Q.Q5_0)
+        experts_and_shared(b, p, n_expert, n_ff_exp, n_embd)
         if i == n_layer:
             b.matrix(p + "nextn.eh_proj.weight", n_embd, 2 * n_embd, F16)
             b.norm(p + "nextn.enorm.weight", n_embd)

@@ -262,6 +262,33 @@ struct LegacyDots {
   }
 };
 
+// A tile's Q8_0S activation blocks (block b of MT rows) and their integer sums for NG granules,
+// each started at its block's offset (-offset * sum(x), see BlockQ8_0S).
+template <class Isa, int MT, int NG>
+struct Q8sTile {
+  using VI = typename Isa::VI;
+  using VF = typename Isa::VF;
+  const BlockQ8_0S* x[MT];
+  VI s[MT][NG];
+
+  Q8sTile(const uint8_t* const* xs, int64_t b) {
+    for (int m = 0; m < MT; ++m) {
+      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
+      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
+    }
+  }
+  // acc += isum * (d_w * d_x), the reference's order for Q8_0 and MXFP4 (d_w: a granule's R
+  // per-row scales).
+  void add_scaled(const VF* dw, VF (*acc)[NG]) const {
+    for (int m = 0; m < MT; ++m) {
+      const VF dx = Isa::set1f(x[m]->d);
+      for (int g = 0; g < NG; ++g) {
+        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dw[g], dx)));
+      }
+    }
+  }
+};
+
 // Q4_0 / Q5_0 against Q8_0S: isum = off + q_u8 . x with off = -offset * sum(x); then the
 // reference's (isum * d_w) * d_x (Q4_0) or isum * (d_w * d_x) (Q5_0).
 template <class Isa, bool kFive>
@@ -276,21 +303,16 @@ struct FmtQ4Q5_0 {
 
   template <int MT, int NG>
   static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
-    const BlockQ8_0S* x[MT];
+    Q8sTile<Isa, MT, NG> tile(xs, b);
     const int8_t* xq[MT];
-    VI s[MT][NG];
-    for (int m = 0; m < MT; ++m) {
-      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
-      xq[m] = x[m]->qs;
-      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
-    }
-    LegacyDots<Isa, kFive>::template add<MT, NG>(w, 2 * R, 18 * R, xq, s);
+    for (int m = 0; m < MT; ++m) xq[m] = tile.x[m]->qs;
+    LegacyDots<Isa, kFive>::template add<MT, NG>(w, 2 * R, 18 * R, xq, tile.s);
     VF dw[NG];
     for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
     for (int m = 0; m < MT; ++m) {
-      const VF dx = Isa::set1f(x[m]->d);
+      const VF dx = Isa::set1f(tile.x[m]->d);
       for (int g = 0; g < NG; ++g) {
-        const VF isum = Isa::cvt(s[m][g]);
+        const VF isum = Isa::cvt(tile.s[m][g]);
         const VF v =
             kFive ? Isa::mul(Isa::mul(dw[g], dx), isum) : Isa::mul(Isa::mul(isum, dw[g]), dx);
         acc[m][g] = Isa::add(acc[m][g], v);
@@ -349,12 +371,9 @@ struct FmtQ8_0 {
 
   template <int MT, int NG>
   static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
-    const BlockQ8_0S* x[MT];
-    VI s[MT][NG];
-    for (int m = 0; m < MT; ++m) {
-      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
-      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
-    }
+    Q8sTile<Isa, MT, NG> tile(xs, b);
+    const BlockQ8_0S* const* x = tile.x;
+    VI(&s)[MT][NG] = tile.s;
     if constexpr (Isa::kMmla && MT > 1) {
       const int8_t* xq[MT];
       for (int m = 0; m < MT; ++m) xq[m] = x[m]->qs;
@@ -371,12 +390,7 @@ struct FmtQ8_0 {
     }
     VF dw[NG];
     for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
-    for (int m = 0; m < MT; ++m) {
-      const VF dx = Isa::set1f(x[m]->d);
-      for (int g = 0; g < NG; ++g) {
-        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dw[g], dx)));
-      }
-    }
+    tile.add_scaled(dw, acc);
   }
 
   template <int MT, int NG>
@@ -418,12 +432,9 @@ struct FmtMxfp4 {
         code(0), code(1), code(2),  code(3),  code(4),  code(5),  code(6),  code(7),
         code(8), code(9), code(10), code(11), code(12), code(13), code(14), code(15)};
     const VI table = Isa::table16(kTable);
-    const BlockQ8_0S* x[MT];
-    VI s[MT][NG];
-    for (int m = 0; m < MT; ++m) {
-      x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
-      for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
-    }
+    Q8sTile<Isa, MT, NG> tile(xs, b);
+    const BlockQ8_0S* const* x = tile.x;
+    VI(&s)[MT][NG] = tile.s;
     for (int t = 0; t < 4; ++t) {  // elements 4t..4t+3 (low nibbles) and 16 + 4t.. (high)
       VI lo[NG], hi[NG];
       for (int g = 0; g < NG; ++g) {
@@ -444,12 +455,7 @@ struct FmtMxfp4 {
     }
     VF dw[NG];
     for (int g = 0; g < NG; ++g) dw[g] = Isa::load_bf16(w[g]);
-    for (int m = 0; m < MT; ++m) {
-      const VF dx = Isa::set1f(x[m]->d);
-      for (int g = 0; g < NG; ++g) {
-        acc[m][g] = Isa::add(acc[m][g], Isa::mul(Isa::cvt(s[m][g]), Isa::mul(dx, dw[g])));
-      }
-    }
+    tile.add_scaled(dw, acc);  // d_w * d_x is the reference's d_x * half scale (commutative)
   }
 
   static constexpr uint8_t code(int i) {
