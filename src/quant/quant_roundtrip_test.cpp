@@ -145,5 +145,17 @@ TEST(QuantRoundTrip, KQuantsRequantizeToTheSameValues) {
   }
 }
 
+// MXFP4 below 2^-125: floor(log2(amax)) - 2 + 127 is negative and, as in gguf-py (checked with
+// gguf 0.19.0: bytes [251, 0, ...] for this block), wraps modulo 256 instead of being undefined.
+TEST(QuantRoundTrip, Mxfp4TinyBlockExponentWrapsAsGgufPy) {
+  std::vector<float> x(32, 0.0f);
+  x[3] = std::ldexp(1.0f, -130);
+  x[5] = -std::ldexp(1.0f, -131);
+  std::vector<uint8_t> q(17, 0xAA);
+  quantize_row_mxfp4(x.data(), q.data(), 32);
+  EXPECT_EQ(q[0], 251);
+  for (size_t i = 1; i < q.size(); ++i) EXPECT_EQ(q[i], 0) << i;
+}
+
 }  // namespace
 }  // namespace minke

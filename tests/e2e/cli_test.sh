@@ -51,6 +51,11 @@ expect_out_has "info shows the routing" "16 routed (4 per token, sigmoid with se
 expect_out_has "info shows the latent cache per token" "(320 B per token)"
 run "$MINKE" info -m "$TINY/qwen3moe.gguf"
 expect_out_has "info shows qwen3moe's experts" "8 routed (3 per token, softmax, renormalised), 32 hidden each"
+run "$MINKE" info -m "$TINY/glm4moe.gguf"
+expect_rc "info on a glm4moe file succeeds" 0
+expect_out_has "info shows GLM's routing" "16 routed (4 per token, sigmoid with selection bias, renormalised, x2.5) + 1 shared"
+expect_out_has "info says the MTP block is not run" "the last 1 of the 4 blocks predict further tokens (nextn); generation runs the other 3"
+expect_out_has "info counts KV for the 3 layers only" "(768 B per token)"
 
 
 # --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---
