@@ -283,7 +283,7 @@ def make_qwen3moe(float_only=False):
         qwen3_attention(b, p, n_embd, n_head, n_head_kv, hd)
         b.norm(p + "ffn_norm.weight", n_embd)
         # A router gain of 4 spreads the logits so that routing is decided by clear margins.
-        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0)
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=8.0)
         b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
         b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
         b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
@@ -407,7 +407,7 @@ def make_glm4moe(float_only=False):
             b.matrix(p + "ffn_up.weight", n_ff, n_embd, F16)
             b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q4_1)
             continue
-        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=1.0)
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=8.0)
         b.bias(p + "exp_probs_b.bias", n_expert, 0.05)
         experts_and_shared(b, p, n_expert, n_ff_exp, n_embd)
         if i == n_layer:
@@ -427,6 +427,50 @@ def make_glm4moe(float_only=False):
     b.write(OUT / f"{name}.gguf", "glm4moe", meta, add_bos=False, pre="glm4")
 
 
+def make_gpt_oss(float_only=False):
+    """gpt-oss: 4 layers alternating a sliding window of 8 (even layers) and the full context,
+    GQA 4/2 with head_dim 32 (q width 128 != n_embd) and biases on q/k/v/output, one attention
+    sink logit per head, NeoX RoPE base 150000 with YaRN (factor 8 over 32 original positions);
+    every feed-forward 8 experts (32 hidden) in MXFP4 with F32 biases, 4 used per token: top-4 by
+    biased router logit, softmax over the chosen 4, the clamped SwiGLU (gate and up of gain 3 so
+    that some values pass the clamp at 7); the pre-FFN norm named post_attention_norm, untied
+    output."""
+    n_embd, n_layer, n_head, n_head_kv, hd = 64, 4, 4, 2, 32
+    n_expert, n_used, n_ff_exp = 8, 4, 32
+    b = Builder(seed=1009, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+        b.bias(p + "attn_q.bias", n_head * hd, 0.2)
+        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+        b.bias(p + "attn_k.bias", n_head_kv * hd, 0.2)
+        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+        b.bias(p + "attn_v.bias", n_head_kv * hd, 0.2)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        b.bias(p + "attn_output.bias", n_embd, 0.1)
+        b.bias(p + "attn_sinks.weight", n_head, 1.0)
+        b.norm(p + "post_attention_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=8.0)
+        b.bias(p + "ffn_gate_inp.bias", n_expert, 1.0)
+        b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.MXFP4, gain=3.0)
+        b.add(p + "ffn_gate_exps.bias", b.normal((n_expert, n_ff_exp), 0.5), F32)
+        b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.MXFP4, gain=3.0)
+        b.add(p + "ffn_up_exps.bias", b.normal((n_expert, n_ff_exp), 0.5), F32)
+        b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.MXFP4, gain=0.5)
+        b.add(p + "ffn_down_exps.bias", b.normal((n_expert, n_embd), 0.1), F32)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    meta = common_meta(n_embd, n_layer, n_ff_exp, n_head, n_head_kv, 1e-5, 150000.0)
+    meta.update(key_length=hd, value_length=hd, expert_count=n_expert, expert_used_count=n_used,
+                expert_feed_forward_length=n_ff_exp, sliding_window=8,
+                rope_scaling_type=gguf.RopeScalingType.YARN, rope_scaling_factor=8.0,
+                rope_scaling_orig_ctx_len=32)
+    name = "gpt-oss-f16" if float_only else "gpt-oss"
+    b.write(OUT / f"{name}.gguf", "gpt-oss", meta, add_bos=False, pre="gpt-4o")
+
+
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
 # llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
 # tolerance, apart from the quantization noise of the mixed-type files.
@@ -438,7 +482,8 @@ MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3
           "deepseek2-v3": lambda: make_deepseek2("v3"),
           "deepseek2-v3-f16": lambda: make_deepseek2("v3", float_only=True),
           "gemma3-f16": lambda: make_gemma3(float_only=True),
-          "glm4moe": make_glm4moe, "glm4moe-f16": lambda: make_glm4moe(float_only=True)}
+          "glm4moe": make_glm4moe, "glm4moe-f16": lambda: make_glm4moe(float_only=True),
+          "gpt-oss": make_gpt_oss, "gpt-oss-f16": lambda: make_gpt_oss(float_only=True)}
 
 
 def main():

@@ -145,9 +145,11 @@ class Backend {
                      std::span<int32_t> ids, std::span<float> weights) = 0;
   // y[R, N] for x [R, K] whose rows are grouped by expert: the rows of each group times
   // experts[group.expert]^T (all experts of one type and shape [N, K]), every group in one
-  // parallel pass. Each y row is bit-identical to matmul() of that x row with its expert.
+  // parallel pass, plus biases[group.expert] (F32 [N]) when biases is not empty. Each y row
+  // is bit-identical to matmul() of that x row with its expert (and bias).
   virtual Tensor matmul_experts(const Tensor& x, std::span<const WeightView> experts,
-                                std::span<const ExpertRows> groups) = 0;
+                                std::span<const ExpertRows> groups,
+                                std::span<const WeightView> biases = {}) = 0;
   // [rows.size() / per_row, x.cols]: output row m = sum over j in order of
   // weights[m * per_row + j] * x[rows[m * per_row + j]] (the routed experts' outputs of a token
   // combined; the order is fixed, so the result does not depend on the batch).
@@ -180,6 +182,9 @@ class Backend {
   // [M, C]: silu(gate) * up (SwiGLU) and gelu_tanh(gate) * up (GeGLU), gate/up [M, C].
   virtual Tensor silu_mul(const Tensor& gate, const Tensor& up) = 0;
   virtual Tensor gelu_mul(const Tensor& gate, const Tensor& up) = 0;
+  // [M, C]: gpt-oss's clamped SwiGLU (ClampedGluFn in kernel_table.h) with alpha and limit.
+  virtual Tensor clamped_silu_mul(const Tensor& gate, const Tensor& up, float alpha,
+                                  float limit) = 0;
 };
 
 // Releases, when it goes out of scope, every tensor the backend allocated after its creation.

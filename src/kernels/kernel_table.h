@@ -231,6 +231,9 @@ using RopeFn = void (*)(float* x, int32_t n_head, int32_t head_dim, int32_t pos,
 enum class Gating {
   kSoftmax,  // probabilities = softmax over all experts (DeepSeek-V2, Qwen3-MoE)
   kSigmoid,  // probabilities = sigmoid of each logit (DeepSeek-V3)
+  // The top n_used logits are chosen, their weights the softmax over those n_used alone
+  // (gpt-oss; llama.cpp's SOFTMAX_WEIGHT).
+  kSoftmaxChosen,
 };
 struct RouteParams {
   int32_t n_expert = 0;
@@ -259,6 +262,10 @@ using RmsNormFn = void (*)(const float* x, const float* w, float eps, float* y, 
 using BinaryFn = void (*)(const float* a, const float* b, float* y, int64_t n);
 using UnaryFn = void (*)(const float* x, float* y, int64_t n);
 using ScaleFn = void (*)(const float* x, float s, float* y, int64_t n);
+// gpt-oss's clamped SwiGLU (ggml's swiglu_oai): g = min(a, limit), u = clamp(b, -limit, limit),
+// y = g / (1 + exp(-alpha g)) * (u + 1).
+using ClampedGluFn = void (*)(const float* a, const float* b, float alpha, float limit, float* y,
+                              int64_t n);
 // y += x * s (the product rounded to f32, then added: no fused multiply-add).
 using ScaleAddFn = void (*)(const float* x, float s, float* y, int64_t n);
 using F32ToF16Fn = void (*)(const float* x, uint16_t* y, int64_t n);
@@ -280,8 +287,9 @@ struct KernelTable {
   RopeFn rope = nullptr;
   RmsNormFn rms_norm = nullptr;
   BinaryFn add = nullptr, mul = nullptr;
-  BinaryFn silu_mul = nullptr;  // y = silu(a) * b (SwiGLU)
-  BinaryFn gelu_mul = nullptr;  // y = gelu_tanh(a) * b (GeGLU)
+  BinaryFn silu_mul = nullptr;              // y = silu(a) * b (SwiGLU)
+  BinaryFn gelu_mul = nullptr;              // y = gelu_tanh(a) * b (GeGLU)
+  ClampedGluFn clamped_silu_mul = nullptr;  // gpt-oss's SwiGLU
   UnaryFn softmax = nullptr;
   ScaleFn scale = nullptr;
   ScaleAddFn scale_add = nullptr;  // weighted sums of expert outputs

@@ -295,6 +295,10 @@ TEST(OpsPaths, ActivationsBitIdenticalToReference) {
     a.push_back(dist(rng) * (i % 7 == 0 ? 30.0f : 1.0f));
     b.push_back(dist(rng));
   }
+  for (float v : {-8.0f, 8.0f, 7.0f, -7.0f, NAN, INFINITY, -INFINITY}) {  // clamps of `up`
+    a.push_back(1.25f);
+    b.push_back(v);
+  }
   for (float v : {0.0f, -0.0f, -10.0f, 10.0f, 9.99f, -9.99f, 88.0f, -88.0f, 87.0f, -86.6f, 1e-30f,
                   INFINITY, -INFINITY, NAN}) {
     a.push_back(v);
@@ -313,6 +317,9 @@ TEST(OpsPaths, ActivationsBitIdenticalToReference) {
     ref.gelu_mul(a.data(), b.data(), want.data(), n);
     table->gelu_mul(a.data(), b.data(), got.data(), n);
     EXPECT_TRUE(same(want, got)) << table->name << " gelu_mul";
+    ref.clamped_silu_mul(a.data(), b.data(), 1.702f, 7.0f, want.data(), n);
+    table->clamped_silu_mul(a.data(), b.data(), 1.702f, 7.0f, got.data(), n);
+    EXPECT_TRUE(same(want, got)) << table->name << " clamped_silu_mul";
     const int64_t finite = n - 3;  // softmax over finite inputs
     std::vector<float> sw(static_cast<size_t>(finite)), sg(sw.size());
     ref.softmax(a.data(), sw.data(), finite);

@@ -3,6 +3,7 @@
 // q/k RMS norm; GeGLU (tanh GELU); RoPE in NeoX mode. Five of every six layers attend over a
 // sliding window with RoPE base 10000, the sixth over the whole context with <arch>.rope.*.
 // The converter stores the norm weights as (1 + w), so they are plain RMSNorm weights here.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -28,18 +29,20 @@ class Gemma3 final : public DecoderModel {
     const ModelConfig& c = config();
     const auto window =
         static_cast<int32_t>(file.get(arch_key(file, "attention.sliding_window")).as_u32());
-    const auto pattern = static_cast<int32_t>(
-        file.get_u32(arch_key(file, "attention.sliding_window_pattern"), kDefaultSlidingPattern));
+    const std::vector<bool> sliding = read_sliding_layers(file, c.n_layer, kDefaultSlidingPattern);
     // Queries are scaled by query_pre_attn_scalar^-1/2: head_dim, except the 27B model (62
     // layers), whose scalar is n_embd / n_head.
     const int32_t q_scalar = c.n_layer == 62 ? c.n_embd / c.n_head : c.head_dim;
+    hp_.config.sliding_window = window;
+    hp_.config.n_layer_sliding =
+        static_cast<int32_t>(std::count(sliding.begin(), sliding.end(), true));
     const AttentionOptions base{.n_head = c.n_head,
                                 .n_head_kv = c.n_head_kv,
                                 .head_dim = c.head_dim,
                                 .norm_eps = hp_.rms_eps,
                                 .q_scale = 1.0f / std::sqrt(static_cast<float>(q_scalar))};
     for (int32_t il = 0; il < c.n_layer; ++il) {
-      const bool local = pattern > 0 && (il + 1) % pattern != 0;
+      const bool local = sliding[static_cast<size_t>(il)];
       AttentionOptions attn = base;
       attn.rope = local ? rope(RopeMode::kNeox, kLocalRopeBase, 1.0f)
                         : rope(RopeMode::kNeox, hp_.rope_freq_base, hp_.rope_freq_scale);

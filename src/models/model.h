@@ -37,6 +37,10 @@ struct ModelConfig {
   int32_t n_ff_exp = 0;         // hidden size of one expert
   int32_t n_layer_dense = 0;    // leading layers with a dense feed-forward instead
   std::string expert_routing;   // how tokens pick experts, e.g. "softmax, renormalised"
+  // Sliding-window attention (0 without): the window in tokens and how many layers use it.
+  int32_t sliding_window = 0;
+  int32_t n_layer_sliding = 0;
+  bool attention_sinks = false;  // a learned logit per head in each softmax (gpt-oss)
   // Multi-head Latent Attention (all 0 without it); head_dim is then the per-head query/key
   // width (nope + RoPE part).
   int32_t q_lora_rank = 0;   // 0: the query is projected directly

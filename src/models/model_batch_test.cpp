@@ -208,6 +208,8 @@ TEST_P(ModelBatchInvariance, TinyDeepSeek2V3) {
 }
 // GLM-4.5: partial RoPE, q/k/v biases, sigmoid routing with shared experts, an MTP block left out.
 TEST_P(ModelBatchInvariance, TinyGlm4Moe) { check_model(tiny("glm4moe"), table(), kPrompts); }
+// gpt-oss: sliding/full layers with sinks, softmax over the chosen experts, expert biases, MXFP4.
+TEST_P(ModelBatchInvariance, TinyGptOss) { check_model(tiny("gpt-oss"), table(), kPrompts); }
 TEST_P(ModelBatchInvariance, SmolLM2) {
   check_model(testing::model_path(testing::kSmolLM2), table(), real_prompts(table()));
 }

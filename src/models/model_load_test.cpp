@@ -132,11 +132,11 @@ TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
             std::string::npos);
   EXPECT_EQ(load_error(edited_tiny("deepseek2-v3", "deepseek2.expert_group_count", 4)),
             "(no error)");
-  // YaRN has been checked against llama.cpp for deepseek2 only: other architectures refuse it.
+  // YaRN has been checked against llama.cpp for deepseek2 and gpt-oss only: others refuse it.
   EXPECT_NE(
       load_error(edited_tiny("qwen3", {{"qwen3.rope.scaling.type", GgufWriteValue::string("yarn")},
                                        {"qwen3.rope.scaling.factor", GgufWriteValue::f32(4.0f)}}))
-          .find("YaRN RoPE scaling is supported for deepseek2 only so far, not qwen3"),
+          .find("YaRN RoPE scaling is supported for deepseek2 and gpt-oss only so far, not qwen3"),
       std::string::npos);
 }
 

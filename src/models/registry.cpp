@@ -22,6 +22,7 @@ constexpr Architecture kArchitectures[] = {
     {"gemma3", load_gemma3},
     {"deepseek2", load_deepseek2},  // DeepSeek-V2/V3/R1, V2-Lite, Kimi-K2, Moonlight
     {"glm4moe", load_glm4moe},      // GLM-4.5, GLM-4.5-Air, GLM-4.6
+    {"gpt-oss", load_gpt_oss},      // gpt-oss-20b, gpt-oss-120b
 };
 
 }  // namespace

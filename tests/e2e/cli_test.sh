@@ -56,6 +56,10 @@ expect_rc "info on a glm4moe file succeeds" 0
 expect_out_has "info shows GLM's routing" "16 routed (4 per token, sigmoid with selection bias, renormalised, x2.5) + 1 shared"
 expect_out_has "info says the MTP block is not run" "the last 1 of the 4 blocks predict further tokens (nextn); generation runs the other 3"
 expect_out_has "info counts KV for the 3 layers only" "(768 B per token)"
+run "$MINKE" info -m "$TINY/gpt-oss.gguf"
+expect_rc "info on a gpt-oss file succeeds" 0
+expect_out_has "info shows gpt-oss's attention" "sliding window of 8 tokens in 2 of 4 layers, the others the whole context; a learned sink per head"
+expect_out_has "info shows gpt-oss's routing" "8 routed (4 per token, softmax over the chosen, biased router), 32 hidden each"
 
 
 # --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---

@@ -56,6 +56,16 @@ void print_architecture(const ModelFileInfo& f) {
             " value; the cache keeps " + std::to_string(latent) +
             " values per token and layer, 1/" + ratio + " of full K/V");
   }
+  if (c.sliding_window > 0 || c.attention_sinks) {
+    std::string a;
+    if (c.sliding_window > 0) {
+      a = "sliding window of " + std::to_string(c.sliding_window) + " tokens in " +
+          std::to_string(c.n_layer_sliding) + " of " + std::to_string(c.n_layer) +
+          " layers, the others the whole context";
+    }
+    if (c.attention_sinks) a += std::string(a.empty() ? "" : "; ") + "a learned sink per head";
+    print_field("attention", a);
+  }
   if (c.n_expert > 0) {
     std::string e = std::to_string(c.n_expert) + " routed (" + std::to_string(c.n_expert_used) +
                     " per token, " + c.expert_routing + ")";

@@ -150,7 +150,8 @@ class CpuBackend final : public Backend {
   void route(const Tensor& logits, const WeightView* bias, const RouteParams& p,
              std::span<int32_t> ids, std::span<float> weights) override;
   Tensor matmul_experts(const Tensor& x, std::span<const WeightView> experts,
-                        std::span<const ExpertRows> groups) override;
+                        std::span<const ExpertRows> groups,
+                        std::span<const WeightView> biases) override;
   Tensor weighted_sum_rows(const Tensor& x, std::span<const int32_t> rows,
                            std::span<const float> weights, int32_t per_row) override;
   Tensor rms_norm(const Tensor& x, const WeightView& w, float eps) override;
@@ -204,6 +205,11 @@ class CpuBackend final : public Backend {
   Tensor gelu_mul(const Tensor& gate, const Tensor& up) override {
     return glu(gate, up, kernels_.gelu_mul);
   }
+  Tensor clamped_silu_mul(const Tensor& gate, const Tensor& up, float alpha, float limit) override {
+    return glu(gate, up, [&](const float* a, const float* b, float* y, int64_t n) {
+      kernels_.clamped_silu_mul(a, b, alpha, limit, y, n);
+    });
+  }
 
  private:
   // One weight's matmul over the activation rows [m0, m1).
@@ -233,7 +239,9 @@ class CpuBackend final : public Backend {
     return static_cast<const float*>(w.data);
   }
 
-  Tensor glu(const Tensor& gate, const Tensor& up, BinaryFn fn) {
+  // fn(a, b, y, n) row by row.
+  template <class RowFn>
+  Tensor glu(const Tensor& gate, const Tensor& up, const RowFn& fn) {
     MINKE_CHECK(gate.rows == up.rows && gate.cols == up.cols);
     Tensor out = alloc(gate.rows, gate.cols);
     pool_.parallel_for(gate.rows, [&](int64_t r, int) {
@@ -392,7 +400,9 @@ WeightView CpuBackend::expert_view(const WeightView& w) {
 }
 
 Tensor CpuBackend::matmul_experts(const Tensor& x, std::span<const WeightView> experts,
-                                  std::span<const ExpertRows> groups) {
+                                  std::span<const ExpertRows> groups,
+                                  std::span<const WeightView> biases) {
+  MINKE_CHECK(biases.empty() || biases.size() == experts.size());
   MINKE_CHECK(!experts.empty() && !groups.empty());
   const WeightView& w0 = experts[0];
   MINKE_CHECK(x.cols == w0.cols);
@@ -414,6 +424,15 @@ Tensor CpuBackend::matmul_experts(const Tensor& x, std::span<const WeightView> e
     jobs[g] = {kern, matmul_args(*kern, w, xq, y), e.row0, e.row0 + e.n_rows};
   }
   run_matmul_jobs({jobs, groups.size()});
+  if (!biases.empty()) {  // the row's expert's bias, as matmul() adds its bias
+    pool_.parallel_for(static_cast<int64_t>(groups.size()), [&](int64_t g, int) {
+      const ExpertRows& e = groups[static_cast<size_t>(g)];
+      const float* b = f32_vector(biases[static_cast<size_t>(e.expert)], y.cols);
+      for (int64_t r = e.row0; r < e.row0 + e.n_rows; ++r) {
+        kernels_.add(y.data + r * y.stride, b, y.data + r * y.stride, y.cols);
+      }
+    });
+  }
   return y;
 }
 

@@ -107,13 +107,19 @@ TEST(CpuBackend, NarrowMatmulsBitIdenticalToReference) {
   }
 }
 
-// Expert matmuls: every routed row bit-identical to matmul() of that row with its expert, on
-// every kernel path and thread count, whatever the grouping; experts nobody chose are never
-// prepared (nor read).
+// Expert matmuls: every routed row bit-identical to matmul() of that row with its expert (and
+// its bias: gpt-oss), on every kernel path and thread count, whatever the grouping; experts
+// nobody chose are never prepared (nor read).
 TEST(CpuBackend, MatmulExpertsBitIdenticalToMatmul) {
   constexpr int64_t kN = 40, kK = 256, kExperts = 5, kRows = 11;
   std::mt19937 rng(21);
-  for (const GgmlType type : {GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::F16}) {
+  std::vector<std::vector<float>> bias_data;
+  std::vector<WeightView> biases;
+  for (int e = 0; e < kExperts; ++e) {
+    bias_data.push_back(random_floats(rng, kN));
+    biases.push_back({GgmlType::F32, bias_data.back().data(), 1, kN});
+  }
+  for (const GgmlType type : {GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::F16, GgmlType::MXFP4}) {
     std::vector<std::vector<uint8_t>> w;
     for (int e = 0; e < kExperts; ++e) w.push_back(random_weight(rng, type, kN, kK));
     const std::vector<float> x = random_floats(rng, kRows * kK);
@@ -135,14 +141,20 @@ TEST(CpuBackend, MatmulExpertsBitIdenticalToMatmul) {
             to_host(*be, be->matmul_experts(from_host(*be, x, kRows, kK), experts, groups));
         // Only the three experts routed to were packed (when this path packs at all).
         EXPECT_EQ(be->prepared_bytes(), dense_bytes + dense_bytes / kExperts * 3);
+        const std::vector<float> yb =
+            to_host(*be, be->matmul_experts(from_host(*be, x, kRows, kK), experts, groups, biases));
         for (const ExpertRows& g : groups) {
+          const auto e = static_cast<size_t>(g.expert);
           for (int64_t r = g.row0; r < g.row0 + g.n_rows; ++r) {
             const std::vector<float> row(x.begin() + r * kK, x.begin() + (r + 1) * kK);
-            const std::vector<float> alone = to_host(
-                *be, be->matmul(from_host(*be, row, 1, kK), views[static_cast<size_t>(g.expert)]));
+            const Tensor xr = from_host(*be, row, 1, kK);
+            const std::vector<float> alone = to_host(*be, be->matmul(xr, views[e]));
+            const std::vector<float> biased = to_host(*be, be->matmul(xr, views[e], &biases[e]));
             ASSERT_EQ(std::memcmp(alone.data(), &y[r * kN], kN * sizeof(float)), 0)
                 << ggml_type_name(type) << " " << table->name << " threads " << threads << " row "
                 << r;
+            ASSERT_EQ(std::memcmp(biased.data(), &yb[r * kN], kN * sizeof(float)), 0)
+                << ggml_type_name(type) << " " << table->name << " biased, row " << r;
           }
         }
       }

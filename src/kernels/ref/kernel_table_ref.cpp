@@ -35,6 +35,7 @@ KernelTable make_ref_table() {
       .mul = mul_f32,
       .silu_mul = silu_mul_f32,
       .gelu_mul = gelu_mul_f32,
+      .clamped_silu_mul = clamped_silu_mul_f32,
       .softmax = softmax_f32,
       .scale = scale_f32,
       .scale_add = scale_add_f32,

@@ -1,6 +1,7 @@
 // Reference row-wise kernels: rms_norm, elementwise ops, SwiGLU/GeGLU, softmax.
 #include "kernels/ref/ops.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -57,6 +58,15 @@ void silu_mul_f32(const float* a, const float* b, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float silu = a[i] / (1.0f + exp_f32(-a[i]));
     y[i] = silu * b[i];
+  }
+}
+
+void clamped_silu_mul_f32(const float* a, const float* b, float alpha, float limit, float* y,
+                          int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = std::min(a[i], limit);
+    const float u = std::clamp(b[i], -limit, limit);
+    y[i] = g / (1.0f + exp_f32(alpha * -g)) * (u + 1.0f);
   }
 }
 

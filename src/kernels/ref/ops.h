@@ -37,7 +37,11 @@ void silu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 // rounded to fp16, gelu computed in f32 and rounded to fp16 (its lookup table), |a| >= 10
 // short-cut to 0 or a.
 void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n);
-float gelu_tanh_f32(float x);  // the plain f32 formula (no fp16 rounding)
+float gelu_tanh_f32(float x);
+// gpt-oss's clamped SwiGLU (ClampedGluFn) in ggml's order of operations, exp by exp_f32; a NaN
+// input gives NaN.
+void clamped_silu_mul_f32(const float* a, const float* b, float alpha, float limit, float* y,
+                          int64_t n);  // the plain f32 formula (no fp16 rounding)
 // y = softmax(x): max subtracted, exp_f32 summed by sum_f64_lanes.
 void softmax_f32(const float* x, float* y, int64_t n);
 

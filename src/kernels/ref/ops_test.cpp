@@ -44,6 +44,19 @@ TEST(RefOps, ElementwiseAndGlu) {
     const double s = a[i] / (1.0 + std::exp(-double{a[i]}));
     EXPECT_NEAR(y[i], s * b[i], 1e-6 * (1 + std::fabs(s * b[i])));
   }
+  // gpt-oss's clamped SwiGLU against the formula in double: gate clamped above at 7 (a of
+  // scale 4 passes it now and then), up to [-7, 7] (the fixed cases below).
+  clamped_silu_mul_f32(a.data(), b.data(), 1.702f, 7.0f, y.data(), 300);
+  for (int i = 0; i < 300; ++i) {
+    const double g = std::min(double{a[i]}, 7.0), u = std::clamp(double{b[i]}, -7.0, 7.0);
+    const double want = g / (1.0 + std::exp(-1.702 * g)) * (u + 1.0);
+    EXPECT_NEAR(y[i], want, 1e-6 * (1 + std::fabs(want))) << a[i] << " " << b[i];
+  }
+  const float gate[3] = {9.0f, NAN, 1.0f}, up[3] = {-9.0f, 1.0f, NAN};
+  float clamped[3];
+  clamped_silu_mul_f32(gate, up, 1.702f, 7.0f, clamped, 3);
+  EXPECT_FLOAT_EQ(clamped[0], 7.0f / (1.0f + std::exp(-1.702f * 7.0f)) * -6.0f);
+  EXPECT_TRUE(std::isnan(clamped[1]) && std::isnan(clamped[2]));
   gelu_mul_f32(a.data(), b.data(), y.data(), 300);
   for (int i = 0; i < 300; ++i) {
     const double v = a[i];

@@ -65,6 +65,8 @@ void route_f32(const float* logits, const float* bias, const RouteParams& p, flo
   float* select = scratch + p.n_expert;
   if (p.gating == Gating::kSoftmax) {
     softmax_f32(logits, prob, p.n_expert);
+  } else if (p.gating == Gating::kSoftmaxChosen) {
+    std::copy(logits, logits + p.n_expert, prob);
   } else {
     for (int32_t e = 0; e < p.n_expert; ++e) prob[e] = 1.0f / (1.0f + exp_f32(-logits[e]));
   }
@@ -72,11 +74,10 @@ void route_f32(const float* logits, const float* bias, const RouteParams& p, flo
   if (p.n_group > 1) limit_groups(p, select);
   top_k(select, p.n_expert, p.n_used, ids);
 
+  for (int32_t i = 0; i < p.n_used; ++i) weights[i] = prob[ids[i]];
+  if (p.gating == Gating::kSoftmaxChosen) softmax_f32(weights, weights, p.n_used);
   float sum = 0.0f;
-  for (int32_t i = 0; i < p.n_used; ++i) {
-    weights[i] = prob[ids[i]];
-    sum += weights[i];
-  }
+  for (int32_t i = 0; i < p.n_used; ++i) sum += weights[i];
   // The clamp keeps an all-zero choice finite (llama.cpp clamps to the smallest f16 normal).
   const float denom = std::max(sum, 6.103515625e-5f);
   for (int32_t i = 0; i < p.n_used; ++i) {

@@ -1,5 +1,6 @@
-// route_f32 against a direct transcription of the routing in DeepSeek's and Qwen's reference
-// modelling code (full sort, explicit group masks), on random logits and hand-made cases.
+// route_f32 against a direct transcription of the routing in DeepSeek's, Qwen's and gpt-oss's
+// reference modelling code (full sort, explicit group masks), on random logits and hand-made
+// cases.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,8 +38,10 @@ Routed route_oracle(const std::vector<float>& logits, const std::vector<float>* 
     double sum = 0;
     for (size_t e = 0; e < n; ++e) sum += prob[e] = std::exp(logits[e] - mx);
     for (double& v : prob) v /= sum;
-  } else {
+  } else if (p.gating == Gating::kSigmoid) {
     for (size_t e = 0; e < n; ++e) prob[e] = 1 / (1 + std::exp(-double{logits[e]}));
+  } else {
+    for (size_t e = 0; e < n; ++e) prob[e] = logits[e];  // kSoftmaxChosen: softmax comes later
   }
   for (size_t e = 0; e < n; ++e) score[e] = prob[e] + (bias ? (*bias)[e] : 0.0);
   if (p.n_group > 1) {
@@ -61,6 +64,15 @@ Routed route_oracle(const std::vector<float>& logits, const std::vector<float>* 
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](int32_t a, int32_t b) { return score[a] > score[b]; });
+  if (p.gating == Gating::kSoftmaxChosen) {  // softmax over the chosen logits only
+    double top_sum = 0;
+    for (int32_t i = 0; i < p.n_used; ++i) top_sum += std::exp(prob[order[i]] - prob[order[0]]);
+    std::vector<double> chosen(n);
+    for (int32_t i = 0; i < p.n_used; ++i) {
+      chosen[order[i]] = std::exp(prob[order[i]] - prob[order[0]]) / top_sum;
+    }
+    prob = chosen;
+  }
   Routed r;
   double sum = 0;
   for (int32_t i = 0; i < p.n_used; ++i) sum += prob[order[i]];
@@ -91,6 +103,8 @@ TEST(RefRoute, MatchesReferenceRoutingOnRandomLogits) {
       {.n_expert = 64, .n_used = 6, .gating = Gating::kSoftmax, .weights_scale = 1.5f},
       // DeepSeek-V2: softmax, 8 groups of which 3 compete (best member), top-6 of 160.
       {.n_expert = 160, .n_used = 6, .gating = Gating::kSoftmax, .n_group = 8, .n_group_used = 3},
+      // gpt-oss-20b: top-4 of 32 by logit, softmax over the 4.
+      {.n_expert = 32, .n_used = 4, .gating = Gating::kSoftmaxChosen},
       // DeepSeek-V3: sigmoid + bias, 8 groups of which 4 compete (two best), top-8 of 256.
       {.n_expert = 256,
        .n_used = 8,

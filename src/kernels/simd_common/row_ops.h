@@ -148,6 +148,23 @@ struct RowOps {
     if (i < n) silu_mul_f32(a + i, b + i, y + i, n - i);
   }
 
+  // clamped_silu_mul_f32's operations lane by lane; Isa::minf/maxf differ on NaN between ISAs,
+  // so a NaN input is put back after the clamps.
+  static void clamped_silu_mul(const float* a, const float* b, float alpha, float limit, float* y,
+                               int64_t n) {
+    int64_t i = 0;
+    const VF one = Isa::set1f(1.0f), sign = Isa::set1f(-0.0f), al = Isa::set1f(alpha);
+    const VF hi = Isa::set1f(limit), lo = Isa::set1f(-limit);
+    for (; i + R <= n; i += R) {
+      const VF av = Isa::loadf(a + i), bv = Isa::loadf(b + i);
+      const VF g = Isa::sel_nan(av, av, Isa::minf(av, hi));
+      const VF u = Isa::sel_nan(bv, bv, Isa::minf(Isa::maxf(bv, lo), hi));
+      const VF glu = Isa::divf(g, Isa::add(one, exp(Isa::mul(al, Isa::xorf(g, sign)))));
+      Isa::storef(y + i, Isa::mul(glu, Isa::add(u, one)));
+    }
+    if (i < n) clamped_silu_mul_f32(a + i, b + i, alpha, limit, y + i, n - i);
+  }
+
   static void gelu_mul(const float* a, const float* b, float* y, int64_t n) {
     const float* table = gelu_f16_table();
     const VF lo = Isa::set1f(-10.0f), hi = Isa::set1f(10.0f);
@@ -729,6 +746,7 @@ struct RowOps {
     ops->f32_to_f16 = f32_to_f16_row;
     ops->silu_mul = silu_mul;
     ops->gelu_mul = gelu_mul;
+    ops->clamped_silu_mul = clamped_silu_mul;
     ops->softmax = softmax;
   }
 };

@@ -20,6 +20,8 @@ AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_emb
     w.vector(name("attn_q_norm.weight"), o.head_dim);
     w.vector(name("attn_k_norm.weight"), o.head_dim);
   }
+  if (required.o_bias) w.vector(name("attn_output.bias"), n_embd);
+  if (required.sinks) w.vector(name("attn_sinks.weight"), o.n_head);
   return {
       .q = w.matrix(name("attn_q.weight"), q_dim, n_embd),
       .k = w.matrix(name("attn_k.weight"), kv_dim, n_embd),
@@ -30,6 +32,8 @@ AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_emb
       .v_bias = w.optional_vector(name("attn_v.bias"), kv_dim),
       .q_norm = w.optional_vector(name("attn_q_norm.weight"), o.head_dim),
       .k_norm = w.optional_vector(name("attn_k_norm.weight"), o.head_dim),
+      .o_bias = w.optional_vector(name("attn_output.bias"), n_embd),
+      .sinks = w.optional_vector(name("attn_sinks.weight"), o.n_head),
   };
 }
 
@@ -50,9 +54,10 @@ Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
   be.store_kv(k, v, step.slots, store);
   const AttentionParams p{.n_head = o.n_head,
                           .scale = o.q_scale != 0.0f ? 1.0f : 0.0f,  // 0: 1/sqrt(head_dim)
-                          .window = o.window};
+                          .window = o.window,
+                          .sinks = w.sinks ? static_cast<const float*>(w.sinks->data) : nullptr};
   const Tensor a = be.attention(q, step.positions, store, step.seqs, p);  // [M, n_head * hd]
-  return be.matmul(a, w.o);                                               // [M, n_embd]
+  return be.matmul(a, w.o, ptr(w.o_bias));                                // [M, n_embd]
 }
 
 }  // namespace minke

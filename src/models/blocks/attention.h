@@ -20,6 +20,8 @@ struct AttentionWeights {
   WeightView o;                                      // [n_embd, n_head * head_dim]
   std::optional<WeightView> q_bias, k_bias, v_bias;  // [n_head(_kv) * head_dim] (qwen2)
   std::optional<WeightView> q_norm, k_norm;          // [head_dim] per-head RMS norm (qwen3)
+  std::optional<WeightView> o_bias;                  // [n_embd] (gpt-oss)
+  std::optional<WeightView> sinks;                   // [n_head] attention sinks (gpt-oss)
 };
 
 struct AttentionOptions {
@@ -38,10 +40,13 @@ struct AttentionOptions {
 struct AttentionTensors {
   bool bias = false;     // attn_{q,k,v}.bias
   bool qk_norm = false;  // attn_{q,k}_norm.weight
+  bool o_bias = false;   // attn_output.bias
+  bool sinks = false;    // attn_sinks.weight
 };
 
-// Binds blk.<il>.attn_{q,k,v,output}.weight, attn_{q,k,v}.bias and attn_{q,k}_norm.weight
-// (shapes from the options); a missing required tensor throws minke::Error naming it.
+// Binds blk.<il>.attn_{q,k,v,output}.weight, attn_{q,k,v,output}.bias, attn_{q,k}_norm.weight
+// and attn_sinks.weight (shapes from the options); a missing required tensor throws
+// minke::Error naming it.
 AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_embd,
                                 const AttentionOptions& o, const AttentionTensors& required);
 

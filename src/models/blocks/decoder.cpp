@@ -29,10 +29,10 @@ int64_t DecoderModel::kv_bytes_per_token() const {
   return KvCache::bytes_per_token(1, kv_layout());
 }
 
-void DecoderModel::require_plain_attention() const {
-  if (hp_.rope_yarn) {
+void DecoderModel::require_plain_attention(bool yarn_checked) const {
+  if (hp_.rope_yarn && !yarn_checked) {
     throw Error(weights_.file().path() +
-                ": YaRN RoPE scaling is supported for deepseek2 only so far, not " +
+                ": YaRN RoPE scaling is supported for deepseek2 and gpt-oss only so far, not " +
                 hp_.config.arch);
   }
   if (hp_.value_length != hp_.config.head_dim) {

@@ -31,9 +31,10 @@ class DecoderModel : public Model {
   // [n_wanted, n_vocab]; rows nobody wants are dropped first.
   void finish(const Tensor& x, std::span<float> logits);
 
-  // Throws minke::Error unless values are as wide as keys and RoPE is not YaRN-scaled (what
-  // every architecture but MLA's has been checked against an oracle with).
-  void require_plain_attention() const;
+  // Throws minke::Error unless values are as wide as keys and RoPE is not YaRN-scaled, unless
+  // yarn_checked: the architecture's YaRN has been checked against an oracle (deepseek2's
+  // MLA, gpt-oss).
+  void require_plain_attention(bool yarn_checked = false) const;
 
   // RopeParams for this model's rotated dims with the given mode, base and scale.
   RopeParams rope(RopeMode mode, float freq_base, float freq_scale) const;

@@ -94,6 +94,26 @@ int32_t arch_count(const GgufFile& f, std::string_view key, int32_t fallback) {
   return static_cast<int32_t>(n);
 }
 
+std::vector<bool> read_sliding_layers(const GgufFile& f, int32_t n_layer, int32_t fallback) {
+  const std::string key = arch_key(f, "attention.sliding_window_pattern");
+  std::vector<bool> sliding(static_cast<size_t>(n_layer));
+  const GgufValue* v = f.find(key);
+  if (v != nullptr && v->type() == GgufValueType::ARRAY) {
+    if (v->array_size() < static_cast<uint64_t>(n_layer)) {
+      throw Error(f.path() + ": " + key + " has " + std::to_string(v->array_size()) +
+                  " entries for " + std::to_string(n_layer) + " layers");
+    }
+    for (int32_t il = 0; il < n_layer; ++il)
+      sliding[static_cast<size_t>(il)] = v->array_at(il).as_bool();
+    return sliding;
+  }
+  const auto period = v != nullptr ? static_cast<int64_t>(v->as_u32()) : fallback;
+  for (int32_t il = 0; il < n_layer; ++il) {
+    sliding[static_cast<size_t>(il)] = period == 0 || (il + 1) % period != 0;
+  }
+  return sliding;
+}
+
 HParams read_hparams(const GgufFile& f) {
   HParams hp;
   ModelConfig& c = hp.config;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "models/model.h"
 
@@ -34,5 +35,11 @@ HParams read_hparams(const GgufFile& file);
 
 // The non-negative count <arch>.<key> (at most 2^20), or `fallback` when absent.
 int32_t arch_count(const GgufFile& file, std::string_view key, int32_t fallback);
+
+// Which of the n_layer layers attend over a sliding window, from
+// <arch>.attention.sliding_window_pattern: one bool per layer, or a period n (layer il slides
+// unless (il + 1) % n == 0; 0: every layer slides), the period `fallback` when absent (llama.cpp's
+// rule: Gemma 3 6, gpt-oss 2). Throws minke::Error on an array of the wrong length.
+std::vector<bool> read_sliding_layers(const GgufFile& file, int32_t n_layer, int32_t fallback);
 
 }  // namespace minke

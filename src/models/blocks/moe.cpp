@@ -13,10 +13,10 @@ namespace minke {
 
 RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating absent) {
   if (c.n_expert == 0) return {};
-  // expert_gating_func: 1 softmax (DeepSeek-V2), 2 sigmoid (V3, GLM-4.5); files that predate
-  // the key are their architecture's default.
+  // expert_gating_func: 1 softmax (DeepSeek-V2), 2 sigmoid (V3, GLM-4.5), 3 softmax over the
+  // chosen (gpt-oss); files that predate the key are their architecture's default.
   const uint32_t gating = f.get_u32(arch_key(f, "expert_gating_func"), 0);
-  if (gating > 2) {
+  if (gating > 3) {
     throw Error(f.path() + ": expert_gating_func " + std::to_string(gating) + " is not supported");
   }
   float scale = f.get_f32(arch_key(f, "expert_weights_scale"), 1.0f);
@@ -24,8 +24,9 @@ RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating 
   RouteParams p{.n_expert = c.n_expert,
                 .n_used = c.n_expert_used,
                 .gating = gating == 0   ? absent
+                          : gating == 1 ? Gating::kSoftmax
                           : gating == 2 ? Gating::kSigmoid
-                                        : Gating::kSoftmax,
+                                        : Gating::kSoftmaxChosen,
                 .n_group = std::max(1, arch_count(f, "expert_group_count", 1)),
                 .n_group_used = std::max(1, arch_count(f, "expert_group_used_count", 1)),
                 .norm_weights = f.get_bool(arch_key(f, "expert_weights_norm"), false),
@@ -41,7 +42,9 @@ RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating 
 }
 
 std::string describe_routing(const RouteParams& p, bool select_bias) {
-  std::string s = p.gating == Gating::kSigmoid ? "sigmoid" : "softmax";
+  std::string s = p.gating == Gating::kSigmoid         ? "sigmoid"
+                  : p.gating == Gating::kSoftmaxChosen ? "softmax over the chosen"
+                                                       : "softmax";
   if (select_bias) s += " with selection bias";
   if (p.n_group > 1) {
     s += ", " + std::to_string(p.n_group) + " groups (" + std::to_string(p.n_group_used) +
@@ -61,10 +64,14 @@ MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n
   const auto name = [il](const char* suffix) { return layer_tensor(il, suffix); };
   MoeWeights m{
       .router = w.matrix(name("ffn_gate_inp.weight"), n_expert, n_embd),
+      .router_bias = w.optional_vector(name("ffn_gate_inp.bias"), n_expert),
       .select_bias = w.optional_vector(name("exp_probs_b.bias"), n_expert),
       .gate = w.experts(name("ffn_gate_exps.weight"), n_expert, n_ff_exp, n_embd),
       .up = w.experts(name("ffn_up_exps.weight"), n_expert, n_ff_exp, n_embd),
       .down = w.experts(name("ffn_down_exps.weight"), n_expert, n_embd, n_ff_exp),
+      .gate_bias = w.optional_vectors(name("ffn_gate_exps.bias"), n_expert, n_ff_exp),
+      .up_bias = w.optional_vectors(name("ffn_up_exps.bias"), n_expert, n_ff_exp),
+      .down_bias = w.optional_vectors(name("ffn_down_exps.bias"), n_expert, n_embd),
       .shared = std::nullopt,
   };
   if (n_ff_shared > 0) {
@@ -86,11 +93,13 @@ FeedForward bind_feed_forward(const WeightBinder& w, int32_t il, const ModelConf
   return {.dense = bind_ffn(w, il, c.n_embd, c.n_ff), .moe = std::nullopt};
 }
 
-Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p) {
+Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p,
+                          const ExpertGlu& glu) {
   const auto n_routed = static_cast<size_t>(x.rows * p.n_used);
   ids_.resize(n_routed);
   weights_.resize(n_routed);
-  const Tensor logits = be.matmul(x, w.router);  // [M, n_expert]
+  const Tensor logits =
+      be.matmul(x, w.router, w.router_bias ? &*w.router_bias : nullptr);  // [M, n_expert]
   be.route(logits, w.select_bias ? &*w.select_bias : nullptr, p, ids_, weights_);
 
   // Counting sort of the routed rows by expert (tokens in batch order within an expert), so
@@ -113,9 +122,11 @@ Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, con
   }
 
   const Tensor xr = be.gather_rows(x, order_);  // [R, n_embd]
-  const Tensor gate = be.matmul_experts(xr, w.gate, groups_);
-  const Tensor up = be.matmul_experts(xr, w.up, groups_);
-  const Tensor down = be.matmul_experts(be.silu_mul(gate, up), w.down, groups_);  // [R, n_embd]
+  const Tensor gate = be.matmul_experts(xr, w.gate, groups_, w.gate_bias);
+  const Tensor up = be.matmul_experts(xr, w.up, groups_, w.up_bias);
+  const Tensor act =
+      glu.clamped ? be.clamped_silu_mul(gate, up, glu.alpha, glu.limit) : be.silu_mul(gate, up);
+  const Tensor down = be.matmul_experts(act, w.down, groups_, w.down_bias);  // [R, n_embd]
   // Each token's experts in its routing order (best first): a function of the token alone.
   Tensor out = be.weighted_sum_rows(down, slot_, weights_, p.n_used);
   if (w.shared) be.add(out, swiglu_ffn(be, x, *w.shared));

@@ -20,9 +20,19 @@ class WeightBinder;
 
 struct MoeWeights {
   WeightView router;                       // ffn_gate_inp.weight [n_expert, n_embd]
+  std::optional<WeightView> router_bias;   // ffn_gate_inp.bias [n_expert], added to the logits
   std::optional<WeightView> select_bias;   // exp_probs_b.bias [n_expert] (DeepSeek-V3)
   std::vector<WeightView> gate, up, down;  // ffn_{gate,up,down}_exps: [n_ff_exp, n_embd] each
-  std::optional<FfnWeights> shared;        // ffn_{gate,up,down}_shexp (DeepSeek)
+  // ffn_{gate,up,down}_exps.bias: one [n_ff_exp] (down: [n_embd]) vector per expert (gpt-oss),
+  // or empty.
+  std::vector<WeightView> gate_bias, up_bias, down_bias;
+  std::optional<FfnWeights> shared;  // ffn_{gate,up,down}_shexp (DeepSeek)
+};
+
+// The experts' gated activation: SwiGLU, or gpt-oss's clamped variant (ClampedGluFn).
+struct ExpertGlu {
+  bool clamped = false;
+  float alpha = 0.0f, limit = 0.0f;
 };
 
 // The routing DeepSeek-style files describe: expert_gating_func (1 softmax, 2 sigmoid; absent
@@ -34,8 +44,9 @@ RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating 
 // "sigmoid with selection bias, 8 groups (4 compete), renormalised, x2.5" (for `minke info`).
 std::string describe_routing(const RouteParams& p, bool select_bias = false);
 
-// Binds blk.<il>.ffn_gate_inp.weight, exp_probs_b.bias (if present), the three expert tensors
-// and, when n_ff_shared > 0, the shared experts (one SwiGLU of n_ff_shared hidden units).
+// Binds blk.<il>.ffn_gate_inp.weight, the three expert tensors, the biases a file has
+// (ffn_gate_inp.bias, exp_probs_b.bias, ffn_{gate,up,down}_exps.bias) and, when n_ff_shared > 0,
+// the shared experts (one SwiGLU of n_ff_shared hidden units).
 MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,
                     int32_t n_ff_exp, int32_t n_ff_shared);
 
@@ -52,7 +63,8 @@ FeedForward bind_feed_forward(const WeightBinder& w, int32_t il, const ModelConf
 class ExpertRouting {
  public:
   // x: [M, n_embd] (already normed) -> [M, n_embd].
-  Tensor run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p);
+  Tensor run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p,
+             const ExpertGlu& glu = {});
   // The layer's feed-forward, dense or routed as p says.
   Tensor run(Backend& be, const Tensor& x, const FeedForward& f, const RouteParams& p) {
     return f.moe ? run(be, x, *f.moe, p) : swiglu_ffn(be, x, *f.dense);

@@ -47,7 +47,9 @@ void WeightBinder::check_matmul_type(const GgufTensor& t) const {
 WeightView WeightBinder::bind(const GgufTensor& t, int64_t rows, int64_t cols,
                               bool is_matrix) const {
   // GGUF lists the innermost dimension first: a [rows, cols] matrix is ne = [cols, rows].
-  check_shape(t, is_matrix ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{cols});
+  // A 1-D weight is ne = [cols]; several of them (rows > 1) a 2-D F32 tensor.
+  check_shape(
+      t, is_matrix || rows > 1 ? std::vector<int64_t>{cols, rows} : std::vector<int64_t>{cols});
   if (!is_matrix && t.type != GgmlType::F32) {
     throw Error(file_.path() + ": tensor " + t.name + " has type " +
                 std::string(ggml_type_name(t.type)) + ", expected F32");
@@ -132,6 +134,18 @@ WeightView WeightBinder::tied_matrix(const WeightView& table) const { return pre
 
 WeightView WeightBinder::vector(const std::string& name, int64_t n) const {
   return bind(find(name), 1, n, false);
+}
+
+std::vector<WeightView> WeightBinder::optional_vectors(const std::string& name, int64_t n,
+                                                       int64_t len) const {
+  if (!has(name)) return {};
+  const WeightView all = bind(find(name), n, len, false);  // F32, ne = [len, n]
+  std::vector<WeightView> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    out.push_back({GgmlType::F32, static_cast<const float*>(all.data) + i * len, 1, len});
+  }
+  return out;
 }
 
 std::optional<WeightView> WeightBinder::optional_matrix(const std::string& name, int64_t rows,

@@ -48,6 +48,9 @@ class WeightBinder {
   WeightView tied_matrix(const WeightView& table) const;
   // A 1-D F32 vector of n values (norm weights, biases, rope frequency factors).
   WeightView vector(const std::string& name, int64_t n) const;
+  // The n rows of a 2-D F32 tensor of n vectors of len values (GGUF ne = [len, n]), each a 1-D
+  // weight: one bias per expert (gpt-oss), or none when the file has no such tensor.
+  std::vector<WeightView> optional_vectors(const std::string& name, int64_t n, int64_t len) const;
   // The same, or nothing when the file has no tensor of that name.
   std::optional<WeightView> optional_matrix(const std::string& name, int64_t rows,
                                             int64_t cols) const;
