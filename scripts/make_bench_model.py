@@ -4,8 +4,9 @@
 A weight's values do not change how fast a kernel reads and multiplies it, so these files give
 the shapes of Qwen2.5-0.5B (qwen2 arch) and Llama-3.2-1B (llama arch) in Q4_0, Q8_0 and Q4_K
 without downloading either, and (only when named: 8.9 GB) DeepSeek-V2-Lite's (deepseek2 arch:
-MLA, 64 routed experts of which 6 run per token, 2 shared). (Random routers spread tokens over
-experts about evenly, as trained ones roughly do.) Every matrix is in the one type ("pure", as llama-quantize --pure),
+MLA, 64 routed experts of which 6 run per token, 2 shared) and gpt-oss-20b's (gpt-oss arch:
+32 experts in MXFP4 of which 4 run per token, alternating sliding-window layers, 11 GB). (Random
+routers spread tokens over experts about evenly, as trained ones roughly do.) Every matrix is in the one type ("pure", as llama-quantize --pure),
 norms and biases are F32. Each file has all the metadata Minke and llama.cpp need, and a real
 tokenizer: the one in Qwen2.5-Coder-0.5B's GGUF (truncated to Llama-3.2's 128256 tokens for the
 llama shape, merges that name a dropped token removed).
@@ -65,6 +66,10 @@ SHAPES = {
     # meta-llama/Llama-3.2-1B config.json (tie_word_embeddings: true)
     "llama-3.2-1b": Shape("llama-3.2-1b", "llama", "Llama-3.2-1B shape (random weights)", 128256,
                           2048, 16, 32, 8, 8192, 131072, 500000.0, 1e-5, False, True),
+    # openai/gpt-oss-20b config.json: 21B parameters, 3.6B active (see GPT_OSS); the vocabulary
+    # is the tokenizer source's (151936 of o200k_harmony's 201088 tokens: an LM head 25 % smaller)
+    "gpt-oss-20b": Shape("gpt-oss-20b", "gpt-oss", "gpt-oss-20b shape (random weights)", 151936,
+                         2880, 24, 64, 8, 2880, 131072, 150000.0, 1e-5, True, False),
     # deepseek-ai/DeepSeek-V2-Lite config.json: 15.7B parameters, 2.4B active (see DEEPSEEK2)
     "deepseek-v2-lite": Shape("deepseek-v2-lite", "deepseek2",
                               "DeepSeek-V2-Lite shape (random weights)", 102400, 2048, 27, 16, 1,
@@ -90,6 +95,21 @@ class Deepseek2Dims:
 
 
 DEEPSEEK2 = Deepseek2Dims()
+
+
+@dataclass(frozen=True)
+class GptOssDims:
+    """gpt-oss-20b's MoE and attention sizes (config.json); experts in MXFP4 as published."""
+    head_dim: int = 64
+    n_expert: int = 32
+    n_used: int = 4
+    n_ff_exp: int = 2880
+    sliding_window: int = 128
+    yarn_factor: float = 32.0
+    yarn_orig_ctx: int = 4096
+
+
+GPT_OSS = GptOssDims()
 
 # llama.cpp's llama_ftype for a file whose matrices are all of one type.
 FILE_TYPES = {T.Q4_0: 2, T.Q8_0: 7, T.Q4_K: 14}  # Q4_K: MOSTLY_Q4_K_S, the nearest name
@@ -208,6 +228,47 @@ def deepseek2_tensor_list(s: Shape, d: Deepseek2Dims) -> list[tuple[str, tuple[i
     return out
 
 
+def gpt_oss_tensor_list(s: Shape, d: GptOssDims) -> list[tuple[str, tuple[int, ...], object]]:
+    """gpt-oss as llama.cpp's converter writes it: biases everywhere, a sink per head, experts
+    MXFP4 (the other matrices in the file's type), router and biases F32."""
+    q_dim, kv_dim = s.n_head * d.head_dim, s.n_head_kv * d.head_dim
+    mx = T.MXFP4
+    out: list[tuple[str, tuple[int, ...], object]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
+    for i in range(s.n_layer):
+        b = f"blk.{i}."
+        out += [(b + "attn_norm.weight", (s.n_embd,), False),
+                (b + "attn_q.weight", (s.n_embd, q_dim), True), (b + "attn_q.bias", (q_dim,), False),
+                (b + "attn_k.weight", (s.n_embd, kv_dim), True), (b + "attn_k.bias", (kv_dim,), False),
+                (b + "attn_v.weight", (s.n_embd, kv_dim), True), (b + "attn_v.bias", (kv_dim,), False),
+                (b + "attn_output.weight", (q_dim, s.n_embd), True),
+                (b + "attn_output.bias", (s.n_embd,), False),
+                (b + "attn_sinks.weight", (s.n_head,), False),
+                (b + "post_attention_norm.weight", (s.n_embd,), False),
+                (b + "ffn_gate_inp.weight", (s.n_embd, d.n_expert), False),
+                (b + "ffn_gate_inp.bias", (d.n_expert,), False),
+                (b + "ffn_gate_exps.weight", (s.n_embd, d.n_ff_exp, d.n_expert), mx),
+                (b + "ffn_gate_exps.bias", (d.n_ff_exp, d.n_expert), False),
+                (b + "ffn_up_exps.weight", (s.n_embd, d.n_ff_exp, d.n_expert), mx),
+                (b + "ffn_up_exps.bias", (d.n_ff_exp, d.n_expert), False),
+                (b + "ffn_down_exps.weight", (d.n_ff_exp, s.n_embd, d.n_expert), mx),
+                (b + "ffn_down_exps.bias", (s.n_embd, d.n_expert), False)]
+    out += [("output_norm.weight", (s.n_embd,), False),
+            ("output.weight", (s.n_embd, s.n_vocab), True)]
+    return out
+
+
+def add_gpt_oss_metadata(w: gguf.GGUFWriter, s: Shape, d: GptOssDims) -> None:
+    w.add_key_length(d.head_dim)
+    w.add_value_length(d.head_dim)
+    w.add_expert_feed_forward_length(d.n_ff_exp)
+    w.add_expert_count(d.n_expert)
+    w.add_expert_used_count(d.n_used)
+    w.add_sliding_window(d.sliding_window)
+    w.add_rope_scaling_type(gguf.RopeScalingType.YARN)
+    w.add_rope_scaling_factor(d.yarn_factor)
+    w.add_rope_scaling_orig_ctx_len(d.yarn_orig_ctx)
+
+
 def add_deepseek2_metadata(w: gguf.GGUFWriter, s: Shape, d: Deepseek2Dims) -> None:
     w.add_vocab_size(s.n_vocab)
     w.add_rope_dimension_count(d.qk_rope)
@@ -230,10 +291,13 @@ def add_deepseek2_metadata(w: gguf.GGUFWriter, s: Shape, d: Deepseek2Dims) -> No
     w.add_rope_scaling_yarn_log_mul(0.1 * d.mscale_all_dim)
 
 
-def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], bool]]:
-    """(name, ggml dims (innermost first), quantized?) in the order llama.cpp files use."""
+def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], object]]:
+    """(name, ggml dims (innermost first), storage) in the order llama.cpp files use; storage is
+    False (F32), True (the file's type) or a GGML type of its own (gpt-oss's MXFP4 experts)."""
     if s.arch == "deepseek2":
         return deepseek2_tensor_list(s, DEEPSEEK2)
+    if s.arch == "gpt-oss":
+        return gpt_oss_tensor_list(s, GPT_OSS)
     q_dim, kv_dim = s.n_head * s.head_dim, s.n_head_kv * s.head_dim
     out: list[tuple[str, tuple[int, ...], bool]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
     if s.llama3_rope:
@@ -270,8 +334,8 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
     rng = np.random.default_rng(seed)
     pools: dict[T, BlockPool] = {}
 
-    def pool_for(cols: int) -> BlockPool:
-        t = qtype
+    def pool_for(cols: int, storage: object = True) -> BlockPool:
+        t = qtype if storage is True else storage
         if cols % gguf.GGML_QUANT_SIZES[t][0] != 0:
             t = FALLBACK[t]
         if t not in pools:
@@ -298,13 +362,15 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
         w.add_vocab_size(s.n_vocab)
     if s.arch == "deepseek2":
         add_deepseek2_metadata(w, s, DEEPSEEK2)
+    if s.arch == "gpt-oss":
+        add_gpt_oss_metadata(w, s, GPT_OSS)
     for key, value, vtype, sub in tokenizer_fields(tok_src, s.n_vocab):
         w.add_key_value(key, value, vtype, sub_type=sub)
     tensors = tensor_list(s)
     for name, dims, quantized in tensors:
-        if quantized:
+        if quantized is not False:
             cols, rows = dims[0], int(np.prod(dims[1:]))
-            pool = pool_for(cols)
+            pool = pool_for(cols, quantized)
             nbytes = rows * cols // pool.block_size * pool.type_size
             # Outer dims first (numpy order); the last is in bytes for a quantized type.
             byte_shape = (*reversed(dims[1:]), nbytes // rows)
@@ -315,9 +381,9 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
     w.write_kv_data_to_file()
     w.write_ti_data_to_file()
     for name, dims, quantized in tensors:
-        if quantized:
+        if quantized is not False:
             rows = int(np.prod(dims[1:]))
-            w.write_tensor_data(pool_for(dims[0]).tensor(rows, dims[0]))
+            w.write_tensor_data(pool_for(dims[0], quantized).tensor(rows, dims[0]))
         else:
             w.write_tensor_data(f32_tensor(name, dims, s, rng))
     w.close()
@@ -337,8 +403,9 @@ def main() -> int:
     if not args.tokenizer_from.is_file():
         sys.exit(f"make_bench_model: {args.tokenizer_from} is missing (scripts/fetch-models.sh)")
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    # "all": the dense shapes bench/run.sh compares; the 9 GB MoE one only when named.
-    shapes = ([v for v in SHAPES.values() if v.arch != "deepseek2"] if args.shape == "all"
+    # "all": the dense shapes bench/run.sh compares; the MoE ones (9-12 GB) only when named.
+    shapes = ([v for v in SHAPES.values() if v.arch not in ("deepseek2", "gpt-oss")]
+              if args.shape == "all"
               else [SHAPES[args.shape]])
     types = TYPES.items() if args.type == "all" else [(args.type, TYPES[args.type])]
     for s in shapes:

@@ -46,6 +46,9 @@ struct ChatMessage {
   std::vector<ToolCall> tool_calls;  // assistant: the calls it made
   std::string tool_call_id;          // tool: the call this result answers
   std::string name;                  // tool: the function's name (some templates show it)
+  // assistant: the reasoning that came with it (reasoning_content in the API); templates see it
+  // as `reasoning_content` (Qwen3) and `thinking` (gpt-oss) and decide what to keep.
+  std::string reasoning;
 };
 
 struct ModelInfo {

@@ -25,14 +25,27 @@ struct ReasoningPiece {
   std::string text;
 };
 
-class ReasoningSplitter {
+// Splits streamed generated text into reasoning and answer: <think> tags (ReasoningSplitter) or
+// the Harmony format's channels (HarmonySplitter, chat/harmony.h).
+class OutputSplitter {
+ public:
+  virtual ~OutputSplitter() = default;
+  // Pieces (in order) that became certain with this text; markup itself is dropped.
+  virtual std::vector<ReasoningPiece> push(std::string_view text) = 0;
+  // Whatever is held back when the generation ends.
+  virtual std::vector<ReasoningPiece> flush() = 0;
+  // Whether the text now arriving is reasoning.
+  virtual bool in_reasoning() const = 0;
+};
+
+class ReasoningSplitter final : public OutputSplitter {
  public:
   explicit ReasoningSplitter(ReasoningOptions options = {});
   // Pieces (in order) that became certain with this text; tags themselves are dropped.
-  std::vector<ReasoningPiece> push(std::string_view text);
+  std::vector<ReasoningPiece> push(std::string_view text) override;
   // Whatever is held back (a partial tag that never completed), as plain text.
-  std::vector<ReasoningPiece> flush();
-  bool in_reasoning() const { return thinking_; }
+  std::vector<ReasoningPiece> flush() override;
+  bool in_reasoning() const override { return thinking_; }
 
  private:
   void emit(std::vector<ReasoningPiece>& out, std::string_view text);

@@ -13,7 +13,7 @@ struct FormatInfo {
   const char* opening;
 };
 
-constexpr std::array<FormatInfo, 8> kFormats{{
+constexpr std::array<FormatInfo, 9> kFormats{{
     {ToolCallFormat::kGeneric, "generic", ""},
     {ToolCallFormat::kHermes, "hermes", "<tool_call>"},
     {ToolCallFormat::kLlama3Json, "llama3", ""},
@@ -22,6 +22,7 @@ constexpr std::array<FormatInfo, 8> kFormats{{
     {ToolCallFormat::kMistral, "mistral", "[TOOL_CALLS]"},
     {ToolCallFormat::kKimiK2, "kimi-k2", "<|tool_calls_section_begin|>"},
     {ToolCallFormat::kGranite, "granite", "<|tool_call|>"},
+    {ToolCallFormat::kHarmony, "harmony", "<|channel|>commentary to="},
 }};
 
 const FormatInfo& info(ToolCallFormat format) {
@@ -117,6 +118,7 @@ std::string_view tool_call_opening(ToolCallFormat format) { return info(format).
 // tool descriptions. DeepSeek-V3 and its R1 distills wrap arguments in ```json fences and write
 // the call type ("function") before <｜tool▁sep｜>; V3.1 puts the name there and raw JSON after.
 ToolCallFormat detect_tool_call_format(std::string_view source) {
+  if (contains(source, "<|channel|>")) return ToolCallFormat::kHarmony;
   if (contains(source, "<|tool_calls_section_begin|>")) return ToolCallFormat::kKimiK2;
   if (contains(source, "<｜tool▁calls▁begin｜>")) {
     const bool v3 = contains(source, "```json") || contains(source, "function<｜tool▁sep｜>");

@@ -37,9 +37,15 @@ enum class ToolCallFormat {
   kKimiK2,
   // Granite 3.x: <|tool_call|>[{"name": N, "arguments": {...}}, ...]
   kGranite,
+  // Harmony (gpt-oss): a message to a recipient, <|channel|>commentary to=functions.N
+  // <|constrain|>json<|message|>{...}<|call|> (one call per answer). HarmonySplitter
+  // (chat/harmony.h) rewrites it to <|channel|>commentary to=functions.N<|message|>{...}<|call|>,
+  // the form parse_tool_calls() reads.
+  kHarmony,
 };
 
-// "generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1", "mistral", "kimi-k2", "granite".
+// "generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1", "mistral", "kimi-k2", "granite",
+// "harmony".
 const char* tool_call_format_name(ToolCallFormat format);
 std::optional<ToolCallFormat> tool_call_format_from_name(std::string_view name);
 // Every format's name, for --help and error messages.

@@ -36,8 +36,9 @@ TEST(ToolCallFormat, NamesRoundTrip) {
     EXPECT_EQ(names[i], tool_call_format_name(format));
     EXPECT_EQ(tool_call_format_from_name(names[i]), format);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"generic", "hermes", "llama3", "deepseek-v3",
-                                             "deepseek-v3.1", "mistral", "kimi-k2", "granite"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1",
+                                      "mistral", "kimi-k2", "granite", "harmony"}));
   EXPECT_EQ(tool_call_format_from_name("Hermes"), std::nullopt);
   EXPECT_EQ(tool_call_format_from_name(""), std::nullopt);
 }
@@ -51,6 +52,7 @@ TEST(ToolCallFormat, Openings) {
   EXPECT_EQ(tool_call_opening(ToolCallFormat::kMistral), "[TOOL_CALLS]");
   EXPECT_EQ(tool_call_opening(ToolCallFormat::kKimiK2), "<|tool_calls_section_begin|>");
   EXPECT_EQ(tool_call_opening(ToolCallFormat::kGranite), "<|tool_call|>");
+  EXPECT_EQ(tool_call_opening(ToolCallFormat::kHarmony), "<|channel|>commentary to=");
 }
 
 struct TemplateCase {
@@ -78,7 +80,7 @@ const TemplateCase kTemplates[] = {
     {"gemma-3-it", ToolCallFormat::kGeneric, false},
     {"gemma-2-2b-it", ToolCallFormat::kGeneric, false},
     {"phi-3.5-mini-instruct", ToolCallFormat::kGeneric, false},
-    {"gpt-oss-120b", ToolCallFormat::kGeneric, true},  // Harmony is not parsed here yet
+    {"gpt-oss-120b", ToolCallFormat::kHarmony, true},
 };
 
 TEST(ToolCallFormat, DetectsEveryTemplatesFormat) {
@@ -125,6 +127,7 @@ TEST(ToolCallFormat, DetectionKeysOnMarkersNotFamilies) {
   EXPECT_EQ(detect_tool_call_format("[TOOL_CALLS]"), ToolCallFormat::kMistral);
   EXPECT_EQ(detect_tool_call_format("<|tool_call|>"), ToolCallFormat::kGranite);
   EXPECT_EQ(detect_tool_call_format("<|tool_calls_section_begin|>"), ToolCallFormat::kKimiK2);
+  EXPECT_EQ(detect_tool_call_format("<|start|>assistant<|channel|>"), ToolCallFormat::kHarmony);
 }
 
 TEST(ToolCallFormat, RendersToolsLooksAtCodeOnly) {

@@ -245,6 +245,23 @@ std::optional<Calls> kimi_calls(Cursor& c) {
   return calls;
 }
 
+// Harmony's canonical calls (HarmonySplitter): <|channel|>commentary to=functions.N<|message|>
+// {...}<|call|>, one after another; a recipient outside functions. keeps its whole name.
+std::optional<Calls> harmony_calls(Cursor& c) {
+  constexpr std::string_view kFunctions = "functions.";
+  Calls calls;
+  do {
+    if (!c.eat("<|channel|>commentary to=")) return std::nullopt;
+    std::optional<std::string_view> name = c.until("<|message|>");
+    if (!name) return std::nullopt;
+    if (name->substr(0, kFunctions.size()) == kFunctions) name->remove_prefix(kFunctions.size());
+    std::optional<ParsedToolCall> call = make_call(*name, c.value());
+    if (!call || !c.close("<|call|>")) return std::nullopt;
+    calls.push_back(std::move(*call));
+  } while (!c.at_end());
+  return calls;
+}
+
 // [TOOL_CALLS][...] and <|tool_call|>[...]: the marker, then one JSON array of call objects.
 std::optional<Calls> array_calls(Cursor& c, std::string_view marker) {
   if (!c.eat(marker)) return std::nullopt;
@@ -263,6 +280,8 @@ std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c) {
       return deepseek_calls(c, true);
     case ToolCallFormat::kKimiK2:
       return kimi_calls(c);
+    case ToolCallFormat::kHarmony:
+      return harmony_calls(c);
     case ToolCallFormat::kMistral:
     case ToolCallFormat::kGranite:
       return array_calls(c, tool_call_opening(format));

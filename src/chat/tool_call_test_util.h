@@ -86,6 +86,11 @@ inline std::string write_tool_calls(ToolCallFormat format, const std::vector<Too
                           return name_and_arguments(c, "arguments") + "}";
                         }) +
              "]";
+    case ToolCallFormat::kHarmony:  // the canonical form HarmonySplitter writes
+      return join_calls(calls, "", [](const ToolCall& c, size_t) {
+        return "<|channel|>commentary to=functions." + c.name + "<|message|>" + c.arguments +
+               "<|call|>";
+      });
   }
   return {};
 }
@@ -94,7 +99,7 @@ inline const std::vector<ToolCallFormat>& all_formats() {
   static const std::vector<ToolCallFormat> formats = {
       ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
       ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
-      ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite};
+      ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kHarmony};
   return formats;
 }
 

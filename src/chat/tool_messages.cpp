@@ -64,6 +64,7 @@ json chat_messages_json(const std::vector<ChatMessage>& messages,
     }
     if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
     if (!m.name.empty()) j["name"] = m.name;
+    if (!m.reasoning.empty()) j["reasoning_content"] = j["thinking"] = m.reasoning;
     out.push_back(std::move(j));
   }
   return out;

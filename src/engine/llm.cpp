@@ -10,6 +10,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "chat/chat_template.h"
+#include "chat/harmony.h"
 #include "chat/reasoning.h"
 #include "engine/engine.h"
 #include "engine/engine_loop.h"
@@ -121,6 +122,9 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
                                           engine_options);
   impl->loop = std::make_unique<EngineLoop>(*impl->engine);
   impl->has_think_token = impl->loaded.tokenizer->vocab().token_to_id.count("<think>") != 0;
+  impl->harmony = impl->loaded.tokenizer->vocab().token_to_id.count("<|channel|>") != 0 &&
+                  impl->chat_template &&
+                  impl->chat_template->source().find("<|channel|>") != std::string::npos;
   return std::unique_ptr<Llm>(new Llm(std::move(impl)));
 }
 
@@ -182,7 +186,8 @@ std::shared_ptr<const Grammar> Llm::Impl::grammar_for(const GenerateOptions& opt
   if (options.format.kind == OutputFormat::Kind::kText) return nullptr;
   const ReasoningPrefix reasoning{
       .open = options.split_reasoning && options.reasoning_open,
-      .optional = options.split_reasoning && !options.reasoning_open && has_think_token};
+      .optional = options.split_reasoning && !options.reasoning_open && has_think_token,
+      .harmony = options.split_reasoning && harmony};
   const FormatGrammar g = output_format_gbnf(options.format, reasoning);
   return grammars.get(g.gbnf, g.root);
 }
@@ -257,9 +262,12 @@ GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOpti
 GenerateResult Llm::Impl::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
                                    std::shared_ptr<const Grammar> grammar,
                                    const StreamCallback& on_chunk) {
-  std::optional<ReasoningSplitter> splitter;
-  if (options.split_reasoning) {
-    splitter.emplace(ReasoningOptions{.start_in_reasoning = options.reasoning_open});
+  std::unique_ptr<OutputSplitter> splitter;
+  if (options.split_reasoning && harmony) {
+    splitter = std::make_unique<HarmonySplitter>();
+  } else if (options.split_reasoning) {
+    splitter = std::make_unique<ReasoningSplitter>(
+        ReasoningOptions{.start_in_reasoning = options.reasoning_open});
   }
   std::string answer, reasoning;
   // A token's log-probabilities ride on its first chunk (or on an empty one while its text is

@@ -128,7 +128,8 @@ Llm::Impl::ChatPrompt Llm::Impl::chat_prompt(const std::vector<ChatMessage>& mes
         "format already fixes the answer's shape");
   }
   const bool open = prompt_opens_reasoning(p.prompt);
-  const ReasoningPrefix reasoning{.open = open, .optional = !open && has_think_token};
+  const ReasoningPrefix reasoning{
+      .open = open, .optional = !open && has_think_token, .harmony = harmony};
   if (options.tool_choice.mode == ToolChoice::Mode::kNone) {
     // The model sees the tools but may not call them: its text may not open a call.
     if (!tool_call_opening(p.format).empty()) p.grammar = no_tool_call_gbnf(p.format, reasoning);

@@ -42,13 +42,31 @@ FormatGrammar answer_gbnf(const OutputFormat& format) {
   throw Error("output format: plain text needs no grammar");
 }
 
+// Harmony: an optional analysis message, then `answer` (which writes its own header). The
+// analysis holds no "<|": no marker the splitter would take for the message's end.
+FormatGrammar with_harmony_analysis(FormatGrammar answer) {
+  GbnfWriter out;
+  const std::string thought = add_text_without(out, "minke-analysis", "<|");
+  const std::string block = gbnf_literal("<|channel|>analysis<|message|>") + " " + thought + " " +
+                            gbnf_literal("<|end|><|start|>assistant");
+  out.add_rule(kOutputRule, "( " + block + " )? " + answer.root);
+  return {answer.gbnf + out.text(), kOutputRule};
+}
+
 }  // namespace
 
 FormatGrammar output_format_gbnf(const OutputFormat& format, const ReasoningPrefix& reasoning) {
-  return with_reasoning_prefix(answer_gbnf(format), reasoning);
+  FormatGrammar answer = answer_gbnf(format);
+  if (reasoning.harmony) {  // the answer is the final channel's message
+    GbnfWriter out;
+    out.add_rule("minke-final", gbnf_literal("<|channel|>final<|message|>") + " " + answer.root);
+    answer = {answer.gbnf + out.text(), "minke-final"};
+  }
+  return with_reasoning_prefix(std::move(answer), reasoning);
 }
 
 FormatGrammar with_reasoning_prefix(FormatGrammar answer, const ReasoningPrefix& reasoning) {
+  if (reasoning.harmony) return with_harmony_analysis(std::move(answer));
   if (!reasoning.open && !reasoning.optional) return answer;
   GbnfWriter out;
   const std::string thought = add_text_without(out, "minke-reasoning", kThinkClose);

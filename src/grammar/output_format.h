@@ -14,6 +14,10 @@ struct ReasoningPrefix {
   bool open = false;
   // The model may start with its own <think>...</think> block (Qwen3).
   bool optional = false;
+  // The Harmony format (gpt-oss): the reasoning is an optional analysis message, "<|channel|>
+  // analysis<|message|>...<|end|><|start|>assistant", and the answer a message of its own (the
+  // final channel's header before a constrained answer; tool calls write theirs).
+  bool harmony = false;
 };
 
 struct FormatGrammar {

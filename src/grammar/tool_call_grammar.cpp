@@ -91,6 +91,10 @@ std::string call_body(Format format, const Tool& tool, const std::string& args, 
     case Format::kGeneric:
       return gbnf_literal("{\"name\": \"" + n + "\", \"arguments\": ") + " " + args + " " +
              gbnf_literal("}");
+    case Format::kHarmony:  // the raw message; the splitter rewrites its header
+      return gbnf_literal("<|channel|>commentary to=functions." + n +
+                          " <|constrain|>json<|message|>") +
+             " " + args;
   }
   return {};
 }
@@ -140,7 +144,8 @@ std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const T
     case Format::kHermes:
       return call_list(out, call, "\n", parallel);
     case Format::kLlama3Json:
-      return call;  // Llama 3 writes one call per answer
+    case Format::kHarmony:
+      return call;  // one call per answer (Harmony: <|call|> ends the generation)
     case Format::kDeepSeekV3:
       return enclosed(out, "<｜tool▁calls▁begin｜>", call_list(out, call, "\n", parallel),
                       "<｜tool▁calls▁end｜>");
@@ -160,6 +165,11 @@ std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const T
   return call;
 }
 
+// Harmony's answer in the final channel: any text.
+std::string harmony_final(GbnfWriter& out) {
+  return out.add_rule("final", gbnf_literal("<|channel|>final<|message|>") + " .*");
+}
+
 // tool_choice auto: what the model may write instead of (or before) a call.
 std::string auto_answer(GbnfWriter& out, Format format, const std::string& calls) {
   if (format == Format::kGeneric) {
@@ -172,6 +182,7 @@ std::string auto_answer(GbnfWriter& out, Format format, const std::string& calls
     // A call is the whole answer, so a text answer must not start like one.
     return out.add_rule("answer", calls + " | \"\" | [^{] .*");
   }
+  if (format == Format::kHarmony) return out.add_rule("answer", calls + " | " + harmony_final(out));
   const std::string free_text =
       add_text_without(out, "free-text", std::string(tool_call_opening(format)));
   return out.add_rule("answer", free_text + " " + calls + "?");
@@ -193,6 +204,11 @@ FormatGrammar tool_call_gbnf(const ToolGrammarRequest& r) {
 }
 
 FormatGrammar no_tool_call_gbnf(ToolCallFormat format, const ReasoningPrefix& reasoning) {
+  if (format == Format::kHarmony) {
+    GbnfWriter out;
+    const std::string root = harmony_final(out);
+    return with_reasoning_prefix({out.text(), root}, reasoning);
+  }
   const std::string opening(tool_call_opening(format));
   if (opening.empty()) throw Error("this tool-call format has no opening marker to keep out");
   GbnfWriter out;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chat/harmony.h"
 #include "chat/tool_call_test_util.h"
 #include "grammar/grammar.h"
 #include "grammar/grammar_matcher.h"
@@ -189,6 +190,53 @@ TEST(ToolCallGrammar, RandomWalksParseBackIntoCalls) {
     }
     EXPECT_GT(judged, 20) << tool_call_format_name(f);
   }
+}
+
+// Harmony: the grammar constrains the raw messages (an optional analysis message, then a call
+// or the final answer); HarmonySplitter turns them into what parse_tool_calls() reads.
+TEST(ToolCallGrammar, HarmonyRawMessagesSplitIntoCalls) {
+  const ReasoningPrefix harmony{.harmony = true};
+  const auto grammar = [&](ToolChoice choice) {
+    const FormatGrammar g = tool_call_gbnf({.format = ToolCallFormat::kHarmony,
+                                            .tools = &kTools,
+                                            .choice = choice,
+                                            .parallel = true,
+                                            .reasoning = harmony});
+    return compile_gbnf(g.gbnf, g.root);
+  };
+  const auto required = grammar({ToolChoice::Mode::kRequired});
+  const auto automatic = grammar({ToolChoice::Mode::kAuto});
+  const std::string analysis = "<|channel|>analysis<|message|>Need it.<|end|><|start|>assistant";
+  const std::string call =
+      "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>"
+      R"({"city": "Oslo"})";
+  EXPECT_TRUE(grammar_matches(*required, call));
+  EXPECT_TRUE(grammar_matches(*required, analysis + call));
+  EXPECT_FALSE(grammar_matches(*required, analysis + "<|channel|>final<|message|>Sunny."));
+  EXPECT_TRUE(grammar_matches(*automatic, analysis + "<|channel|>final<|message|>Sunny."));
+  EXPECT_FALSE(grammar_matches(*automatic,
+                               "<|channel|>commentary to=functions.nope "
+                               "<|constrain|>json<|message|>{}"));
+  const FormatGrammar none = no_tool_call_gbnf(ToolCallFormat::kHarmony, harmony);
+  const auto no_calls = compile_gbnf(none.gbnf, none.root);
+  EXPECT_TRUE(grammar_matches(*no_calls, analysis + "<|channel|>final<|message|>Sunny."));
+  EXPECT_FALSE(grammar_matches(*no_calls, analysis + call));
+
+  std::mt19937 rng(12);
+  int judged = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string text = random_sentence(required, rng);
+    if (text.empty()) continue;
+    ++judged;
+    HarmonySplitter splitter;
+    std::string content;
+    for (const ReasoningPiece& p : splitter.push(text)) content += p.thinking ? "" : p.text;
+    for (const ReasoningPiece& p : splitter.flush()) content += p.thinking ? "" : p.text;
+    const ParsedToolOutput parsed = parse_tool_calls(ToolCallFormat::kHarmony, content);
+    ASSERT_EQ(parsed.calls.size(), 1u) << text;
+    EXPECT_TRUE(parsed.calls[0].name == "get_weather" || parsed.calls[0].name == "search");
+  }
+  EXPECT_GT(judged, 20);
 }
 
 }  // namespace

@@ -388,7 +388,18 @@ ChatRequest parse_chat_request(const json& body) {
                               at + ".role");
     }
     ChatMessage message{name, message_content(m, i, name == "assistant")};
-    if (name == "assistant") message.tool_calls = message_tool_calls(m, at);
+    if (name == "assistant") {
+      message.tool_calls = message_tool_calls(m, at);
+      // Earlier reasoning as DeepSeek's API ("reasoning_content") or others ("reasoning")
+      // return it; the template decides whether to show it again.
+      for (const char* key : {"reasoning_content", "reasoning"}) {
+        const json* r = field(m, key);
+        if (r == nullptr || r->is_null()) continue;
+        if (!r->is_string()) throw wrong_type(at + "." + key, *r, "a string");
+        message.reasoning = r->get<std::string>();
+        break;
+      }
+    }
     if (name == "tool") {
       const json* id = field(m, "tool_call_id");
       if (id == nullptr || !id->is_string()) {

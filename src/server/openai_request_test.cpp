@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "chat/tool_messages.h"
+
 namespace minke {
 namespace {
 
@@ -91,6 +93,29 @@ TEST(OpenAiRequest, MessagesTakeTextPartsAndTheDeveloperRole) {
   EXPECT_EQ(r.messages[0].role, "system");
   EXPECT_EQ(r.messages[1].content, "ab");
   EXPECT_EQ(r.messages[2].content, "");
+}
+
+// An assistant turn's reasoning as DeepSeek's API returns it, or as "reasoning"; the template
+// sees it as reasoning_content and thinking (gpt-oss's name).
+TEST(OpenAiRequest, AssistantReasoningReachesTheTemplate) {
+  const ChatRequest r = parse_chat_request(
+      chat({{"messages",
+             {{{"role", "user"}, {"content", "2+2?"}},
+              {{"role", "assistant"}, {"content", "4"}, {"reasoning_content", "Add them."}},
+              {{"role", "assistant"}, {"content", "5"}, {"reasoning", "Off by one."}},
+              {{"role", "assistant"}, {"content", "6"}, {"reasoning_content", nullptr}}}}}));
+  ASSERT_EQ(r.messages.size(), 4u);
+  EXPECT_EQ(r.messages[1].reasoning, "Add them.");
+  EXPECT_EQ(r.messages[2].reasoning, "Off by one.");
+  EXPECT_EQ(r.messages[3].reasoning, "");
+  const auto j = chat_messages_json(r.messages, {});
+  EXPECT_EQ(j[1]["reasoning_content"], "Add them.");
+  EXPECT_EQ(j[1]["thinking"], "Add them.");
+  EXPECT_FALSE(j[3].contains("thinking"));
+  EXPECT_EQ(
+      refused_param(chat(
+          {{"messages", {{{"role", "assistant"}, {"content", "x"}, {"reasoning_content", 3}}}}})),
+      "messages[0].reasoning_content");
 }
 
 TEST(OpenAiRequest, EachMistakeNamesItsParameter) {

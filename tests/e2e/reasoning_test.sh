@@ -46,4 +46,19 @@ P2=$(grep -o 'prompt: [0-9]* tokens' <<<"$ERR" | sed -n 2p | tr -dc 0-9)
 [ "$P1" = 17 ] && [ "$P2" = 41 ] \
   && pass "turn 2's prompt holds turn 1's answer, not its reasoning ($P1 -> $P2 tokens)" \
   || fail "turn 2's prompt holds turn 1's answer, not its reasoning ($P1 -> $P2 tokens)"
+
+# --- Harmony (gpt-oss): the same script as an analysis message and a final message -------------
+H=tests/golden/data/models/tiny/harmony-scripted.gguf
+run "$MINKE" run -m "$H" --temp 0 --no-stats -p "What is 2+2?"
+expect_rc "run on gpt-oss's template succeeds" 0
+[ "$OUT" = "$(printf '<think>\nTwo plus two is four.\n</think>\n\nThe answer: 4')" ] \
+  && pass "Harmony: the analysis channel is shown as reasoning, the final channel as the answer" \
+  || fail "Harmony: the analysis channel is shown as reasoning, the final channel as the answer"
+run "$MINKE" run -m "$H" --hide-thinking --no-stats -p "What is 2+2?"
+[ "$OUT" = "The answer: 4" ] && pass "Harmony: --hide-thinking prints only the final channel" \
+  || fail "Harmony: --hide-thinking prints only the final channel"
+run "$MINKE" run -m "$H" --raw --temp 0 --no-stats -p "<|start|>user<|message|>2+2?<|end|><|start|>assistant"
+[ "$OUT" = "<|channel|>analysis<|message|>Two plus two is four.<|end|><|start|>assistant<|channel|>final<|message|>The answer: 4" ] \
+  && pass "Harmony: --raw shows the messages' markup; <|return|> ends the generation unprinted" \
+  || fail "Harmony: --raw shows the messages' markup; <|return|> ends the generation unprinted"
 finish

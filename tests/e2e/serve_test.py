@@ -27,6 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 MINKE = sys.argv[1]
 SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
+HARMONY = ROOT / "tests/golden/data/models/tiny/harmony-scripted.gguf"
 
 class Server:
     """A `minke serve` on a free loopback port; stops it on exit."""
@@ -388,11 +389,40 @@ def r1_checks():
         check("SIGTERM stops the second server with exit 0", s.stop() == 0)
 
 
+def harmony_checks():
+    """gpt-oss's Harmony format: the analysis channel is reasoning_content, the final channel
+    content; an assistant turn's reasoning_content in the history reaches the template."""
+    s = Server(HARMONY, "-t", "1")
+    try:
+        c = s.client()
+        ask = [{"role": "user", "content": "2+2?"}]
+        msg = c.chat.completions.create(model="harmony-scripted", messages=ask).choices[0].message
+        check("Harmony: analysis in reasoning_content, final in content",
+              msg.content == "The answer: 4" and getattr(msg, "reasoning_content", None) == "Two plus two is four.",
+              msg)
+        chunks = list(c.chat.completions.create(model="harmony-scripted", stream=True, messages=ask))
+        reasoning = "".join(getattr(ch.choices[0].delta, "reasoning_content", None) or "" for ch in chunks)
+        content = "".join(ch.choices[0].delta.content or "" for ch in chunks)
+        check("Harmony streamed: channels become reasoning_content and content deltas",
+              reasoning == "Two plus two is four." and content == "The answer: 4", (reasoning, content))
+        check("Harmony: finish_reason stop at <|return|>", chunks[-1].choices[0].finish_reason == "stop",
+              chunks[-1])
+        history = ask + [{"role": "assistant", "content": "The answer: 4",
+                          "reasoning_content": "Two plus two is four."},
+                         {"role": "user", "content": "And 3+3?"}]
+        r = c.chat.completions.create(model="harmony-scripted", messages=history)
+        check("Harmony: a history with reasoning_content is accepted",
+              r.choices[0].message.content == "The answer: 4", r)
+    finally:
+        check("SIGTERM stops the Harmony server with exit 0", s.stop() == 0)
+
+
 if __name__ == "__main__":
     if not SMOL.exists():
         print(f"{SMOL} is missing: run scripts/fetch-models.sh")
         sys.exit(1)
     r1_checks()
+    harmony_checks()
     limit_checks()
     smollm2_checks()
     finish()
