@@ -5,7 +5,8 @@ A weight's values do not change how fast a kernel reads and multiplies it, so th
 the shapes of Qwen2.5-0.5B (qwen2 arch) and Llama-3.2-1B (llama arch) in Q4_0, Q8_0 and Q4_K
 without downloading either, and (only when named: 8.9 GB) DeepSeek-V2-Lite's (deepseek2 arch:
 MLA, 64 routed experts of which 6 run per token, 2 shared) and gpt-oss-20b's (gpt-oss arch:
-32 experts in MXFP4 of which 4 run per token, alternating sliding-window layers, 11 GB). (Random
+32 experts in MXFP4 of which 4 run per token, alternating sliding-window layers, 11 GB) and
+GLM-4.5-Air's first 8 layers (glm4moe arch: 128 experts, 8 per token + 1 shared). (Random
 routers spread tokens over experts about evenly, as trained ones roughly do.) Every matrix is in the one type ("pure", as llama-quantize --pure),
 norms and biases are F32. Each file has all the metadata Minke and llama.cpp need, and a real
 tokenizer: the one in Qwen2.5-Coder-0.5B's GGUF (truncated to Llama-3.2's 128256 tokens for the
@@ -70,6 +71,12 @@ SHAPES = {
     # is the tokenizer source's (151936 of o200k_harmony's 201088 tokens: an LM head 25 % smaller)
     "gpt-oss-20b": Shape("gpt-oss-20b", "gpt-oss", "gpt-oss-20b shape (random weights)", 151936,
                          2880, 24, 64, 8, 2880, 131072, 150000.0, 1e-5, True, False),
+    # zai-org/GLM-4.5-Air config.json (106B parameters, 12B active; see GLM45_AIR) cut to its
+    # first 8 of 46 layers (1 dense + 7 MoE): the whole model does not fit this machine's memory,
+    # and a layer costs the same whichever of the 46 it is (speeds scale by 8/46)
+    "glm-4.5-air-8l": Shape("glm-4.5-air-8l", "glm4moe", "GLM-4.5-Air shape, 8 of 46 layers "
+                            "(random weights)", 151552, 4096, 8, 96, 8, 10944, 131072, 1e6, 1e-5,
+                            True, False),
     # deepseek-ai/DeepSeek-V2-Lite config.json: 15.7B parameters, 2.4B active (see DEEPSEEK2)
     "deepseek-v2-lite": Shape("deepseek-v2-lite", "deepseek2",
                               "DeepSeek-V2-Lite shape (random weights)", 102400, 2048, 27, 16, 1,
@@ -110,6 +117,21 @@ class GptOssDims:
 
 
 GPT_OSS = GptOssDims()
+
+
+@dataclass(frozen=True)
+class Glm45Dims:
+    """GLM-4.5-Air's MoE and attention sizes (config.json)."""
+    head_dim: int = 128
+    rope_dim: int = 64  # partial_rotary_factor 0.5
+    n_expert: int = 128
+    n_used: int = 8
+    n_shared: int = 1
+    n_ff_exp: int = 1408
+    n_dense: int = 1  # first_k_dense_replace
+
+
+GLM45_AIR = Glm45Dims()
 
 # llama.cpp's llama_ftype for a file whose matrices are all of one type.
 FILE_TYPES = {T.Q4_0: 2, T.Q8_0: 7, T.Q4_K: 14}  # Q4_K: MOSTLY_Q4_K_S, the nearest name
@@ -257,6 +279,52 @@ def gpt_oss_tensor_list(s: Shape, d: GptOssDims) -> list[tuple[str, tuple[int, .
     return out
 
 
+def glm4moe_tensor_list(s: Shape, d: Glm45Dims) -> list[tuple[str, tuple[int, ...], object]]:
+    """glm4moe as llama.cpp's converter writes it (no MTP block: generation never runs it)."""
+    q_dim, kv_dim = s.n_head * d.head_dim, s.n_head_kv * d.head_dim
+    shexp = d.n_ff_exp * d.n_shared
+    out: list[tuple[str, tuple[int, ...], object]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
+    for i in range(s.n_layer):
+        b = f"blk.{i}."
+        out += [(b + "attn_norm.weight", (s.n_embd,), False),
+                (b + "attn_q.weight", (s.n_embd, q_dim), True), (b + "attn_q.bias", (q_dim,), False),
+                (b + "attn_k.weight", (s.n_embd, kv_dim), True), (b + "attn_k.bias", (kv_dim,), False),
+                (b + "attn_v.weight", (s.n_embd, kv_dim), True), (b + "attn_v.bias", (kv_dim,), False),
+                (b + "attn_output.weight", (q_dim, s.n_embd), True),
+                (b + "post_attention_norm.weight", (s.n_embd,), False)]
+        if i < d.n_dense:
+            out += [(b + "ffn_gate.weight", (s.n_embd, s.n_ff), True),
+                    (b + "ffn_up.weight", (s.n_embd, s.n_ff), True),
+                    (b + "ffn_down.weight", (s.n_ff, s.n_embd), True)]
+            continue
+        out += [(b + "ffn_gate_inp.weight", (s.n_embd, d.n_expert), False),
+                (b + "exp_probs_b.bias", (d.n_expert,), False),
+                (b + "ffn_gate_exps.weight", (s.n_embd, d.n_ff_exp, d.n_expert), True),
+                (b + "ffn_up_exps.weight", (s.n_embd, d.n_ff_exp, d.n_expert), True),
+                (b + "ffn_down_exps.weight", (d.n_ff_exp, s.n_embd, d.n_expert), True),
+                (b + "ffn_gate_shexp.weight", (s.n_embd, shexp), True),
+                (b + "ffn_up_shexp.weight", (s.n_embd, shexp), True),
+                (b + "ffn_down_shexp.weight", (shexp, s.n_embd), True)]
+    out += [("output_norm.weight", (s.n_embd,), False),
+            ("output.weight", (s.n_embd, s.n_vocab), True)]
+    return out
+
+
+def add_glm4moe_metadata(w: gguf.GGUFWriter, s: Shape, d: Glm45Dims) -> None:
+    w.add_key_length(d.head_dim)
+    w.add_value_length(d.head_dim)
+    w.add_rope_dimension_count(d.rope_dim)
+    w.add_leading_dense_block_count(d.n_dense)
+    w.add_expert_feed_forward_length(d.n_ff_exp)
+    w.add_expert_count(d.n_expert)
+    w.add_expert_used_count(d.n_used)
+    w.add_expert_shared_count(d.n_shared)
+    w.add_expert_weights_scale(1.0)
+    w.add_expert_weights_norm(True)
+    w.add_expert_gating_func(gguf.ExpertGatingFuncType.SIGMOID)
+    w.add_nextn_predict_layers(0)
+
+
 def add_gpt_oss_metadata(w: gguf.GGUFWriter, s: Shape, d: GptOssDims) -> None:
     w.add_key_length(d.head_dim)
     w.add_value_length(d.head_dim)
@@ -298,6 +366,8 @@ def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], object]]:
         return deepseek2_tensor_list(s, DEEPSEEK2)
     if s.arch == "gpt-oss":
         return gpt_oss_tensor_list(s, GPT_OSS)
+    if s.arch == "glm4moe":
+        return glm4moe_tensor_list(s, GLM45_AIR)
     q_dim, kv_dim = s.n_head * s.head_dim, s.n_head_kv * s.head_dim
     out: list[tuple[str, tuple[int, ...], bool]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
     if s.llama3_rope:
@@ -364,6 +434,8 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
         add_deepseek2_metadata(w, s, DEEPSEEK2)
     if s.arch == "gpt-oss":
         add_gpt_oss_metadata(w, s, GPT_OSS)
+    if s.arch == "glm4moe":
+        add_glm4moe_metadata(w, s, GLM45_AIR)
     for key, value, vtype, sub in tokenizer_fields(tok_src, s.n_vocab):
         w.add_key_value(key, value, vtype, sub_type=sub)
     tensors = tensor_list(s)
@@ -404,7 +476,7 @@ def main() -> int:
         sys.exit(f"make_bench_model: {args.tokenizer_from} is missing (scripts/fetch-models.sh)")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     # "all": the dense shapes bench/run.sh compares; the MoE ones (9-12 GB) only when named.
-    shapes = ([v for v in SHAPES.values() if v.arch not in ("deepseek2", "gpt-oss")]
+    shapes = ([v for v in SHAPES.values() if v.arch not in ("deepseek2", "gpt-oss", "glm4moe")]
               if args.shape == "all"
               else [SHAPES[args.shape]])
     types = TYPES.items() if args.type == "all" else [(args.type, TYPES[args.type])]

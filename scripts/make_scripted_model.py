@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tests/golden/data/models/tiny/{r1,harmony}-scripted.gguf: tiny qwen2 decoders that
+"""Writes tests/golden/data/models/tiny/{r1,harmony,harmony-tool}-scripted.gguf: tiny qwen2 decoders that
 answer any chat with a fixed script, on a real chat template and its special tokens.
 
 The weights make the model a successor table: attention and FFN outputs are zero, so the last
@@ -14,7 +14,8 @@ answers "The answer: 4" after the generation prompt "<think>\n", where random we
 close a <think> block. The closing tag is split over three tokens ("</", "think", ">") so a
 splitter that only looks at whole tokens fails.
 
-harmony-scripted: gpt-oss's template and Harmony special tokens (control tokens as gpt-oss's
+harmony-scripted (and harmony-tool-scripted, which calls a get_weather tool instead of
+answering): gpt-oss's template and Harmony special tokens (control tokens as gpt-oss's
 GGUFs store them), pre-tokenizer gpt-4o; after the generation prompt "<|start|>assistant" the
 script writes an analysis message with the same thought, then the final message "The answer: 4"
 and <|return|>. Every token of a chain appears once, so the second header ("<|channel|>final
@@ -62,6 +63,15 @@ HARMONY = {
     "seed": 1067,
     "n_ctx": 1024,  # gpt-oss's system message alone is ~250 byte tokens here
 }
+
+# The same model writing a tool call: analysis, then a message to functions.get_weather with
+# JSON arguments; the grammar of a request with that tool accepts exactly this raw text, and
+# <|call|> ends the generation.
+HARMONY_TOOL = dict(HARMONY, name="harmony-tool-scripted", seed=1068, script=[
+    "<|channel|>", "analysis", "<|message|>", "Need", " the", " weather", ".", "<|end|>",
+    "<|start|>", "assistant",
+    "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>",
+    "{\"city\":", " \"Oslo\"}", "<|call|>"])
 
 
 def tables(m):
@@ -141,6 +151,7 @@ def write(m):
 def main():
     write(R1)
     write(HARMONY)
+    write(HARMONY_TOOL)
 
 
 if __name__ == "__main__":

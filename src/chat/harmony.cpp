@@ -69,8 +69,10 @@ bool HarmonySplitter::take_header(std::vector<ReasoningPiece>& out) {
   while (lead < pending_.size() && is_space(pending_[lead])) ++lead;
   const std::string_view text = std::string_view(pending_).substr(lead);
   if (text.empty()) return false;
-  const size_t at = text.find(kHarmonyMessage);
-  if (!may_be_header(text) || (at == std::string_view::npos && text.size() > kMaxHeader)) {
+  // Only the first kMaxHeader bytes may hold the header's end, however the text was cut.
+  const size_t at = text.substr(0, kMaxHeader + kHarmonyMessage.size()).find(kHarmonyMessage);
+  if (!may_be_header(text) ||
+      (at == std::string_view::npos && text.size() >= kMaxHeader + kHarmonyMessage.size())) {
     // Not Harmony after all: everything from here on is plain content.
     state_ = State::kPlain;
     emit(out, false, first_header_ ? std::string_view(pending_) : text);

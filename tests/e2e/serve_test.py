@@ -28,6 +28,7 @@ MINKE = sys.argv[1]
 SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
 HARMONY = ROOT / "tests/golden/data/models/tiny/harmony-scripted.gguf"
+HARMONY_TOOL = ROOT / "tests/golden/data/models/tiny/harmony-tool-scripted.gguf"
 
 class Server:
     """A `minke serve` on a free loopback port; stops it on exit."""
@@ -415,6 +416,29 @@ def harmony_checks():
               r.choices[0].message.content == "The answer: 4", r)
     finally:
         check("SIGTERM stops the Harmony server with exit 0", s.stop() == 0)
+    s = Server(HARMONY_TOOL, "-t", "1")
+    try:
+        c = s.client()
+        tools = [{"type": "function", "function": {
+            "name": "get_weather", "description": "Weather in a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                           "required": ["city"]}}}]
+        ask = [{"role": "user", "content": "Weather in Oslo?"}]
+        r = c.chat.completions.create(model="harmony-tool-scripted", messages=ask, tools=tools)
+        msg, calls = r.choices[0].message, r.choices[0].message.tool_calls or []
+        check("Harmony: a message to functions.get_weather is a tool call, its analysis the reasoning",
+              r.choices[0].finish_reason == "tool_calls" and len(calls) == 1 and
+              calls[0].function.name == "get_weather" and
+              json.loads(calls[0].function.arguments) == {"city": "Oslo"} and not msg.content and
+              getattr(msg, "reasoning_content", None) == "Need the weather.", r)
+        chunks = list(c.chat.completions.create(model="harmony-tool-scripted", messages=ask,
+                                                tools=tools, stream=True))
+        content = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+        streamed = [tc for ch in chunks if ch.choices for tc in (ch.choices[0].delta.tool_calls or [])]
+        check("Harmony streamed: the call arrives as tool_calls deltas, no markup in content",
+              content == "" and streamed and streamed[0].function.name == "get_weather", chunks[-3:])
+    finally:
+        check("SIGTERM stops the Harmony tool server with exit 0", s.stop() == 0)
 
 
 if __name__ == "__main__":
