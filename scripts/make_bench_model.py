@@ -250,20 +250,25 @@ def deepseek2_tensor_list(s: Shape, d: Deepseek2Dims) -> list[tuple[str, tuple[i
     return out
 
 
+def biased_attention(b: str, s: Shape, head_dim: int) -> list[tuple[str, tuple[int, ...], object]]:
+    """One layer's input norm and attention with q/k/v biases (gpt-oss, GLM-4.5)."""
+    q_dim, kv_dim = s.n_head * head_dim, s.n_head_kv * head_dim
+    return [(b + "attn_norm.weight", (s.n_embd,), False),
+            (b + "attn_q.weight", (s.n_embd, q_dim), True), (b + "attn_q.bias", (q_dim,), False),
+            (b + "attn_k.weight", (s.n_embd, kv_dim), True), (b + "attn_k.bias", (kv_dim,), False),
+            (b + "attn_v.weight", (s.n_embd, kv_dim), True), (b + "attn_v.bias", (kv_dim,), False),
+            (b + "attn_output.weight", (q_dim, s.n_embd), True)]
+
+
 def gpt_oss_tensor_list(s: Shape, d: GptOssDims) -> list[tuple[str, tuple[int, ...], object]]:
     """gpt-oss as llama.cpp's converter writes it: biases everywhere, a sink per head, experts
     MXFP4 (the other matrices in the file's type), router and biases F32."""
-    q_dim, kv_dim = s.n_head * d.head_dim, s.n_head_kv * d.head_dim
     mx = T.MXFP4
     out: list[tuple[str, tuple[int, ...], object]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
     for i in range(s.n_layer):
         b = f"blk.{i}."
-        out += [(b + "attn_norm.weight", (s.n_embd,), False),
-                (b + "attn_q.weight", (s.n_embd, q_dim), True), (b + "attn_q.bias", (q_dim,), False),
-                (b + "attn_k.weight", (s.n_embd, kv_dim), True), (b + "attn_k.bias", (kv_dim,), False),
-                (b + "attn_v.weight", (s.n_embd, kv_dim), True), (b + "attn_v.bias", (kv_dim,), False),
-                (b + "attn_output.weight", (q_dim, s.n_embd), True),
-                (b + "attn_output.bias", (s.n_embd,), False),
+        out += biased_attention(b, s, d.head_dim)
+        out += [(b + "attn_output.bias", (s.n_embd,), False),
                 (b + "attn_sinks.weight", (s.n_head,), False),
                 (b + "post_attention_norm.weight", (s.n_embd,), False),
                 (b + "ffn_gate_inp.weight", (s.n_embd, d.n_expert), False),
@@ -281,17 +286,12 @@ def gpt_oss_tensor_list(s: Shape, d: GptOssDims) -> list[tuple[str, tuple[int, .
 
 def glm4moe_tensor_list(s: Shape, d: Glm45Dims) -> list[tuple[str, tuple[int, ...], object]]:
     """glm4moe as llama.cpp's converter writes it (no MTP block: generation never runs it)."""
-    q_dim, kv_dim = s.n_head * d.head_dim, s.n_head_kv * d.head_dim
     shexp = d.n_ff_exp * d.n_shared
     out: list[tuple[str, tuple[int, ...], object]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
     for i in range(s.n_layer):
         b = f"blk.{i}."
-        out += [(b + "attn_norm.weight", (s.n_embd,), False),
-                (b + "attn_q.weight", (s.n_embd, q_dim), True), (b + "attn_q.bias", (q_dim,), False),
-                (b + "attn_k.weight", (s.n_embd, kv_dim), True), (b + "attn_k.bias", (kv_dim,), False),
-                (b + "attn_v.weight", (s.n_embd, kv_dim), True), (b + "attn_v.bias", (kv_dim,), False),
-                (b + "attn_output.weight", (q_dim, s.n_embd), True),
-                (b + "post_attention_norm.weight", (s.n_embd,), False)]
+        out += biased_attention(b, s, d.head_dim)
+        out += [(b + "post_attention_norm.weight", (s.n_embd,), False)]
         if i < d.n_dense:
             out += [(b + "ffn_gate.weight", (s.n_embd, s.n_ff), True),
                     (b + "ffn_up.weight", (s.n_embd, s.n_ff), True),

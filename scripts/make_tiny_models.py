@@ -283,7 +283,7 @@ def make_qwen3moe(float_only=False):
         qwen3_attention(b, p, n_embd, n_head, n_head_kv, hd)
         b.norm(p + "ffn_norm.weight", n_embd)
         # A router gain of 4 spreads the logits so that routing is decided by clear margins.
-        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=8.0)
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0)
         b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
         b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q4_0)
         b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q8_0)
@@ -380,6 +380,18 @@ def make_deepseek2(variant, float_only=False):
     b.write(OUT / f"{name}.gguf", "deepseek2", meta, add_bos=True, pre="llama-bpe")
 
 
+def biased_attention(b, p, n_embd, n_head, n_head_kv, hd, out_type):
+    """One layer's input norm and attention with q/k/v biases (GLM-4.5, gpt-oss)."""
+    b.norm(p + "attn_norm.weight", n_embd)
+    b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+    b.bias(p + "attn_q.bias", n_head * hd, 0.2)
+    b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+    b.bias(p + "attn_k.bias", n_head_kv * hd, 0.2)
+    b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+    b.bias(p + "attn_v.bias", n_head_kv * hd, 0.2)
+    b.matrix(p + "attn_output.weight", n_embd, n_head * hd, out_type)
+
+
 def make_glm4moe(float_only=False):
     """glm4moe (GLM-4.5 / 4.5-Air / 4.6): GQA 4/2 with head_dim 32 and q/k/v biases, NeoX RoPE
     over half of each head (rope.dimension_count 16), the pre-FFN norm named
@@ -393,21 +405,14 @@ def make_glm4moe(float_only=False):
     b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
     for i in range(n_layer + 1):  # the last is the MTP block
         p = f"blk.{i}."
-        b.norm(p + "attn_norm.weight", n_embd)
-        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
-        b.bias(p + "attn_q.bias", n_head * hd, 0.2)
-        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
-        b.bias(p + "attn_k.bias", n_head_kv * hd, 0.2)
-        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
-        b.bias(p + "attn_v.bias", n_head_kv * hd, 0.2)
-        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, Q.Q4_0)
+        biased_attention(b, p, n_embd, n_head, n_head_kv, hd, Q.Q4_0)
         b.norm(p + "post_attention_norm.weight", n_embd)
         if i == 0:
             b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q8_0)
             b.matrix(p + "ffn_up.weight", n_ff, n_embd, F16)
             b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q4_1)
             continue
-        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=8.0)
+        b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=1.0)
         b.bias(p + "exp_probs_b.bias", n_expert, 0.05)
         experts_and_shared(b, p, n_expert, n_ff_exp, n_embd)
         if i == n_layer:
@@ -441,14 +446,7 @@ def make_gpt_oss(float_only=False):
     b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
     for i in range(n_layer):
         p = f"blk.{i}."
-        b.norm(p + "attn_norm.weight", n_embd)
-        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
-        b.bias(p + "attn_q.bias", n_head * hd, 0.2)
-        b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
-        b.bias(p + "attn_k.bias", n_head_kv * hd, 0.2)
-        b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
-        b.bias(p + "attn_v.bias", n_head_kv * hd, 0.2)
-        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        biased_attention(b, p, n_embd, n_head, n_head_kv, hd, F16)
         b.bias(p + "attn_output.bias", n_embd, 0.1)
         b.bias(p + "attn_sinks.weight", n_head, 1.0)
         b.norm(p + "post_attention_norm.weight", n_embd)

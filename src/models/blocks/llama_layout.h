@@ -1,9 +1,10 @@
 // LlamaLayoutDecoder: the layer stack Llama introduced and Qwen2/Qwen3 kept: pre-norm blocks
 //   x += attention(rms_norm(x)); x += feed_forward(rms_norm(x))
 // over the shared embedding and LM head, the feed-forward a SwiGLU or, for a mixture-of-experts
-// model (Qwen3-MoE), routed SwiGLU experts. An architecture file derives from it, sets up what is
-// its own (RoPE mode and frequency factors, which optional attention tensors it requires, the
-// routing) and calls bind_layers(); the forward pass is this one.
+// model (Qwen3-MoE, GLM-4.5, gpt-oss), routed experts. An architecture file derives from it, sets
+// up what is its own (RoPE mode and frequency factors, which optional attention tensors it
+// requires, sliding-window layers, the routing and the experts' activation) and calls
+// bind_layers(); the forward pass is this one.
 #pragma once
 
 #include <span>
@@ -23,7 +24,9 @@ class LlamaLayoutDecoder : public DecoderModel {
  protected:
   // attn_ gets the model's head shape and q/k norm eps, and RoPE in `rope_mode` with the
   // file's base and scale; the derived constructor may amend it before bind_layers().
-  LlamaLayoutDecoder(const GgufFile& file, Backend& backend, RopeMode rope_mode);
+  // yarn_checked: the architecture's YaRN scaling is checked against an oracle (gpt-oss).
+  LlamaLayoutDecoder(const GgufFile& file, Backend& backend, RopeMode rope_mode,
+                     bool yarn_checked = false);
 
   // Binds every layer's norms, attention (requiring `required`) and feed-forward: the experts
   // of config() after its n_layer_dense leading dense layers, routed as `route` says, when the
@@ -31,12 +34,17 @@ class LlamaLayoutDecoder : public DecoderModel {
   void bind_layers(const AttentionTensors& required, const RouteParams& route = {});
 
   AttentionOptions attn_;
-  // The pre-FFN norm's tensor name in blk.N (GLM-4.5 calls it post_attention_norm).
+  // Layers that attend over a sliding window (empty: none) use attn_sliding_ instead of attn_.
+  std::vector<bool> sliding_;
+  AttentionOptions attn_sliding_;
+  // The pre-FFN norm's tensor name in blk.N (GLM-4.5 and gpt-oss call it post_attention_norm).
   const char* ffn_norm_name_ = "ffn_norm.weight";
+  ExpertGlu expert_glu_;  // the experts' activation (gpt-oss clamps its SwiGLU)
 
  private:
   struct Layer {
-    WeightView attn_norm;  // [n_embd]
+    AttentionOptions attn_opts;  // attn_ or attn_sliding_
+    WeightView attn_norm;        // [n_embd]
     AttentionWeights attn;
     WeightView ffn_norm;  // [n_embd]
     FeedForward ffn;

@@ -66,8 +66,9 @@ class ExpertRouting {
   Tensor run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p,
              const ExpertGlu& glu = {});
   // The layer's feed-forward, dense or routed as p says.
-  Tensor run(Backend& be, const Tensor& x, const FeedForward& f, const RouteParams& p) {
-    return f.moe ? run(be, x, *f.moe, p) : swiglu_ffn(be, x, *f.dense);
+  Tensor run(Backend& be, const Tensor& x, const FeedForward& f, const RouteParams& p,
+             const ExpertGlu& glu = {}) {
+    return f.moe ? run(be, x, *f.moe, p, glu) : swiglu_ffn(be, x, *f.dense);
   }
 
  private:
