@@ -1,5 +1,7 @@
 // tool_call_gbnf: one rule per (tool, call) shape in the format, joined as the format joins calls,
-// behind the format's opening text. The literals here are exactly what parse_tool_calls() reads.
+// behind the format's opening text. The literals here are exactly what parse_tool_calls() reads,
+// except Harmony's: the grammar holds the raw messages the model writes, which HarmonySplitter
+// (chat/harmony.h) rewrites into the form the parser reads.
 #include "grammar/tool_call_grammar.h"
 
 #include <set>
