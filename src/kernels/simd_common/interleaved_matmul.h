@@ -271,10 +271,22 @@ struct Q8sTile {
   const BlockQ8_0S* x[MT];
   VI s[MT][NG];
 
+  // The bias Q8_0-style weight bytes are stored with: 128 where the ISA multiplies them
+  // unsigned (AVX-512 VNNI), else 0.
+  static constexpr int kWeightOffset = Isa::kBiasedQ8 ? 128 : 0;
+
   Q8sTile(const uint8_t* const* xs, int64_t b) {
     for (int m = 0; m < MT; ++m) {
       x[m] = reinterpret_cast<const BlockQ8_0S*>(xs[m]) + b;
       for (int g = 0; g < NG; ++g) s[m][g] = Isa::set1_i32(x[m]->off);
+    }
+  }
+  // s[m][g] += w . xb over bytes stored with kWeightOffset.
+  void dot(int m, int g, VI w, VI xb) {
+    if constexpr (Isa::kBiasedQ8) {
+      s[m][g] = Isa::dot_u8s8(s[m][g], w, xb);
+    } else {
+      s[m][g] = Isa::dot_s8s8(s[m][g], w, xb);
     }
   }
   // acc += isum * (d_w * d_x), the reference's order for Q8_0 and MXFP4 (d_w: a granule's R
@@ -367,7 +379,7 @@ struct FmtQ8_0 {
   static constexpr int64_t kBlock = 32;
   static constexpr size_t kBytes = Packed<R>::kQ8_0;
   static constexpr bool kWide = true;
-  static constexpr int kOffset = Isa::kBiasedQ8 ? 128 : 0;
+  static constexpr int kOffset = Q8sTile<Isa, 1, 1>::kWeightOffset;
 
   template <int MT, int NG>
   static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
@@ -386,29 +398,18 @@ struct FmtQ8_0 {
       }
       d.each([&](int m, int g, VI v) { s[m][g] = Isa::add32(s[m][g], v); });
     } else {
-      dots<MT, NG>(w, x, s);
+      for (int t = 0; t < 8; ++t) {
+        VI q[NG];
+        for (int g = 0; g < NG; ++g) q[g] = Isa::load(w[g] + 2 * R + t * 4 * R);
+        for (int m = 0; m < MT; ++m) {
+          const VI xb = Isa::bcast4(x[m]->qs + 4 * t);
+          for (int g = 0; g < NG; ++g) tile.dot(m, g, q[g], xb);
+        }
+      }
     }
     VF dw[NG];
     for (int g = 0; g < NG; ++g) dw[g] = Isa::load_f16(w[g]);
     tile.add_scaled(dw, acc);
-  }
-
-  template <int MT, int NG>
-  static void dots(const uint8_t* const* w, const BlockQ8_0S* const* x, VI (*s)[NG]) {
-    for (int t = 0; t < 8; ++t) {
-      VI q[NG];
-      for (int g = 0; g < NG; ++g) q[g] = Isa::load(w[g] + 2 * R + t * 4 * R);
-      for (int m = 0; m < MT; ++m) {
-        const VI xb = Isa::bcast4(x[m]->qs + 4 * t);
-        for (int g = 0; g < NG; ++g) {
-          if constexpr (Isa::kBiasedQ8) {
-            s[m][g] = Isa::dot_u8s8(s[m][g], q[g], xb);
-          } else {
-            s[m][g] = Isa::dot_s8s8(s[m][g], q[g], xb);
-          }
-        }
-      }
-    }
   }
 };
 
@@ -423,7 +424,7 @@ struct FmtMxfp4 {
   static constexpr int64_t kBlock = 32;
   static constexpr size_t kBytes = Packed<R>::kMxfp4;
   static constexpr bool kWide = true;
-  static constexpr int kOffset = Isa::kBiasedQ8 ? 128 : 0;
+  static constexpr int kOffset = Q8sTile<Isa, 1, 1>::kWeightOffset;
 
   template <int MT, int NG>
   static void block(const uint8_t* const* w, const uint8_t* const* xs, int64_t b, VF (*acc)[NG]) {
@@ -434,7 +435,6 @@ struct FmtMxfp4 {
     const VI table = Isa::table16(kTable);
     Q8sTile<Isa, MT, NG> tile(xs, b);
     const BlockQ8_0S* const* x = tile.x;
-    VI(&s)[MT][NG] = tile.s;
     for (int t = 0; t < 4; ++t) {  // elements 4t..4t+3 (low nibbles) and 16 + 4t.. (high)
       VI lo[NG], hi[NG];
       for (int g = 0; g < NG; ++g) {
@@ -445,11 +445,8 @@ struct FmtMxfp4 {
       for (int m = 0; m < MT; ++m) {
         const VI xl = Isa::bcast4(x[m]->qs + 4 * t), xh = Isa::bcast4(x[m]->qs + 16 + 4 * t);
         for (int g = 0; g < NG; ++g) {
-          if constexpr (Isa::kBiasedQ8) {
-            s[m][g] = Isa::dot_u8s8(Isa::dot_u8s8(s[m][g], lo[g], xl), hi[g], xh);
-          } else {
-            s[m][g] = Isa::dot_s8s8(Isa::dot_s8s8(s[m][g], lo[g], xl), hi[g], xh);
-          }
+          tile.dot(m, g, lo[g], xl);
+          tile.dot(m, g, hi[g], xh);
         }
       }
     }
