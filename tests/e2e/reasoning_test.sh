@@ -15,15 +15,19 @@ run "$MINKE" template -m "$R1" --messages <(echo '[{"role":"user","content":"2+2
   && pass "the R1 template opens the think block in the generation prompt" \
   || fail "the R1 template opens the think block in the generation prompt"
 
-run "$MINKE" run -m "$R1" --temp 0 --no-stats -p "What is 2+2?"
-expect_rc "run on an R1 template succeeds" 0
-[ "$OUT" = "$(printf '<think>\nTwo plus two is four.\n</think>\n\nThe answer: 4')" ] \
-  && pass "run shows the reasoning apart, between tags on their own lines (not a terminal)" \
-  || fail "run shows the reasoning apart, between tags on their own lines (not a terminal)"
-
-run "$MINKE" run -m "$R1" --hide-thinking --no-stats -p "What is 2+2?"
-[ "$OUT" = "The answer: 4" ] && pass "--hide-thinking prints only the answer" \
-  || fail "--hide-thinking prints only the answer"
+# `run` on a scripted model ($1) with its label ($2): the reasoning shown apart, between tags on
+# their own lines (not a terminal), and only the answer with --hide-thinking.
+expect_reasoning_apart() {
+  run "$MINKE" run -m "$1" --temp 0 --no-stats -p "What is 2+2?"
+  expect_rc "$2: run succeeds" 0
+  [ "$OUT" = "$(printf '<think>\nTwo plus two is four.\n</think>\n\nThe answer: 4')" ] \
+    && pass "$2: run shows the reasoning apart, between tags on their own lines" \
+    || fail "$2: run shows the reasoning apart, between tags on their own lines"
+  run "$MINKE" run -m "$1" --hide-thinking --no-stats -p "What is 2+2?"
+  [ "$OUT" = "The answer: 4" ] && pass "$2: --hide-thinking prints only the answer" \
+    || fail "$2: --hide-thinking prints only the answer"
+}
+expect_reasoning_apart "$R1" "R1 template"
 
 run "$MINKE" run -m "$R1" --raw --temp 0 --no-stats -p "<｜User｜>2+2?<｜Assistant｜><think>
 "
@@ -49,16 +53,8 @@ P2=$(grep -o 'prompt: [0-9]* tokens' <<<"$ERR" | sed -n 2p | tr -dc 0-9)
 
 # --- Harmony (gpt-oss): the same script as an analysis message and a final message -------------
 H=tests/golden/data/models/tiny/harmony-scripted.gguf
-run "$MINKE" run -m "$H" --temp 0 --no-stats -p "What is 2+2?"
-expect_rc "run on gpt-oss's template succeeds" 0
-[ "$OUT" = "$(printf '<think>\nTwo plus two is four.\n</think>\n\nThe answer: 4')" ] \
-  && pass "Harmony: the analysis channel is shown as reasoning, the final channel as the answer" \
-  || fail "Harmony: the analysis channel is shown as reasoning, the final channel as the answer"
-run "$MINKE" run -m "$H" --hide-thinking --no-stats -p "What is 2+2?"
-[ "$OUT" = "The answer: 4" ] && pass "Harmony: --hide-thinking prints only the final channel" \
-  || fail "Harmony: --hide-thinking prints only the final channel"
+expect_reasoning_apart "$H" "Harmony (analysis channel as reasoning, final as the answer)"
 run "$MINKE" run -m "$H" --raw --temp 0 --no-stats -p "<|start|>user<|message|>2+2?<|end|><|start|>assistant"
-[ "$OUT" = "<|channel|>analysis<|message|>Two plus two is four.<|end|><|start|>assistant<|channel|>final<|message|>The answer: 4" ] \
-  && pass "Harmony: --raw shows the messages' markup; <|return|> ends the generation unprinted" \
-  || fail "Harmony: --raw shows the messages' markup; <|return|> ends the generation unprinted"
+expect_out_eq "Harmony: --raw shows the messages' markup; <|return|> ends the generation unprinted" \
+  "<|channel|>analysis<|message|>Two plus two is four.<|end|><|start|>assistant<|channel|>final<|message|>The answer: 4"
 finish
