@@ -113,6 +113,32 @@ TEST(ModelLoad, MtpBlocksAreLeftOut) {
             std::string::npos);
 }
 
+// gpt-oss's sliding layers: attention.sliding_window_pattern as one bool per layer or as a
+// period (0: every layer), llama.cpp's period 2 when absent; an array too short is refused.
+TEST(ModelLoad, SlidingWindowPatternPicksTheLayers) {
+  const auto n_sliding = [](const std::vector<uint8_t>& bytes) {
+    const auto f = GgufFile::parse(bytes, "model.gguf");
+    auto be = make_cpu_backend({});
+    return load_model(*f, *be)->config().n_layer_sliding;
+  };
+  const auto flags = [](std::initializer_list<bool> v) {
+    std::vector<GgufWriteValue> out;
+    for (const bool b : v) out.push_back(GgufWriteValue::boolean(b));
+    return GgufWriteValue::array(GgufValueType::BOOL, out);
+  };
+  const std::string key = "gpt-oss.attention.sliding_window_pattern";
+  EXPECT_EQ(n_sliding(edited_tiny("gpt-oss", {})), 2);
+  EXPECT_EQ(n_sliding(edited_tiny("gpt-oss", {{key, flags({true, true, true, false})}})), 3);
+  EXPECT_EQ(n_sliding(edited_tiny("gpt-oss", key, 0)), 4);
+  EXPECT_EQ(n_sliding(edited_tiny("gpt-oss", key, 4)), 3);
+  EXPECT_NE(load_error(edited_tiny("gpt-oss", {{key, flags({true, false})}}))
+                .find("sliding_window_pattern has 2 entries for 4 layers"),
+            std::string::npos);
+  EXPECT_NE(load_error(edited_tiny("gpt-oss", "gpt-oss.expert_count", 0))
+                .find("gpt-oss without expert_count"),
+            std::string::npos);
+}
+
 // Hostile MoE / MLA metadata is a clear load error, never an overflow in a kernel.
 TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
   EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.attention.kv_lora_rank", 4096))
