@@ -8,7 +8,9 @@ bytes. Pre-tokenizers without a model here are run on vocab-only copies of the Q
 (written to /tmp) whose tokenizer.ggml.pre is changed; the C++ test loads the Qwen2 tokenizer
 with a pre-type override and must reproduce those ids.
 
-  /tmp/oracle-venv/bin/python scripts/make_golden_tokenizer.py
+  /tmp/oracle-venv/bin/python scripts/make_golden_tokenizer.py [NAME...]
+
+With NAMEs (e.g. qwen2-pre-qwen35), only those fixtures are written; corpus.json always is.
 """
 import ctypes
 import json
@@ -30,7 +32,7 @@ REAL_MODELS = {
 }
 # Pre-tokenizers checked through the Qwen2 vocab.
 PRE_TYPES = ["llama-bpe", "deepseek-llm", "deepseek-coder", "deepseek-v3", "gpt-2", "default",
-             "smollm", "falcon", "dbrx", "gpt-4o", "tekken", "poro-chat", "viking"]
+             "smollm", "falcon", "dbrx", "gpt-4o", "tekken", "poro-chat", "viking", "qwen35"]
 
 
 def corpus():
@@ -199,6 +201,8 @@ def main():
         json.dump({"strings_hex": [t.hex() for t in texts]}, f, indent=0)
     jobs = [(name, os.path.join(MODELS, file), name) for name, file in REAL_MODELS.items()]
     jobs += [("qwen2-pre-" + pre, None, pre) for pre in PRE_TYPES]
+    if len(sys.argv) > 1:
+        jobs = [job for job in jobs if job[0] in sys.argv[1:]]
     for name, path, label in jobs:
         if path is None:
             path = write_pre_variant(label)

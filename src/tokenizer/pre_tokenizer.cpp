@@ -18,6 +18,12 @@ constexpr const char* kLlama3 =
 constexpr const char* kQwen2 =
     "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
     "\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+// Qwen3.5: as Qwen2, but letter runs also take combining marks ([\p{L}\p{M}]+) and marks never
+// start a punctuation run.
+constexpr const char* kQwen35 =
+    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|"
+    "[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}|"
+    " ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 constexpr const char* kCjk = "[一-龥ࠀ-一가-퟿]+";
 
 struct PreTokenizerDef {
@@ -33,6 +39,7 @@ const PreTokenizerDef* find_def(std::string_view canonical) {
       {{"dbrx"}, {kLlama3}},
       {{"glm4", true}, {kLlama3}},
       {{"qwen2"}, {kQwen2}},
+      {{"qwen35"}, {kQwen35}},
       {{"smollm"}, {"\\p{N}", kGpt2}},
       {{"falcon"}, {"[\\p{P}\\$\\+<=>\\^~\\|`]+", kGpt2, "[0-9][0-9][0-9]"}},
       {{"deepseek-llm"},
@@ -114,6 +121,7 @@ constexpr Alias kAliases[] = {
     {"deepseek-r1-qwen", "qwen2"},
     {"stablelm2", "qwen2"},
     {"megrez", "qwen2"},
+    {"qwen35", "qwen35"},
     {"smollm", "smollm"},
     {"starcoder", "smollm"},
     {"refact", "smollm"},

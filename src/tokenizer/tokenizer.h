@@ -46,7 +46,8 @@ class Tokenizer {
 
   std::vector<int32_t> encode(std::string_view text, EncodeOptions options = {}) const;
   // Concatenated pieces; may end in the middle of a UTF-8 character (use StreamingDecoder for
-  // incremental output).
+  // incremental output). No clean-up pass: what llama_detokenize gives with clean_spaces off
+  // (llama.cpp's setting for qwen2 and qwen35, among others).
   std::string decode(std::span<const int32_t> ids, DecodeOptions options = {}) const;
   std::string token_to_piece(int32_t id, bool render_special = false) const;
   // The raw vocab entry (byte-level form for gpt2, U+2581 for spaces in SentencePiece).

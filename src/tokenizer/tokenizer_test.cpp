@@ -92,6 +92,14 @@ TEST(PreTokenizer, UnknownTypeListsSupported) {
   }
 }
 
+TEST(PreTokenizer, Qwen35KeepsCombiningMarksInWords) {
+  // "re\u0301sume\u0301 x\u0301!": Qwen2 ends a letter run at a mark (which may only prefix the
+  // next run), Qwen3.5 keeps marks inside the run.
+  const std::vector<uint32_t> cpts = utf8::decode_lenient("re\xCC\x81sume\xCC\x81 x\xCC\x81!");
+  EXPECT_EQ(PreTokenizer("qwen2").split(cpts), (std::vector<size_t>{2, 5, 1, 2, 2}));
+  EXPECT_EQ(PreTokenizer("qwen35").split(cpts), (std::vector<size_t>{8, 3, 1}));
+}
+
 TEST(SpmBpe, ByteFallbackAndSpacePrefix) {
   Vocab v;
   v.kind = VocabKind::kSentencePiece;

@@ -131,7 +131,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"qwen2-pre-gpt-4o", testing::kQwen2, "gpt-4o"},
                       Case{"qwen2-pre-tekken", testing::kQwen2, "tekken"},
                       Case{"qwen2-pre-poro-chat", testing::kQwen2, "poro-chat"},
-                      Case{"qwen2-pre-viking", testing::kQwen2, "viking"}),
+                      Case{"qwen2-pre-viking", testing::kQwen2, "viking"},
+                      Case{"qwen2-pre-qwen35", testing::kQwen2, "qwen35"}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = info.param.fixture;
       for (char& ch : name) {

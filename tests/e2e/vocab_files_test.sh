@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# End-to-end checks of `minke info` and `minke tokenize` on llama.cpp's vocabulary-only test
+# files (tests/golden/data/vocab/ggml-vocab-*.gguf), one per tokenizer that has no model here.
+# Expected ids from llama.cpp (llama-cpp-python 0.3.36, Llama.tokenize).
+#   tests/e2e/vocab_files_test.sh path/to/minke
+set -eu
+MINKE=$1
+cd "$(dirname "$0")/../.."
+source tests/e2e/assert.sh
+VOCABS=tests/golden/data/vocab
+
+# --- Qwen3.5: byte-level BPE, pre-tokenizer qwen35 ---------------------------
+QWEN35=$VOCABS/ggml-vocab-qwen35.gguf
+run "$MINKE" info -m "$QWEN35"
+expect_rc "info on the qwen35 vocabulary succeeds" 0
+expect_out_has "info names the qwen35 pre-tokenizer" "pre-tokenizer qwen35, 151936 tokens"
+run "$MINKE" tokenize -m "$QWEN35" --json -- "$(printf 're\xcc\x81sume\xcc\x81 ok')"
+expect_out_eq "tokenize with qwen35 keeps combining marks in words" "[265,53839,31323,53839,5394]"
+
+finish
