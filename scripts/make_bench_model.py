@@ -77,6 +77,11 @@ SHAPES = {
     "glm-4.5-air-8l": Shape("glm-4.5-air-8l", "glm4moe", "GLM-4.5-Air shape, 8 of 46 layers "
                             "(random weights)", 151552, 4096, 8, 96, 8, 10944, 131072, 1e6, 1e-5,
                             True, False),
+    # Qwen3.5-0.8B (Qwen/Qwen3.5-0.8B, text model; see QWEN35): 24 layers, 18 Gated DeltaNet and
+    # 6 gated attention; the vocabulary is the tokenizer source's (151936 of 248320: the tied
+    # LM head 39 % smaller)
+    "qwen3.5-0.8b": Shape("qwen3.5-0.8b", "qwen35", "Qwen3.5-0.8B shape (random weights)", 151936,
+                          1024, 24, 8, 2, 3584, 262144, 1e7, 1e-6, False, False),
     # deepseek-ai/DeepSeek-V2-Lite config.json: 15.7B parameters, 2.4B active (see DEEPSEEK2)
     "deepseek-v2-lite": Shape("deepseek-v2-lite", "deepseek2",
                               "DeepSeek-V2-Lite shape (random weights)", 102400, 2048, 27, 16, 1,
@@ -132,6 +137,24 @@ class Glm45Dims:
 
 
 GLM45_AIR = Glm45Dims()
+
+
+@dataclass(frozen=True)
+class Qwen35Dims:
+    """Qwen3.5-0.8B's attention and Gated DeltaNet sizes (head_dim 256, a quarter rotated; the
+    DeltaNet heads as in the Qwen3.5 small models' config.json: 16 key and 16 value heads of
+    128, a convolution of width 4, full attention every 4th layer)."""
+    head_dim: int = 256
+    rope_dim: int = 64
+    rope_sections: tuple[int, ...] = (11, 11, 10, 0)
+    d_state: int = 128
+    n_k_heads: int = 16
+    n_v_heads: int = 16
+    conv: int = 4
+    interval: int = 4
+
+
+QWEN35 = Qwen35Dims()
 
 # llama.cpp's llama_ftype for a file whose matrices are all of one type.
 FILE_TYPES = {T.Q4_0: 2, T.Q8_0: 7, T.Q4_K: 14}  # Q4_K: MOSTLY_Q4_K_S, the nearest name
@@ -310,6 +333,54 @@ def glm4moe_tensor_list(s: Shape, d: Glm45Dims) -> list[tuple[str, tuple[int, ..
     return out
 
 
+def qwen35_tensor_list(s: Shape, d: Qwen35Dims) -> list[tuple[str, tuple[int, ...], object]]:
+    """qwen35 as llama.cpp's converter writes it (tied embeddings, no MTP block); the DeltaNet's
+    convolution and small vectors F32."""
+    key_dim, value_dim = d.n_k_heads * d.d_state, d.n_v_heads * d.d_state
+    conv_dim = 2 * key_dim + value_dim
+    q_dim, kv_dim = s.n_head * d.head_dim, s.n_head_kv * d.head_dim
+    out: list[tuple[str, tuple[int, ...], object]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
+    for i in range(s.n_layer):
+        b = f"blk.{i}."
+        out += [(b + "attn_norm.weight", (s.n_embd,), False)]
+        if (i + 1) % d.interval != 0:
+            out += [(b + "attn_qkv.weight", (s.n_embd, conv_dim), True),
+                    (b + "attn_gate.weight", (s.n_embd, value_dim), True),
+                    (b + "ssm_conv1d.weight", (d.conv, conv_dim), False),
+                    (b + "ssm_dt.bias", (d.n_v_heads,), False),
+                    (b + "ssm_a", (d.n_v_heads,), False),
+                    (b + "ssm_beta.weight", (s.n_embd, d.n_v_heads), True),
+                    (b + "ssm_alpha.weight", (s.n_embd, d.n_v_heads), True),
+                    (b + "ssm_norm.weight", (d.d_state,), False),
+                    (b + "ssm_out.weight", (value_dim, s.n_embd), True)]
+        else:
+            out += [(b + "attn_q.weight", (s.n_embd, 2 * q_dim), True),
+                    (b + "attn_q_norm.weight", (d.head_dim,), False),
+                    (b + "attn_k.weight", (s.n_embd, kv_dim), True),
+                    (b + "attn_k_norm.weight", (d.head_dim,), False),
+                    (b + "attn_v.weight", (s.n_embd, kv_dim), True),
+                    (b + "attn_output.weight", (q_dim, s.n_embd), True)]
+        out += [(b + "post_attention_norm.weight", (s.n_embd,), False),
+                (b + "ffn_gate.weight", (s.n_embd, s.n_ff), True),
+                (b + "ffn_up.weight", (s.n_embd, s.n_ff), True),
+                (b + "ffn_down.weight", (s.n_ff, s.n_embd), True)]
+    out.append(("output_norm.weight", (s.n_embd,), False))
+    return out
+
+
+def add_qwen35_metadata(w: gguf.GGUFWriter, s: Shape, d: Qwen35Dims) -> None:
+    w.add_key_length(d.head_dim)
+    w.add_value_length(d.head_dim)
+    w.add_rope_dimension_count(d.rope_dim)
+    w.add_rope_dimension_sections(list(d.rope_sections))
+    w.add_ssm_conv_kernel(d.conv)
+    w.add_ssm_inner_size(d.n_v_heads * d.d_state)
+    w.add_ssm_state_size(d.d_state)
+    w.add_ssm_time_step_rank(d.n_v_heads)
+    w.add_ssm_group_count(d.n_k_heads)
+    w.add_full_attention_interval(d.interval)
+
+
 def add_glm4moe_metadata(w: gguf.GGUFWriter, s: Shape, d: Glm45Dims) -> None:
     w.add_key_length(d.head_dim)
     w.add_value_length(d.head_dim)
@@ -368,6 +439,8 @@ def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], object]]:
         return gpt_oss_tensor_list(s, GPT_OSS)
     if s.arch == "glm4moe":
         return glm4moe_tensor_list(s, GLM45_AIR)
+    if s.arch == "qwen35":
+        return qwen35_tensor_list(s, QWEN35)
     q_dim, kv_dim = s.n_head * s.head_dim, s.n_head_kv * s.head_dim
     out: list[tuple[str, tuple[int, ...], bool]] = [("token_embd.weight", (s.n_embd, s.n_vocab), True)]
     if s.llama3_rope:
@@ -393,6 +466,8 @@ def tensor_list(s: Shape) -> list[tuple[str, tuple[int, ...], object]]:
 def f32_tensor(name: str, dims: tuple[int, ...], s: Shape, rng: np.random.Generator) -> np.ndarray:
     if name == "rope_freqs.weight":
         return llama3_rope_freqs(s.head_dim, s.rope_theta)
+    if name.endswith("ssm_a"):  # -exp(A_log): every head decays
+        return (-np.exp(0.5 * rng.standard_normal(dims[0]))).astype(np.float32)
     if name.endswith("norm.weight"):
         return (1.0 + 0.05 * rng.standard_normal(dims[0])).astype(np.float32)
     if len(dims) == 2:  # an F32 matrix (a MoE router)
@@ -436,6 +511,8 @@ def write_model(s: Shape, qtype: T, tok_src: Path, path: Path, seed: int) -> Non
         add_gpt_oss_metadata(w, s, GPT_OSS)
     if s.arch == "glm4moe":
         add_glm4moe_metadata(w, s, GLM45_AIR)
+    if s.arch == "qwen35":
+        add_qwen35_metadata(w, s, QWEN35)
     for key, value, vtype, sub in tokenizer_fields(tok_src, s.n_vocab):
         w.add_key_value(key, value, vtype, sub_type=sub)
     tensors = tensor_list(s)
@@ -476,7 +553,7 @@ def main() -> int:
         sys.exit(f"make_bench_model: {args.tokenizer_from} is missing (scripts/fetch-models.sh)")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     # "all": the dense shapes bench/run.sh compares; the MoE ones (9-12 GB) only when named.
-    shapes = ([v for v in SHAPES.values() if v.arch not in ("deepseek2", "gpt-oss", "glm4moe")]
+    shapes = ([v for v in SHAPES.values() if v.arch not in ("deepseek2", "gpt-oss", "glm4moe", "qwen35")]
               if args.shape == "all"
               else [SHAPES[args.shape]])
     types = TYPES.items() if args.type == "all" else [(args.type, TYPES[args.type])]

@@ -469,6 +469,56 @@ def make_gpt_oss(float_only=False):
     b.write(OUT / f"{name}.gguf", "gpt-oss", meta, add_bos=False, pre="gpt-4o")
 
 
+def make_qwen35(float_only=False):
+    """qwen35 (Qwen3.5): 4 layers, the first three Gated DeltaNet linear attention, the fourth
+    (full_attention_interval 4) gated full attention. DeltaNet: 2 key heads and 4 value heads
+    of 16 (value head h reads key head h mod 2, the qwen35 mapping), a causal conv of width 4
+    over q|k|v, beta and alpha projections, dt bias, A = -exp(A_log), the gated RMS norm and
+    ssm_out. Attention: GQA 4/2, head_dim 32, the query projection holding query and output gate
+    interleaved per head, q/k RMS norms, partial NeoX RoPE over 16 of 32 dims (multi-section
+    RoPE, every section at the text position). Pre-FFN norm named post_attention_norm, SwiGLU,
+    untied output."""
+    n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 4, 128, 4, 2, 32
+    d_state, n_k_heads, n_v_heads, d_conv = 16, 2, 4, 4
+    key_dim, value_dim = d_state * n_k_heads, d_state * n_v_heads
+    conv_dim = 2 * key_dim + value_dim
+    b = Builder(seed=1010, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        b.norm(p + "attn_norm.weight", n_embd)
+        if (i + 1) % 4 != 0:
+            b.matrix(p + "attn_qkv.weight", conv_dim, n_embd, Q.Q8_0, gain=2.0)
+            b.matrix(p + "attn_gate.weight", value_dim, n_embd, F16)
+            b.add(p + "ssm_conv1d.weight", b.normal((conv_dim, d_conv), 0.5), F32)
+            b.bias(p + "ssm_dt.bias", n_v_heads, 1.0)
+            b.add(p + "ssm_a", -np.exp(b.normal((n_v_heads,), 0.5)), F32)
+            b.matrix(p + "ssm_beta.weight", n_v_heads, n_embd, F16, gain=2.0)
+            b.matrix(p + "ssm_alpha.weight", n_v_heads, n_embd, F16, gain=2.0)
+            b.norm(p + "ssm_norm.weight", d_state)
+            b.matrix(p + "ssm_out.weight", n_embd, value_dim, Q.Q8_0)
+        else:
+            b.matrix(p + "attn_q.weight", 2 * n_head * hd, n_embd, Q.Q8_0)
+            b.norm(p + "attn_q_norm.weight", hd)
+            b.matrix(p + "attn_k.weight", n_head_kv * hd, n_embd, F16)
+            b.norm(p + "attn_k_norm.weight", hd)
+            b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
+            b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
+        b.norm(p + "post_attention_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q4_0)
+        b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q8_0)
+        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q8_0)
+    b.norm("output_norm.weight", n_embd)
+    b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    meta = common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, 1e-6, 1e7)
+    meta.update(key_length=hd, value_length=hd, rope_dimension_count=16,
+                rope_dimension_sections=[3, 3, 2, 0], ssm_conv_kernel=d_conv,
+                ssm_inner_size=value_dim, ssm_state_size=d_state, ssm_time_step_rank=n_v_heads,
+                ssm_group_count=n_k_heads, full_attention_interval=4)
+    name = "qwen35-f16" if float_only else "qwen35"
+    b.write(OUT / f"{name}.gguf", "qwen35", meta, add_bos=False, pre="qwen2")
+
+
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
 # llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
 # tolerance, apart from the quantization noise of the mixed-type files.
@@ -481,7 +531,8 @@ MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3
           "deepseek2-v3-f16": lambda: make_deepseek2("v3", float_only=True),
           "gemma3-f16": lambda: make_gemma3(float_only=True),
           "glm4moe": make_glm4moe, "glm4moe-f16": lambda: make_glm4moe(float_only=True),
-          "gpt-oss": make_gpt_oss, "gpt-oss-f16": lambda: make_gpt_oss(float_only=True)}
+          "gpt-oss": make_gpt_oss, "gpt-oss-f16": lambda: make_gpt_oss(float_only=True),
+          "qwen35": make_qwen35, "qwen35-f16": lambda: make_qwen35(float_only=True)}
 
 
 def main():

@@ -69,6 +69,36 @@ struct ExpertRows {
   int64_t n_rows = 0;
 };
 
+// One sequence's rows [row0, row0 + n_rows) of a Gated DeltaNet layer and its state in that
+// layer: the convolution tail ([conv channels][conv_width - 1]) followed by the n_v_heads
+// [d_v][d_k] state matrices (Backend::delta_net).
+struct RecurrentSeq {
+  int64_t row0 = 0;
+  int64_t n_rows = 0;
+  float* state = nullptr;
+};
+
+// The shape and small weights of a Gated DeltaNet layer (Qwen3.5, Qwen3-Next).
+struct DeltaNetParams {
+  int32_t n_k_heads = 0;  // query/key heads of d_k
+  int32_t n_v_heads = 0;  // value heads of d_v (a multiple of n_k_heads)
+  int32_t d_k = 0, d_v = 0;
+  int32_t conv_width = 0;  // the causal convolution's kernel width
+  // Value head h reads key head h mod n_k_heads (qwen35 files) or else h / (n_v / n_k)
+  // (qwen3next files).
+  bool k_head_mod = true;
+  float eps = 0.0f;                    // of the q/k L2 norms
+  const float* conv_kernel = nullptr;  // [2 * n_k * d_k + n_v * d_v][conv_width]
+  const float* dt_bias = nullptr;      // [n_v_heads]
+  const float* a = nullptr;            // [n_v_heads]: -exp(A_log)
+
+  int64_t conv_channels() const { return int64_t{2} * n_k_heads * d_k + int64_t{n_v_heads} * d_v; }
+  // Floats of one sequence's state in one layer (RecurrentSeq::state).
+  int64_t state_floats() const {
+    return conv_channels() * (conv_width - 1) + int64_t{n_v_heads} * d_v * d_k;
+  }
+};
+
 // A position in a backend's activation memory (see Backend::mark_scratch).
 struct ScratchMark {
   size_t chunk = 0, used = 0, live = 0;
@@ -113,6 +143,10 @@ class Backend {
   // K/V storage for one layer, zeroed, alive as long as the backend (a latent layout: one pool,
   // `k`, and v == nullptr).
   virtual KvStore alloc_kv(int32_t n_blocks, const KvLayout& layout) = 0;
+  // n floats of recurrent state, zeroed, alive as long as the backend.
+  virtual float* alloc_state(int64_t n) = 0;
+  // dst = src over n floats of state memory (src == nullptr: zeros).
+  virtual void copy_state(const float* src, float* dst, int64_t n) = 0;
 
   // ---- ops (x: [M, ...] activations; results are new arena tensors unless "in place") ----
   // Embedding lookup: [ids.size(), table.cols], row i = dequantized table row ids[i].
@@ -156,6 +190,16 @@ class Backend {
   virtual Tensor weighted_sum_rows(const Tensor& x, std::span<const int32_t> rows,
                                    std::span<const float> weights, int32_t per_row) = 0;
 
+  // ---- Gated DeltaNet ----
+  // [M, n_v_heads * d_v]: the core of a Gated DeltaNet layer. qkv [M, conv channels] is the
+  // input projection (queries | keys | values), beta and alpha [M, n_v_heads] the gate
+  // projections. Per sequence of `seqs`, in row order from its state: the causal convolution
+  // with SiLU, L2 norms of each query and key head, then the gated delta rule of every value
+  // head (kernel_table.h's DeltaRuleArgs, scale 1/sqrt(d_k)). Each state is left updated. Row
+  // results depend only on the sequence's earlier rows, never on the batch.
+  virtual Tensor delta_net(const Tensor& qkv, const Tensor& beta, const Tensor& alpha,
+                           std::span<const RecurrentSeq> seqs, const DeltaNetParams& p) = 0;
+
   // ---- Multi-head Latent Attention (a store with a latent layout) ----
   // Writes rows [M, latent_dim] (rounded to f16) into slots[m] of `store`.
   virtual void store_latent(const Tensor& rows, std::span<const int32_t> slots,
@@ -182,6 +226,8 @@ class Backend {
   // [M, C]: silu(gate) * up (SwiGLU) and gelu_tanh(gate) * up (GeGLU), gate/up [M, C].
   virtual Tensor silu_mul(const Tensor& gate, const Tensor& up) = 0;
   virtual Tensor gelu_mul(const Tensor& gate, const Tensor& up) = 0;
+  // [M, C]: sigmoid(gate) * x (Qwen3.5's gated attention output).
+  virtual Tensor sigmoid_mul(const Tensor& gate, const Tensor& x) = 0;
   // [M, C]: gpt-oss's clamped SwiGLU (ClampedGluFn in kernel_table.h) with alpha and limit.
   virtual Tensor clamped_silu_mul(const Tensor& gate, const Tensor& up, float alpha,
                                   float limit) = 0;

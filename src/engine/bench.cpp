@@ -60,6 +60,8 @@ struct Bench {
       kv.remove(kSeq);
     } else if (kv.n_tokens(kSeq) < depth) {
       fill(0, depth, 512);
+      // A recurrent state cannot be cut back: keep it at the depth to come back to.
+      if (kv.has_state()) kv.save_state(kSeq);
     } else {
       kv.truncate(kSeq, depth);
     }

@@ -35,6 +35,7 @@ void ask_model(const GgufFile& f, ModelFileInfo& info) {
     const auto backend = make_cpu_backend({.n_threads = 1, .kernels = &ref_kernels()});
     const auto model = load_model(f, *backend);
     info.kv_bytes_per_token = kv_cache_bytes_per_token(*model);
+    info.state_bytes_per_seq = model->recurrent_state_floats() * 4;
     info.config = model->config();
   } catch (const Error& e) {
     info.load_error = e.what();

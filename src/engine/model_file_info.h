@@ -41,6 +41,7 @@ struct ModelFileInfo {
   // KV cache bytes a token takes over all layers (the model's own cache spec); 0 when the
   // model cannot be bound, and then load_error says why.
   int64_t kv_bytes_per_token = 0;
+  int64_t state_bytes_per_seq = 0;  // recurrent state a sequence keeps (hybrid models), else 0
   std::string load_error;
   ModelConfig config;           // the bound model's hyper-parameters (when it binds)
   int32_t default_context = 0;  // the context a run uses when none is given

@@ -45,7 +45,7 @@ int32_t default_threads() {
 
 int64_t kv_cache_bytes_per_token(const Model& model) {
   // Model::kv_bytes_per_token is per layer.
-  return model.kv_bytes_per_token() * model.config().n_layer;
+  return model.kv_bytes_per_token() * model.n_kv_layers();
 }
 
 uint64_t activation_bytes_estimate(const ModelConfig& c, int32_t max_batch_tokens) {
@@ -71,15 +71,19 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
   plan.buffers = activation_bytes_estimate(model.config(), o.max_batch_tokens) +
                  uint64_t{4} * static_cast<uint64_t>(model.config().n_vocab) *
                      static_cast<uint64_t>(o.max_seqs);
+  plan.recurrent_state = static_cast<uint64_t>(model.recurrent_state_floats()) * 4 *
+                         static_cast<uint64_t>(std::max(1, o.max_seqs));
   const uint64_t one_request = plan.kv_bytes_per_token * static_cast<uint64_t>(o.n_ctx);
   if (budget > 0) {
-    const uint64_t fixed = plan.weights + plan.buffers;
+    const uint64_t fixed = plan.weights + plan.buffers + plan.recurrent_state;
     const uint64_t left = budget > fixed ? budget - fixed : 0;
     if (left < one_request) {
+      const std::string state =
+          plan.recurrent_state == 0 ? "" : ", recurrent state (" + mib(plan.recurrent_state) + ")";
       throw Error(path + ": a memory budget of " + mib(budget) + " holds the weights (" +
-                  mib(plan.weights) + ") and work buffers (" + mib(plan.buffers) + "), leaving " +
-                  mib(left) + " for the KV cache, but one request of " + std::to_string(o.n_ctx) +
-                  " tokens needs " + mib(one_request) +
+                  mib(plan.weights) + ")" + state + " and work buffers (" + mib(plan.buffers) +
+                  "), leaving " + mib(left) + " for the KV cache, but one request of " +
+                  std::to_string(o.n_ctx) + " tokens needs " + mib(one_request) +
                   ": raise the budget or lower the context (-c)");
     }
     const auto fits = static_cast<int64_t>(left / plan.kv_bytes_per_token) / o.block_size *
@@ -106,9 +110,11 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
 KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options) {
   KvLayout layout = model.kv_layout();
   layout.block_size = options.block_size;
-  return KvCacheOptions{.n_layer = model.config().n_layer,
+  return KvCacheOptions{.n_layer = model.n_kv_layers(),
                         .layout = layout,
-                        .n_blocks = Engine::kv_blocks_needed(options)};
+                        .n_blocks = Engine::kv_blocks_needed(options),
+                        .state_floats = model.recurrent_state_floats(),
+                        .n_state_seqs = options.max_seqs};
 }
 
 }  // namespace minke

@@ -87,6 +87,11 @@ void override_ops(KernelTable& t, const KernelTable& ops) {
   take(t.mul, ops.mul);
   take(t.silu_mul, ops.silu_mul);
   take(t.gelu_mul, ops.gelu_mul);
+  take(t.clamped_silu_mul, ops.clamped_silu_mul);
+  take(t.sigmoid_mul, ops.sigmoid_mul);
+  take(t.l2_norm, ops.l2_norm);
+  take(t.causal_conv_silu, ops.causal_conv_silu);
+  take(t.delta_rule, ops.delta_rule);
   take(t.softmax, ops.softmax);
   take(t.scale, ops.scale);
   take(t.scale_add, ops.scale_add);

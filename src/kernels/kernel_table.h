@@ -257,11 +257,59 @@ inline constexpr int32_t kMaxExpertGroups = 256;
 using RouteFn = void (*)(const float* logits, const float* bias, const RouteParams& p,
                          float* scratch, int32_t* ids, float* weights);
 
+// ---- Gated DeltaNet (Qwen3.5 / Qwen3-Next linear attention) ----
+// The causal depthwise convolution over one sequence's rows, then SiLU, for channels [c0, c1):
+// y[t][c] = silu(sum_i in[t + i][c] * kernel[c * width + i]), i < width, where in is the
+// sequence's previous width - 1 inputs (tail) followed by x's n_rows rows. The tail, channel
+// by channel ([n_ch][width - 1], oldest first), is then replaced by the last width - 1 inputs.
+struct CausalConvArgs {
+  const float* x = nullptr;  // [n_rows, x_stride]
+  int64_t x_stride = 0;
+  int64_t n_rows = 0;
+  int64_t n_ch = 0;
+  int32_t width = 0;
+  const float* kernel = nullptr;  // [n_ch][width]
+  float* tail = nullptr;          // [n_ch][width - 1]
+  float* y = nullptr;             // [n_rows, y_stride]
+  int64_t y_stride = 0;
+};
+using CausalConvFn = void (*)(const CausalConvArgs& a, int64_t c0, int64_t c1);
+
+// The gated delta rule of one value head over one sequence's rows, token by token: with
+// decay = exp(a * softplus(alpha + dt_bias)) and beta = sigmoid(beta_logit),
+//   S <- decay * S;  d = beta * (v - S k);  S <- S + d k^T;  out = scale * S q
+// S [d_v][d_k] (row j: value dim j) is the head's state, read and left updated. q and k are the
+// head's L2-normalised query and key rows (d_k), v its value row (d_v).
+struct DeltaRuleArgs {
+  const float* q = nullptr;  // row t at q + t * qk_stride
+  const float* k = nullptr;
+  int64_t qk_stride = 0;
+  const float* v = nullptr;  // row t at v + t * v_stride
+  int64_t v_stride = 0;
+  const float* beta_logit = nullptr;  // row t's at beta_logit[t * beta_stride]
+  int64_t beta_stride = 0;
+  const float* alpha = nullptr;  // row t's at alpha[t * alpha_stride]
+  int64_t alpha_stride = 0;
+  float dt_bias = 0.0f;
+  float a = 0.0f;  // -exp(A_log), as the file stores it
+  float scale = 0.0f;
+  float* state = nullptr;  // [d_v][d_k]
+  float* out = nullptr;    // row t at out + t * out_stride (d_v values)
+  int64_t out_stride = 0;
+  int32_t d_k = 0, d_v = 0;
+  int64_t n_rows = 0;
+};
+using DeltaRuleFn = void (*)(const DeltaRuleArgs& a);
+// The kernels sum the rule's dot products in 16 lanes: d_k must be a multiple of it.
+inline constexpr int32_t kDeltaNetLanes = 16;
+
 // ---- row-wise ops on f32 (n = row length) ----
 using RmsNormFn = void (*)(const float* x, const float* w, float eps, float* y, int64_t n);
 using BinaryFn = void (*)(const float* a, const float* b, float* y, int64_t n);
 using UnaryFn = void (*)(const float* x, float* y, int64_t n);
 using ScaleFn = void (*)(const float* x, float s, float* y, int64_t n);
+// y = x / max(||x||_2, eps) (ggml's l2_norm: the sum of squares in double).
+using L2NormFn = void (*)(const float* x, float eps, float* y, int64_t n);
 // gpt-oss's clamped SwiGLU (ggml's swiglu_oai): g = min(a, limit), u = clamp(b, -limit, limit),
 // y = g / (1 + exp(-alpha g)) * (u + 1).
 using ClampedGluFn = void (*)(const float* a, const float* b, float alpha, float limit, float* y,
@@ -289,11 +337,15 @@ struct KernelTable {
   BinaryFn add = nullptr, mul = nullptr;
   BinaryFn silu_mul = nullptr;              // y = silu(a) * b (SwiGLU)
   BinaryFn gelu_mul = nullptr;              // y = gelu_tanh(a) * b (GeGLU)
+  BinaryFn sigmoid_mul = nullptr;           // y = sigmoid(a) * b (gated attention)
   ClampedGluFn clamped_silu_mul = nullptr;  // gpt-oss's SwiGLU
   UnaryFn softmax = nullptr;
   ScaleFn scale = nullptr;
   ScaleAddFn scale_add = nullptr;  // weighted sums of expert outputs
   RouteFn route = nullptr;
+  L2NormFn l2_norm = nullptr;
+  CausalConvFn causal_conv_silu = nullptr;  // Gated DeltaNet
+  DeltaRuleFn delta_rule = nullptr;
   F32ToF16Fn f32_to_f16 = nullptr;                      // KV cache stores (round to nearest even)
   std::array<DequantizeFn, kMatmulSlots> dequantize{};  // get_rows, indexed by GgmlType
 

@@ -320,11 +320,83 @@ TEST(OpsPaths, ActivationsBitIdenticalToReference) {
     ref.clamped_silu_mul(a.data(), b.data(), 1.702f, 7.0f, want.data(), n);
     table->clamped_silu_mul(a.data(), b.data(), 1.702f, 7.0f, got.data(), n);
     EXPECT_TRUE(same(want, got)) << table->name << " clamped_silu_mul";
+    ref.sigmoid_mul(a.data(), b.data(), want.data(), n);
+    table->sigmoid_mul(a.data(), b.data(), got.data(), n);
+    EXPECT_TRUE(same(want, got)) << table->name << " sigmoid_mul";
     const int64_t finite = n - 3;  // softmax over finite inputs
     std::vector<float> sw(static_cast<size_t>(finite)), sg(sw.size());
     ref.softmax(a.data(), sw.data(), finite);
     table->softmax(a.data(), sg.data(), finite);
     EXPECT_TRUE(same(sw, sg)) << table->name << " softmax";
+  }
+}
+
+// Every SIMD path brings its own row kernels: a path whose table still holds the reference's
+// function for one of them would compare the reference with itself in the tests above.
+TEST(OpsPaths, SimdPathsTakeTheirRowKernels) {
+  const KernelTable& ref = ref_kernels();
+  for (const KernelTable* table : host_kernel_tables()) {
+    if (std::string_view(table->name) == "ref") continue;
+    EXPECT_NE(table->silu_mul, ref.silu_mul) << table->name;
+    EXPECT_NE(table->gelu_mul, ref.gelu_mul) << table->name;
+    EXPECT_NE(table->clamped_silu_mul, ref.clamped_silu_mul) << table->name;
+    EXPECT_NE(table->sigmoid_mul, ref.sigmoid_mul) << table->name;
+    EXPECT_NE(table->softmax, ref.softmax) << table->name;
+    EXPECT_NE(table->delta_rule, ref.delta_rule) << table->name;
+    EXPECT_NE(table->attention_f16kv, ref.attention_f16kv) << table->name;
+    EXPECT_NE(table->attention_mla_f16, ref.attention_mla_f16) << table->name;
+    EXPECT_NE(table->f32_to_f16, ref.f32_to_f16) << table->name;
+  }
+}
+
+// The gated delta rule (Qwen3.5's linear attention) over a few tokens and a state with large
+// and small values: the same bits as the reference on every path.
+TEST(OpsPaths, DeltaRuleBitIdenticalToReference) {
+  constexpr int32_t dk = 48, dv = 5, n = 6;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  auto fill = [&](size_t count, float scale) {
+    std::vector<float> v(count);
+    for (float& x : v) x = dist(rng) * scale;
+    return v;
+  };
+  std::vector<float> q = fill(n * dk, 1.0f), k = fill(n * dk, 1.0f);
+  const KernelTable& ref = ref_kernels();
+  for (int32_t t = 0; t < n; ++t) {
+    ref.l2_norm(&q[t * dk], 1e-6f, &q[t * dk], dk);
+    ref.l2_norm(&k[t * dk], 1e-6f, &k[t * dk], dk);
+  }
+  const std::vector<float> v = fill(n * dv, 3.0f), beta = fill(n, 3.0f), alpha = fill(n, 10.0f);
+  const std::vector<float> state0 = fill(dv * dk, 20.0f);
+  auto run = [&](const KernelTable& table, std::vector<float>& state, std::vector<float>& out) {
+    state = state0;
+    out.assign(n * dv, 0.0f);
+    table.delta_rule({.q = q.data(),
+                      .k = k.data(),
+                      .qk_stride = dk,
+                      .v = v.data(),
+                      .v_stride = dv,
+                      .beta_logit = beta.data(),
+                      .beta_stride = 1,
+                      .alpha = alpha.data(),
+                      .alpha_stride = 1,
+                      .dt_bias = 0.5f,
+                      .a = -0.8f,
+                      .scale = 0.25f,
+                      .state = state.data(),
+                      .out = out.data(),
+                      .out_stride = dv,
+                      .d_k = dk,
+                      .d_v = dv,
+                      .n_rows = n});
+  };
+  std::vector<float> want_state, want_out;
+  run(ref, want_state, want_out);
+  for (const KernelTable* table : host_kernel_tables()) {
+    std::vector<float> state, out;
+    run(*table, state, out);
+    EXPECT_EQ(std::memcmp(out.data(), want_out.data(), out.size() * 4), 0) << table->name;
+    EXPECT_EQ(std::memcmp(state.data(), want_state.data(), state.size() * 4), 0) << table->name;
   }
 }
 

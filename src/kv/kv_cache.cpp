@@ -27,6 +27,10 @@ KvCache::KvCache(Backend& backend, const KvCacheOptions& options)
   for (int32_t il = 0; il < options.n_layer; ++il) {
     layers_.push_back(backend.alloc_kv(blocks_.n_blocks(), layout_));
   }
+  if (options.state_floats > 0) {
+    states_ = std::make_unique<RecurrentStates>(backend, options.state_floats,
+                                                std::max(1, options.n_state_seqs));
+  }
 }
 
 KvCache::Sequence& KvCache::create(int32_t seq) {
@@ -67,6 +71,7 @@ void KvCache::reserve(int32_t seq, int32_t n_tokens) {
                 std::to_string(n_free_blocks()) + " of " + std::to_string(blocks_.n_blocks()) +
                 " blocks are free (use a larger -c)");
   }
+  if (states_ != nullptr) states_->create(seq);  // may throw: nothing has changed yet
   Sequence& s = it == seqs_.end() ? create(seq) : it->second;
   for (int32_t i = 0; i < need; ++i) s.blocks.push_back(take_block());
   s.n_tokens = std::max(s.n_tokens, n_tokens);
@@ -80,12 +85,14 @@ void KvCache::remove(int32_t seq) {
   const std::vector<int32_t>& blocks = it->second.blocks;
   for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) release_block(*b);
   seqs_.erase(it);
+  if (states_ != nullptr) states_->remove(seq);
 }
 
 void KvCache::truncate(int32_t seq, int32_t n_tokens) {
   MINKE_CHECK(n_tokens >= 0);
   const auto it = seqs_.find(seq);
   if (it == seqs_.end() || n_tokens >= it->second.n_tokens) return;
+  if (states_ != nullptr) states_->rewind(seq, n_tokens);
   Sequence& s = it->second;
   const auto keep = static_cast<size_t>(blocks_for(n_tokens));
   for (size_t i = s.blocks.size(); i-- > keep;) release_block(s.blocks[i]);
@@ -103,6 +110,7 @@ void KvCache::truncate(int32_t seq, int32_t n_tokens) {
 
 int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int32_t max_tokens) {
   MINKE_CHECK(seq >= 0 && !seqs_.contains(seq));
+  if (states_ != nullptr) return 0;
   const int32_t bs = layout_.block_size;
   const int32_t n_whole = std::min<int32_t>(max_tokens, static_cast<int32_t>(tokens.size())) / bs;
   query_tokens_ += std::max(0, max_tokens);
@@ -133,7 +141,7 @@ int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int3
 
 void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_computed) {
   const auto it = seqs_.find(seq);
-  if (it == seqs_.end()) return;
+  if (it == seqs_.end() || states_ != nullptr) return;  // nothing would ever match
   Sequence& s = it->second;
   const int32_t bs = layout_.block_size;
   const int32_t n_whole =
@@ -146,6 +154,11 @@ void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_com
     // side by side): this one stays unindexed and is freed with its sequence.
     if (!prefix_.indexed(b) && prefix_.find(s.last_hash) < 0) prefix_.insert(s.last_hash, b);
   }
+}
+
+void KvCache::save_state(int32_t seq) {
+  MINKE_CHECK(states_ != nullptr);
+  states_->save(seq);
 }
 
 std::span<const int32_t> KvCache::block_table(int32_t seq) const {

@@ -3,10 +3,14 @@
 // logical blocks (position / block_size) to physical blocks shared by all layers. With the
 // prefix cache, full blocks of computed tokens are indexed by content (PrefixIndex): a new
 // sequence starting with the same tokens shares them, and they outlive their sequences until
-// the pool needs the room (least recently used first).
+// the pool needs the room (least recently used first). A hybrid model's recurrent layers keep
+// a fixed-size state per sequence instead (RecurrentStates), which lives and dies with the
+// sequence here; such a cache finds no prefixes (a state holds no snapshot at block boundaries
+// yet) and cuts a sequence back only to a point saved with save_state.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -14,6 +18,7 @@
 #include "backend/backend.h"
 #include "kv/block_allocator.h"
 #include "kv/prefix_index.h"
+#include "kv/recurrent_state.h"
 
 namespace minke {
 
@@ -26,6 +31,10 @@ struct KvCacheOptions {
   KvLayout layout;          // block_size and the model's Model::kv_layout()
   int32_t n_blocks = 0;     // pool size in blocks; 0: enough blocks for n_ctx_total tokens
   int32_t n_ctx_total = 0;  // tokens over all sequences (used when n_blocks == 0)
+  // Recurrent state (Model::recurrent_state_floats): floats per sequence, and how many
+  // sequences hold one at once (1 when 0). None when state_floats == 0.
+  int64_t state_floats = 0;
+  int32_t n_state_seqs = 0;
 };
 
 class KvCache {
@@ -39,12 +48,19 @@ class KvCache {
   // Forgets seq and frees its blocks (no-op for an unknown sequence).
   void remove(int32_t seq);
   // Keeps positions [0, n_tokens) of seq and frees the blocks past them. The block cut into
-  // must be seq's alone.
+  // must be seq's alone. With recurrent state, n_tokens must be where the state is or where
+  // save_state kept it (minke::Error otherwise, before anything changes).
   void truncate(int32_t seq, int32_t n_tokens);
+  // seq's recurrent state (nullptr without one), and a snapshot of it truncate can go back to.
+  RecurrentStates::State* state(int32_t seq) { return states_ ? states_->find(seq) : nullptr; }
+  void save_state(int32_t seq);
+  bool has_state() const { return states_ != nullptr; }
+  int64_t state_bytes() const { return states_ ? states_->bytes() : 0; }
 
   // Prefix cache. For a sequence not yet in the cache: shares the cached blocks that hold the
   // longest run of whole blocks of tokens[0, max_tokens) and returns how many tokens they hold
-  // (a multiple of block_size; 0 when nothing matches, and then nothing changes).
+  // (a multiple of block_size; 0 when nothing matches, and then nothing changes; always 0
+  // with recurrent state).
   int32_t match_prefix(int32_t seq, std::span<const int32_t> tokens, int32_t max_tokens);
   // Indexes seq's blocks that are full and computed: tokens[0, n_computed) hold its K/V.
   void commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_computed);
@@ -89,6 +105,7 @@ class KvCache {
   PrefixIndex prefix_;
   int64_t hit_tokens_ = 0, query_tokens_ = 0;
   std::vector<KvStore> layers_;  // [n_layer]
+  std::unique_ptr<RecurrentStates> states_;
   std::unordered_map<int32_t, Sequence> seqs_;
 };
 

@@ -29,7 +29,8 @@ class Gemma3 final : public DecoderModel {
     const ModelConfig& c = config();
     const auto window =
         static_cast<int32_t>(file.get(arch_key(file, "attention.sliding_window")).as_u32());
-    const std::vector<bool> sliding = read_sliding_layers(file, c.n_layer, kDefaultSlidingPattern);
+    const std::vector<bool> sliding = read_layer_pattern(file, "attention.sliding_window_pattern",
+                                                         c.n_layer, kDefaultSlidingPattern);
     // Queries are scaled by query_pre_attn_scalar^-1/2: head_dim, except the 27B model (62
     // layers), whose scalar is n_embd / n_head.
     const int32_t q_scalar = c.n_layer == 62 ? c.n_embd / c.n_head : c.head_dim;

@@ -31,7 +31,8 @@ class GptOss final : public LlamaLayoutDecoder {
     if (c.n_expert == 0) throw Error(weights_.file().path() + ": gpt-oss without expert_count");
     const auto window =
         static_cast<int32_t>(file.get(arch_key(file, "attention.sliding_window")).as_u32());
-    sliding_ = read_sliding_layers(file, c.n_layer, kDefaultSlidingPattern);
+    sliding_ = read_layer_pattern(file, "attention.sliding_window_pattern", c.n_layer,
+                                  kDefaultSlidingPattern);
     attn_sliding_ = attn_;
     attn_sliding_.window = window;
     attn_sliding_.rope = rope(

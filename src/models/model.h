@@ -40,6 +40,10 @@ struct ModelConfig {
   // Sliding-window attention (0 without): the window in tokens and how many layers use it.
   int32_t sliding_window = 0;
   int32_t n_layer_sliding = 0;
+  // Recurrent (linear-attention) layers of a hybrid model, which keep a state per sequence
+  // instead of K/V: how many, and the state's shape (Gated DeltaNet).
+  int32_t n_layer_recurrent = 0;
+  int32_t ssm_n_k_heads = 0, ssm_n_v_heads = 0, ssm_head_dim = 0, ssm_conv_width = 0;
   bool attention_sinks = false;  // a learned logit per head in each softmax (gpt-oss)
   // Multi-head Latent Attention (all 0 without it); head_dim is then the per-head query/key
   // width (nope + RoPE part).
@@ -82,6 +86,11 @@ class Model {
   virtual KvLayout kv_layout() const = 0;
   // Bytes that takes per token per layer (for sizing and `minke info`).
   virtual int64_t kv_bytes_per_token() const = 0;
+  // Layers that keep K/V in the cache: every layer but a hybrid model's recurrent ones.
+  virtual int32_t n_kv_layers() const { return config().n_layer; }
+  // Floats of recurrent state one sequence keeps over all layers, whatever its length (0: none;
+  // the Gated DeltaNet layers of Qwen3.5). The cache keeps it (KvCacheOptions::state_floats).
+  virtual int64_t recurrent_state_floats() const { return 0; }
   // Runs the batch. The KV cache must already hold blocks for every (sequence, position) in
   // the batch (KvCache::reserve); the step's K/V are written there. `logits` receives
   // n_vocab floats per wanted token, in batch order. Validates token ids (minke::Error).

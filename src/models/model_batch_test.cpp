@@ -210,6 +210,9 @@ TEST_P(ModelBatchInvariance, TinyDeepSeek2V3) {
 TEST_P(ModelBatchInvariance, TinyGlm4Moe) { check_model(tiny("glm4moe"), table(), kPrompts); }
 // gpt-oss: sliding/full layers with sinks, softmax over the chosen experts, expert biases, MXFP4.
 TEST_P(ModelBatchInvariance, TinyGptOss) { check_model(tiny("gpt-oss"), table(), kPrompts); }
+// Chunked prefill runs the DeltaNet recurrence over the same tokens in other groupings: the
+// state it leaves must give the same bits.
+TEST_P(ModelBatchInvariance, TinyQwen35) { check_model(tiny("qwen35"), table(), kPrompts); }
 TEST_P(ModelBatchInvariance, SmolLM2) {
   check_model(testing::model_path(testing::kSmolLM2), table(), real_prompts(table()));
 }

@@ -23,6 +23,7 @@ constexpr Architecture kArchitectures[] = {
     {"deepseek2", load_deepseek2},  // DeepSeek-V2/V3/R1, V2-Lite, Kimi-K2, Moonlight
     {"glm4moe", load_glm4moe},      // GLM-4.5, GLM-4.5-Air, GLM-4.6
     {"gpt-oss", load_gpt_oss},      // gpt-oss-20b, gpt-oss-120b
+    {"qwen35", load_qwen35},        // Qwen3.5 0.8B-27B (dense)
 };
 
 }  // namespace

@@ -77,6 +77,13 @@ run "$MINKE" bench -m tests/golden/data/models/tiny/qwen3moe.gguf -p 4 -n 2 -d 8
 expect_rc "bench -d on a MoE model succeeds" 0
 check_json "bench -d reports the depth and counts only the routed experts' bytes" \
   'j["n_depth"] == 8 and j["weight_bytes_per_token"] == 148992 and j["model_bytes"] == 222528'
+# A hybrid model at a depth: its recurrent state cannot be cut back, so each repetition
+# starts from the snapshot taken at the depth (two repetitions of both tests).
+run "$MINKE" bench -m tests/golden/data/models/tiny/qwen35.gguf -p 4 -n 2 -d 8 -r 2 -t 1 \
+  --no-membw --json
+expect_rc "bench -d on a hybrid (recurrent) model succeeds" 0
+check_json "bench -d on qwen35 reports the depth and both repetitions" \
+  'j["n_depth"] == 8 and len(j["pp_samples"]) == 2 and len(j["tg_samples"]) == 2'
 run "$MINKE" bench -m tests/golden/data/models/tiny/qwen3moe.gguf -p 4 -n 2 -d 300 -r 1 \
   --no-membw
 expect_error "bench -d past the trained context is a clear error" "use -d plus -p and -n"

@@ -61,6 +61,13 @@ expect_rc "info on a gpt-oss file succeeds" 0
 expect_out_has "info shows gpt-oss's attention" "sliding window of 8 tokens in 2 of 4 layers, the others the whole context; a learned sink per head"
 expect_out_has "info shows gpt-oss's routing" "8 routed (4 per token, softmax over the chosen, biased router), 32 hidden each"
 
+run "$MINKE" info -m "$TINY/qwen35.gguf"
+expect_rc "info on a qwen35 file succeeds" 0
+expect_out_has "info shows the recurrent layers" "Gated DeltaNet in 3 of 4 layers (2 key and 4 value heads of 16, convolution width 4); the others full attention"
+expect_out_has "info counts KV for the attention layer only" "(256 B per token)"
+expect_out_has "info shows the recurrent state" "recurrent state 16.5 KiB (per sequence, whatever its length)"
+run "$MINKE" run -m "$TINY/qwen35.gguf" -p "hello there" -n 6 --temp 0 --seed 1
+expect_rc "run on a qwen35 file succeeds" 0
 
 # --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---
 GEMMA=${MINKE_MODELS:-models}/gemma-3-270m-q4_k_m.gguf

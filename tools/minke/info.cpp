@@ -31,11 +31,15 @@ void print_memory(const ModelFileInfo& info, uint64_t weight_bytes, int32_t ctx_
   }
   const int64_t ctx = ctx_size > 0 ? ctx_size : info.default_context;
   const uint64_t kv = static_cast<uint64_t>(info.kv_bytes_per_token * ctx);
-  print_field("memory", human_bytes(weight_bytes + kv) + " for a " + std::to_string(ctx) +
+  const auto state = static_cast<uint64_t>(info.state_bytes_per_seq);
+  print_field("memory", human_bytes(weight_bytes + kv + state) + " for a " + std::to_string(ctx) +
                             "-token context: weights " + human_bytes(weight_bytes) +
                             " + KV cache " + human_bytes(kv) + " (" +
                             human_bytes(static_cast<uint64_t>(info.kv_bytes_per_token)) +
-                            " per token)");
+                            " per token)" +
+                            (state > 0 ? " + recurrent state " + human_bytes(state) +
+                                             " (per sequence, whatever its length)"
+                                       : ""));
 }
 
 // Multi-head Latent Attention and mixture-of-experts parameters, when the model has them.
@@ -65,6 +69,14 @@ void print_architecture(const ModelFileInfo& f) {
     }
     if (c.attention_sinks) a += std::string(a.empty() ? "" : "; ") + "a learned sink per head";
     print_field("attention", a);
+  }
+  if (c.n_layer_recurrent > 0) {
+    print_field("recurrent", "Gated DeltaNet in " + std::to_string(c.n_layer_recurrent) + " of " +
+                                 std::to_string(c.n_layer) + " layers (" +
+                                 std::to_string(c.ssm_n_k_heads) + " key and " +
+                                 std::to_string(c.ssm_n_v_heads) + " value heads of " +
+                                 std::to_string(c.ssm_head_dim) + ", convolution width " +
+                                 std::to_string(c.ssm_conv_width) + "); the others full attention");
   }
   if (c.n_expert > 0) {
     std::string e = std::to_string(c.n_expert) + " routed (" + std::to_string(c.n_expert_used) +

@@ -59,9 +59,12 @@ int run_serve(ServeOptions& o) {
   const MemoryPlan m = llm->memory_plan();
   std::fprintf(stderr,
                "minke: memory: weights %s + KV cache %s (%lld tokens at %s, shared by all "
-               "requests; the prefix cache lives in it) + buffers %s = %s%s\n",
+               "requests; the prefix cache lives in it)%s + buffers %s = %s%s\n",
                human_bytes(m.weights).c_str(), human_bytes(m.kv_cache).c_str(),
                static_cast<long long>(m.kv_tokens), human_bytes(m.kv_bytes_per_token).c_str(),
+               m.recurrent_state == 0
+                   ? ""
+                   : (" + recurrent state " + human_bytes(m.recurrent_state)).c_str(),
                human_bytes(m.buffers).c_str(), human_bytes(m.total()).c_str(),
                m.budget > 0 ? (" of a " + human_bytes(m.budget) + " budget").c_str() : "");
   std::signal(SIGINT, on_signal);

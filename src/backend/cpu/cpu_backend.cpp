@@ -4,6 +4,7 @@
 #include "backend/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -122,6 +123,21 @@ class CpuBackend final : public Backend {
     return {k, kv_.back().data(), n_blocks, l};
   }
 
+  float* alloc_state(int64_t n) override {
+    MINKE_CHECK(n > 0);
+    state_.emplace_back(static_cast<size_t>(n), 0.0f);
+    return state_.back().data();
+  }
+  void copy_state(const float* src, float* dst, int64_t n) override {
+    if (src == nullptr) {
+      std::fill_n(dst, n, 0.0f);
+    } else {
+      std::copy_n(src, n, dst);
+    }
+  }
+  Tensor delta_net(const Tensor& qkv, const Tensor& beta, const Tensor& alpha,
+                   std::span<const RecurrentSeq> seqs, const DeltaNetParams& p) override;
+
   Tensor get_rows(const WeightView& table, std::span<const int32_t> ids) override {
     const DequantizeFn dequantize = kernels_.dequantize[static_cast<size_t>(table.type)];
     MINKE_CHECK(dequantize != nullptr);
@@ -205,6 +221,9 @@ class CpuBackend final : public Backend {
   Tensor gelu_mul(const Tensor& gate, const Tensor& up) override {
     return glu(gate, up, kernels_.gelu_mul);
   }
+  Tensor sigmoid_mul(const Tensor& gate, const Tensor& x) override {
+    return glu(gate, x, kernels_.sigmoid_mul);
+  }
   Tensor clamped_silu_mul(const Tensor& gate, const Tensor& up, float alpha, float limit) override {
     return glu(gate, up, [&](const float* a, const float* b, float* y, int64_t n) {
       kernels_.clamped_silu_mul(a, b, alpha, limit, y, n);
@@ -256,6 +275,7 @@ class CpuBackend final : public Backend {
   const bool defer_experts_;
   Arena arena_;
   std::vector<std::vector<uint16_t>> kv_;  // KV stores, stable addresses
+  std::vector<std::vector<float>> state_;  // recurrent states, stable addresses
   SlabAllocator packed_;                   // prepared weights
   size_t prepared_bytes_ = 0;
   // Experts prepare_expert deferred, by their file data: the release to call when packing and,
@@ -466,6 +486,72 @@ Tensor CpuBackend::weighted_sum_rows(const Tensor& x, std::span<const int32_t> r
       MINKE_DCHECK(rows[at] >= 0 && rows[at] < x.rows);
       kernels_.scale_add(x.data + rows[at] * x.stride, weights[at], o, x.cols);
     }
+  });
+  return out;
+}
+
+Tensor CpuBackend::delta_net(const Tensor& qkv, const Tensor& beta, const Tensor& alpha,
+                             std::span<const RecurrentSeq> seqs, const DeltaNetParams& p) {
+  const int64_t n_ch = p.conv_channels();
+  MINKE_CHECK(qkv.cols == n_ch && beta.cols == p.n_v_heads && alpha.cols == p.n_v_heads &&
+              beta.rows == qkv.rows && alpha.rows == qkv.rows && p.n_k_heads > 0 &&
+              p.n_v_heads % p.n_k_heads == 0 && p.conv_width >= 1);
+  const auto n_seqs = static_cast<int64_t>(seqs.size());
+  // The convolution with SiLU: chunks of channels of each sequence, its rows in order.
+  constexpr int64_t kChannelChunk = 64;
+  const int64_t n_chunks = (n_ch + kChannelChunk - 1) / kChannelChunk;
+  Tensor conv = alloc(qkv.rows, n_ch);
+  pool_.parallel_for(n_seqs * n_chunks, [&](int64_t t, int) {
+    const RecurrentSeq& s = seqs[static_cast<size_t>(t / n_chunks)];
+    const int64_t c0 = t % n_chunks * kChannelChunk;
+    const CausalConvArgs a{.x = qkv.data + s.row0 * qkv.stride,
+                           .x_stride = qkv.stride,
+                           .n_rows = s.n_rows,
+                           .n_ch = n_ch,
+                           .width = p.conv_width,
+                           .kernel = p.conv_kernel,
+                           .tail = s.state,
+                           .y = conv.data + s.row0 * conv.stride,
+                           .y_stride = conv.stride};
+    kernels_.causal_conv_silu(a, c0, std::min(c0 + kChannelChunk, n_ch));
+  });
+  // L2 norms of every query and key head, in place.
+  const int64_t qk_heads = int64_t{2} * p.n_k_heads;
+  pool_.parallel_for(conv.rows * qk_heads, [&](int64_t t, int) {
+    float* h = conv.data + t / qk_heads * conv.stride + t % qk_heads * p.d_k;
+    kernels_.l2_norm(h, p.eps, h, p.d_k);
+  });
+  // The delta rule: one task per sequence and value head.
+  Tensor out = alloc(qkv.rows, int64_t{p.n_v_heads} * p.d_v);
+  const int32_t group = p.n_v_heads / p.n_k_heads;
+  const int64_t k0 = int64_t{p.n_k_heads} * p.d_k;  // first key column
+  const int64_t v0 = 2 * k0;                        // first value column
+  const int64_t tail = n_ch * (p.conv_width - 1);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(p.d_k));
+  pool_.parallel_for(n_seqs * p.n_v_heads, [&](int64_t t, int) {
+    const RecurrentSeq& s = seqs[static_cast<size_t>(t / p.n_v_heads)];
+    const auto h = static_cast<int32_t>(t % p.n_v_heads);
+    const int32_t kh = p.k_head_mod ? h % p.n_k_heads : h / group;
+    const float* row = conv.data + s.row0 * conv.stride;
+    const DeltaRuleArgs a{.q = row + int64_t{kh} * p.d_k,
+                          .k = row + k0 + int64_t{kh} * p.d_k,
+                          .qk_stride = conv.stride,
+                          .v = row + v0 + int64_t{h} * p.d_v,
+                          .v_stride = conv.stride,
+                          .beta_logit = beta.data + s.row0 * beta.stride + h,
+                          .beta_stride = beta.stride,
+                          .alpha = alpha.data + s.row0 * alpha.stride + h,
+                          .alpha_stride = alpha.stride,
+                          .dt_bias = p.dt_bias[h],
+                          .a = p.a[h],
+                          .scale = scale,
+                          .state = s.state + tail + int64_t{h} * p.d_v * p.d_k,
+                          .out = out.data + s.row0 * out.stride + int64_t{h} * p.d_v,
+                          .out_stride = out.stride,
+                          .d_k = p.d_k,
+                          .d_v = p.d_v,
+                          .n_rows = s.n_rows};
+    kernels_.delta_rule(a);
   });
   return out;
 }

@@ -35,11 +35,15 @@ KernelTable make_ref_table() {
       .mul = mul_f32,
       .silu_mul = silu_mul_f32,
       .gelu_mul = gelu_mul_f32,
+      .sigmoid_mul = sigmoid_mul_f32,
       .clamped_silu_mul = clamped_silu_mul_f32,
       .softmax = softmax_f32,
       .scale = scale_f32,
       .scale_add = scale_add_f32,
       .route = route_f32,
+      .l2_norm = l2_norm_f32,
+      .causal_conv_silu = causal_conv_silu_f32,
+      .delta_rule = delta_rule_f32,
       .f32_to_f16 = f32_to_f16_row,
   };
   using G = GgmlType;

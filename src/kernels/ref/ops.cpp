@@ -61,6 +61,14 @@ void silu_mul_f32(const float* a, const float* b, float* y, int64_t n) {
   }
 }
 
+void sigmoid_mul_f32(const float* a, const float* b, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    // A NaN gate gives itself back: how its sign fares through -a, exp and the division
+    // differs between instruction sets.
+    y[i] = a[i] != a[i] ? a[i] : 1.0f / (1.0f + exp_f32(-a[i])) * b[i];
+  }
+}
+
 void clamped_silu_mul_f32(const float* a, const float* b, float alpha, float limit, float* y,
                           int64_t n) {
   for (int64_t i = 0; i < n; ++i) {

@@ -38,6 +38,8 @@ void silu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 // short-cut to 0 or a.
 void gelu_mul_f32(const float* a, const float* b, float* y, int64_t n);
 float gelu_tanh_f32(float x);
+// y = sigmoid(a) * b, sigmoid(a) = 1 / (1 + exp_f32(-a)); a NaN a gives a.
+void sigmoid_mul_f32(const float* a, const float* b, float* y, int64_t n);
 // gpt-oss's clamped SwiGLU (ClampedGluFn) in ggml's order of operations, exp by exp_f32; a NaN
 // input gives NaN.
 void clamped_silu_mul_f32(const float* a, const float* b, float alpha, float limit, float* y,
@@ -56,6 +58,21 @@ double sum_f64_lanes(const float* x, int64_t n);
 // group-limited top-k, as DeepSeek's and Qwen's reference code route.
 void route_f32(const float* logits, const float* bias, const RouteParams& p, float* scratch,
                int32_t* ids, float* weights);
+
+// Gated DeltaNet (CausalConvFn, DeltaRuleFn, L2NormFn) in ggml's CPU arithmetic: the
+// convolution sums in f32 in kernel order, the rule's dot products in f32 in index order,
+// expf/logf for the gates; the L2 norm sums squares in double.
+// The rule's dot products are 16-lane sums folded as mla_fold_lanes folds them (kMlaLanes
+// below), the order the SIMD paths keep; d_k must be a multiple of 16.
+void causal_conv_silu_f32(const CausalConvArgs& a, int64_t c0, int64_t c1);
+void delta_rule_f32(const DeltaRuleArgs& a);
+// Row t's decay exp(a * softplus(alpha + dt_bias)) and beta = sigmoid(beta_logit), one
+// compiled copy for every path.
+struct DeltaGates {
+  float decay, beta;
+};
+DeltaGates delta_gates(const DeltaRuleArgs& a, int64_t t);
+void l2_norm_f32(const float* x, float eps, float* y, int64_t n);
 
 // RoPE as ggml computes it: theta_i = pos * base^(-2i / n_dims), built by repeated f32
 // multiplication, divided by freq_factors[i] if given, times freq_scale.

@@ -148,6 +148,55 @@ struct RowOps {
     if (i < n) silu_mul_f32(a + i, b + i, y + i, n - i);
   }
 
+  static void sigmoid_mul(const float* a, const float* b, float* y, int64_t n) {
+    int64_t i = 0;
+    const VF one = Isa::set1f(1.0f), sign = Isa::set1f(-0.0f);
+    for (; i + R <= n; i += R) {
+      const VF av = Isa::loadf(a + i);
+      const VF sig = Isa::divf(one, Isa::add(one, exp(Isa::xorf(av, sign))));
+      Isa::storef(y + i, Isa::sel_nan(av, av, Isa::mul(sig, Isa::loadf(b + i))));
+    }
+    if (i < n) sigmoid_mul_f32(a + i, b + i, y + i, n - i);
+  }
+
+  // delta_rule_f32 on R lanes: the same 16-lane sums folded alike (Isa::fold16), each product
+  // rounded before it is added (no FMA), the gates from the one compiled delta_gates.
+  static void delta_rule(const DeltaRuleArgs& a) {
+    constexpr int kV = kMlaLanes / R;
+    const int32_t dk = a.d_k;
+    for (int64_t t = 0; t < a.n_rows; ++t) {
+      const float* q = a.q + t * a.qk_stride;
+      const float* k = a.k + t * a.qk_stride;
+      const float* v = a.v + t * a.v_stride;
+      float* out = a.out + t * a.out_stride;
+      const DeltaGates g = delta_gates(a, t);
+      const VF decay = Isa::set1f(g.decay);
+      for (int32_t j = 0; j < a.d_v; ++j) {
+        float* s = a.state + int64_t{j} * dk;  // row j: value dim j over the key dims
+        VF acc[kV];
+        for (VF& x : acc) x = Isa::zerof();
+        for (int32_t i = 0; i < dk; i += kMlaLanes) {
+          for (int r = 0; r < kV; ++r) {
+            const VF sv = Isa::mul(Isa::loadf(s + i + r * R), decay);
+            Isa::storef(s + i + r * R, sv);
+            acc[r] = Isa::add(acc[r], Isa::mul(sv, Isa::loadf(k + i + r * R)));
+          }
+        }
+        const VF d = Isa::set1f((v[j] - Isa::fold16(acc)) * g.beta);
+        for (VF& x : acc) x = Isa::zerof();
+        for (int32_t i = 0; i < dk; i += kMlaLanes) {
+          for (int r = 0; r < kV; ++r) {
+            const VF sv =
+                Isa::add(Isa::loadf(s + i + r * R), Isa::mul(Isa::loadf(k + i + r * R), d));
+            Isa::storef(s + i + r * R, sv);
+            acc[r] = Isa::add(acc[r], Isa::mul(sv, Isa::loadf(q + i + r * R)));
+          }
+        }
+        out[j] = Isa::fold16(acc) * a.scale;
+      }
+    }
+  }
+
   // clamped_silu_mul_f32's operations lane by lane; Isa::minf/maxf differ on NaN between ISAs,
   // so a NaN input is put back after the clamps.
   static void clamped_silu_mul(const float* a, const float* b, float alpha, float limit, float* y,
@@ -747,6 +796,8 @@ struct RowOps {
     ops->silu_mul = silu_mul;
     ops->gelu_mul = gelu_mul;
     ops->clamped_silu_mul = clamped_silu_mul;
+    ops->sigmoid_mul = sigmoid_mul;
+    ops->delta_rule = delta_rule;
     ops->softmax = softmax;
   }
 };

@@ -8,6 +8,7 @@ namespace minke {
 AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_embd,
                                 const AttentionOptions& o, const AttentionTensors& required) {
   const int64_t q_dim = int64_t{o.n_head} * o.head_dim;
+  const int64_t q_rows = o.output_gate ? 2 * q_dim : q_dim;
   const int64_t kv_dim = int64_t{o.n_head_kv} * o.head_dim;
   const auto name = [il](const char* suffix) { return layer_tensor(il, suffix); };
   // Binding a required tensor with the non-optional call makes a missing one an error.
@@ -23,7 +24,7 @@ AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_emb
   if (required.o_bias) w.vector(name("attn_output.bias"), n_embd);
   if (required.sinks) w.vector(name("attn_sinks.weight"), o.n_head);
   return {
-      .q = w.matrix(name("attn_q.weight"), q_dim, n_embd),
+      .q = w.matrix(name("attn_q.weight"), q_rows, n_embd),
       .k = w.matrix(name("attn_k.weight"), kv_dim, n_embd),
       .v = w.matrix(name("attn_v.weight"), kv_dim, n_embd),
       .o = w.matrix(name("attn_output.weight"), n_embd, q_dim),
@@ -38,12 +39,30 @@ AttentionWeights bind_attention(const WeightBinder& w, int32_t il, int32_t n_emb
 }
 
 namespace {
+
 const WeightView* ptr(const std::optional<WeightView>& w) { return w ? &*w : nullptr; }
+
+// Splits a gated query projection [M, n_head * 2 * head_dim] (each head's query, then its gate)
+// into the queries and the gates, [M, n_head * head_dim] each.
+void split_query_gate(Backend& be, const Tensor& qg, int32_t n_head, int32_t head_dim, Tensor& q,
+                      Tensor& gate) {
+  q = be.alloc(qg.rows, int64_t{n_head} * head_dim);
+  gate = be.alloc(qg.rows, int64_t{n_head} * head_dim);
+  for (int32_t h = 0; h < n_head; ++h) {
+    be.copy(qg.col_range(int64_t{2 * h} * head_dim, head_dim),
+            q.col_range(int64_t{h} * head_dim, head_dim));
+    be.copy(qg.col_range(int64_t{2 * h + 1} * head_dim, head_dim),
+            gate.col_range(int64_t{h} * head_dim, head_dim));
+  }
+}
+
 }  // namespace
 
 Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
                       const AttentionOptions& o, const StepInputs& step, const KvStore& store) {
-  Tensor q = be.matmul(x, w.q, ptr(w.q_bias));              // [M, n_head * head_dim]
+  Tensor q = be.matmul(x, w.q, ptr(w.q_bias));  // [M, n_head * head_dim] (x2 with the gate)
+  Tensor gate;
+  if (o.output_gate) split_query_gate(be, Tensor(q), o.n_head, o.head_dim, q, gate);
   Tensor k = be.matmul(x, w.k, ptr(w.k_bias));              // [M, n_head_kv * head_dim]
   Tensor v = be.matmul(x, w.v, ptr(w.v_bias));              // [M, n_head_kv * head_dim]
   if (w.q_norm) q = be.rms_norm(q, *w.q_norm, o.norm_eps);  // each head on its own
@@ -56,8 +75,9 @@ Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
                           .scale = o.q_scale != 0.0f ? 1.0f : 0.0f,  // 0: 1/sqrt(head_dim)
                           .window = o.window,
                           .sinks = w.sinks ? static_cast<const float*>(w.sinks->data) : nullptr};
-  const Tensor a = be.attention(q, step.positions, store, step.seqs, p);  // [M, n_head * hd]
-  return be.matmul(a, w.o, ptr(w.o_bias));                                // [M, n_embd]
+  Tensor a = be.attention(q, step.positions, store, step.seqs, p);  // [M, n_head * hd]
+  if (o.output_gate) a = be.sigmoid_mul(gate, a);
+  return be.matmul(a, w.o, ptr(w.o_bias));  // [M, n_embd]
 }
 
 }  // namespace minke

@@ -34,6 +34,9 @@ struct AttentionOptions {
   // (gemma3's query_pre_attn_scalar^-1/2); else scores are scaled by 1/sqrt(head_dim).
   float q_scale = 0.0f;
   int32_t window = 0;  // sliding window (keys p - window < j <= p), 0 = full causal
+  // The query projection holds each head's query followed by its output gate (twice as many
+  // rows); the attention output is multiplied by sigmoid(gate) before attn_output (Qwen3.5).
+  bool output_gate = false;
 };
 
 // Which of the optional tensors an architecture requires; present ones are always bound.

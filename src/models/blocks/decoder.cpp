@@ -68,10 +68,11 @@ bool DecoderModel::begin(const Batch& batch, const KvCache& kv, std::span<float>
     return k.latent_dim > 0 ? "latent " + std::to_string(k.latent_dim)
                             : std::to_string(k.n_head_kv) + " x " + std::to_string(k.head_dim);
   };
-  if (kv.n_layer() != c.n_layer || l.n_head_kv != want.n_head_kv || l.head_dim != want.head_dim ||
-      l.latent_dim != want.latent_dim) {
+  if (kv.n_layer() != n_kv_layers() || l.n_head_kv != want.n_head_kv ||
+      l.head_dim != want.head_dim || l.latent_dim != want.latent_dim) {
     throw Error("KV cache: built for " + std::to_string(kv.n_layer()) + " layers of " + shape(l) +
-                " but the model needs " + std::to_string(c.n_layer) + " layers of " + shape(want));
+                " but the model needs " + std::to_string(n_kv_layers()) + " layers of " +
+                shape(want));
   }
   step_.prepare(batch, kv, c.n_vocab, weights_.file().path());
   MINKE_CHECK(logits.size() == step_.wanted.size() * static_cast<size_t>(c.n_vocab));

@@ -94,8 +94,9 @@ int32_t arch_count(const GgufFile& f, std::string_view key, int32_t fallback) {
   return static_cast<int32_t>(n);
 }
 
-std::vector<bool> read_sliding_layers(const GgufFile& f, int32_t n_layer, int32_t fallback) {
-  const std::string key = arch_key(f, "attention.sliding_window_pattern");
+std::vector<bool> read_layer_pattern(const GgufFile& f, std::string_view name, int32_t n_layer,
+                                     int32_t fallback) {
+  const std::string key = arch_key(f, name);
   std::vector<bool> sliding(static_cast<size_t>(n_layer));
   const GgufValue* v = f.find(key);
   if (v != nullptr && v->type() == GgufValueType::ARRAY) {

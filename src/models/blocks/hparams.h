@@ -36,10 +36,11 @@ HParams read_hparams(const GgufFile& file);
 // The non-negative count <arch>.<key> (at most 2^20), or `fallback` when absent.
 int32_t arch_count(const GgufFile& file, std::string_view key, int32_t fallback);
 
-// Which of the n_layer layers attend over a sliding window, from
-// <arch>.attention.sliding_window_pattern: one bool per layer, or a period n (layer il slides
-// unless (il + 1) % n == 0; 0: every layer slides), the period `fallback` when absent (llama.cpp's
-// rule: Gemma 3 6, gpt-oss 2). Throws minke::Error on an array of the wrong length.
-std::vector<bool> read_sliding_layers(const GgufFile& file, int32_t n_layer, int32_t fallback);
+// Which of the n_layer layers have a property, from <arch>.<name>: one bool per layer, or a
+// period n (layer il has it unless (il + 1) % n == 0; 0: every layer), the period `fallback`
+// when absent. Sliding-window layers: "attention.sliding_window_pattern", llama.cpp's period
+// Gemma 3 6, gpt-oss 2. Throws minke::Error on an array shorter than n_layer.
+std::vector<bool> read_layer_pattern(const GgufFile& file, std::string_view name, int32_t n_layer,
+                                     int32_t fallback);
 
 }  // namespace minke
