@@ -4,7 +4,8 @@
 Writes tests/golden/data/tokenizer/corpus.json (the strings, hex-encoded so invalid UTF-8
 survives) and one <name>.json per model / pre-tokenizer with, for every string, the ids of
 llama_tokenize(add_special=True, parse_special=True) and (False, False), plus the detokenized
-bytes. Pre-tokenizers without a model here are run on vocab-only copies of the Qwen2 GGUF
+bytes. Tokenizers with no model here are read from vocab-only files under tests/golden/data/vocab.
+Pre-tokenizers without a model here are run on vocab-only copies of the Qwen2 GGUF
 (written to /tmp) whose tokenizer.ggml.pre is changed; the C++ test loads the Qwen2 tokenizer
 with a pre-type override and must reproduce those ids.
 
@@ -29,6 +30,10 @@ REAL_MODELS = {
     "smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf",
     "qwen2": QWEN,
     "gemma3": "gemma-3-270m-q4_k_m.gguf",
+}
+# Vocab-only files committed with the tests (tokenizers with no model in models/).
+VOCAB_FILES = {
+    "gemma4": os.path.join(ROOT, "tests", "golden", "data", "vocab", "ggml-vocab-gemma-4.gguf"),
 }
 # Pre-tokenizers checked through the Qwen2 vocab.
 PRE_TYPES = ["llama-bpe", "deepseek-llm", "deepseek-coder", "deepseek-v3", "gpt-2", "default",
@@ -200,6 +205,7 @@ def main():
     with open(os.path.join(OUT, "corpus.json"), "w") as f:
         json.dump({"strings_hex": [t.hex() for t in texts]}, f, indent=0)
     jobs = [(name, os.path.join(MODELS, file), name) for name, file in REAL_MODELS.items()]
+    jobs += [(name, path, name) for name, path in VOCAB_FILES.items()]
     jobs += [("qwen2-pre-" + pre, None, pre) for pre in PRE_TYPES]
     if len(sys.argv) > 1:
         jobs = [job for job in jobs if job[0] in sys.argv[1:]]

@@ -69,7 +69,7 @@ void append_token_piece(const Vocab& vocab, int32_t id, bool render_special, std
     } else {
       append_unescaped_spaces(token.text, out);
     }
-  } else if (token.has(kAttrByte) && vocab.kind == VocabKind::kSentencePiece &&
+  } else if (token.has(kAttrByte) && vocab.kind != VocabKind::kByteLevelBpe &&
              token.text.size() >= 5) {
     // "<0xXX>": the two hex digits after "<0x".
     const char hex[3] = {token.text[3], token.text[4], '\0'};

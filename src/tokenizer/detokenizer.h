@@ -12,7 +12,8 @@ namespace minke {
 
 // Bytes of one token. Control and unknown tokens are empty unless render_special; user-defined
 // tokens are always their text; unused/undefined tokens are empty. Byte-level vocabs map code
-// points back to bytes; SentencePiece turns U+2581 into spaces and <0xXX> into the byte.
+// points back to bytes; SentencePiece and space-escaped BPE turn U+2581 into spaces and <0xXX>
+// into the byte.
 // Invalid ids give "".
 std::string token_to_piece(const Vocab& vocab, int32_t id, bool render_special);
 // The same bytes appended to *out, with no allocation beyond out's growth (the streaming path).

@@ -5,6 +5,7 @@
 #include "gguf/gguf_file.h"
 #include "tokenizer/byte_level_bpe.h"
 #include "tokenizer/detokenizer.h"
+#include "tokenizer/space_escaped_bpe.h"
 #include "tokenizer/special_tokens.h"
 #include "tokenizer/spm_bpe.h"
 
@@ -12,10 +13,16 @@ namespace minke {
 
 Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   special_ = std::make_unique<SpecialTokens>(vocab_);
-  if (vocab_.kind == VocabKind::kByteLevelBpe) {
-    bpe_ = std::make_unique<ByteLevelBpe>(vocab_, vocab_.pre);
-  } else {
-    spm_ = std::make_unique<SpmBpe>(vocab_);
+  switch (vocab_.kind) {
+    case VocabKind::kByteLevelBpe:
+      bpe_ = std::make_unique<ByteLevelBpe>(vocab_, vocab_.pre);
+      break;
+    case VocabKind::kSentencePiece:
+      spm_ = std::make_unique<SpmBpe>(vocab_);
+      break;
+    case VocabKind::kSpaceEscapedBpe:
+      escaped_ = std::make_unique<SpaceEscapedBpe>(vocab_);
+      break;
   }
 }
 
@@ -34,12 +41,14 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, EncodeOptions opti
   std::vector<int32_t> out;
   const std::vector<Fragment> fragments = special_->partition(text, options.parse_special);
   if (options.add_special && vocab_.add_bos) out.push_back(vocab_.bos);
-  if (bpe_) {
+  if (bpe_ || escaped_) {
     for (const Fragment& f : fragments) {
-      if (f.is_text()) {
+      if (!f.is_text()) {
+        out.push_back(f.token);
+      } else if (bpe_) {
         bpe_->encode(text.substr(f.offset, f.length), &out);
       } else {
-        out.push_back(f.token);
+        escaped_->encode(text.substr(f.offset, f.length), &out);
       }
     }
   } else {
@@ -80,9 +89,18 @@ const std::string& Tokenizer::token_text(int32_t id) const {
 bool Tokenizer::is_control(int32_t id) const { return vocab_.valid(id) && vocab_.is_control(id); }
 
 std::string Tokenizer::describe() const {
-  std::string s = vocab_.kind == VocabKind::kByteLevelBpe
-                      ? "BPE (gpt2), pre-tokenizer " + vocab_.pre
-                      : std::string("SentencePiece BPE (llama)");
+  std::string s;
+  switch (vocab_.kind) {
+    case VocabKind::kByteLevelBpe:
+      s = "BPE (gpt2), pre-tokenizer " + vocab_.pre;
+      break;
+    case VocabKind::kSentencePiece:
+      s = "SentencePiece BPE (llama)";
+      break;
+    case VocabKind::kSpaceEscapedBpe:
+      s = "space-escaped BPE (gemma4)";
+      break;
+  }
   return s + ", " + std::to_string(vocab_.size()) + " tokens";
 }
 

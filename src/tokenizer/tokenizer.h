@@ -1,7 +1,7 @@
 // Tokenizer: the facade the CLI, chat and engine use. Built from a GGUF file's tokenizer
 // metadata; encode() gives the same ids as llama.cpp's llama_tokenize for the supported
 // tokenizer models (byte-level BPE "gpt2" with the pre-tokenizers listed in pre_tokenizer.cpp,
-// SentencePiece BPE "llama").
+// SentencePiece BPE "llama", space-escaped BPE "gemma4").
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@ namespace minke {
 class GgufFile;
 class ByteLevelBpe;
 class SpmBpe;
+class SpaceEscapedBpe;
 class SpecialTokens;
 
 struct TokenizerOptions {
@@ -71,6 +72,7 @@ class Tokenizer {
   std::unique_ptr<SpecialTokens> special_;
   std::unique_ptr<ByteLevelBpe> bpe_;
   std::unique_ptr<SpmBpe> spm_;
+  std::unique_ptr<SpaceEscapedBpe> escaped_;
 };
 
 }  // namespace minke

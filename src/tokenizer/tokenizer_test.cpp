@@ -1,6 +1,6 @@
 // Unit tests for the tokenizer pieces on small hand-built vocabs: special-token partition,
-// BPE merging, SentencePiece byte fallback, streaming detokenization, metadata validation,
-// and encoding speed on long inputs.
+// BPE merging, SentencePiece and space-escaped BPE byte fallback, streaming detokenization,
+// metadata validation, and encoding speed on long inputs.
 #include "tokenizer/tokenizer.h"
 
 #include <gtest/gtest.h>
@@ -124,6 +124,35 @@ TEST(SpmBpe, ByteFallbackAndSpacePrefix) {
   EXPECT_EQ(tok->encode("hi\xC3\xA9"), (std::vector<int32_t>{1, 261, 3 + 0xC3, 3 + 0xA9}));
   EXPECT_EQ(tok->decode(tok->encode("hi\xC3\xA9")), " hi\xC3\xA9");
   EXPECT_EQ(tok->decode(std::vector<int32_t>{1, 261}, {.render_special = true}), "<s> hi");
+}
+
+TEST(SpaceEscapedBpe, MergesByRankWithByteFallback) {
+  Vocab v;
+  v.kind = VocabKind::kSpaceEscapedBpe;
+  v.tokens = {{"<bos>", 0, kAttrControl}};
+  for (int b = 0; b < 256; ++b) {
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "<0x%02X>", b);
+    v.tokens.push_back({hex, 0, kAttrByte});  // 1 + b
+  }
+  for (const char* text :
+       {"h", "i", "\xE2\x96\x81", "\xE2\x96\x81h", "\xE2\x96\x81hi", "\n", "\n\n\n", "hi"}) {
+    v.tokens.push_back({text, 0, kAttrNormal});  // 257...
+  }
+  std::string key;
+  Vocab::merge_key("\xE2\x96\x81", "h", &key);
+  v.merge_ranks[key] = 0;
+  Vocab::merge_key("\xE2\x96\x81h", "i", &key);
+  v.merge_ranks[key] = 1;
+  v.bos = 0;
+  v.add_bos = true;
+  auto tok = Tokenizer::from_vocab(v);
+  // "hi" is a token but no merge makes it; "\n\n\n" has no merges but is kept whole; "é" falls
+  // back to its bytes.
+  const std::vector<int32_t> ids = tok->encode("hi hi\n\n\n\xC3\xA9");
+  EXPECT_EQ(ids, (std::vector<int32_t>{0, 257, 258, 261, 263, 1 + 0xC3, 1 + 0xA9}));
+  EXPECT_EQ(tok->decode(ids), "hi hi\n\n\n\xC3\xA9");
+  EXPECT_EQ(tok->describe(), "space-escaped BPE (gemma4), 265 tokens");
 }
 
 TEST(StreamingDecoder, HoldsSplitCharactersAndReplacesInvalid) {

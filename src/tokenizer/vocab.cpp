@@ -191,9 +191,11 @@ Vocab load_vocab(const GgufFile& f, const VocabOptions& options) {
     v.unk = 0;
     v.add_space_prefix = true;
     v.add_bos = true;
+  } else if (v.model_name == "gemma4") {
+    v.kind = VocabKind::kSpaceEscapedBpe;  // no default special ids: the metadata gives them
   } else {
     throw Error(where(f, "tokenizer.ggml.model") + " = '" + v.model_name +
-                "' is not supported (supported: gpt2, llama)");
+                "' is not supported (supported: gpt2, llama, gemma4)");
   }
 
   const GgufValue* tokens = f.find("tokenizer.ggml.tokens");
@@ -227,10 +229,11 @@ Vocab load_vocab(const GgufFile& f, const VocabOptions& options) {
     }
   }
 
-  if (v.kind == VocabKind::kByteLevelBpe) {
+  if (v.kind != VocabKind::kSentencePiece) {
     const GgufValue* merges = f.find("tokenizer.ggml.merges");
     if (merges == nullptr) {
-      throw Error(f.path() + ": missing key tokenizer.ggml.merges (needed by a gpt2 tokenizer)");
+      throw Error(f.path() + ": missing key tokenizer.ggml.merges (needed by a " + v.model_name +
+                  " tokenizer)");
     }
     const std::vector<std::string_view> m = merges->as_string_array();
     v.merge_ranks.reserve(m.size());
@@ -247,6 +250,8 @@ Vocab load_vocab(const GgufFile& f, const VocabOptions& options) {
       Vocab::merge_key(left, right, &key);
       v.merge_ranks.emplace(key, static_cast<int32_t>(i));
     }
+  }
+  if (v.kind == VocabKind::kByteLevelBpe) {
     v.pre = options.pre_override.empty()
                 ? std::string(f.get_string("tokenizer.ggml.pre", "default"))
                 : options.pre_override;
@@ -277,6 +282,8 @@ Vocab load_vocab(const GgufFile& f, const VocabOptions& options) {
   v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix", v.add_space_prefix);
   v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", v.add_bos);
   v.add_eos = f.get_bool("tokenizer.ggml.add_eos_token", v.add_eos);
+  // Gemma 4 always starts with BOS, whatever add_bos_token says (llama.cpp PR 21500).
+  if (v.kind == VocabKind::kSpaceEscapedBpe) v.add_bos = true;
   if (v.add_bos && v.bos == kNoToken) {
     throw Error(f.path() + ": the tokenizer adds a BOS token but has no valid BOS id");
   }

@@ -48,7 +48,11 @@ enum TokenAttr : uint32_t {
 };
 uint32_t attr_from_type(TokenType type);
 
-enum class VocabKind { kByteLevelBpe, kSentencePiece };
+enum class VocabKind {
+  kByteLevelBpe,     // "gpt2": GPT-2 byte mapping, merge ranks, per-model pre-tokenizer
+  kSentencePiece,    // "llama": U+2581 spaces, merges by score, <0xXX> byte fallback
+  kSpaceEscapedBpe,  // "gemma4": U+2581 spaces, merge ranks, <0xXX> byte fallback
+};
 
 struct TokenData {
   std::string text;
@@ -59,11 +63,11 @@ struct TokenData {
 
 struct Vocab {
   VocabKind kind = VocabKind::kByteLevelBpe;
-  std::string model_name;  // tokenizer.ggml.model ("gpt2" or "llama")
-  std::string pre;         // pre-tokenizer type in effect (BPE only)
+  std::string model_name;  // tokenizer.ggml.model ("gpt2", "llama" or "gemma4")
+  std::string pre;         // pre-tokenizer type in effect (byte-level BPE only)
   std::vector<TokenData> tokens;
   StringMap token_to_id;  // on duplicate texts the last id wins
-  StringMap merge_ranks;  // key: merge_key(left, right)
+  StringMap merge_ranks;  // key: merge_key(left, right); BPE kinds only
 
   int32_t bos = kNoToken, eos = kNoToken, eot = kNoToken, eom = kNoToken, unk = kNoToken;
   int32_t pad = kNoToken, sep = kNoToken, mask = kNoToken;

@@ -54,15 +54,17 @@ std::vector<std::string> corpus() {
 
 struct Case {
   const char* fixture;
-  const char* model;
+  const char* model;  // in models/, or with vocab_file set: in tests/golden/data/vocab/
   const char* pre_override;
+  bool vocab_file = false;
 };
 
 class TokenizerGolden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(TokenizerGolden, MatchesLlamaCpp) {
   const Case c = GetParam();
-  const auto model = testing::model_path(c.model);
+  const auto model =
+      c.vocab_file ? testing::golden_dir() / "vocab" / c.model : testing::model_path(c.model);
   ASSERT_TRUE(std::filesystem::exists(model)) << testing::model_missing_message(model);
   const json fixture =
       read_json(testing::golden_dir() / "tokenizer" / (std::string(c.fixture) + ".json"));
@@ -119,6 +121,7 @@ INSTANTIATE_TEST_SUITE_P(
     Models, TokenizerGolden,
     ::testing::Values(Case{"smollm2", testing::kSmolLM2, ""}, Case{"qwen2", testing::kQwen2, ""},
                       Case{"gemma3", testing::kGemma3, ""},
+                      Case{"gemma4", "ggml-vocab-gemma-4.gguf", "", true},
                       Case{"qwen2-pre-llama-bpe", testing::kQwen2, "llama-bpe"},
                       Case{"qwen2-pre-deepseek-llm", testing::kQwen2, "deepseek-llm"},
                       Case{"qwen2-pre-deepseek-coder", testing::kQwen2, "deepseek-coder"},

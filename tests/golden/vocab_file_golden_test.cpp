@@ -89,7 +89,7 @@ TEST_P(VocabFileGolden, MatchesTransformers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(LlamaCppVocabs, VocabFileGolden,
-                         ::testing::Values("ggml-vocab-qwen35.gguf"),
+                         ::testing::Values("ggml-vocab-qwen35.gguf", "ggml-vocab-gemma-4.gguf"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string name = info.param;
                            for (char& ch : name) {
