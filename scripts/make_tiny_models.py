@@ -469,7 +469,7 @@ def make_gpt_oss(float_only=False):
     b.write(OUT / f"{name}.gguf", "gpt-oss", meta, add_bos=False, pre="gpt-4o")
 
 
-def make_qwen35(float_only=False):
+def make_qwen35(float_only=False, moe=False):
     """qwen35 (Qwen3.5): 4 layers, the first three Gated DeltaNet linear attention, the fourth
     (full_attention_interval 4) gated full attention. DeltaNet: 2 key heads and 4 value heads
     of 16 (value head h reads key head h mod 2, the qwen35 mapping), a causal conv of width 4
@@ -477,12 +477,14 @@ def make_qwen35(float_only=False):
     ssm_out. Attention: GQA 4/2, head_dim 32, the query projection holding query and output gate
     interleaved per head, q/k RMS norms, partial NeoX RoPE over 16 of 32 dims (multi-section
     RoPE, every section at the text position). Pre-FFN norm named post_attention_norm, SwiGLU,
-    untied output."""
+    untied output. qwen35moe: every feed-forward 8 experts (32 hidden) of which 3 run (softmax,
+    renormalised) plus a shared expert (64 hidden) scaled by sigmoid(x . gate)."""
     n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 4, 128, 4, 2, 32
+    n_expert, n_used, n_ff_exp, n_ff_shexp = 8, 3, 32, 64
     d_state, n_k_heads, n_v_heads, d_conv = 16, 2, 4, 4
     key_dim, value_dim = d_state * n_k_heads, d_state * n_v_heads
     conv_dim = 2 * key_dim + value_dim
-    b = Builder(seed=1010, float_only=float_only)
+    b = Builder(seed=1011 if moe else 1010, float_only=float_only)
     b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
     for i in range(n_layer):
         p = f"blk.{i}."
@@ -505,18 +507,33 @@ def make_qwen35(float_only=False):
             b.matrix(p + "attn_v.weight", n_head_kv * hd, n_embd, Q.Q8_0)
             b.matrix(p + "attn_output.weight", n_embd, n_head * hd, F16)
         b.norm(p + "post_attention_norm.weight", n_embd)
-        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q4_0)
-        b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q8_0)
-        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q8_0)
+        if moe:
+            b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=4.0)
+            b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+            b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+            b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q4_0)
+            b.matrix(p + "ffn_gate_inp_shexp.weight", 1, n_embd, F32, gain=2.0)
+            b.matrix(p + "ffn_gate_shexp.weight", n_ff_shexp, n_embd, Q.Q8_0)
+            b.matrix(p + "ffn_up_shexp.weight", n_ff_shexp, n_embd, F16)
+            b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_shexp, Q.Q8_0)
+        else:
+            b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q4_0)
+            b.matrix(p + "ffn_up.weight", n_ff, n_embd, Q.Q8_0)
+            b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q8_0)
     b.norm("output_norm.weight", n_embd)
     b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
     meta = common_meta(n_embd, n_layer, n_ff, n_head, n_head_kv, 1e-6, 1e7)
+    if moe:
+        meta.update(expert_count=n_expert, expert_used_count=n_used,
+                    expert_feed_forward_length=n_ff_exp,
+                    expert_shared_feed_forward_length=n_ff_shexp)
     meta.update(key_length=hd, value_length=hd, rope_dimension_count=16,
                 rope_dimension_sections=[3, 3, 2, 0], ssm_conv_kernel=d_conv,
                 ssm_inner_size=value_dim, ssm_state_size=d_state, ssm_time_step_rank=n_v_heads,
                 ssm_group_count=n_k_heads, full_attention_interval=4)
-    name = "qwen35-f16" if float_only else "qwen35"
-    b.write(OUT / f"{name}.gguf", "qwen35", meta, add_bos=False, pre="qwen2")
+    arch = "qwen35moe" if moe else "qwen35"
+    name = arch + ("-f16" if float_only else "")
+    b.write(OUT / f"{name}.gguf", arch, meta, add_bos=False, pre="qwen2")
 
 
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
@@ -532,7 +549,9 @@ MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3
           "gemma3-f16": lambda: make_gemma3(float_only=True),
           "glm4moe": make_glm4moe, "glm4moe-f16": lambda: make_glm4moe(float_only=True),
           "gpt-oss": make_gpt_oss, "gpt-oss-f16": lambda: make_gpt_oss(float_only=True),
-          "qwen35": make_qwen35, "qwen35-f16": lambda: make_qwen35(float_only=True)}
+          "qwen35": make_qwen35, "qwen35-f16": lambda: make_qwen35(float_only=True),
+          "qwen35moe": lambda: make_qwen35(moe=True),
+          "qwen35moe-f16": lambda: make_qwen35(float_only=True, moe=True)}
 
 
 def main():

@@ -226,7 +226,8 @@ class Backend {
   // [M, C]: silu(gate) * up (SwiGLU) and gelu_tanh(gate) * up (GeGLU), gate/up [M, C].
   virtual Tensor silu_mul(const Tensor& gate, const Tensor& up) = 0;
   virtual Tensor gelu_mul(const Tensor& gate, const Tensor& up) = 0;
-  // [M, C]: sigmoid(gate) * x (Qwen3.5's gated attention output).
+  // [M, C]: sigmoid(gate) * x (Qwen3.5's gated attention output); gate [M, C], or [M, 1]: one
+  // gate per row (Qwen3-Next's shared-expert gate).
   virtual Tensor sigmoid_mul(const Tensor& gate, const Tensor& x) = 0;
   // [M, C]: gpt-oss's clamped SwiGLU (ClampedGluFn in kernel_table.h) with alpha and limit.
   virtual Tensor clamped_silu_mul(const Tensor& gate, const Tensor& up, float alpha,

@@ -17,9 +17,10 @@ namespace {
 std::string tokenizer_summary(const GgufFile& f) {
   const std::string_view model = f.get_string("tokenizer.ggml.model", "");
   if (model.empty()) return "none";
-  std::string kind = model == "gpt2"    ? "byte-level BPE (gpt2)"
-                     : model == "llama" ? "SentencePiece BPE (llama)"
-                                        : std::string(model);
+  std::string kind = model == "gpt2"     ? "byte-level BPE (gpt2)"
+                     : model == "llama"  ? "SentencePiece BPE (llama)"
+                     : model == "gemma4" ? "space-escaped BPE with byte fallback (gemma4)"
+                                         : std::string(model);
   const std::string_view pre = f.get_string("tokenizer.ggml.pre", "");
   if (!pre.empty() && model == "gpt2") kind += ", pre-tokenizer " + std::string(pre);
   if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens")) {

@@ -50,7 +50,7 @@ int64_t kv_cache_bytes_per_token(const Model& model) {
 
 uint64_t activation_bytes_estimate(const ModelConfig& c, int32_t max_batch_tokens) {
   const int64_t ff =
-      std::max<int64_t>(c.n_ff, int64_t{c.n_ff_exp} * (c.n_expert_used + c.n_expert_shared));
+      std::max<int64_t>(c.n_ff, int64_t{c.n_ff_exp} * c.n_expert_used + c.n_ff_shexp);
   // Absorbed MLA attends in latent space: each head's query is kv_lora_rank + RoPE wide.
   const int64_t head = std::max<int64_t>(c.head_dim, c.kv_lora_rank + c.qk_rope_dim);
   const int64_t floats = 5 * ff + 8 * int64_t{c.n_embd} + 4 * int64_t{c.n_head} * head;

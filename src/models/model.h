@@ -35,6 +35,7 @@ struct ModelConfig {
   int32_t n_expert_used = 0;    // routed experts each token runs
   int32_t n_expert_shared = 0;  // shared experts every token runs
   int32_t n_ff_exp = 0;         // hidden size of one expert
+  int32_t n_ff_shexp = 0;       // hidden size of the shared experts together (0: none)
   int32_t n_layer_dense = 0;    // leading layers with a dense feed-forward instead
   std::string expert_routing;   // how tokens pick experts, e.g. "softmax, renormalised"
   // Sliding-window attention (0 without): the window in tokens and how many layers use it.

@@ -2,9 +2,11 @@
 // linear attention (blocks/delta_net.h), whose memory is a fixed-size state per sequence; every
 // fourth is full attention with q/k RMS norms, partial NeoX RoPE and an output gate the query
 // projection computes with the queries. Pre-norm blocks (the pre-FFN norm is called
-// post_attention_norm), SwiGLU. A value head h of a DeltaNet layer reads key head h mod n_k in
-// qwen35 files (the converter's head order). The norm weights are stored as (1 + w) by the
-// converter: plain RMSNorm weights here.
+// post_attention_norm); the feed-forward a SwiGLU (qwen35) or, in qwen35moe (Qwen3.5-35B-A3B,
+// 122B-A10B, 397B-A17B), routed experts (softmax, the chosen renormalised) plus one shared
+// expert scaled by sigmoid(x . ffn_gate_inp_shexp). A value head h of a DeltaNet layer reads key
+// head h mod n_k in qwen35 files (the converter's head order). The norm weights are stored as (1 +
+// w) by the converter: plain RMSNorm weights here.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "models/blocks/decoder.h"
 #include "models/blocks/delta_net.h"
 #include "models/blocks/ffn.h"
+#include "models/blocks/moe.h"
 
 namespace minke {
 namespace {
@@ -62,9 +65,19 @@ void require_text_rope_sections(const GgufFile& file, int32_t n_rot) {
 
 class Qwen35 final : public DecoderModel {
  public:
-  Qwen35(const GgufFile& file, Backend& backend) : DecoderModel(file, backend) {
+  Qwen35(const GgufFile& file, Backend& backend, bool moe) : DecoderModel(file, backend) {
     require_plain_attention();
     const ModelConfig& c = config();
+    if (moe != (c.n_expert > 0)) {
+      throw Error(file.path() + ": " + c.arch + (moe ? " without" : " with") + " expert_count");
+    }
+    if (moe) {  // fixed, as llama.cpp's qwen35moe graph routes (it reads no routing keys)
+      route_ = {.n_expert = c.n_expert,
+                .n_used = c.n_expert_used,
+                .gating = Gating::kSoftmax,
+                .norm_weights = true};
+      hp_.config.expert_routing = describe_routing(route_);
+    }
     require_text_rope_sections(file, hp_.rope_n_dims);
     delta_ = read_delta_net_shape(file, hp_.rms_eps, /*k_head_mod=*/true);
     const std::vector<bool> recurrent = read_recurrent_layers(file, c.n_layer);
@@ -77,7 +90,7 @@ class Qwen35 final : public DecoderModel {
     for (int32_t il = 0; il < c.n_layer; ++il) {
       Layer l{.attn_norm = weights_.vector(layer_tensor(il, "attn_norm.weight"), c.n_embd),
               .ffn_norm = weights_.vector(layer_tensor(il, "post_attention_norm.weight"), c.n_embd),
-              .ffn = bind_ffn(weights_, il, c.n_embd, c.n_ff)};
+              .ffn = bind_feed_forward(weights_, il, c)};
       if (recurrent[static_cast<size_t>(il)]) {
         l.index = n_recurrent_++;
         l.delta = bind_delta_net(weights_, il, c.n_embd, delta_);
@@ -111,7 +124,7 @@ class Qwen35 final : public DecoderModel {
       const Tensor h = be_.rms_norm(x, l.attn_norm, eps);
       be_.add(x, l.recurrent ? delta_net_block(be_, h, l.delta, delta_, layer_states(l.index), eps)
                              : self_attention(be_, h, l.attn, attn_, step_, kv.layer(l.index)));
-      be_.add(x, swiglu_ffn(be_, be_.rms_norm(x, l.ffn_norm, eps), l.ffn));
+      be_.add(x, routing_.run(be_, be_.rms_norm(x, l.ffn_norm, eps), l.ffn, route_));
     }
     for (size_t i = 0; i < states_.size(); ++i) {
       states_[i]->n_tokens += static_cast<int32_t>(step_.seqs[i].n_rows);
@@ -127,7 +140,7 @@ class Qwen35 final : public DecoderModel {
     AttentionWeights attn;
     DeltaNetWeights delta;
     WeightView ffn_norm;  // [n_embd]
-    FfnWeights ffn;
+    FeedForward ffn;
   };
 
   // Each sequence's recurrent state for this step; its tokens must continue where it stopped.
@@ -163,6 +176,8 @@ class Qwen35 final : public DecoderModel {
 
   AttentionOptions attn_;
   DeltaNetParams delta_;
+  RouteParams route_;  // qwen35moe's experts
+  ExpertRouting routing_;
   int32_t n_recurrent_ = 0, n_attention_ = 0;
   std::vector<Layer> layers_;
   std::vector<RecurrentStates::State*> states_;  // per step sequence (capacity kept)
@@ -172,7 +187,11 @@ class Qwen35 final : public DecoderModel {
 }  // namespace
 
 std::unique_ptr<Model> load_qwen35(const GgufFile& file, Backend& backend) {
-  return std::make_unique<Qwen35>(file, backend);
+  return std::make_unique<Qwen35>(file, backend, /*moe=*/false);
+}
+
+std::unique_ptr<Model> load_qwen35moe(const GgufFile& file, Backend& backend) {
+  return std::make_unique<Qwen35>(file, backend, /*moe=*/true);
 }
 
 }  // namespace minke

@@ -24,6 +24,7 @@ constexpr Architecture kArchitectures[] = {
     {"glm4moe", load_glm4moe},      // GLM-4.5, GLM-4.5-Air, GLM-4.6
     {"gpt-oss", load_gpt_oss},      // gpt-oss-20b, gpt-oss-120b
     {"qwen35", load_qwen35},        // Qwen3.5 0.8B-27B (dense)
+    {"qwen35moe", load_qwen35moe},  // Qwen3.5-35B-A3B, 122B-A10B, 397B-A17B
 };
 
 }  // namespace

@@ -68,6 +68,8 @@ expect_out_has "info counts KV for the attention layer only" "(256 B per token)"
 expect_out_has "info shows the recurrent state" "recurrent state 16.5 KiB (per sequence, whatever its length)"
 run "$MINKE" run -m "$TINY/qwen35.gguf" -p "hello there" -n 6 --temp 0 --seed 1
 expect_rc "run on a qwen35 file succeeds" 0
+run "$MINKE" info -m "$TINY/qwen35moe.gguf"
+expect_out_has "info shows qwen35moe's experts" "8 routed (3 per token, softmax, renormalised) + 1 shared, 32 hidden each"
 
 # --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---
 GEMMA=${MINKE_MODELS:-models}/gemma-3-270m-q4_k_m.gguf

@@ -21,7 +21,7 @@ expect_out_eq "tokenize with qwen35 keeps combining marks in words" "[265,53839,
 GEMMA4=$VOCABS/ggml-vocab-gemma-4.gguf
 run "$MINKE" info -m "$GEMMA4"
 expect_rc "info on the gemma4 vocabulary succeeds" 0
-expect_out_has "info names the gemma4 tokenizer" "gemma4, 262144 tokens"
+expect_out_has "info names the gemma4 tokenizer" "space-escaped BPE with byte fallback (gemma4), 262144 tokens"
 run "$MINKE" tokenize -m "$GEMMA4" --json -- "$(printf 'Hello world  x\n\n\ty')"
 expect_out_eq "tokenize with gemma4: BOS, spaces, newlines and tab" "[2,9259,1902,138,236781,108,255968,236762]"
 run "$MINKE" tokenize -m "$GEMMA4" --json -- "$(printf '<|turn>user\nCaf\xc3\xa9 \xf0\x9f\xa6\x99<turn|>')"

@@ -567,6 +567,30 @@ TEST_P(ModelLogitsGolden, TinyQwen35F16) {
               table());
 }
 
+TEST_P(ModelLogitsGolden, TinyQwen35Moe) {
+  // Measured 0.073 (position 17), mean 0.012; KL mean 3.0e-5, max 3.7e-4; greedy 64/64.
+  // llama.cpp's own spread on this file: one token per call 0.0022, f32 KV 0.035.
+  check_model("tiny-qwen35moe", tiny("qwen35moe"),
+              {.max_abs = 0.12f,
+               .mean_max = 0.02f,
+               .kl_mean = 6e-5,
+               .kl_max = 7e-4,
+               .min_top1 = 37,
+               .greedy_same = 64},
+              table());
+}
+TEST_P(ModelLogitsGolden, TinyQwen35MoeF16) {
+  // Measured 0.012 (position 35), mean 0.0032; KL mean 1.6e-6, max 6.1e-6; greedy 64/64.
+  check_model("tiny-qwen35moe-f16", tiny("qwen35moe-f16"),
+              {.max_abs = 0.02f,
+               .mean_max = 0.006f,
+               .kl_mean = 3e-6,
+               .kl_max = 1.2e-5,
+               .min_top1 = 37,
+               .greedy_same = 64},
+              table());
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, ModelLogitsGolden,
                          ::testing::ValuesIn(testing::kernel_path_names()),
                          testing::kernel_path_test_name);

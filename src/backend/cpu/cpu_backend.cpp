@@ -222,7 +222,17 @@ class CpuBackend final : public Backend {
     return glu(gate, up, kernels_.gelu_mul);
   }
   Tensor sigmoid_mul(const Tensor& gate, const Tensor& x) override {
-    return glu(gate, x, kernels_.sigmoid_mul);
+    if (gate.cols == x.cols) return glu(gate, x, kernels_.sigmoid_mul);
+    // One gate per row: the row's value repeated, then the same elementwise kernel.
+    MINKE_CHECK(gate.cols == 1 && gate.rows == x.rows);
+    Tensor out = alloc(x.rows, x.cols);
+    Tensor g = alloc(x.rows, x.cols);
+    pool_.parallel_for(x.rows, [&](int64_t r, int) {
+      float* gr = g.data + r * g.stride;
+      std::fill_n(gr, x.cols, gate.data[r * gate.stride]);
+      kernels_.sigmoid_mul(gr, x.data + r * x.stride, out.data + r * out.stride, x.cols);
+    });
+    return out;
   }
   Tensor clamped_silu_mul(const Tensor& gate, const Tensor& up, float alpha, float limit) override {
     return glu(gate, up, [&](const float* a, const float* b, float* y, int64_t n) {

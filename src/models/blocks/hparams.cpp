@@ -42,6 +42,11 @@ void read_experts(const GgufFile& f, ModelConfig& c) {
   c.n_expert_shared = count(f, "expert_shared_count");
   c.n_ff_exp = count(f, "expert_feed_forward_length");
   c.n_layer_dense = count(f, "leading_dense_block_count");
+  // The shared experts' width: expert_shared_feed_forward_length (Qwen3-Next, Qwen3.5-MoE: one
+  // shared expert of that width), else expert_shared_count experts of the routed width.
+  c.n_ff_shexp = count(f, "expert_shared_feed_forward_length");
+  if (c.n_ff_shexp > 0 && c.n_expert_shared == 0) c.n_expert_shared = 1;
+  if (c.n_ff_shexp == 0) c.n_ff_shexp = c.n_expert_shared * c.n_ff_exp;
   if (c.n_expert_used == 0 || c.n_expert_used > c.n_expert) {
     throw Error(f.path() + ": expert_used_count " + std::to_string(c.n_expert_used) +
                 " must be between 1 and expert_count " + std::to_string(c.n_expert));

@@ -80,15 +80,15 @@ MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n
         .up = w.matrix(name("ffn_up_shexp.weight"), n_ff_shared, n_embd),
         .down = w.matrix(name("ffn_down_shexp.weight"), n_embd, n_ff_shared),
     };
+    m.shared_gate = w.optional_matrix(name("ffn_gate_inp_shexp.weight"), 1, n_embd);
   }
   return m;
 }
 
 FeedForward bind_feed_forward(const WeightBinder& w, int32_t il, const ModelConfig& c) {
   if (c.n_expert > 0 && il >= c.n_layer_dense) {
-    return {
-        .dense = std::nullopt,
-        .moe = bind_moe(w, il, c.n_embd, c.n_expert, c.n_ff_exp, c.n_expert_shared * c.n_ff_exp)};
+    return {.dense = std::nullopt,
+            .moe = bind_moe(w, il, c.n_embd, c.n_expert, c.n_ff_exp, c.n_ff_shexp)};
   }
   return {.dense = bind_ffn(w, il, c.n_embd, c.n_ff), .moe = std::nullopt};
 }
@@ -129,7 +129,11 @@ Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, con
   const Tensor down = be.matmul_experts(act, w.down, groups_, w.down_bias);  // [R, n_embd]
   // Each token's experts in its routing order (best first): a function of the token alone.
   Tensor out = be.weighted_sum_rows(down, slot_, weights_, p.n_used);
-  if (w.shared) be.add(out, swiglu_ffn(be, x, *w.shared));
+  if (w.shared) {
+    const Tensor shared = swiglu_ffn(be, x, *w.shared);  // [M, n_embd]
+    // Qwen3-Next's gate: one logit per token, sigmoid(x . g) scales the shared expert.
+    be.add(out, w.shared_gate ? be.sigmoid_mul(be.matmul(x, *w.shared_gate), shared) : shared);
+  }
   return out;
 }
 

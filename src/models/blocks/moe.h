@@ -27,6 +27,9 @@ struct MoeWeights {
   // or empty.
   std::vector<WeightView> gate_bias, up_bias, down_bias;
   std::optional<FfnWeights> shared;  // ffn_{gate,up,down}_shexp (DeepSeek)
+  // ffn_gate_inp_shexp.weight [1, n_embd]: the shared experts' output is scaled by sigmoid of
+  // its dot with the input (Qwen3-Next, Qwen3.5-MoE), or not at all.
+  std::optional<WeightView> shared_gate;
 };
 
 // The experts' gated activation: SwiGLU, or gpt-oss's clamped variant (ClampedGluFn).
@@ -46,7 +49,7 @@ std::string describe_routing(const RouteParams& p, bool select_bias = false);
 
 // Binds blk.<il>.ffn_gate_inp.weight, the three expert tensors, the biases a file has
 // (ffn_gate_inp.bias, exp_probs_b.bias, ffn_{gate,up,down}_exps.bias) and, when n_ff_shared > 0,
-// the shared experts (one SwiGLU of n_ff_shared hidden units).
+// the shared experts (one SwiGLU of n_ff_shared hidden units) and their gate if the file has it.
 MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,
                     int32_t n_ff_exp, int32_t n_ff_shared);
 
