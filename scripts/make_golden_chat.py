@@ -39,6 +39,9 @@ TOKENS = {
     "granite-3.3-2b-instruct": ("<|end_of_text|>", "<|end_of_text|>"),
     "gpt-oss-120b": ("<|startoftext|>", "<|return|>"),
     "kimi-k2": ("[BOS]", "[EOS]"),
+    "qwen3.5-4b": ("<|endoftext|>", "<|im_end|>"),
+    "glm-4.6": ("[gMASK]", "<|endoftext|>"),
+    "gemma-4-31b-it": ("<bos>", "<eos>"),
 }
 
 WEATHER_TOOL = {

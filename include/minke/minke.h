@@ -67,7 +67,7 @@ struct MemoryPlan {
   int64_t kv_tokens = 0;  // tokens it holds
   uint64_t kv_bytes_per_token = 0;
   // Recurrent state of a hybrid model's linear-attention layers: one per parallel sequence,
-  // whatever the context (0 for other models).
+  // whatever the context, and the prefix cache's snapshots of it (0 for other models).
   uint64_t recurrent_state = 0;
   uint64_t buffers = 0;  // activations of the largest step and logits (an upper bound)
   uint64_t budget = 0;   // LlmOptions::memory_budget (0: none)

@@ -1,7 +1,7 @@
 // Tests of the public API (include/minke/minke.h): reasoning on the scripted R1 model
 // (scripts/make_scripted_model.py: it thinks "Two plus two is four." and answers "The answer:
-// 4"), and many threads generating at once on a random-weight qwen2, each getting the tokens
-// it would get alone.
+// 4"), and many threads generating at once on random-weight models (qwen2, and qwen35 whose
+// recurrent state cannot be cut back), each getting the tokens it would get alone.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -54,15 +54,28 @@ TEST(Llm, GenerateKeepsTheModelsOwnText) {
   EXPECT_TRUE(r.reasoning.empty());
 }
 
+// A transformer (qwen2) and a hybrid with recurrent state (qwen35).
+const char* const kModels[] = {"qwen2", "qwen35"};
+void threads_get_their_solo_tokens(const char* model);
+void prefix_gives_the_same_tokens(const char* model);
+void preempted_requests_get_their_solo_tokens(const char* model);
+
 TEST(Llm, ThreadsGeneratingAtOnceGetTheirSoloTokens) {
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    threads_get_their_solo_tokens(model);
+  }
+}
+
+void threads_get_their_solo_tokens(const char* model) {
   const std::vector<std::string> prompts = {"the", "in a", "at the where", "s", "on or", "he"};
   GenerateOptions greedy{.sampling = {.temperature = 0}, .max_tokens = 24};
   std::vector<std::string> solo;
   {
-    auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2});
+    auto llm = Llm::load({.path = tiny_model(model), .threads = 2});
     for (const std::string& p : prompts) solo.push_back(llm->generate(p, greedy).text);
   }
-  auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2, .parallel = 3});
+  auto llm = Llm::load({.path = tiny_model(model), .threads = 2, .parallel = 3});
   std::vector<std::string> together(prompts.size());
   std::vector<std::thread> callers;
   for (size_t i = 0; i < prompts.size(); ++i) {
@@ -76,17 +89,24 @@ TEST(Llm, ThreadsGeneratingAtOnceGetTheirSoloTokens) {
 }
 
 TEST(Llm, APrefixFromTheCacheGivesTheSameTokensAsComputingIt) {
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    prefix_gives_the_same_tokens(model);
+  }
+}
+
+void prefix_gives_the_same_tokens(const char* model) {
   GenerateOptions greedy{.sampling = {.temperature = 0}, .max_tokens = 16};
   const std::string base = "the in a at where the s on or he the in a at where the s on or he";
   const std::string longer = base + " the at";
   std::string cold;
   {
-    auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2});
+    auto llm = Llm::load({.path = tiny_model(model), .threads = 2});
     const GenerateResult r = llm->generate(longer, greedy);
     EXPECT_EQ(r.n_cached, 0);
     cold = r.text;
   }
-  auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2});
+  auto llm = Llm::load({.path = tiny_model(model), .threads = 2});
   llm->generate(base, greedy);
   const GenerateResult warm = llm->generate(longer, greedy);
   EXPECT_GE(warm.n_cached, 16) << "the first blocks of the prompt were cached";
@@ -98,17 +118,24 @@ TEST(Llm, APrefixFromTheCacheGivesTheSameTokensAsComputingIt) {
 }
 
 TEST(Llm, RequestsSharingAPoolTooSmallForAllGetTheirSoloTokens) {
+  for (const char* model : kModels) {
+    SCOPED_TRACE(model);
+    preempted_requests_get_their_solo_tokens(model);
+  }
+}
+
+void preempted_requests_get_their_solo_tokens(const char* model) {
   // The pool holds one whole context; three requests together need more, so the scheduler
   // preempts and recomputes, and every answer is still its solo answer.
   const std::vector<std::string> prompts = {"the in a at", "where the s", "on or he the"};
   GenerateOptions greedy{.sampling = {.temperature = 0}, .max_tokens = 40};
   std::vector<std::string> solo;
   {
-    auto llm = Llm::load({.path = tiny_model("qwen2"), .threads = 2, .ctx_size = 64});
+    auto llm = Llm::load({.path = tiny_model(model), .threads = 2, .ctx_size = 64});
     for (const std::string& p : prompts) solo.push_back(llm->generate(p, greedy).text);
   }
   auto llm = Llm::load(
-      {.path = tiny_model("qwen2"), .threads = 2, .ctx_size = 64, .kv_tokens = 64, .parallel = 3});
+      {.path = tiny_model(model), .threads = 2, .ctx_size = 64, .kv_tokens = 64, .parallel = 3});
   EXPECT_EQ(llm->memory_plan().kv_tokens, 64);
   std::vector<std::string> together(prompts.size());
   std::vector<std::thread> callers;

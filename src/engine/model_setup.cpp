@@ -72,7 +72,7 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
                  uint64_t{4} * static_cast<uint64_t>(model.config().n_vocab) *
                      static_cast<uint64_t>(o.max_seqs);
   plan.recurrent_state = static_cast<uint64_t>(model.recurrent_state_floats()) * 4 *
-                         static_cast<uint64_t>(std::max(1, o.max_seqs));
+                         static_cast<uint64_t>(std::max(1, o.max_seqs) + state_snapshots(o));
   const uint64_t one_request = plan.kv_bytes_per_token * static_cast<uint64_t>(o.n_ctx);
   if (budget > 0) {
     const uint64_t fixed = plan.weights + plan.buffers + plan.recurrent_state;
@@ -107,6 +107,10 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
   return plan;
 }
 
+int32_t state_snapshots(const EngineOptions& o) {
+  return o.prefix_cache ? kStateSnapshotsPerSeq * std::max(1, o.max_seqs) : 0;
+}
+
 KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options) {
   KvLayout layout = model.kv_layout();
   layout.block_size = options.block_size;
@@ -114,7 +118,8 @@ KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options
                         .layout = layout,
                         .n_blocks = Engine::kv_blocks_needed(options),
                         .state_floats = model.recurrent_state_floats(),
-                        .n_state_seqs = options.max_seqs};
+                        .n_state_seqs = options.max_seqs,
+                        .n_state_snapshots = state_snapshots(options)};
 }
 
 }  // namespace minke

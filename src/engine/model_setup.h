@@ -65,4 +65,10 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
 // model needs.
 KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options);
 
+// Prefix-cache snapshots of a hybrid model's recurrent state kept per parallel sequence: room
+// for a prompt's and an answer's, and for those of the conversations before.
+inline constexpr int32_t kStateSnapshotsPerSeq = 4;
+// How many snapshots the cache keeps (0 without the prefix cache).
+int32_t state_snapshots(const EngineOptions& o);
+
 }  // namespace minke

@@ -66,6 +66,17 @@ void Scheduler::retire_cancelled() {
   }
 }
 
+// With recurrent state, a prefill chunk that would end inside a block ends at the last block
+// boundary before that instead (the rest comes next step): the state there is snapshotted for
+// the prefix cache, since it cannot be cut back to it later.
+int32_t Scheduler::prefill_chunk(const Sequence& seq, int32_t n) const {
+  if (!kv_.has_state() || !options_.prefix_cache || n <= 1) return n;
+  const int32_t bs = options_.block_size;
+  const int32_t end = seq.n_computed() + n;
+  const int32_t boundary = end / bs * bs;
+  return boundary > seq.n_computed() && boundary < end ? boundary - seq.n_computed() : n;
+}
+
 void Scheduler::plan_running(StepPlan& plan, int32_t& budget, bool decode) {
   // Iterate over a snapshot: make_room may move sequences from running_ to waiting_.
   order_.clear();
@@ -73,7 +84,7 @@ void Scheduler::plan_running(StepPlan& plan, int32_t& budget, bool decode) {
   for (Sequence* seq : order_) {
     if (budget == 0) return;
     if (seq->kv_seq < 0 || (seq->n_pending() == 1) != decode || !seq->ready()) continue;
-    const int32_t n = std::min(seq->n_pending(), budget);
+    const int32_t n = prefill_chunk(*seq, std::min(seq->n_pending(), budget));
     if (!make_room(*seq, n, plan)) continue;
     add_item(plan, *seq, n);
     budget -= n;
@@ -88,7 +99,7 @@ void Scheduler::admit_waiting(StepPlan& plan, int32_t& budget) {
     if (options_.prefix_cache) {
       seq.set_cached(kv_.match_prefix(seq.kv_seq, seq.tokens(), seq.n_pending() - 1));
     }
-    const int32_t n = std::min(seq.n_pending(), budget);
+    const int32_t n = prefill_chunk(seq, std::min(seq.n_pending(), budget));
     if (blocks_needed(seq, n) > kv_.n_free_blocks()) {  // wait for blocks to free up
       kv_.remove(seq.kv_seq);
       seq.kv_seq = -1;

@@ -52,6 +52,7 @@ class Scheduler {
   bool make_room(Sequence& seq, int32_t n, const StepPlan& plan);
   void preempt(Sequence& seq);
   int32_t blocks_needed(const Sequence& seq, int32_t n) const;
+  int32_t prefill_chunk(const Sequence& seq, int32_t n) const;
   void add_item(StepPlan& plan, Sequence& seq, int32_t n);
   void finish(Sequence& seq, FinishReason reason, std::string error = {});
   Sequence* find_running(int64_t request_id);

@@ -29,7 +29,9 @@ KvCache::KvCache(Backend& backend, const KvCacheOptions& options)
   }
   if (options.state_floats > 0) {
     states_ = std::make_unique<RecurrentStates>(backend, options.state_floats,
-                                                std::max(1, options.n_state_seqs));
+                                                std::max(1, options.n_state_seqs),
+                                                options.n_state_snapshots);
+    match_hashes_.reserve(static_cast<size_t>(blocks_.n_blocks()) + 1);
   }
 }
 
@@ -110,17 +112,20 @@ void KvCache::truncate(int32_t seq, int32_t n_tokens) {
 
 int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int32_t max_tokens) {
   MINKE_CHECK(seq >= 0 && !seqs_.contains(seq));
-  if (states_ != nullptr) return 0;
+  // With recurrent state only a snapshot makes a prefix usable, and the sequence needs a slot.
+  if (states_ != nullptr && (states_->n_snapshots() == 0 || states_->n_free() == 0)) return 0;
   const int32_t bs = layout_.block_size;
   const int32_t n_whole = std::min<int32_t>(max_tokens, static_cast<int32_t>(tokens.size())) / bs;
   query_tokens_ += std::max(0, max_tokens);
   BlockHash hash;
   int32_t n = 0;
   Sequence* s = nullptr;
+  match_hashes_.clear();
   for (; n < n_whole; ++n) {
     const BlockHash next = PrefixIndex::chain(hash, tokens.subspan(size_t(n) * bs, size_t(bs)));
     const int32_t b = prefix_.find(next);
     if (b < 0) break;
+    match_hashes_.push_back(next);
     if (prefix_.parked(b)) {
       prefix_.unpark(b);
       blocks_.revive(b);
@@ -132,6 +137,9 @@ int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int3
     hash = next;
   }
   if (s == nullptr) return 0;
+  if (states_ != nullptr) n = resume_state(seq, *s, n);
+  if (n == 0) return 0;
+  hash = match_hashes_[static_cast<size_t>(n) - 1];
   s->n_tokens = n * bs;
   s->n_hashed = n;
   s->last_hash = hash;
@@ -141,7 +149,7 @@ int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int3
 
 void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_computed) {
   const auto it = seqs_.find(seq);
-  if (it == seqs_.end() || states_ != nullptr) return;  // nothing would ever match
+  if (it == seqs_.end()) return;
   Sequence& s = it->second;
   const int32_t bs = layout_.block_size;
   const int32_t n_whole =
@@ -154,6 +162,33 @@ void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_com
     // side by side): this one stays unindexed and is freed with its sequence.
     if (!prefix_.indexed(b) && prefix_.find(s.last_hash) < 0) prefix_.insert(s.last_hash, b);
   }
+  if (states_ == nullptr || n_computed == 0 || n_computed % bs != 0 ||
+      s.n_hashed * bs != n_computed) {
+    return;
+  }
+  const RecurrentStates::State* st = states_->find(seq);
+  if (st != nullptr && st->n_tokens == n_computed) {
+    // A decode step consumes one token: that sequence keeps one decode snapshot, its latest.
+    states_->snapshot(seq, s.last_hash,
+                      /*decoding=*/n_computed >= static_cast<int32_t>(tokens.size()));
+  }
+}
+
+// The matched blocks [0, n) of seq: keeps those up to the deepest boundary with a state
+// snapshot, which seq's state becomes, and releases the rest. Returns the blocks kept (0: seq
+// is gone again).
+int32_t KvCache::resume_state(int32_t seq, Sequence& s, int32_t n) {
+  int32_t keep = n;
+  while (keep > 0 && !states_->has_snapshot(match_hashes_[static_cast<size_t>(keep) - 1])) --keep;
+  for (int32_t i = n; i-- > keep;) release_block(s.blocks[static_cast<size_t>(i)]);
+  s.blocks.resize(static_cast<size_t>(keep));
+  if (keep == 0) {
+    seqs_.erase(seq);
+    return 0;
+  }
+  states_->create(seq);
+  states_->restore(seq, match_hashes_[static_cast<size_t>(keep) - 1], keep * layout_.block_size);
+  return keep;
 }
 
 void KvCache::save_state(int32_t seq) {

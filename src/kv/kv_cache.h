@@ -5,8 +5,10 @@
 // sequence starting with the same tokens shares them, and they outlive their sequences until
 // the pool needs the room (least recently used first). A hybrid model's recurrent layers keep
 // a fixed-size state per sequence instead (RecurrentStates), which lives and dies with the
-// sequence here; such a cache finds no prefixes (a state holds no snapshot at block boundaries
-// yet) and cuts a sequence back only to a point saved with save_state.
+// sequence here. Such a cache shares a prefix only as far as a state snapshot reaches: commit
+// copies the state whenever a sequence has consumed exactly a whole number of blocks, and
+// match_prefix stops at the deepest matched block boundary that has one. It cuts a sequence
+// back only to a point saved with save_state.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,7 @@ struct KvCacheOptions {
   // sequences hold one at once (1 when 0). None when state_floats == 0.
   int64_t state_floats = 0;
   int32_t n_state_seqs = 0;
+  int32_t n_state_snapshots = 0;  // prefix-cache copies of states at block boundaries
 };
 
 class KvCache {
@@ -59,10 +62,13 @@ class KvCache {
 
   // Prefix cache. For a sequence not yet in the cache: shares the cached blocks that hold the
   // longest run of whole blocks of tokens[0, max_tokens) and returns how many tokens they hold
-  // (a multiple of block_size; 0 when nothing matches, and then nothing changes; always 0
-  // with recurrent state).
+  // (a multiple of block_size; 0 when nothing matches, and then nothing changes). With
+  // recurrent state, the run ends at the deepest block boundary with a state snapshot, which
+  // seq's state becomes.
   int32_t match_prefix(int32_t seq, std::span<const int32_t> tokens, int32_t max_tokens);
-  // Indexes seq's blocks that are full and computed: tokens[0, n_computed) hold its K/V.
+  // Indexes seq's blocks that are full and computed: tokens[0, n_computed) hold its K/V. With
+  // recurrent state, also snapshots the state when it has consumed exactly n_computed tokens
+  // and they fill whole blocks.
   void commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_computed);
   // Tokens match_prefix has found so far, and tokens it was asked about.
   int64_t prefix_hit_tokens() const { return hit_tokens_; }
@@ -94,6 +100,7 @@ class KvCache {
     BlockHash last_hash;   // the hash of block n_hashed - 1
   };
   Sequence& create(int32_t seq);
+  int32_t resume_state(int32_t seq, Sequence& s, int32_t n);
   int32_t take_block();
   void release_block(int32_t block);
   int32_t blocks_for(int32_t n_tokens) const {
@@ -106,6 +113,7 @@ class KvCache {
   int64_t hit_tokens_ = 0, query_tokens_ = 0;
   std::vector<KvStore> layers_;  // [n_layer]
   std::unique_ptr<RecurrentStates> states_;
+  std::vector<BlockHash> match_hashes_;  // match_prefix's chain hashes (capacity: the pool)
   std::unordered_map<int32_t, Sequence> seqs_;
 };
 

@@ -1,11 +1,12 @@
 // RecurrentStates through KvCache: a sequence gets a zeroed state with its first reserve, gives
 // it back on remove, runs out of slots with a user-facing error that changes nothing, and can be
-// cut back only to where the state is or where save_state kept it; a cache with state finds no
-// prefixes.
+// cut back only to where the state is or where save_state kept it; a prefix is shared only as
+// far as a state snapshot at a block boundary reaches.
 #include "kv/recurrent_state.h"
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
@@ -91,16 +92,86 @@ TEST(RecurrentState, TruncatesOnlyToTheStateOrItsSnapshot) {
   EXPECT_EQ(kv.state(0)->data[0], 1.0f);
 }
 
-TEST(RecurrentState, CacheWithStateFindsNoPrefix) {
+TEST(RecurrentState, WithoutSnapshotsACacheFindsNoPrefix) {
   auto be = make_cpu_backend({});
   KvCache kv(*be, options(2));
   const std::vector<int32_t> tokens = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   kv.reserve(0, 9);
-  kv.commit(0, tokens, 9);
+  kv.state(0)->n_tokens = 8;
+  kv.commit(0, tokens, 8);
   kv.remove(0);
+  const int32_t free_blocks = kv.n_free_blocks();
   EXPECT_EQ(kv.match_prefix(1, tokens, 8), 0);
-  EXPECT_EQ(kv.n_cached_blocks(), 0);
   EXPECT_TRUE(kv.block_table(1).empty());
+  EXPECT_EQ(kv.n_free_blocks(), free_blocks);
+}
+
+// The state after tokens [0, n): what commit snapshots once the model has consumed them.
+void consume(KvCache& kv, int32_t seq, std::span<const int32_t> tokens, int32_t n, float v) {
+  fill(kv.state(seq), v, n);
+  kv.commit(seq, tokens, n);
+}
+
+TEST(RecurrentState, APrefixResumesFromTheDeepestSnapshot) {
+  auto be = make_cpu_backend({});
+  KvCacheOptions o = options(2);
+  o.n_state_snapshots = 4;
+  KvCache kv(*be, o);
+  const std::vector<int32_t> tokens = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+  kv.reserve(0, 13);
+  consume(kv, 0, tokens, 4, 1.0f);  // a boundary: snapshot
+  consume(kv, 0, tokens, 6, 6.0f);  // inside a block: none
+  consume(kv, 0, tokens, 8, 2.0f);  // a boundary: snapshot
+  kv.state(0)->n_tokens = 11;       // the state ran ahead of what is committed: none at 12
+  kv.commit(0, tokens, 12);
+  kv.remove(0);
+  const int32_t free_blocks = kv.n_free_blocks();
+  // Three whole blocks are cached, but the state is known after two of them only.
+  EXPECT_EQ(kv.match_prefix(1, tokens, 12), 8);
+  EXPECT_EQ(kv.block_table(1).size(), 2u);
+  ASSERT_NE(kv.state(1), nullptr);
+  EXPECT_EQ(kv.state(1)->n_tokens, 8);
+  EXPECT_EQ(kv.state(1)->data[0], 2.0f);
+  EXPECT_EQ(kv.n_free_blocks(), free_blocks - 2);  // the third block went back to the cache
+  // A prompt that leaves the shared prefix after the first block resumes from the first snapshot.
+  std::vector<int32_t> other = tokens;
+  other[5] = 99;
+  EXPECT_EQ(kv.match_prefix(2, other, 12), 4);
+  EXPECT_EQ(kv.state(2)->data[0], 1.0f);
+  EXPECT_EQ(kv.prefix_hit_tokens(), 12);
+}
+
+TEST(RecurrentState, ASequenceKeepsOneDecodeSnapshotAndTheLeastRecentlyUsedGoes) {
+  auto be = make_cpu_backend({});
+  KvCacheOptions o = options(2);
+  o.n_state_snapshots = 2;
+  KvCache kv(*be, o);
+  std::vector<int32_t> tokens = {1, 2, 3, 4, 5, 6, 7};
+  kv.reserve(0, 16);
+  consume(kv, 0, tokens, 4, 1.0f);  // prefill (7 tokens known): a prompt snapshot
+  // Decoding (every token computed when committed): each boundary replaces the last one.
+  tokens.insert(tokens.end(), {8});
+  consume(kv, 0, tokens, 8, 2.0f);
+  tokens.insert(tokens.end(), {9, 10, 11, 12});
+  consume(kv, 0, tokens, 12, 3.0f);
+  kv.remove(0);
+  EXPECT_EQ(kv.match_prefix(1, tokens, 12), 12);
+  EXPECT_EQ(kv.state(1)->data[0], 3.0f);
+  kv.remove(1);
+  std::vector<int32_t> at8(tokens.begin(), tokens.begin() + 9);
+  at8[8] = 77;  // shares 8 tokens: the decode snapshot at 8 was replaced, the prompt's at 4 stays
+  EXPECT_EQ(kv.match_prefix(2, at8, 8), 4);
+  EXPECT_EQ(kv.state(2)->data[0], 1.0f);
+  kv.remove(2);
+  // A third sequence's two prompt snapshots push out the least recently used ones.
+  const std::vector<int32_t> fresh = {21, 22, 23, 24, 25, 26, 27, 28, 29};
+  kv.reserve(3, 9);
+  consume(kv, 3, fresh, 4, 5.0f);
+  consume(kv, 3, fresh, 8, 6.0f);
+  kv.remove(3);
+  EXPECT_EQ(kv.match_prefix(4, tokens, 12), 0);
+  EXPECT_EQ(kv.match_prefix(5, fresh, 8), 8);
+  EXPECT_EQ(kv.state(5)->data[0], 6.0f);
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ MINKE = sys.argv[1]
 SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
 HARMONY = ROOT / "tests/golden/data/models/tiny/harmony-scripted.gguf"
+QWEN35 = ROOT / "tests/golden/data/models/tiny/qwen35.gguf"
 HARMONY_TOOL = ROOT / "tests/golden/data/models/tiny/harmony-tool-scripted.gguf"
 
 class Server:
@@ -390,6 +391,29 @@ def r1_checks():
         check("SIGTERM stops the second server with exit 0", s.stop() == 0)
 
 
+def hybrid_checks():
+    """A hybrid model (qwen35: Gated DeltaNet layers with a recurrent state): a conversation's
+    next turn resumes from a state snapshot at a block boundary of the turn before, and answers
+    as a server that computes every token."""
+    turn = [{"role": "user", "content": "the in a at where the s on or he the in a at where"}]
+    greedy = {"temperature": 0, "max_tokens": 20}
+    cold = Server(QWEN35, "-t", "1")  # asked the whole history first: nothing cached
+    s = Server(QWEN35, "-t", "1")
+    try:
+        first = s.client().chat.completions.create(model="qwen35", messages=turn, **greedy)
+        history = turn + [{"role": "assistant", "content": first.choices[0].message.content},
+                          {"role": "user", "content": "on or he"}]
+        warm = s.client().chat.completions.create(model="qwen35", messages=history, **greedy)
+        want = cold.client().chat.completions.create(model="qwen35", messages=history, **greedy)
+        check("hybrid: the next turn resumes from a recurrent-state snapshot of the last",
+              warm.usage.prompt_tokens_details.cached_tokens >= 16, warm.usage)
+        check("hybrid: and answers as computing every token does",
+              warm.choices[0].message.content == want.choices[0].message.content,
+              (warm.choices[0].message.content, want.choices[0].message.content))
+    finally:
+        check("SIGTERM stops the hybrid servers with exit 0", s.stop() == 0 and cold.stop() == 0)
+
+
 def harmony_checks():
     """gpt-oss's Harmony format: the analysis channel is reasoning_content, the final channel
     content; an assistant turn's reasoning_content in the history reaches the template."""
@@ -447,6 +471,7 @@ if __name__ == "__main__":
         sys.exit(1)
     r1_checks()
     harmony_checks()
+    hybrid_checks()
     limit_checks()
     smollm2_checks()
     finish()

@@ -62,9 +62,10 @@ int run_serve(ServeOptions& o) {
                "requests; the prefix cache lives in it)%s + buffers %s = %s%s\n",
                human_bytes(m.weights).c_str(), human_bytes(m.kv_cache).c_str(),
                static_cast<long long>(m.kv_tokens), human_bytes(m.kv_bytes_per_token).c_str(),
-               m.recurrent_state == 0
-                   ? ""
-                   : (" + recurrent state " + human_bytes(m.recurrent_state)).c_str(),
+               m.recurrent_state == 0 ? ""
+                                      : (" + recurrent state " + human_bytes(m.recurrent_state) +
+                                         " (the running sequences' and prefix-cache snapshots)")
+                                            .c_str(),
                human_bytes(m.buffers).c_str(), human_bytes(m.total()).c_str(),
                m.budget > 0 ? (" of a " + human_bytes(m.budget) + " budget").c_str() : "");
   std::signal(SIGINT, on_signal);
