@@ -92,7 +92,7 @@ class Builder:
             qtype = F16
         self.tensors.append((name, data.astype(np.float32), qtype))
 
-    def write(self, path, arch, meta, add_bos, pre):
+    def write(self, path, arch, meta, add_bos, pre, extra=None):
         w = gguf.GGUFWriter(str(path), arch)
         w.add_name(f"minke-tiny-{arch}")
         w.add_description("random weights, test fixture for Minke (scripts/make_tiny_models.py)")
@@ -100,6 +100,14 @@ class Builder:
         w.add_quantization_version(gguf.GGML_QUANT_VERSION)
         for key, value in meta.items():
             getattr(w, f"add_{key}")(value)
+        # Keys the writer has no add_ method for: full names, typed by their Python value.
+        for key, value in (extra or {}).items():
+            if isinstance(value, list):
+                w.add_array(key, value)
+            elif isinstance(value, float):
+                w.add_float32(key, value)
+            else:
+                w.add_uint32(key, value)
         w.add_tokenizer_model("gpt2")
         w.add_tokenizer_pre(pre)
         w.add_token_list(TOKENS)
@@ -536,6 +544,82 @@ def make_qwen35(float_only=False, moe=False):
     b.write(OUT / f"{name}.gguf", arch, meta, add_bos=False, pre="qwen2")
 
 
+def make_gemma4(float_only=False):
+    """gemma4 (Gemma 4) with every feature on at once: 7 layers, sliding (window 8, RoPE base
+    1e4 over all 32 dims of their heads) or global (1e6, heads of 64 whose rope_freqs factors
+    of 1e30 leave all but the first 16 dims unrotated); 4 query heads everywhere, 2 KV heads on
+    the sliding layers and 1 on the global ones (head_count_kv an array), the global layer 4
+    with no attn_v (V is K); the last 2 layers reuse the KV of layers 3 and 4
+    (shared_kv_layers); q/k RMS norms and a weightless v norm, attention scale 1; sandwich norms;
+    GeGLU; per-layer input embeddings (32 wide); a scalar output scale per layer; layers 1 and 3
+    add 4 GeGLU experts (32 hidden, 2 used, softmax renormalised) beside the dense MLP, routed
+    from the scaled unit-RMS residual with a per-expert output scale; final logits soft-capped
+    at 30; embeddings tied."""
+    n_embd, n_layer, n_ff, n_head = 64, 7, 128, 4
+    n_kv_swa, hd_swa, n_kv_full, hd_full = 2, 32, 1, 64
+    n_expert, n_used, n_ff_exp, n_pl = 4, 2, 32, 32
+    swa = [True, True, False, True, False, True, False]
+    n_shared = 2
+    b = Builder(seed=1012, float_only=float_only)
+    b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 0.1), Q.Q8_0)
+    b.add("per_layer_token_embd.weight", b.normal((N_VOCAB, n_layer * n_pl), 0.2), Q.Q8_0)
+    b.matrix("per_layer_model_proj.weight", n_layer * n_pl, n_embd, F16)
+    b.norm("per_layer_proj_norm.weight", n_pl)
+    b.add("rope_freqs.weight", np.array([1.0] * 8 + [1e30] * 24, dtype=np.float32), F32)
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        n_kv, hd = (n_kv_swa, hd_swa) if swa[i] else (n_kv_full, hd_full)
+        b.norm(p + "attn_norm.weight", n_embd)
+        b.matrix(p + "attn_q.weight", n_head * hd, n_embd, Q.Q8_0)
+        # Unscaled attention over unit-RMS q and k: norm weights of ~1/sqrt(head_dim) together
+        # keep the scores O(1), as trained weights do, so that the softmax is not a hair trigger.
+        b.norm(p + "attn_q_norm.weight", hd, center=0.5)
+        if i < n_layer - n_shared:
+            b.matrix(p + "attn_k.weight", n_kv * hd, n_embd, Q.Q8_0)
+            b.norm(p + "attn_k_norm.weight", hd, center=2.0 / math.sqrt(hd))
+            if i != 4:
+                b.matrix(p + "attn_v.weight", n_kv * hd, n_embd, F16)
+        b.matrix(p + "attn_output.weight", n_embd, n_head * hd, Q.Q5_0)
+        b.norm(p + "post_attention_norm.weight", n_embd)
+        b.norm(p + "ffn_norm.weight", n_embd)
+        b.matrix(p + "ffn_gate.weight", n_ff, n_embd, Q.Q8_0)
+        b.matrix(p + "ffn_up.weight", n_ff, n_embd, F16)
+        b.matrix(p + "ffn_down.weight", n_embd, n_ff, Q.Q4_1)
+        b.norm(p + "post_ffw_norm.weight", n_embd)
+        if i in (1, 3):
+            # The router reads x / sqrt(n_embd) at unit RMS: a gain of 32 spreads its logits
+            # (std ~4) so that expert choices are not near-ties.
+            b.matrix(p + "ffn_gate_inp.weight", n_expert, n_embd, F32, gain=32.0)
+            b.norm(p + "ffn_gate_inp.scale", n_embd)
+            b.norm(p + "pre_ffw_norm_2.weight", n_embd)
+            b.norm(p + "post_ffw_norm_1.weight", n_embd)
+            b.norm(p + "post_ffw_norm_2.weight", n_embd)
+            b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+            b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
+            b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q4_0)
+            b.norm(p + "ffn_down_exps.scale", n_expert, center=1.0)
+        b.matrix(p + "inp_gate.weight", n_pl, n_embd, Q.Q8_0)
+        b.matrix(p + "proj.weight", n_embd, n_pl, F16)
+        b.norm(p + "post_norm.weight", n_embd)
+        b.add(p + "layer_output_scale.weight", np.array([0.6 + 0.15 * i], dtype=np.float32), F32)
+    b.norm("output_norm.weight", n_embd, center=4.0)
+    meta = common_meta(n_embd, n_layer, n_ff, n_head, n_kv_swa, 1e-6, 1e6)
+    del meta["head_count_kv"]  # per layer, below
+    meta.update(key_length=hd_full, value_length=hd_full, sliding_window=8,
+                rope_dimension_count=hd_full, expert_count=n_expert, expert_used_count=n_used,
+                expert_feed_forward_length=n_ff_exp)
+    a = "gemma4."
+    extra = {a + "attention.head_count_kv": [n_kv_swa if s else n_kv_full for s in swa],
+             a + "attention.sliding_window_pattern": swa,
+             a + "attention.shared_kv_layers": n_shared,
+             a + "attention.key_length_swa": hd_swa, a + "attention.value_length_swa": hd_swa,
+             a + "rope.dimension_count_swa": hd_swa, a + "rope.freq_base_swa": 10000.0,
+             a + "embedding_length_per_layer_input": n_pl,
+             a + "final_logit_softcapping": 30.0}
+    name = "gemma4-f16" if float_only else "gemma4"
+    b.write(OUT / f"{name}.gguf", "gemma4", meta, add_bos=True, pre="llama-bpe", extra=extra)
+
+
 # The -f16 variants hold the same weights (same seed) with every quantized matrix stored as F16:
 # llama.cpp then quantizes no activations to 8 bits, so they check the graph math at a tight
 # tolerance, apart from the quantization noise of the mixed-type files.
@@ -551,7 +635,8 @@ MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3
           "gpt-oss": make_gpt_oss, "gpt-oss-f16": lambda: make_gpt_oss(float_only=True),
           "qwen35": make_qwen35, "qwen35-f16": lambda: make_qwen35(float_only=True),
           "qwen35moe": lambda: make_qwen35(moe=True),
-          "qwen35moe-f16": lambda: make_qwen35(float_only=True, moe=True)}
+          "qwen35moe-f16": lambda: make_qwen35(float_only=True, moe=True),
+          "gemma4": make_gemma4, "gemma4-f16": lambda: make_gemma4(float_only=True)}
 
 
 def main():

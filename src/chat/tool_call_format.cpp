@@ -126,6 +126,12 @@ ToolCallFormat detect_tool_call_format(std::string_view source) {
   }
   if (contains(source, "[TOOL_CALLS]")) return ToolCallFormat::kMistral;
   if (contains(source, "<|tool_call|>")) return ToolCallFormat::kGranite;
+  // Qwen3-Coder / Qwen3.5 (<function=N><parameter=P>) and GLM-4.5 (<arg_key>) wrap calls in
+  // <tool_call> too but write arguments as tagged text, not Hermes's JSON; until they have their
+  // own format such templates get the generic JSON prompt, never a misread Hermes.
+  if (contains(source, "<function=") || contains(source, "<arg_key>")) {
+    return ToolCallFormat::kGeneric;
+  }
   if (contains(source, "<tool_call>")) return ToolCallFormat::kHermes;
   // Llama 3.1 / 3.2 ask for {"name": ..., "parameters": ...} and answer tools in the ipython
   // role (3.1 also writes <|python_tag|> for built-in tools).

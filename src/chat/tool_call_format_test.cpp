@@ -81,6 +81,11 @@ const TemplateCase kTemplates[] = {
     {"gemma-2-2b-it", ToolCallFormat::kGeneric, false},
     {"phi-3.5-mini-instruct", ToolCallFormat::kGeneric, false},
     {"gpt-oss-120b", ToolCallFormat::kHarmony, true},
+    // Their own call syntaxes (tagged arguments; Gemma 4's <|tool_call>call:N{...}) are not
+    // formats yet: the generic JSON prompt describes the tools instead.
+    {"qwen3.5-4b", ToolCallFormat::kGeneric, true},
+    {"glm-4.6", ToolCallFormat::kGeneric, true},
+    {"gemma-4-31b-it", ToolCallFormat::kGeneric, true},
 };
 
 TEST(ToolCallFormat, DetectsEveryTemplatesFormat) {

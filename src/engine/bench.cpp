@@ -184,7 +184,7 @@ BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
   }
   check_context(o.model_path, cfg,
                 ContextRequest{.n_ctx = n_ctx,
-                               .kv_bytes_per_token = kv_cache_bytes_per_token(*model),
+                               .kv_bytes_per_token = model->kv_bytes_per_token(),
                                .weight_bytes = file->file_size(),
                                .scratch_bytes = static_cast<uint64_t>(cfg.n_vocab) * 4});
   KvCache kv(*backend, kv_cache_options(*model, EngineOptions{.n_ctx = n_ctx}));

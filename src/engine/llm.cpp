@@ -113,7 +113,7 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   check_context(options.path, cfg,
                 ContextRequest{.n_ctx = impl->n_ctx,
                                .kv_tokens = engine_options.kv_tokens,
-                               .kv_bytes_per_token = kv_cache_bytes_per_token(*impl->loaded.model),
+                               .kv_bytes_per_token = impl->loaded.model->kv_bytes_per_token(),
                                .weight_bytes = impl->loaded.file->file_size(),
                                .scratch_bytes = impl->memory.buffers});
   impl->kv = std::make_unique<KvCache>(*impl->loaded.backend,

@@ -22,7 +22,7 @@ struct ContextRequest {
   int64_t n_ctx = 0;               // tokens per sequence
   int32_t n_seqs = 1;              // sequences sharing the KV cache
   int64_t kv_tokens = 0;           // the KV pool's tokens; 0: n_ctx * n_seqs
-  int64_t kv_bytes_per_token = 0;  // over all layers (kv_cache_bytes_per_token); 0: unknown
+  int64_t kv_bytes_per_token = 0;  // over all layers (Model::kv_bytes_per_token); 0: unknown
   uint64_t weight_bytes = 0;       // the model's tensor data (mapped, but read on every token)
   uint64_t scratch_bytes = 0;      // other large buffers the caller will allocate (logits)
   uint64_t memory_bytes = 0;       // the machine's memory; 0: physical_memory_bytes()

@@ -35,12 +35,30 @@ void ask_model(const GgufFile& f, ModelFileInfo& info) {
   try {
     const auto backend = make_cpu_backend({.n_threads = 1, .kernels = &ref_kernels()});
     const auto model = load_model(f, *backend);
-    info.kv_bytes_per_token = kv_cache_bytes_per_token(*model);
+    info.kv_bytes_per_token = model->kv_bytes_per_token();
     info.state_bytes_per_seq = model->recurrent_state_floats() * 4;
     info.config = model->config();
   } catch (const Error& e) {
     info.load_error = e.what();
   }
+}
+
+// A per-layer count: one number, or an array's distinct values in order of first appearance
+// ("16/4": Gemma 4's sliding and global layers' KV heads).
+std::string per_layer_display(const GgufValue& v) {
+  if (v.type() != GgufValueType::ARRAY) return v.to_display_string();
+  std::vector<int64_t> seen;
+  try {
+    for (uint64_t i = 0; i < v.array_size(); ++i) {
+      const int64_t n = v.array_at(i).as_i64();
+      if (std::find(seen.begin(), seen.end(), n) == seen.end()) seen.push_back(n);
+    }
+  } catch (const Error&) {
+    return v.to_display_string();  // not an array of integers
+  }
+  std::string s;
+  for (const int64_t n : seen) s += (s.empty() ? "" : "/") + std::to_string(n);
+  return s;
 }
 
 }  // namespace
@@ -72,7 +90,7 @@ ModelFileInfo read_model_file_info(const std::string& path) {
   };
   const auto display = [&](const char* suffix) {
     const GgufValue* v = f->find(key(suffix));
-    return v == nullptr ? std::string() : v->to_display_string();
+    return v == nullptr ? std::string() : per_layer_display(*v);
   };
   info.context_length = number("context_length");
   info.block_count = number("block_count");

@@ -43,17 +43,14 @@ int32_t default_threads() {
   return std::max<int32_t>(1, physical_cores());
 }
 
-int64_t kv_cache_bytes_per_token(const Model& model) {
-  // Model::kv_bytes_per_token is per layer.
-  return model.kv_bytes_per_token() * model.n_kv_layers();
-}
-
 uint64_t activation_bytes_estimate(const ModelConfig& c, int32_t max_batch_tokens) {
   const int64_t ff =
       std::max<int64_t>(c.n_ff, int64_t{c.n_ff_exp} * c.n_expert_used + c.n_ff_shexp);
   // Absorbed MLA attends in latent space: each head's query is kv_lora_rank + RoPE wide.
   const int64_t head = std::max<int64_t>(c.head_dim, c.kv_lora_rank + c.qk_rope_dim);
-  const int64_t floats = 5 * ff + 8 * int64_t{c.n_embd} + 4 * int64_t{c.n_head} * head;
+  // Gemma 4's per-layer inputs live through the whole step: every layer's slice, twice.
+  const int64_t per_layer = 2 * int64_t{c.n_layer} * c.n_embd_per_layer;
+  const int64_t floats = 5 * ff + 8 * int64_t{c.n_embd} + 4 * int64_t{c.n_head} * head + per_layer;
   return static_cast<uint64_t>(floats) * 4 * static_cast<uint64_t>(max_batch_tokens) +
          (uint64_t{4} << 20);
 }
@@ -67,7 +64,7 @@ std::string mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) 
 MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t weight_bytes,
                        uint64_t budget, EngineOptions& o) {
   MemoryPlan plan{.weights = weight_bytes, .budget = budget};
-  plan.kv_bytes_per_token = static_cast<uint64_t>(kv_cache_bytes_per_token(model));
+  plan.kv_bytes_per_token = static_cast<uint64_t>(model.kv_bytes_per_token());
   plan.buffers = activation_bytes_estimate(model.config(), o.max_batch_tokens) +
                  uint64_t{4} * static_cast<uint64_t>(model.config().n_vocab) *
                      static_cast<uint64_t>(o.max_seqs);
@@ -116,6 +113,7 @@ KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options
   layout.block_size = options.block_size;
   return KvCacheOptions{.n_layer = model.n_kv_layers(),
                         .layout = layout,
+                        .layer_layouts = kv_layer_layouts(model, options.block_size),
                         .n_blocks = Engine::kv_blocks_needed(options),
                         .state_floats = model.recurrent_state_floats(),
                         .n_state_seqs = options.max_seqs,

@@ -44,14 +44,11 @@ int32_t default_context(int32_t n_ctx_train);
 // The physical cores this process may run on (SMT siblings once; at least 1).
 int32_t default_threads();
 
-// Bytes of KV cache one token takes over all of the model's layers.
-int64_t kv_cache_bytes_per_token(const Model& model);
-
 // An upper bound of the activation memory (the backend's step arena) one step of
 // max_batch_tokens tokens takes: per token, 5 feed-forward widths (the widest of the dense and
 // the routed experts' hidden sizes), 8 embedding widths and 4 attention widths of f32, plus
-// 4 MiB. It hardly depends on the context (attention runs in key tiles). Measured against the
-// arena in model_setup_test.cpp.
+// 4 MiB, and Gemma 4's per-layer inputs twice. It hardly depends on the context (attention runs in
+// key tiles). Measured against the arena in model_setup_test.cpp.
 uint64_t activation_bytes_estimate(const ModelConfig& config, int32_t max_batch_tokens);
 
 // The memory a model run will hold: the file's tensors, a KV pool of options.kv_tokens (or

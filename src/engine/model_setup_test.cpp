@@ -48,7 +48,8 @@ TEST(ActivationEstimate, BoundsTheRealModelsArena) {
 }
 
 TEST(ActivationEstimate, BoundsTheMixtureOfExpertsAndLatentAttentionArena) {
-  for (const char* name : {"qwen3moe", "deepseek2-lite", "deepseek2-v3", "gemma3", "llama"}) {
+  for (const char* name :
+       {"qwen3moe", "deepseek2-lite", "deepseek2-v3", "gemma3", "llama", "gemma4", "qwen35"}) {
     const auto path = testing::golden_dir() / "models" / "tiny" / (std::string(name) + ".gguf");
     const Measured m = measure(path, 256, 64);
     EXPECT_LE(m.arena, m.estimate) << name;

@@ -24,8 +24,15 @@ KvCache::KvCache(Backend& backend, const KvCacheOptions& options)
     : layout_(options.layout), blocks_(pool_blocks(options)), prefix_(blocks_.n_blocks()) {
   MINKE_CHECK(options.n_layer > 0);
   layers_.reserve(static_cast<size_t>(options.n_layer));
+  MINKE_CHECK(options.layer_layouts.empty() ||
+              options.layer_layouts.size() == static_cast<size_t>(options.n_layer));
   for (int32_t il = 0; il < options.n_layer; ++il) {
-    layers_.push_back(backend.alloc_kv(blocks_.n_blocks(), layout_));
+    KvLayout l = layout_;
+    if (!options.layer_layouts.empty()) {
+      l = options.layer_layouts[static_cast<size_t>(il)];
+      MINKE_CHECK(l.block_size == layout_.block_size);
+    }
+    layers_.push_back(backend.alloc_kv(blocks_.n_blocks(), l));
   }
   if (options.state_floats > 0) {
     states_ = std::make_unique<RecurrentStates>(backend, options.state_floats,

@@ -30,7 +30,10 @@ inline constexpr int32_t kKvBlockSize = 16;
 
 struct KvCacheOptions {
   int32_t n_layer = 0;
-  KvLayout layout;          // block_size and the model's Model::kv_layout()
+  KvLayout layout;  // block_size and the model's Model::kv_layout()
+  // Each layer's layout where they differ (Model::kv_layer_layout, n_layer of them, with
+  // layout's block_size); empty: `layout` for every layer.
+  std::vector<KvLayout> layer_layouts;
   int32_t n_blocks = 0;     // pool size in blocks; 0: enough blocks for n_ctx_total tokens
   int32_t n_ctx_total = 0;  // tokens over all sequences (used when n_blocks == 0)
   // Recurrent state (Model::recurrent_state_floats): floats per sequence, and how many

@@ -41,6 +41,9 @@ struct ModelConfig {
   // Sliding-window attention (0 without): the window in tokens and how many layers use it.
   int32_t sliding_window = 0;
   int32_t n_layer_sliding = 0;
+  int32_t n_layer_kv_shared = 0;     // last layers attending over an earlier layer's K/V (Gemma 4)
+  int32_t n_embd_per_layer = 0;      // width of the per-layer input embeddings (Gemma 4 E2B/E4B)
+  float final_logit_softcap = 0.0f;  // logits = cap * tanh(logits / cap) when > 0
   // Recurrent (linear-attention) layers of a hybrid model, which keep a state per sequence
   // instead of K/V: how many, and the state's shape (Gated DeltaNet).
   int32_t n_layer_recurrent = 0;
@@ -85,10 +88,14 @@ class Model {
   // What the KV cache keeps per token and layer: K/V heads, or an MLA latent row (block_size is
   // left 0: the cache's owner picks it). The cache is built from it.
   virtual KvLayout kv_layout() const = 0;
-  // Bytes that takes per token per layer (for sizing and `minke info`).
-  virtual int64_t kv_bytes_per_token() const = 0;
-  // Layers that keep K/V in the cache: every layer but a hybrid model's recurrent ones.
+  // Layers that keep K/V in the cache: every layer but a hybrid model's recurrent ones and
+  // those that read another layer's K/V (Gemma 4's shared KV).
   virtual int32_t n_kv_layers() const { return config().n_layer; }
+  // What KV layer il (0 <= il < n_kv_layers()) keeps: kv_layout() unless the layers differ
+  // (Gemma 4's sliding and global layers have other head counts and widths).
+  virtual KvLayout kv_layer_layout(int32_t /*il*/) const { return kv_layout(); }
+  // Bytes one token takes in the cache over all its layers (for sizing and `minke info`).
+  virtual int64_t kv_bytes_per_token() const = 0;
   // Floats of recurrent state one sequence keeps over all layers, whatever its length (0: none;
   // the Gated DeltaNet layers of Qwen3.5). The cache keeps it (KvCacheOptions::state_floats).
   virtual int64_t recurrent_state_floats() const { return 0; }
@@ -97,6 +104,16 @@ class Model {
   // n_vocab floats per wanted token, in batch order. Validates token ids (minke::Error).
   virtual void forward(const Batch& batch, KvCache& kv, std::span<float> logits) = 0;
 };
+
+// Each KV layer's layout with the given block size (KvCacheOptions::layer_layouts).
+inline std::vector<KvLayout> kv_layer_layouts(const Model& m, int32_t block_size) {
+  std::vector<KvLayout> out;
+  for (int32_t il = 0; il < m.n_kv_layers(); ++il) {
+    out.push_back(m.kv_layer_layout(il));
+    out.back().block_size = block_size;
+  }
+  return out;
+}
 
 // Builds the model for the file's general.architecture (minke::Error naming an architecture
 // Minke does not run yet). The GgufFile and Backend must outlive the model.

@@ -139,6 +139,29 @@ TEST(ModelLoad, SlidingWindowPatternPicksTheLayers) {
             std::string::npos);
 }
 
+// Gemma 4's per-layer shapes: head_count_kv per layer sizes each KV layer; the shared layers
+// keep none; a shared layer whose source is of another kind, or a count leaving fewer than two
+// layers with K/V, is refused.
+TEST(ModelLoad, Gemma4LayersKeepTheirOwnKvShapes) {
+  const std::vector<uint8_t> bytes = edited_tiny("gemma4", {});  // the file views them
+  const auto f = GgufFile::parse(bytes, "model.gguf");
+  auto be = make_cpu_backend({});
+  const auto m = load_model(*f, *be);
+  ASSERT_EQ(m->n_kv_layers(), 5);  // 7 layers, the last 2 shared
+  EXPECT_EQ(m->kv_layer_layout(0).n_head_kv, 2);
+  EXPECT_EQ(m->kv_layer_layout(0).head_dim, 32);
+  EXPECT_EQ(m->kv_layer_layout(2).n_head_kv, 1);
+  EXPECT_EQ(m->kv_layer_layout(2).head_dim, 64);
+  EXPECT_EQ(m->kv_bytes_per_token(), 2 * 2 * (3 * 2 * 32 + 2 * 64));  // K and V, f16
+  EXPECT_EQ(m->config().n_embd_per_layer, 32);
+  const std::string shared = "gemma4.attention.shared_kv_layers";
+  EXPECT_NE(load_error(edited_tiny("gemma4", shared, 3))
+                .find("layer 4 shares the K/V of layer 3, which is of another kind"),
+            std::string::npos);
+  EXPECT_NE(load_error(edited_tiny("gemma4", shared, 6)).find("fewer than 2 layers with K/V"),
+            std::string::npos);
+}
+
 // Hostile MoE / MLA metadata is a clear load error, never an overflow in a kernel.
 TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
   EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.attention.kv_lora_rank", 4096))
@@ -181,7 +204,7 @@ TEST(ModelLoad, ConfigFromMetadata) {
   EXPECT_EQ(c.n_head_kv, 2);
   EXPECT_EQ(c.head_dim, 16);
   EXPECT_EQ(c.n_ff, 128);
-  EXPECT_EQ(m->kv_bytes_per_token(), 2 * 2 * 16 * 2);  // K and V, f16, one layer
+  EXPECT_EQ(m->kv_bytes_per_token(), 2 * 2 * 2 * 16 * 2);  // K and V, f16, both layers
 }
 
 TEST(ModelForward, RejectsBadTokensAndUnreservedPositions) {

@@ -19,11 +19,13 @@ inline std::unique_ptr<KvCache> make_kv_cache(Backend& be, const Model& m, int32
                                               int32_t block_size = 16, int32_t n_seqs = 16) {
   KvLayout layout = m.kv_layout();
   layout.block_size = block_size;
-  return std::make_unique<KvCache>(be, KvCacheOptions{.n_layer = m.n_kv_layers(),
-                                                      .layout = layout,
-                                                      .n_ctx_total = n_ctx,
-                                                      .state_floats = m.recurrent_state_floats(),
-                                                      .n_state_seqs = n_seqs});
+  return std::make_unique<KvCache>(be,
+                                   KvCacheOptions{.n_layer = m.n_kv_layers(),
+                                                  .layout = layout,
+                                                  .layer_layouts = kv_layer_layouts(m, block_size),
+                                                  .n_ctx_total = n_ctx,
+                                                  .state_floats = m.recurrent_state_floats(),
+                                                  .n_state_seqs = n_seqs});
 }
 
 // Runs tokens at positions pos0.. of `seq` in one forward(); returns the logits of every token

@@ -15,11 +15,12 @@ struct Architecture {
 };
 
 constexpr Architecture kArchitectures[] = {
-    {"llama", load_llama},  // Llama 2/3, SmolLM2, DeepSeek-R1-Distill-Llama
-    {"qwen2", load_qwen2},  // Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen
-    {"qwen3", load_qwen3},
-    {"qwen3moe", load_qwen3moe},  // Qwen3-30B-A3B, Qwen3-235B-A22B
-    {"gemma3", load_gemma3},
+    {"llama", load_llama},          // Llama 2/3, SmolLM2, DeepSeek-R1-Distill-Llama
+    {"qwen2", load_qwen2},          // Qwen2, Qwen2.5, DeepSeek-R1-Distill-Qwen
+    {"qwen3", load_qwen3},          // Qwen3 dense
+    {"qwen3moe", load_qwen3moe},    // Qwen3-30B-A3B, Qwen3-235B-A22B
+    {"gemma3", load_gemma3},        // Gemma 3
+    {"gemma4", load_gemma4},        // Gemma 4 E2B, E4B, 26B-A4B, 31B
     {"deepseek2", load_deepseek2},  // DeepSeek-V2/V3/R1, V2-Lite, Kimi-K2, Moonlight
     {"glm4moe", load_glm4moe},      // GLM-4.5, GLM-4.5-Air, GLM-4.6
     {"gpt-oss", load_gpt_oss},      // gpt-oss-20b, gpt-oss-120b

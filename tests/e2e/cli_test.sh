@@ -70,6 +70,15 @@ run "$MINKE" run -m "$TINY/qwen35.gguf" -p "hello there" -n 6 --temp 0 --seed 1
 expect_rc "run on a qwen35 file succeeds" 0
 run "$MINKE" info -m "$TINY/qwen35moe.gguf"
 expect_out_has "info shows qwen35moe's experts" "8 routed (3 per token, softmax, renormalised) + 1 shared, 32 hidden each"
+run "$MINKE" info -m "$TINY/gemma4.gguf"
+expect_rc "info on a gemma4 file succeeds" 0
+expect_out_has "info shows the per-layer KV heads" "4 heads (2/1 kv)"
+expect_out_has "info shows the shared KV layers" "sliding window of 8 tokens in 4 of 7 layers, the others the whole context; the last 2 layers reuse the K/V of earlier layers"
+expect_out_has "info shows the per-layer inputs" "32 values per layer and token from a second embedding table"
+expect_out_has "info shows the logit cap" "soft-capped at 30"
+expect_out_has "info counts KV for the 5 layers with their own shapes" "(1.2 KiB per token)"
+run "$MINKE" run -m "$TINY/gemma4.gguf" -p "hello there" -n 6 --temp 0 --seed 1
+expect_rc "run on a gemma4 file succeeds" 0
 
 # --- tokenize (expected ids from llama.cpp: llama-cpp-python 0.3.36, Llama.tokenize) ---
 GEMMA=${MINKE_MODELS:-models}/gemma-3-270m-q4_k_m.gguf

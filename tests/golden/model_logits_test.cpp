@@ -591,6 +591,35 @@ TEST_P(ModelLogitsGolden, TinyQwen35MoeF16) {
               table());
 }
 
+TEST_P(ModelLogitsGolden, TinyGemma4) {
+  // Every Gemma 4 feature in one file (see make_tiny_models.py). Measured 0.535 (position 26),
+  // mean 0.106; KL mean 1.2e-3, max 7.9e-3; top-1 36/38 (2 waived: llama.cpp's own margin is
+  // smaller than its spread), greedy 64/64. The file amplifies 8-bit activation rounding as Gemma
+  // 3's does: llama.cpp's own spread here is 0.15 (one token per call) and 0.49 (f32 KV), so the
+  // F16 file below is the tight check.
+  check_model("tiny-gemma4", tiny("gemma4"),
+              {.max_abs = 0.65f,
+               .mean_max = 0.13f,
+               .kl_mean = 1.5e-3,
+               .kl_max = 1e-2,
+               .min_top1 = 36,
+               .greedy_same = 64},
+              table());
+}
+TEST_P(ModelLogitsGolden, TinyGemma4F16) {
+  // Measured 0.0179 (position 19), mean 0.0072; KL mean 4.9e-6, max 2.3e-5; greedy 50 steps
+  // identical, then 13/13 teacher-forced (llama.cpp's own spread: one token per call 0.019, f32
+  // KV 0.029).
+  check_model("tiny-gemma4-f16", tiny("gemma4-f16"),
+              {.max_abs = 0.03f,
+               .mean_max = 0.01f,
+               .kl_mean = 8e-6,
+               .kl_max = 4e-5,
+               .min_top1 = 38,
+               .greedy_same = 50},
+              table());
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, ModelLogitsGolden,
                          ::testing::ValuesIn(testing::kernel_path_names()),
                          testing::kernel_path_test_name);

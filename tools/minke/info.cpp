@@ -68,7 +68,20 @@ void print_architecture(const ModelFileInfo& f) {
           " layers, the others the whole context";
     }
     if (c.attention_sinks) a += std::string(a.empty() ? "" : "; ") + "a learned sink per head";
+    if (c.n_layer_kv_shared > 0) {
+      a += "; the last " + std::to_string(c.n_layer_kv_shared) +
+           " layers reuse the K/V of earlier layers";
+    }
     print_field("attention", a);
+  }
+  if (c.n_embd_per_layer > 0) {
+    print_field("per-layer input", std::to_string(c.n_embd_per_layer) +
+                                       " values per layer and token from a second embedding table");
+  }
+  if (c.final_logit_softcap > 0.0f) {
+    char cap[32];
+    std::snprintf(cap, sizeof cap, "%g", static_cast<double>(c.final_logit_softcap));
+    print_field("logits", std::string("soft-capped at ") + cap);
   }
   if (c.n_layer_recurrent > 0) {
     print_field("recurrent", "Gated DeltaNet in " + std::to_string(c.n_layer_recurrent) + " of " +

@@ -26,7 +26,11 @@ KvLayout DecoderModel::kv_layout() const {
 }
 
 int64_t DecoderModel::kv_bytes_per_token() const {
-  return KvCache::bytes_per_token(1, kv_layout());
+  int64_t bytes = 0;
+  for (int32_t il = 0; il < n_kv_layers(); ++il) {
+    bytes += KvCache::bytes_per_token(1, kv_layer_layout(il));
+  }
+  return bytes;
 }
 
 void DecoderModel::require_plain_attention(bool yarn_checked) const {
@@ -62,17 +66,22 @@ RopeParams DecoderModel::rope(RopeMode mode, float freq_base, float freq_scale) 
 
 bool DecoderModel::begin(const Batch& batch, const KvCache& kv, std::span<float> logits) {
   const ModelConfig& c = hp_.config;
-  const KvLayout& l = kv.layout();
-  const KvLayout want = kv_layout();
   const auto shape = [](const KvLayout& k) {
     return k.latent_dim > 0 ? "latent " + std::to_string(k.latent_dim)
                             : std::to_string(k.n_head_kv) + " x " + std::to_string(k.head_dim);
   };
-  if (kv.n_layer() != n_kv_layers() || l.n_head_kv != want.n_head_kv ||
-      l.head_dim != want.head_dim || l.latent_dim != want.latent_dim) {
-    throw Error("KV cache: built for " + std::to_string(kv.n_layer()) + " layers of " + shape(l) +
-                " but the model needs " + std::to_string(n_kv_layers()) + " layers of " +
-                shape(want));
+  if (kv.n_layer() != n_kv_layers()) {
+    throw Error("KV cache: built for " + std::to_string(kv.n_layer()) +
+                " layers but the model needs " + std::to_string(n_kv_layers()));
+  }
+  for (int32_t il = 0; il < n_kv_layers(); ++il) {
+    const KvLayout& l = kv.layer(il).layout;
+    const KvLayout want = kv_layer_layout(il);
+    if (l.n_head_kv != want.n_head_kv || l.head_dim != want.head_dim ||
+        l.latent_dim != want.latent_dim) {
+      throw Error("KV cache: layer " + std::to_string(il) + " built for " + shape(l) +
+                  " but the model needs " + shape(want));
+    }
   }
   step_.prepare(batch, kv, c.n_vocab, weights_.file().path());
   MINKE_CHECK(logits.size() == step_.wanted.size() * static_cast<size_t>(c.n_vocab));

@@ -19,6 +19,7 @@ class DecoderModel : public Model {
   const ModelConfig& config() const override { return hp_.config; }
   // K and V of n_head_kv heads of head_dim; MLA models override it with their latent row.
   KvLayout kv_layout() const override;
+  // The sum of kv_layer_layout over the KV layers.
   int64_t kv_bytes_per_token() const override;
 
  protected:

@@ -1,6 +1,8 @@
 // read_hparams: the common decoder hyper-parameters from GGUF metadata (see hparams.h).
 #include "models/blocks/hparams.h"
 
+#include <algorithm>
+
 #include "gguf/gguf_file.h"
 #include "minke/error.h"
 
@@ -23,6 +25,13 @@ int32_t optional(const GgufFile& f, std::string_view key, int32_t fallback) {
   const std::string k = arch_key(f, key);
   const GgufValue* v = f.find(k);
   return v == nullptr ? fallback : positive(f, k, v->as_i64());
+}
+
+// The largest of a per-layer array, or the plain value; `fallback` when absent.
+int32_t layer_max(const GgufFile& f, std::string_view key, int32_t n_layer, int32_t fallback) {
+  if (!f.find(arch_key(f, key))) return fallback;
+  const std::vector<int32_t> v = read_layer_counts(f, key, n_layer, fallback);
+  return positive(f, arch_key(f, key), *std::max_element(v.begin(), v.end()));
 }
 
 // A count that may be 0 or absent (0).
@@ -99,6 +108,29 @@ int32_t arch_count(const GgufFile& f, std::string_view key, int32_t fallback) {
   return static_cast<int32_t>(n);
 }
 
+std::vector<int32_t> read_layer_counts(const GgufFile& f, std::string_view key, int32_t n_layer,
+                                       int32_t fallback) {
+  const std::string k = arch_key(f, key);
+  const GgufValue* v = f.find(k);
+  if (v == nullptr || v->type() != GgufValueType::ARRAY) {
+    return std::vector<int32_t>(static_cast<size_t>(n_layer), arch_count(f, key, fallback));
+  }
+  if (v->array_size() < static_cast<uint64_t>(n_layer)) {
+    throw Error(f.path() + ": " + k + " has " + std::to_string(v->array_size()) + " entries for " +
+                std::to_string(n_layer) + " layers");
+  }
+  std::vector<int32_t> out(static_cast<size_t>(n_layer));
+  for (int32_t il = 0; il < n_layer; ++il) {
+    const int64_t n = v->array_at(il).as_i64();
+    if (n < 0 || n > (int64_t{1} << 20)) {
+      throw Error(f.path() + ": " + k + "[" + std::to_string(il) + "] = " + std::to_string(n) +
+                  " is out of range");
+    }
+    out[static_cast<size_t>(il)] = static_cast<int32_t>(n);
+  }
+  return out;
+}
+
 std::vector<bool> read_layer_pattern(const GgufFile& f, std::string_view name, int32_t n_layer,
                                      int32_t fallback) {
   const std::string key = arch_key(f, name);
@@ -133,9 +165,11 @@ HParams read_hparams(const GgufFile& f) {
                 " leaves no layer of block_count " + std::to_string(c.n_layer));
   }
   c.n_layer -= c.n_layer_mtp;
-  c.n_ff = required(f, "feed_forward_length");
-  c.n_head = required(f, "attention.head_count");
-  c.n_head_kv = optional(f, "attention.head_count_kv", c.n_head);
+  c.n_ff = layer_max(f, "feed_forward_length", c.n_layer, 0);
+  if (c.n_ff == 0) throw Error(f.path() + ": missing key " + arch_key(f, "feed_forward_length"));
+  c.n_head = layer_max(f, "attention.head_count", c.n_layer, 0);
+  if (c.n_head == 0) throw Error(f.path() + ": missing key " + arch_key(f, "attention.head_count"));
+  c.n_head_kv = layer_max(f, "attention.head_count_kv", c.n_layer, c.n_head);
   if (c.n_head % c.n_head_kv != 0) {
     throw Error(f.path() + ": attention.head_count " + std::to_string(c.n_head) +
                 " is not a multiple of attention.head_count_kv " + std::to_string(c.n_head_kv));

@@ -30,11 +30,19 @@ struct HParams {
 // "<arch>.<key>", e.g. arch_key(file, "attention.sliding_window").
 std::string arch_key(const GgufFile& file, std::string_view key);
 
-// Reads the common keys; throws minke::Error naming a missing or invalid key.
+// Reads the common keys; throws minke::Error naming a missing or invalid key. A per-layer
+// array of head_count, head_count_kv or feed_forward_length gives the config its largest value:
+// architectures that allow such files read the arrays (read_layer_counts), the others then fail
+// on the tensors' shapes.
 HParams read_hparams(const GgufFile& file);
 
 // The non-negative count <arch>.<key> (at most 2^20), or `fallback` when absent.
 int32_t arch_count(const GgufFile& file, std::string_view key, int32_t fallback);
+
+// A per-layer count <arch>.<key>: one value per layer, or one for all (`fallback` for all when
+// absent). Throws minke::Error on an array shorter than n_layer or a value out of [0, 2^20].
+std::vector<int32_t> read_layer_counts(const GgufFile& file, std::string_view key, int32_t n_layer,
+                                       int32_t fallback);
 
 // Which of the n_layer layers have a property, from <arch>.<name>: one bool per layer, or a
 // period n (layer il has it unless (il + 1) % n == 0; 0: every layer), the period `fallback`

@@ -73,6 +73,7 @@ MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n
       .up_bias = w.optional_vectors(name("ffn_up_exps.bias"), n_expert, n_ff_exp),
       .down_bias = w.optional_vectors(name("ffn_down_exps.bias"), n_expert, n_embd),
       .shared = std::nullopt,
+      .down_scale = w.optional_vector(name("ffn_down_exps.scale"), n_expert),
   };
   if (n_ff_shared > 0) {
     m.shared = FfnWeights{
@@ -95,12 +96,21 @@ FeedForward bind_feed_forward(const WeightBinder& w, int32_t il, const ModelConf
 
 Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p,
                           const ExpertGlu& glu) {
+  const Tensor logits =
+      be.matmul(x, w.router, w.router_bias ? &*w.router_bias : nullptr);  // [M, n_expert]
+  return run_routed(be, x, logits, w, p, glu);
+}
+
+Tensor ExpertRouting::run_routed(Backend& be, const Tensor& x, const Tensor& logits,
+                                 const MoeWeights& w, const RouteParams& p, const ExpertGlu& glu) {
   const auto n_routed = static_cast<size_t>(x.rows * p.n_used);
   ids_.resize(n_routed);
   weights_.resize(n_routed);
-  const Tensor logits =
-      be.matmul(x, w.router, w.router_bias ? &*w.router_bias : nullptr);  // [M, n_expert]
   be.route(logits, w.select_bias ? &*w.select_bias : nullptr, p, ids_, weights_);
+  if (w.down_scale) {
+    const auto* scale = static_cast<const float*>(w.down_scale->data);
+    for (size_t i = 0; i < n_routed; ++i) weights_[i] *= scale[ids_[i]];
+  }
 
   // Counting sort of the routed rows by expert (tokens in batch order within an expert), so
   // each expert sees one contiguous run of rows.
@@ -124,8 +134,9 @@ Tensor ExpertRouting::run(Backend& be, const Tensor& x, const MoeWeights& w, con
   const Tensor xr = be.gather_rows(x, order_);  // [R, n_embd]
   const Tensor gate = be.matmul_experts(xr, w.gate, groups_, w.gate_bias);
   const Tensor up = be.matmul_experts(xr, w.up, groups_, w.up_bias);
-  const Tensor act =
-      glu.clamped ? be.clamped_silu_mul(gate, up, glu.alpha, glu.limit) : be.silu_mul(gate, up);
+  const Tensor act = glu.clamped ? be.clamped_silu_mul(gate, up, glu.alpha, glu.limit)
+                     : glu.gelu  ? be.gelu_mul(gate, up)
+                                 : be.silu_mul(gate, up);
   const Tensor down = be.matmul_experts(act, w.down, groups_, w.down_bias);  // [R, n_embd]
   // Each token's experts in its routing order (best first): a function of the token alone.
   Tensor out = be.weighted_sum_rows(down, slot_, weights_, p.n_used);

@@ -30,12 +30,17 @@ struct MoeWeights {
   // ffn_gate_inp_shexp.weight [1, n_embd]: the shared experts' output is scaled by sigmoid of
   // its dot with the input (Qwen3-Next, Qwen3.5-MoE), or not at all.
   std::optional<WeightView> shared_gate;
+  // ffn_down_exps.scale [n_expert]: each expert's output is multiplied by its scale (Gemma 4),
+  // folded into the token's routing weight.
+  std::optional<WeightView> down_scale;
 };
 
-// The experts' gated activation: SwiGLU, or gpt-oss's clamped variant (ClampedGluFn).
+// The experts' gated activation: SwiGLU, gpt-oss's clamped variant (ClampedGluFn), or GeGLU
+// (Gemma 4).
 struct ExpertGlu {
   bool clamped = false;
   float alpha = 0.0f, limit = 0.0f;
+  bool gelu = false;
 };
 
 // The routing DeepSeek-style files describe: expert_gating_func (1 softmax, 2 sigmoid; absent
@@ -68,6 +73,10 @@ class ExpertRouting {
   // x: [M, n_embd] (already normed) -> [M, n_embd].
   Tensor run(Backend& be, const Tensor& x, const MoeWeights& w, const RouteParams& p,
              const ExpertGlu& glu = {});
+  // The same with the router's logits [M, n_expert] computed by the caller (Gemma 4 routes
+  // from another input than the experts'); w.router is not used.
+  Tensor run_routed(Backend& be, const Tensor& x, const Tensor& logits, const MoeWeights& w,
+                    const RouteParams& p, const ExpertGlu& glu = {});
   // The layer's feed-forward, dense or routed as p says.
   Tensor run(Backend& be, const Tensor& x, const FeedForward& f, const RouteParams& p,
              const ExpertGlu& glu = {}) {
