@@ -62,10 +62,13 @@ struct ModelInfo {
 
 // What a loaded model holds in memory, as planned at load (Llm::memory_plan).
 struct MemoryPlan {
-  uint64_t weights = 0;   // the model file's tensors
-  uint64_t kv_cache = 0;  // the KV pool (prefix cache included)
-  int64_t kv_tokens = 0;  // tokens it holds
-  uint64_t kv_bytes_per_token = 0;
+  uint64_t weights = 0;             // the model file's tensors
+  uint64_t kv_cache = 0;            // the KV pool (prefix cache included), kv_window included
+  int64_t kv_tokens = 0;            // tokens it holds
+  uint64_t kv_bytes_per_token = 0;  // of the layers that keep the whole context
+  // Sliding-window layers keep only their last window_tokens tokens per sequence: a fixed pool.
+  uint64_t kv_window = 0;
+  int32_t window_tokens = 0;
   // Recurrent state of a hybrid model's linear-attention layers: one per parallel sequence,
   // whatever the context, and the prefix cache's snapshots of it (0 for other models).
   uint64_t recurrent_state = 0;

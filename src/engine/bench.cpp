@@ -60,8 +60,9 @@ struct Bench {
       kv.remove(kSeq);
     } else if (kv.n_tokens(kSeq) < depth) {
       fill(0, depth, 512);
-      // A recurrent state cannot be cut back: keep it at the depth to come back to.
-      if (kv.has_state()) kv.save_state(kSeq);
+      // A recurrent state cannot be cut back, and sliding-window layers let old blocks go: keep
+      // what the depth needs to come back to.
+      kv.save_state(kSeq);
     } else {
       kv.truncate(kSeq, depth);
     }
@@ -184,10 +185,14 @@ BenchResult run_bench(const BenchOptions& o, const BenchProgress& progress) {
   }
   check_context(o.model_path, cfg,
                 ContextRequest{.n_ctx = n_ctx,
-                               .kv_bytes_per_token = model->kv_bytes_per_token(),
+                               .kv_bytes_per_token = kv_footprint(*model).per_token,
                                .weight_bytes = file->file_size(),
                                .scratch_bytes = static_cast<uint64_t>(cfg.n_vocab) * 4});
-  KvCache kv(*backend, kv_cache_options(*model, EngineOptions{.n_ctx = n_ctx}));
+  // Steps of up to 512 depth tokens or n_batch; the tests after a saved depth keep their window
+  // blocks until the rewind.
+  const int32_t max_step = std::max({512, r.n_batch, o.n_prompt, o.n_gen});
+  KvCache kv(*backend,
+             kv_cache_options(*model, EngineOptions{.n_ctx = n_ctx, .max_batch_tokens = max_step}));
   Bench bench{.model = *model, .kv = kv, .rng = std::mt19937(o.seed), .depth = o.n_depth};
   bench.logits.resize(static_cast<size_t>(cfg.n_vocab));
   if (o.n_prompt > 0) {

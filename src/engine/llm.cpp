@@ -110,12 +110,13 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
       .n_ctx = impl->n_ctx, .max_seqs = options.parallel, .kv_tokens = options.kv_tokens};
   impl->memory = plan_memory(options.path, *impl->loaded.model, impl->loaded.file->file_size(),
                              options.memory_budget, engine_options);
-  check_context(options.path, cfg,
-                ContextRequest{.n_ctx = impl->n_ctx,
-                               .kv_tokens = engine_options.kv_tokens,
-                               .kv_bytes_per_token = impl->loaded.model->kv_bytes_per_token(),
-                               .weight_bytes = impl->loaded.file->file_size(),
-                               .scratch_bytes = impl->memory.buffers});
+  check_context(
+      options.path, cfg,
+      ContextRequest{.n_ctx = impl->n_ctx,
+                     .kv_tokens = engine_options.kv_tokens,
+                     .kv_bytes_per_token = static_cast<int64_t>(impl->memory.kv_bytes_per_token),
+                     .weight_bytes = impl->loaded.file->file_size(),
+                     .scratch_bytes = impl->memory.buffers});
   impl->kv = std::make_unique<KvCache>(*impl->loaded.backend,
                                        kv_cache_options(*impl->loaded.model, engine_options));
   impl->engine = std::make_unique<Engine>(*impl->loaded.model, *impl->kv, *impl->loaded.tokenizer,

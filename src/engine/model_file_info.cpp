@@ -35,7 +35,10 @@ void ask_model(const GgufFile& f, ModelFileInfo& info) {
   try {
     const auto backend = make_cpu_backend({.n_threads = 1, .kernels = &ref_kernels()});
     const auto model = load_model(f, *backend);
-    info.kv_bytes_per_token = model->kv_bytes_per_token();
+    const KvFootprint f = kv_footprint(*model);
+    info.kv_bytes_per_token = f.per_token;
+    info.kv_window_bytes_per_token = f.window_per_token;
+    info.kv_window_tokens = window_pool_blocks(f, EngineOptions{}) * EngineOptions{}.block_size;
     info.state_bytes_per_seq = model->recurrent_state_floats() * 4;
     info.config = model->config();
   } catch (const Error& e) {

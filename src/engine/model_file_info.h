@@ -40,7 +40,11 @@ struct ModelFileInfo {
 
   // KV cache bytes a token takes over all layers (the model's own cache spec); 0 when the
   // model cannot be bound, and then load_error says why.
-  int64_t kv_bytes_per_token = 0;
+  int64_t kv_bytes_per_token = 0;  // of the layers that keep the whole context
+  // Sliding-window layers: bytes per token of theirs, and the tokens they keep per sequence
+  // (a window plus one step; 0: no such layers).
+  int64_t kv_window_bytes_per_token = 0;
+  int32_t kv_window_tokens = 0;
   int64_t state_bytes_per_seq = 0;  // recurrent state a sequence keeps (hybrid models), else 0
   std::string load_error;
   ModelConfig config;           // the bound model's hyper-parameters (when it binds)

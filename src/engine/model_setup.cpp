@@ -55,6 +55,23 @@ uint64_t activation_bytes_estimate(const ModelConfig& c, int32_t max_batch_token
          (uint64_t{4} << 20);
 }
 
+KvFootprint kv_footprint(const Model& model) {
+  KvFootprint f;
+  for (int32_t il = 0; il < model.n_kv_layers(); ++il) {
+    const KvLayout l = model.kv_layer_layout(il);
+    (l.window > 0 ? f.window_per_token : f.per_token) += KvCache::bytes_per_token(1, l);
+    f.window = std::max(f.window, l.window);
+  }
+  return f;
+}
+
+int32_t window_pool_blocks(const KvFootprint& f, const EngineOptions& o) {
+  if (f.window == 0) return 0;
+  // A step at position p reads from p - window + 1 and writes up to max_batch_tokens more.
+  const int32_t per_seq = (f.window - 1 + o.max_batch_tokens + o.block_size - 1) / o.block_size + 1;
+  return std::max(1, o.max_seqs) * per_seq;
+}
+
 namespace {
 
 std::string mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
@@ -64,7 +81,13 @@ std::string mib(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) 
 MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t weight_bytes,
                        uint64_t budget, EngineOptions& o) {
   MemoryPlan plan{.weights = weight_bytes, .budget = budget};
-  plan.kv_bytes_per_token = static_cast<uint64_t>(model.kv_bytes_per_token());
+  const KvFootprint footprint = kv_footprint(model);
+  plan.kv_bytes_per_token = static_cast<uint64_t>(footprint.per_token);
+  plan.window_tokens = footprint.window;
+  // At most the main pool's size (checked below); this bound keeps the budget arithmetic simple.
+  plan.kv_window = static_cast<uint64_t>(footprint.window_per_token) *
+                   static_cast<uint64_t>(window_pool_blocks(footprint, o)) *
+                   static_cast<uint64_t>(o.block_size);
   plan.buffers = activation_bytes_estimate(model.config(), o.max_batch_tokens) +
                  uint64_t{4} * static_cast<uint64_t>(model.config().n_vocab) *
                      static_cast<uint64_t>(o.max_seqs);
@@ -72,7 +95,7 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
                          static_cast<uint64_t>(std::max(1, o.max_seqs) + state_snapshots(o));
   const uint64_t one_request = plan.kv_bytes_per_token * static_cast<uint64_t>(o.n_ctx);
   if (budget > 0) {
-    const uint64_t fixed = plan.weights + plan.buffers + plan.recurrent_state;
+    const uint64_t fixed = plan.weights + plan.buffers + plan.recurrent_state + plan.kv_window;
     const uint64_t left = budget > fixed ? budget - fixed : 0;
     if (left < one_request) {
       const std::string state =
@@ -83,8 +106,10 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
                   std::to_string(o.n_ctx) + " tokens needs " + mib(one_request) +
                   ": raise the budget or lower the context (-c)");
     }
-    const auto fits = static_cast<int64_t>(left / plan.kv_bytes_per_token) / o.block_size *
-                      o.block_size;  // whole blocks, so the pool stays inside the budget
+    const auto fits = plan.kv_bytes_per_token == 0
+                          ? int64_t{1} << 30
+                          : static_cast<int64_t>(left / plan.kv_bytes_per_token) / o.block_size *
+                                o.block_size;  // whole blocks, so the pool stays inside the budget
     if (o.kv_tokens > fits) {
       throw Error(path + ": a KV cache of " + std::to_string(o.kv_tokens) + " tokens needs " +
                   mib(plan.kv_bytes_per_token * static_cast<uint64_t>(o.kv_tokens)) +
@@ -99,8 +124,11 @@ MemoryPlan plan_memory(const std::string& path, const Model& model, uint64_t wei
                 " tokens (-c)");
   }
   plan.kv_tokens = o.kv_tokens;
-  plan.kv_cache = plan.kv_bytes_per_token * static_cast<uint64_t>(Engine::kv_blocks_needed(o)) *
-                  static_cast<uint64_t>(o.block_size);
+  const auto main_blocks = static_cast<uint64_t>(Engine::kv_blocks_needed(o));
+  plan.kv_window = std::min(plan.kv_window, static_cast<uint64_t>(footprint.window_per_token) *
+                                                main_blocks * static_cast<uint64_t>(o.block_size));
+  plan.kv_cache =
+      plan.kv_bytes_per_token * main_blocks * static_cast<uint64_t>(o.block_size) + plan.kv_window;
   return plan;
 }
 
@@ -114,6 +142,7 @@ KvCacheOptions kv_cache_options(const Model& model, const EngineOptions& options
   return KvCacheOptions{.n_layer = model.n_kv_layers(),
                         .layout = layout,
                         .layer_layouts = kv_layer_layouts(model, options.block_size),
+                        .n_window_blocks = window_pool_blocks(kv_footprint(model), options),
                         .n_blocks = Engine::kv_blocks_needed(options),
                         .state_floats = model.recurrent_state_floats(),
                         .n_state_seqs = options.max_seqs,

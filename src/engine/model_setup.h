@@ -51,6 +51,18 @@ int32_t default_threads();
 // key tiles). Measured against the arena in model_setup_test.cpp.
 uint64_t activation_bytes_estimate(const ModelConfig& config, int32_t max_batch_tokens);
 
+// What the KV cache takes per token: in the layers that keep the whole context, and in the
+// sliding-window layers, which keep only about `window` tokens per sequence (KvLayout::window).
+struct KvFootprint {
+  int64_t per_token = 0;
+  int64_t window_per_token = 0;
+  int32_t window = 0;
+};
+KvFootprint kv_footprint(const Model& model);
+// Blocks the sliding-window layers' pool needs for o.max_seqs sequences stepping up to
+// o.max_batch_tokens tokens at a time (0 without such layers).
+int32_t window_pool_blocks(const KvFootprint& f, const EngineOptions& o);
+
 // The memory a model run will hold: the file's tensors, a KV pool of options.kv_tokens (or
 // n_ctx * max_seqs; or what `budget` leaves), the activation estimate and one logits row per
 // sequence. Throws minke::Error naming what does not fit the budget. Returns the plan with

@@ -32,7 +32,7 @@ PerplexityResult perplexity_of_text(const PerplexityRun& run, std::string_view t
   // The logits of a whole batch are kept: n_batch x n_vocab floats.
   check_context(run.model, cfg,
                 ContextRequest{.n_ctx = run.n_ctx,
-                               .kv_bytes_per_token = m.model->kv_bytes_per_token(),
+                               .kv_bytes_per_token = kv_footprint(*m.model).per_token,
                                .weight_bytes = m.file->file_size(),
                                .scratch_bytes = static_cast<uint64_t>(options.n_batch) *
                                                 static_cast<uint64_t>(cfg.n_vocab) * 4});

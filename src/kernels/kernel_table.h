@@ -88,6 +88,9 @@ struct KvLayout {
   int32_t n_head_kv = 0;
   int32_t head_dim = 0;
   int32_t latent_dim = 0;
+  // A sliding-window layer's window (its queries see the last `window` positions): the cache
+  // keeps only the blocks its next step reads (KvCache). 0: the whole context.
+  int32_t window = 0;
 };
 
 inline int64_t kv_k_index(const KvLayout& l, int64_t block, int32_t h, int32_t o, int32_t d) {

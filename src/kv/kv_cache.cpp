@@ -18,54 +18,62 @@ int32_t pool_blocks(const KvCacheOptions& o) {
   return (o.n_ctx_total + o.layout.block_size - 1) / o.layout.block_size;
 }
 
+// Indexes `block` under `hash` unless either is indexed already.
+void index_block(BlockPool& pool, int32_t block, const BlockHash& hash) {
+  if (!pool.index().indexed(block) && pool.index().find(hash) < 0) pool.index().insert(hash, block);
+}
+
 }  // namespace
 
 KvCache::KvCache(Backend& backend, const KvCacheOptions& options)
-    : layout_(options.layout), blocks_(pool_blocks(options)), prefix_(blocks_.n_blocks()) {
+    : layout_(options.layout), pool_(pool_blocks(options)) {
   MINKE_CHECK(options.n_layer > 0);
-  layers_.reserve(static_cast<size_t>(options.n_layer));
   MINKE_CHECK(options.layer_layouts.empty() ||
               options.layer_layouts.size() == static_cast<size_t>(options.n_layer));
+  const auto layer_layout = [&](int32_t il) {
+    return options.layer_layouts.empty() ? layout_ : options.layer_layouts[static_cast<size_t>(il)];
+  };
   for (int32_t il = 0; il < options.n_layer; ++il) {
-    KvLayout l = layout_;
-    if (!options.layer_layouts.empty()) {
-      l = options.layer_layouts[static_cast<size_t>(il)];
-      MINKE_CHECK(l.block_size == layout_.block_size);
-    }
-    layers_.push_back(backend.alloc_kv(blocks_.n_blocks(), l));
+    MINKE_CHECK(layer_layout(il).block_size == layout_.block_size);
+    window_ = std::max(window_, layer_layout(il).window);
+  }
+  if (window_ > 0) {
+    const int32_t n = options.n_window_blocks;
+    wpool_ = std::make_unique<BlockPool>(n > 0 && n < pool_.n_blocks() ? n : pool_.n_blocks());
+  }
+  layers_.reserve(static_cast<size_t>(options.n_layer));
+  for (int32_t il = 0; il < options.n_layer; ++il) {
+    const KvLayout l = layer_layout(il);
+    layers_.push_back(backend.alloc_kv(l.window > 0 ? wpool_->n_blocks() : pool_.n_blocks(), l));
   }
   if (options.state_floats > 0) {
+    MINKE_CHECK(window_ == 0);  // no model has both; prefix matching would have to meet both
     states_ = std::make_unique<RecurrentStates>(backend, options.state_floats,
                                                 std::max(1, options.n_state_seqs),
                                                 options.n_state_snapshots);
-    match_hashes_.reserve(static_cast<size_t>(blocks_.n_blocks()) + 1);
+  }
+  if (states_ != nullptr || wpool_ != nullptr) {
+    match_hashes_.reserve(static_cast<size_t>(pool_.n_blocks()) + 1);
   }
 }
 
 KvCache::Sequence& KvCache::create(int32_t seq) {
   Sequence& s = seqs_[seq];
   // Room for the whole pool up front: growing the table later would allocate during decode.
-  s.blocks.reserve(static_cast<size_t>(blocks_.n_blocks()));
+  s.blocks.reserve(static_cast<size_t>(pool_.n_blocks()));
+  if (wpool_) s.window_blocks.reserve(static_cast<size_t>(pool_.n_blocks()));
   return s;
 }
 
-// A free block, or else the least recently used cached one.
-int32_t KvCache::take_block() {
-  if (blocks_.n_free() > 0) return blocks_.allocate();
-  const int32_t b = prefix_.evict();
-  MINKE_CHECK(b >= 0);
-  blocks_.revive(b);
-  return b;
-}
-
-// An indexed block nobody owns stays cached; any other goes back to the free list.
-void KvCache::release_block(int32_t block) {
-  if (!blocks_.drop(block)) return;
-  if (prefix_.indexed(block)) {
-    prefix_.park(block);
-  } else {
-    blocks_.free(block);
+// Releases s's window blocks below `first` (the oldest last: least recently used first).
+void KvCache::release_window_below(Sequence& s, int32_t first) {
+  first = std::min(first, static_cast<int32_t>(s.window_blocks.size()));
+  for (int32_t i = s.window_first; i < first; ++i) {
+    int32_t& b = s.window_blocks[static_cast<size_t>(i)];
+    wpool_->release(b);
+    b = kReleased;
   }
+  s.window_first = std::max(s.window_first, first);
 }
 
 void KvCache::reserve(int32_t seq, int32_t n_tokens) {
@@ -73,16 +81,35 @@ void KvCache::reserve(int32_t seq, int32_t n_tokens) {
   auto it = seqs_.find(seq);
   const int32_t have = it == seqs_.end() ? 0 : static_cast<int32_t>(it->second.blocks.size());
   const int32_t need = blocks_for(n_tokens) - have;
+  if (wpool_ != nullptr && it != seqs_.end()) {
+    // Blocks wholly older than what the coming step can see are no longer needed.
+    Sequence& s = it->second;
+    int32_t first = window_first_block(s.n_tokens);
+    if (s.window_pin >= 0) first = std::min(first, s.window_pin);
+    release_window_below(s, first);
+  }
+  const int32_t window_need =
+      wpool_ == nullptr
+          ? 0
+          : blocks_for(n_tokens) -
+                (it == seqs_.end() ? 0 : static_cast<int32_t>(it->second.window_blocks.size()));
+  if (window_need > 0 && window_need > wpool_->n_available()) {
+    throw Error("KV cache full: sequence " + std::to_string(seq) + " needs " +
+                std::to_string(window_need) + " more sliding-window blocks but only " +
+                std::to_string(wpool_->n_available()) + " of " +
+                std::to_string(wpool_->n_blocks()) + " are free");
+  }
   if (need > n_free_blocks()) {
     throw Error("KV cache full: sequence " + std::to_string(seq) + " needs " +
                 std::to_string(n_tokens) + " tokens (" + std::to_string(need) + " more blocks of " +
                 std::to_string(layout_.block_size) + ") but only " +
-                std::to_string(n_free_blocks()) + " of " + std::to_string(blocks_.n_blocks()) +
+                std::to_string(n_free_blocks()) + " of " + std::to_string(pool_.n_blocks()) +
                 " blocks are free (use a larger -c)");
   }
   if (states_ != nullptr) states_->create(seq);  // may throw: nothing has changed yet
   Sequence& s = it == seqs_.end() ? create(seq) : it->second;
-  for (int32_t i = 0; i < need; ++i) s.blocks.push_back(take_block());
+  for (int32_t i = 0; i < need; ++i) s.blocks.push_back(pool_.take());
+  for (int32_t i = 0; i < window_need; ++i) s.window_blocks.push_back(wpool_->take());
   s.n_tokens = std::max(s.n_tokens, n_tokens);
 }
 
@@ -92,7 +119,11 @@ void KvCache::remove(int32_t seq) {
   // Last block first: the least recently used end of the cache is evicted first, and a block
   // is useless once the blocks before it are gone.
   const std::vector<int32_t>& blocks = it->second.blocks;
-  for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) release_block(*b);
+  for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) pool_.release(*b);
+  const std::vector<int32_t>& window = it->second.window_blocks;
+  for (auto b = window.rbegin(); b != window.rend(); ++b) {
+    if (*b != kReleased) wpool_->release(*b);
+  }
   seqs_.erase(it);
   if (states_ != nullptr) states_->remove(seq);
 }
@@ -101,17 +132,30 @@ void KvCache::truncate(int32_t seq, int32_t n_tokens) {
   MINKE_CHECK(n_tokens >= 0);
   const auto it = seqs_.find(seq);
   if (it == seqs_.end() || n_tokens >= it->second.n_tokens) return;
-  if (states_ != nullptr) states_->rewind(seq, n_tokens);
   Sequence& s = it->second;
+  if (wpool_ != nullptr && window_first_block(n_tokens) < s.window_first) {
+    throw Error("KV cache: sequence " + std::to_string(seq) + " cannot go back to " +
+                std::to_string(n_tokens) +
+                " tokens: its sliding-window layers no longer hold the tokens before them");
+  }
+  if (states_ != nullptr) states_->rewind(seq, n_tokens);
   const auto keep = static_cast<size_t>(blocks_for(n_tokens));
-  for (size_t i = s.blocks.size(); i-- > keep;) release_block(s.blocks[i]);
+  for (size_t i = s.blocks.size(); i-- > keep;) pool_.release(s.blocks[i]);
   s.blocks.resize(keep);
+  if (wpool_ != nullptr) {
+    for (size_t i = s.window_blocks.size(); i-- > keep;) wpool_->release(s.window_blocks[i]);
+    s.window_blocks.resize(keep);
+  }
   s.n_tokens = n_tokens;
   // The block cut into will be written again: it must not be shared or found by content.
   const int32_t whole = n_tokens / layout_.block_size;
   if (static_cast<int32_t>(keep) > whole) {
-    MINKE_CHECK(blocks_.ref_count(s.blocks.back()) == 1);
-    prefix_.erase(s.blocks.back());
+    MINKE_CHECK(pool_.blocks().ref_count(s.blocks.back()) == 1);
+    pool_.index().erase(s.blocks.back());
+    if (wpool_ != nullptr) {
+      MINKE_CHECK(wpool_->blocks().ref_count(s.window_blocks.back()) == 1);
+      wpool_->index().erase(s.window_blocks.back());
+    }
   }
   s.n_hashed = 0;  // the next commit walks the kept blocks again
   s.last_hash = {};
@@ -130,22 +174,21 @@ int32_t KvCache::match_prefix(int32_t seq, std::span<const int32_t> tokens, int3
   match_hashes_.clear();
   for (; n < n_whole; ++n) {
     const BlockHash next = PrefixIndex::chain(hash, tokens.subspan(size_t(n) * bs, size_t(bs)));
-    const int32_t b = prefix_.find(next);
+    const int32_t b = pool_.index().find(next);
     if (b < 0) break;
     match_hashes_.push_back(next);
-    if (prefix_.parked(b)) {
-      prefix_.unpark(b);
-      blocks_.revive(b);
-    } else {
-      blocks_.retain(b);
-    }
+    pool_.share(b);
     if (s == nullptr) s = &create(seq);
     s->blocks.push_back(b);
     hash = next;
   }
   if (s == nullptr) return 0;
   if (states_ != nullptr) n = resume_state(seq, *s, n);
-  if (n == 0) return 0;
+  if (wpool_ != nullptr) n = resume_window(*s, n);
+  if (n == 0) {
+    seqs_.erase(seq);
+    return 0;
+  }
   hash = match_hashes_[static_cast<size_t>(n) - 1];
   s->n_tokens = n * bs;
   s->n_hashed = n;
@@ -164,10 +207,13 @@ void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_com
   for (; s.n_hashed < n_whole; ++s.n_hashed) {
     s.last_hash = PrefixIndex::chain(
         s.last_hash, tokens.subspan(static_cast<size_t>(s.n_hashed) * bs, static_cast<size_t>(bs)));
-    const int32_t b = s.blocks[static_cast<size_t>(s.n_hashed)];
+    const auto i = static_cast<size_t>(s.n_hashed);
     // Another block may hold the same tokens already (two requests with one prompt computed
     // side by side): this one stays unindexed and is freed with its sequence.
-    if (!prefix_.indexed(b) && prefix_.find(s.last_hash) < 0) prefix_.insert(s.last_hash, b);
+    index_block(pool_, s.blocks[i], s.last_hash);
+    if (wpool_ != nullptr && s.window_blocks[i] != kReleased) {
+      index_block(*wpool_, s.window_blocks[i], s.last_hash);
+    }
   }
   if (states_ == nullptr || n_computed == 0 || n_computed % bs != 0 ||
       s.n_hashed * bs != n_computed) {
@@ -187,26 +233,57 @@ void KvCache::commit(int32_t seq, std::span<const int32_t> tokens, int32_t n_com
 int32_t KvCache::resume_state(int32_t seq, Sequence& s, int32_t n) {
   int32_t keep = n;
   while (keep > 0 && !states_->has_snapshot(match_hashes_[static_cast<size_t>(keep) - 1])) --keep;
-  for (int32_t i = n; i-- > keep;) release_block(s.blocks[static_cast<size_t>(i)]);
+  for (int32_t i = n; i-- > keep;) pool_.release(s.blocks[static_cast<size_t>(i)]);
   s.blocks.resize(static_cast<size_t>(keep));
-  if (keep == 0) {
-    seqs_.erase(seq);
-    return 0;
-  }
+  if (keep == 0) return 0;
   states_->create(seq);
   states_->restore(seq, match_hashes_[static_cast<size_t>(keep) - 1], keep * layout_.block_size);
   return keep;
 }
 
+// The matched blocks [0, n) of s: keeps those up to the deepest boundary before which the
+// window pool still caches every block a step starting there reads, shares those window blocks
+// and releases the rest of the match. Returns the blocks kept.
+int32_t KvCache::resume_window(Sequence& s, int32_t n) {
+  const PrefixIndex& index = wpool_->index();
+  const auto cached = [&](int32_t keep) {
+    for (int32_t i = window_first_block(keep * layout_.block_size); i < keep; ++i) {
+      if (index.find(match_hashes_[static_cast<size_t>(i)]) < 0) return false;
+    }
+    return true;
+  };
+  int32_t keep = n;
+  while (keep > 0 && !cached(keep)) --keep;
+  for (int32_t i = n; i-- > keep;) pool_.release(s.blocks[static_cast<size_t>(i)]);
+  s.blocks.resize(static_cast<size_t>(keep));
+  s.window_first = window_first_block(keep * layout_.block_size);
+  s.window_blocks.assign(static_cast<size_t>(keep), kReleased);
+  for (int32_t i = s.window_first; i < keep; ++i) {
+    const int32_t b = index.find(match_hashes_[static_cast<size_t>(i)]);
+    wpool_->share(b);
+    s.window_blocks[static_cast<size_t>(i)] = b;
+  }
+  return keep;
+}
+
 void KvCache::save_state(int32_t seq) {
-  MINKE_CHECK(states_ != nullptr);
-  states_->save(seq);
+  if (states_ != nullptr) states_->save(seq);
+  const auto it = seqs_.find(seq);
+  if (wpool_ != nullptr && it != seqs_.end()) {
+    it->second.window_pin = window_first_block(it->second.n_tokens);
+  }
 }
 
 std::span<const int32_t> KvCache::block_table(int32_t seq) const {
   const auto it = seqs_.find(seq);
   if (it == seqs_.end()) return {};
   return it->second.blocks;
+}
+
+std::span<const int32_t> KvCache::window_table(int32_t seq) const {
+  const auto it = seqs_.find(seq);
+  if (it == seqs_.end()) return {};
+  return it->second.window_blocks;
 }
 
 int32_t KvCache::n_tokens(int32_t seq) const {
@@ -219,6 +296,14 @@ int32_t KvCache::slot(int32_t seq, int32_t position) const {
   MINKE_CHECK(position >= 0 && position < n_tokens(seq));
   return table[static_cast<size_t>(position / layout_.block_size)] * layout_.block_size +
          position % layout_.block_size;
+}
+
+int32_t KvCache::window_slot(int32_t seq, int32_t position) const {
+  const std::span<const int32_t> table = window_table(seq);
+  MINKE_CHECK(position >= 0 && position < n_tokens(seq));
+  const int32_t b = table[static_cast<size_t>(position / layout_.block_size)];
+  MINKE_CHECK(b != kReleased);
+  return b * layout_.block_size + position % layout_.block_size;
 }
 
 const KvStore& KvCache::layer(int32_t il) const {

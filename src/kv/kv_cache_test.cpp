@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "backend/cpu/cpu_backend.h"
@@ -177,6 +178,97 @@ TEST(KvCachePrefix, ThePoolTakesBackCachedBlocksLeastRecentlyUsedFirst) {
   EXPECT_EQ(kv.match_prefix(3, a, 8), 4);  // a's first block is still there
   EXPECT_EQ(kv.match_prefix(4, b, 8), 8);
   EXPECT_THROW(kv.reserve(5, 4), Error);  // every block is owned now
+}
+
+// Two layers, the second sliding over a window of 6 tokens (blocks of 4): its pool holds 3
+// blocks, what one sequence stepping 4 tokens at a time needs.
+KvCacheOptions windowed(int32_t n_blocks, int32_t n_window_blocks = 3) {
+  KvCacheOptions o = options(n_blocks);
+  o.layer_layouts = {o.layout, o.layout};
+  o.layer_layouts[1].window = 6;
+  o.n_window_blocks = n_window_blocks;
+  return o;
+}
+
+std::vector<int32_t> window_table(const KvCache& kv, int32_t seq) {
+  const auto t = kv.window_table(seq);
+  return {t.begin(), t.end()};
+}
+
+constexpr int32_t kGone = KvCache::kReleased;
+
+TEST(KvCacheWindow, TheWindowLayersLetGoOfWhatTheNextStepCannotSee) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, windowed(16));
+  EXPECT_EQ(kv.window(), 6);
+  EXPECT_EQ(kv.n_window_blocks(), 3);
+  EXPECT_EQ(kv.layer(0).n_blocks, 16);
+  EXPECT_EQ(kv.layer(1).n_blocks, 3);
+  kv.reserve(0, 8);
+  EXPECT_EQ(window_table(kv, 0), (std::vector<int32_t>{0, 1}));
+  // The step at 8..11 sees from position 3 on: block 0 (positions 0..3) is still read.
+  kv.reserve(0, 12);
+  EXPECT_EQ(window_table(kv, 0), (std::vector<int32_t>{0, 1, 2}));
+  // The step at 12..15 sees from 7: block 0 goes, and its block holds positions 12..15.
+  kv.reserve(0, 16);
+  EXPECT_EQ(window_table(kv, 0), (std::vector<int32_t>{kGone, 1, 2, 0}));
+  EXPECT_EQ(kv.window_slot(0, 13), 0 * 4 + 1);
+  EXPECT_EQ(kv.slot(0, 13), 3 * 4 + 1);
+  // A long sequence decoding token by token runs in the same three blocks.
+  for (int32_t n = 17; n <= 40; ++n) kv.reserve(0, n);
+  EXPECT_EQ(table(kv, 0).size(), 10u);
+  const std::vector<int32_t> w = window_table(kv, 0);
+  EXPECT_EQ(std::count(w.begin(), w.end(), kGone), 8);
+  kv.remove(0);
+  kv.reserve(1, 12);  // every window block came back
+  EXPECT_EQ(window_table(kv, 1).size(), 3u);
+}
+
+TEST(KvCacheWindow, AStepLongerThanThePoolIsAClearError) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, windowed(8));
+  EXPECT_THROW(kv.reserve(0, 16), Error);  // 4 window blocks at once
+  EXPECT_EQ(kv.n_tokens(0), 0);
+  EXPECT_EQ(kv.n_free_blocks(), 8);
+}
+
+TEST(KvCacheWindow, TruncateGoesBackOnlyAsFarAsTheWindowHolds) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, windowed(8, 6));
+  kv.reserve(0, 12);
+  kv.save_state(0);  // keeps the blocks a step at 12 reads (from position 7: blocks 1, 2)
+  for (int32_t n = 16; n <= 24; n += 4) kv.reserve(0, n);
+  EXPECT_EQ(window_table(kv, 0)[1], 1);
+  kv.truncate(0, 12);
+  EXPECT_EQ(kv.n_tokens(0), 12);
+  kv.remove(0);
+  kv.reserve(1, 12);
+  for (int32_t n = 16; n <= 24; n += 4) kv.reserve(1, n);
+  EXPECT_THROW(kv.truncate(1, 12), Error);  // blocks 1 and 2 are gone
+  EXPECT_EQ(kv.n_tokens(1), 24);
+}
+
+TEST(KvCacheWindow, APrefixIsSharedOnlyWhereItsWindowIsStillCached) {
+  auto be = make_cpu_backend({});
+  KvCache kv(*be, windowed(16, 4));
+  const std::vector<int32_t> t = tokens(20);
+  for (int32_t n = 4; n <= 20; n += 4) {
+    kv.reserve(0, n);
+    kv.commit(0, t, n);
+  }
+  kv.remove(0);  // window blocks 2..4 stay cached; 0 and 1 were let go but stay cached too
+  EXPECT_EQ(kv.match_prefix(1, t, 20), 20);
+  // A step at 20 reads from position 15: window blocks 3 and 4, shared.
+  EXPECT_EQ(window_table(kv, 1), (std::vector<int32_t>{kGone, kGone, kGone, window_table(kv, 1)[3],
+                                                       window_table(kv, 1)[4]}));
+  kv.remove(1);
+  // Another sequence takes every window block: the cached window of the prefix is gone, and
+  // so is the match.
+  const std::vector<int32_t> other = tokens(16, 500);
+  kv.reserve(2, 16);
+  kv.commit(2, other, 16);
+  EXPECT_EQ(kv.match_prefix(3, t, 20), 0);
+  EXPECT_EQ(kv.n_tokens(3), 0);
 }
 
 }  // namespace

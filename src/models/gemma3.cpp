@@ -62,6 +62,13 @@ class Gemma3 final : public DecoderModel {
     embd_scale_ = std::sqrt(static_cast<float>(c.n_embd));
   }
 
+  // The local layers' K/V kept for their window only.
+  KvLayout kv_layer_layout(int32_t il) const override {
+    KvLayout l = kv_layout();
+    l.window = layers_[static_cast<size_t>(il)].attn_opts.window;
+    return l;
+  }
+
   void forward(const Batch& batch, KvCache& kv, std::span<float> logits) override {
     if (!begin(batch, kv, logits)) return;
     const float eps = hp_.rms_eps;

@@ -134,7 +134,7 @@ class Gemma4 final : public DecoderModel {
   int32_t n_kv_layers() const override { return n_kv_layers_; }
   KvLayout kv_layer_layout(int32_t il) const override {
     const AttentionOptions& o = layers_[static_cast<size_t>(il)].attn_opts;
-    return {.n_head_kv = o.n_head_kv, .head_dim = o.head_dim};
+    return {.n_head_kv = o.n_head_kv, .head_dim = o.head_dim, .window = o.window};
   }
 
   void forward(const Batch& batch, KvCache& kv, std::span<float> logits) override {

@@ -76,7 +76,7 @@ expect_out_has "info shows the per-layer KV heads" "4 heads (2/1 kv)"
 expect_out_has "info shows the shared KV layers" "sliding window of 8 tokens in 4 of 7 layers, the others the whole context; the last 2 layers reuse the K/V of earlier layers"
 expect_out_has "info shows the per-layer inputs" "32 values per layer and token from a second embedding table"
 expect_out_has "info shows the logit cap" "soft-capped at 30"
-expect_out_has "info counts KV for the 5 layers with their own shapes" "(1.2 KiB per token)"
+expect_out_has "info counts KV for the 5 layers with their own shapes, the sliding ones for their window" "(512 B per token; the sliding-window layers 192.0 KiB for their last 256 tokens)"
 run "$MINKE" run -m "$TINY/gemma4.gguf" -p "hello there" -n 6 --temp 0 --seed 1
 expect_rc "run on a gemma4 file succeeds" 0
 

@@ -29,6 +29,7 @@ SMOL = pathlib.Path(os.environ.get("MINKE_MODELS", ROOT / "models")) / "SmolLM2-
 R1 = ROOT / "tests/golden/data/models/tiny/r1-scripted.gguf"
 HARMONY = ROOT / "tests/golden/data/models/tiny/harmony-scripted.gguf"
 QWEN35 = ROOT / "tests/golden/data/models/tiny/qwen35.gguf"
+GEMMA4 = ROOT / "tests/golden/data/models/tiny/gemma4.gguf"
 HARMONY_TOOL = ROOT / "tests/golden/data/models/tiny/harmony-tool-scripted.gguf"
 
 class Server:
@@ -391,27 +392,37 @@ def r1_checks():
         check("SIGTERM stops the second server with exit 0", s.stop() == 0)
 
 
-def hybrid_checks():
-    """A hybrid model (qwen35: Gated DeltaNet layers with a recurrent state): a conversation's
-    next turn resumes from a state snapshot at a block boundary of the turn before, and answers
-    as a server that computes every token."""
+def resumed_turn_checks(path, label, resumed_from):
+    """A conversation's next turn resumes from the cache of the turn before (as far as the model
+    allows: a hybrid model's state snapshot at a block boundary, a sliding-window model's cached
+    window blocks) and answers as a server that computes every token."""
     turn = [{"role": "user", "content": "the in a at where the s on or he the in a at where"}]
     greedy = {"temperature": 0, "max_tokens": 20}
-    cold = Server(QWEN35, "-t", "1")  # asked the whole history first: nothing cached
-    s = Server(QWEN35, "-t", "1")
+    cold = Server(path, "-t", "1")  # asked the whole history first: nothing cached
+    s = Server(path, "-t", "1")
     try:
-        first = s.client().chat.completions.create(model="qwen35", messages=turn, **greedy)
+        first = s.client().chat.completions.create(model="m", messages=turn, **greedy)
         history = turn + [{"role": "assistant", "content": first.choices[0].message.content},
                           {"role": "user", "content": "on or he"}]
-        warm = s.client().chat.completions.create(model="qwen35", messages=history, **greedy)
-        want = cold.client().chat.completions.create(model="qwen35", messages=history, **greedy)
-        check("hybrid: the next turn resumes from a recurrent-state snapshot of the last",
+        warm = s.client().chat.completions.create(model="m", messages=history, **greedy)
+        want = cold.client().chat.completions.create(model="m", messages=history, **greedy)
+        check(f"{label}: the next turn resumes {resumed_from}",
               warm.usage.prompt_tokens_details.cached_tokens >= 16, warm.usage)
-        check("hybrid: and answers as computing every token does",
+        check(f"{label}: and answers as computing every token does",
               warm.choices[0].message.content == want.choices[0].message.content,
               (warm.choices[0].message.content, want.choices[0].message.content))
     finally:
-        check("SIGTERM stops the hybrid servers with exit 0", s.stop() == 0 and cold.stop() == 0)
+        check(f"SIGTERM stops the {label} servers with exit 0", s.stop() == 0 and cold.stop() == 0)
+
+
+def hybrid_checks():
+    """qwen35: Gated DeltaNet layers with a recurrent state."""
+    resumed_turn_checks(QWEN35, "hybrid", "from a recurrent-state snapshot of the last")
+
+
+def window_checks():
+    """gemma4 (tiny: a window of 8 tokens): the sliding-window layers let old blocks go."""
+    resumed_turn_checks(GEMMA4, "sliding window", "from the last turn's cached window blocks")
 
 
 def harmony_checks():
@@ -472,6 +483,7 @@ if __name__ == "__main__":
     r1_checks()
     harmony_checks()
     hybrid_checks()
+    window_checks()
     limit_checks()
     smollm2_checks()
     finish()

@@ -1,6 +1,7 @@
 // `minke info`: what a GGUF model file holds (architecture, size, quantization
 // mix, context, tokenizer, chat template) and what running it takes. Reads metadata
 // (the model is bound, never run); works on vocabulary-only files too.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -25,21 +26,28 @@ struct InfoOptions {
 // Memory to run the model: weights (mapped, used in place) plus the f16 KV cache, whose size
 // per token the model reports.
 void print_memory(const ModelFileInfo& info, uint64_t weight_bytes, int32_t ctx_size) {
-  if (info.kv_bytes_per_token <= 0) {
+  if (info.kv_bytes_per_token <= 0 && info.kv_window_bytes_per_token <= 0) {
     print_field("memory", "unknown (" + info.load_error + ")");
     return;
   }
   const int64_t ctx = ctx_size > 0 ? ctx_size : info.default_context;
-  const uint64_t kv = static_cast<uint64_t>(info.kv_bytes_per_token * ctx);
+  // The sliding-window layers keep at most a window plus one step of it.
+  const int64_t window_tokens = std::min<int64_t>(ctx, info.kv_window_tokens);
+  const uint64_t window = static_cast<uint64_t>(info.kv_window_bytes_per_token * window_tokens);
+  const uint64_t kv = static_cast<uint64_t>(info.kv_bytes_per_token * ctx) + window;
   const auto state = static_cast<uint64_t>(info.state_bytes_per_seq);
-  print_field("memory", human_bytes(weight_bytes + kv + state) + " for a " + std::to_string(ctx) +
-                            "-token context: weights " + human_bytes(weight_bytes) +
-                            " + KV cache " + human_bytes(kv) + " (" +
-                            human_bytes(static_cast<uint64_t>(info.kv_bytes_per_token)) +
-                            " per token)" +
-                            (state > 0 ? " + recurrent state " + human_bytes(state) +
-                                             " (per sequence, whatever its length)"
-                                       : ""));
+  print_field("memory",
+              human_bytes(weight_bytes + kv + state) + " for a " + std::to_string(ctx) +
+                  "-token context: weights " + human_bytes(weight_bytes) + " + KV cache " +
+                  human_bytes(kv) + " (" +
+                  human_bytes(static_cast<uint64_t>(info.kv_bytes_per_token)) + " per token" +
+                  (window > 0 ? "; the sliding-window layers " + human_bytes(window) +
+                                    " for their last " + std::to_string(window_tokens) + " tokens"
+                              : "") +
+                  ")" +
+                  (state > 0 ? " + recurrent state " + human_bytes(state) +
+                                   " (per sequence, whatever its length)"
+                             : ""));
 }
 
 // Multi-head Latent Attention and mixture-of-experts parameters, when the model has them.

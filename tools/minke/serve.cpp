@@ -58,10 +58,15 @@ int run_serve(ServeOptions& o) {
                o.server.api_key.empty() ? "" : ", API key required");
   const MemoryPlan m = llm->memory_plan();
   std::fprintf(stderr,
-               "minke: memory: weights %s + KV cache %s (%lld tokens at %s, shared by all "
+               "minke: memory: weights %s + KV cache %s (%lld tokens at %s%s, shared by all "
                "requests; the prefix cache lives in it)%s + buffers %s = %s%s\n",
                human_bytes(m.weights).c_str(), human_bytes(m.kv_cache).c_str(),
                static_cast<long long>(m.kv_tokens), human_bytes(m.kv_bytes_per_token).c_str(),
+               m.kv_window == 0 ? ""
+                                : (", with " + human_bytes(m.kv_window) +
+                                   " for the sliding-window layers' last " +
+                                   std::to_string(m.window_tokens) + " tokens of each request")
+                                      .c_str(),
                m.recurrent_state == 0 ? ""
                                       : (" + recurrent state " + human_bytes(m.recurrent_state) +
                                          " (the running sequences' and prefix-cache snapshots)")

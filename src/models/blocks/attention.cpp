@@ -80,7 +80,7 @@ void store_kv(Backend& be, const Tensor& x, const AttentionWeights& w, const Att
   }
   if (w.v_norm) v = be.rms_norm(v, *w.v_norm, o.norm_eps);
   be.rope(k, o.head_dim, step.positions, o.rope, 0);
-  be.store_kv(k, v, step.slots, store);
+  be.store_kv(k, v, step.slots_for(store), store);
 }
 
 }  // namespace
@@ -98,7 +98,7 @@ Tensor self_attention(Backend& be, const Tensor& x, const AttentionWeights& w,
                           .scale = o.q_scale != 0.0f ? 1.0f : 0.0f,  // 0: 1/sqrt(head_dim)
                           .window = o.window,
                           .sinks = w.sinks ? static_cast<const float*>(w.sinks->data) : nullptr};
-  Tensor a = be.attention(q, step.positions, store, step.seqs, p);  // [M, n_head * hd]
+  Tensor a = be.attention(q, step.positions, store, step.seqs_for(store), p);  // [M, n_head * hd]
   if (o.output_gate) a = be.sigmoid_mul(gate, a);
   return be.matmul(a, w.o, ptr(w.o_bias));  // [M, n_embd]
 }

@@ -20,6 +20,12 @@ namespace minke {
 class LlamaLayoutDecoder : public DecoderModel {
  public:
   void forward(const Batch& batch, KvCache& kv, std::span<float> logits) final;
+  // The sliding layers' K/V kept for their window only.
+  KvLayout kv_layer_layout(int32_t il) const override {
+    KvLayout l = kv_layout();
+    l.window = layers_[static_cast<size_t>(il)].attn_opts.window;
+    return l;
+  }
 
  protected:
   // attn_ gets the model's head shape and q/k norm eps, and RoPE in `rope_mode` with the

@@ -26,6 +26,8 @@ void StepInputs::prepare(const Batch& batch, const KvCache& kv, int32_t n_vocab,
   positions = batch.positions;
   slots.clear();
   seqs.clear();
+  window_slots.clear();
+  window_seqs.clear();
   wanted.clear();
   for (size_t i = 0; i < m; ++i) {
     const int32_t tok = batch.tokens[i], pos = batch.positions[i], seq = batch.seq_ids[i];
@@ -57,7 +59,14 @@ void StepInputs::prepare(const Batch& batch, const KvCache& kv, int32_t n_vocab,
     ++run.n_rows;
     run.n_tokens = pos + 1;
     slots.push_back(kv.slot(seq, pos));
+    if (kv.window() > 0) window_slots.push_back(kv.window_slot(seq, pos));
     if (batch.want_logits[i] != 0) wanted.push_back(static_cast<int32_t>(i));
+  }
+  if (kv.window() == 0) return;
+  for (const AttnSeq& s : seqs) {
+    AttnSeq w = s;
+    w.block_table = kv.window_table(batch.seq_ids[static_cast<size_t>(s.row0)]);
+    window_seqs.push_back(w);
   }
 }
 
