@@ -401,11 +401,11 @@ def resumed_turn_checks(path, label, resumed_from):
     cold = Server(path, "-t", "1")  # asked the whole history first: nothing cached
     s = Server(path, "-t", "1")
     try:
-        first = s.client().chat.completions.create(model="m", messages=turn, **greedy)
+        first = s.client().chat.completions.create(model=path.stem, messages=turn, **greedy)
         history = turn + [{"role": "assistant", "content": first.choices[0].message.content},
                           {"role": "user", "content": "on or he"}]
-        warm = s.client().chat.completions.create(model="m", messages=history, **greedy)
-        want = cold.client().chat.completions.create(model="m", messages=history, **greedy)
+        warm = s.client().chat.completions.create(model=path.stem, messages=history, **greedy)
+        want = cold.client().chat.completions.create(model=path.stem, messages=history, **greedy)
         check(f"{label}: the next turn resumes {resumed_from}",
               warm.usage.prompt_tokens_details.cached_tokens >= 16, warm.usage)
         check(f"{label}: and answers as computing every token does",
