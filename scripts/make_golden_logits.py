@@ -55,7 +55,7 @@ REAL = [("smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"), ("gemma3-270m", "gemma-3
 TINY = ["qwen2", "qwen3", "llama", "gemma3", "qwen3-f16", "gemma3-f16", "qwen3moe", "qwen3moe-f16",
         "deepseek2-lite", "deepseek2-lite-f16", "deepseek2-v3", "deepseek2-v3-f16", "glm4moe",
         "glm4moe-f16", "gpt-oss", "gpt-oss-f16", "qwen35", "qwen35-f16", "qwen35moe",
-        "qwen35moe-f16", "gemma4", "gemma4-f16"]
+        "qwen35moe-f16", "gemma4", "gemma4-f16", "qwen3next", "qwen3next-f16"]
 
 
 def dump_json(obj):

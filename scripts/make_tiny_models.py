@@ -477,7 +477,7 @@ def make_gpt_oss(float_only=False):
     b.write(OUT / f"{name}.gguf", "gpt-oss", meta, add_bos=False, pre="gpt-4o")
 
 
-def make_qwen35(float_only=False, moe=False):
+def make_qwen35(float_only=False, moe=False, next_=False):
     """qwen35 (Qwen3.5): 4 layers, the first three Gated DeltaNet linear attention, the fourth
     (full_attention_interval 4) gated full attention. DeltaNet: 2 key heads and 4 value heads
     of 16 (value head h reads key head h mod 2, the qwen35 mapping), a causal conv of width 4
@@ -486,13 +486,16 @@ def make_qwen35(float_only=False, moe=False):
     interleaved per head, q/k RMS norms, partial NeoX RoPE over 16 of 32 dims (multi-section
     RoPE, every section at the text position). Pre-FFN norm named post_attention_norm, SwiGLU,
     untied output. qwen35moe: every feed-forward 8 experts (32 hidden) of which 3 run (softmax,
-    renormalised) plus a shared expert (64 hidden) scaled by sigmoid(x . gate)."""
+    renormalised) plus a shared expert (64 hidden) scaled by sigmoid(x . gate). qwen3next
+    (Qwen3-Next): the MoE model with value head h reading key head h / 2, beta and alpha fused
+    per key head (ssm_ba), the shared expert's gate a 1-D tensor."""
+    moe = moe or next_
     n_embd, n_layer, n_ff, n_head, n_head_kv, hd = 64, 4, 128, 4, 2, 32
     n_expert, n_used, n_ff_exp, n_ff_shexp = 8, 3, 32, 64
     d_state, n_k_heads, n_v_heads, d_conv = 16, 2, 4, 4
     key_dim, value_dim = d_state * n_k_heads, d_state * n_v_heads
     conv_dim = 2 * key_dim + value_dim
-    b = Builder(seed=1011 if moe else 1010, float_only=float_only)
+    b = Builder(seed=1013 if next_ else 1011 if moe else 1010, float_only=float_only)
     b.add("token_embd.weight", b.normal((N_VOCAB, n_embd), 3.0 / math.sqrt(n_embd)), Q.Q8_0)
     for i in range(n_layer):
         p = f"blk.{i}."
@@ -503,8 +506,11 @@ def make_qwen35(float_only=False, moe=False):
             b.add(p + "ssm_conv1d.weight", b.normal((conv_dim, d_conv), 0.5), F32)
             b.bias(p + "ssm_dt.bias", n_v_heads, 1.0)
             b.add(p + "ssm_a", -np.exp(b.normal((n_v_heads,), 0.5)), F32)
-            b.matrix(p + "ssm_beta.weight", n_v_heads, n_embd, F16, gain=2.0)
-            b.matrix(p + "ssm_alpha.weight", n_v_heads, n_embd, F16, gain=2.0)
+            if next_:
+                b.matrix(p + "ssm_ba.weight", 2 * n_v_heads, n_embd, F32, gain=2.0)
+            else:
+                b.matrix(p + "ssm_beta.weight", n_v_heads, n_embd, F16, gain=2.0)
+                b.matrix(p + "ssm_alpha.weight", n_v_heads, n_embd, F16, gain=2.0)
             b.norm(p + "ssm_norm.weight", d_state)
             b.matrix(p + "ssm_out.weight", n_embd, value_dim, Q.Q8_0)
         else:
@@ -520,7 +526,10 @@ def make_qwen35(float_only=False, moe=False):
             b.experts(p + "ffn_gate_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
             b.experts(p + "ffn_up_exps.weight", n_expert, n_ff_exp, n_embd, Q.Q8_0)
             b.experts(p + "ffn_down_exps.weight", n_expert, n_embd, n_ff_exp, Q.Q4_0)
-            b.matrix(p + "ffn_gate_inp_shexp.weight", 1, n_embd, F32, gain=2.0)
+            if next_:
+                b.add(p + "ffn_gate_inp_shexp.weight", b.normal((n_embd,), 2.0 / math.sqrt(n_embd)), F32)
+            else:
+                b.matrix(p + "ffn_gate_inp_shexp.weight", 1, n_embd, F32, gain=2.0)
             b.matrix(p + "ffn_gate_shexp.weight", n_ff_shexp, n_embd, Q.Q8_0)
             b.matrix(p + "ffn_up_shexp.weight", n_ff_shexp, n_embd, F16)
             b.matrix(p + "ffn_down_shexp.weight", n_embd, n_ff_shexp, Q.Q8_0)
@@ -535,11 +544,13 @@ def make_qwen35(float_only=False, moe=False):
         meta.update(expert_count=n_expert, expert_used_count=n_used,
                     expert_feed_forward_length=n_ff_exp,
                     expert_shared_feed_forward_length=n_ff_shexp)
-    meta.update(key_length=hd, value_length=hd, rope_dimension_count=16,
-                rope_dimension_sections=[3, 3, 2, 0], ssm_conv_kernel=d_conv,
+    meta.update(key_length=hd, value_length=hd, rope_dimension_count=16)
+    if not next_:  # Qwen3.5's multi-section RoPE, every section at the text position
+        meta.update(rope_dimension_sections=[3, 3, 2, 0])
+    meta.update(ssm_conv_kernel=d_conv,
                 ssm_inner_size=value_dim, ssm_state_size=d_state, ssm_time_step_rank=n_v_heads,
                 ssm_group_count=n_k_heads, full_attention_interval=4)
-    arch = "qwen35moe" if moe else "qwen35"
+    arch = "qwen3next" if next_ else "qwen35moe" if moe else "qwen35"
     name = arch + ("-f16" if float_only else "")
     b.write(OUT / f"{name}.gguf", arch, meta, add_bos=False, pre="qwen2")
 
@@ -636,6 +647,8 @@ MODELS = {"qwen2": make_qwen2, "qwen3": make_qwen3, "llama": make_llama, "gemma3
           "qwen35": make_qwen35, "qwen35-f16": lambda: make_qwen35(float_only=True),
           "qwen35moe": lambda: make_qwen35(moe=True),
           "qwen35moe-f16": lambda: make_qwen35(float_only=True, moe=True),
+          "qwen3next": lambda: make_qwen35(next_=True),
+          "qwen3next-f16": lambda: make_qwen35(float_only=True, next_=True),
           "gemma4": make_gemma4, "gemma4-f16": lambda: make_gemma4(float_only=True)}
 
 

@@ -18,5 +18,6 @@ std::unique_ptr<Model> load_glm4moe(const GgufFile& file, Backend& backend);
 std::unique_ptr<Model> load_gpt_oss(const GgufFile& file, Backend& backend);
 std::unique_ptr<Model> load_qwen35(const GgufFile& file, Backend& backend);
 std::unique_ptr<Model> load_qwen35moe(const GgufFile& file, Backend& backend);
+std::unique_ptr<Model> load_qwen3next(const GgufFile& file, Backend& backend);
 
 }  // namespace minke

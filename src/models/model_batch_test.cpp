@@ -214,6 +214,7 @@ TEST_P(ModelBatchInvariance, TinyGptOss) { check_model(tiny("gpt-oss"), table(),
 // state it leaves must give the same bits.
 TEST_P(ModelBatchInvariance, TinyQwen35) { check_model(tiny("qwen35"), table(), kPrompts); }
 TEST_P(ModelBatchInvariance, TinyQwen35Moe) { check_model(tiny("qwen35moe"), table(), kPrompts); }
+TEST_P(ModelBatchInvariance, TinyQwen3Next) { check_model(tiny("qwen3next"), table(), kPrompts); }
 TEST_P(ModelBatchInvariance, TinyGemma4) { check_model(tiny("gemma4"), table(), kPrompts); }
 TEST_P(ModelBatchInvariance, SmolLM2) {
   check_model(testing::model_path(testing::kSmolLM2), table(), real_prompts(table()));

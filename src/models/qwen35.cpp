@@ -4,8 +4,11 @@
 // projection computes with the queries. Pre-norm blocks (the pre-FFN norm is called
 // post_attention_norm); the feed-forward a SwiGLU (qwen35) or, in qwen35moe (Qwen3.5-35B-A3B,
 // 122B-A10B, 397B-A17B), routed experts (softmax, the chosen renormalised) plus one shared
-// expert scaled by sigmoid(x . ffn_gate_inp_shexp). A value head h of a DeltaNet layer reads key
-// head h mod n_k in qwen35 files (the converter's head order). The norm weights are stored as (1 +
+// expert scaled by sigmoid(x . ffn_gate_inp_shexp). Qwen3-Next (qwen3next, 80B-A3B), the
+// family's first, is the MoE model with two differences in its files: a value head h of a
+// DeltaNet layer reads key head h / (n_v / n_k) (qwen35 files: h mod n_k, the converter's head
+// order; a wrong mapping gives fluent garbage), and beta and alpha come fused per key head
+// (ssm_ba). The norm weights are stored as (1 +
 // w) by the converter: plain RMSNorm weights here.
 #include <algorithm>
 #include <string>
@@ -63,15 +66,18 @@ void require_text_rope_sections(const GgufFile& file, int32_t n_rot) {
   }
 }
 
+enum class Variant { kQwen35, kQwen35Moe, kQwen3Next };
+
 class Qwen35 final : public DecoderModel {
  public:
-  Qwen35(const GgufFile& file, Backend& backend, bool moe) : DecoderModel(file, backend) {
+  Qwen35(const GgufFile& file, Backend& backend, Variant variant) : DecoderModel(file, backend) {
     require_plain_attention();
     const ModelConfig& c = config();
+    const bool moe = variant != Variant::kQwen35;
     if (moe != (c.n_expert > 0)) {
       throw Error(file.path() + ": " + c.arch + (moe ? " without" : " with") + " expert_count");
     }
-    if (moe) {  // fixed, as llama.cpp's qwen35moe graph routes (it reads no routing keys)
+    if (moe) {  // fixed, as llama.cpp's graphs route (they read no routing keys)
       route_ = {.n_expert = c.n_expert,
                 .n_used = c.n_expert_used,
                 .gating = Gating::kSoftmax,
@@ -79,7 +85,8 @@ class Qwen35 final : public DecoderModel {
       hp_.config.expert_routing = describe_routing(route_);
     }
     require_text_rope_sections(file, hp_.rope_n_dims);
-    delta_ = read_delta_net_shape(file, hp_.rms_eps, /*k_head_mod=*/true);
+    delta_ = read_delta_net_shape(file, hp_.rms_eps,
+                                  /*k_head_mod=*/variant != Variant::kQwen3Next);
     const std::vector<bool> recurrent = read_recurrent_layers(file, c.n_layer);
     attn_ = {.n_head = c.n_head,
              .n_head_kv = c.n_head_kv,
@@ -187,11 +194,15 @@ class Qwen35 final : public DecoderModel {
 }  // namespace
 
 std::unique_ptr<Model> load_qwen35(const GgufFile& file, Backend& backend) {
-  return std::make_unique<Qwen35>(file, backend, /*moe=*/false);
+  return std::make_unique<Qwen35>(file, backend, Variant::kQwen35);
 }
 
 std::unique_ptr<Model> load_qwen35moe(const GgufFile& file, Backend& backend) {
-  return std::make_unique<Qwen35>(file, backend, /*moe=*/true);
+  return std::make_unique<Qwen35>(file, backend, Variant::kQwen35Moe);
+}
+
+std::unique_ptr<Model> load_qwen3next(const GgufFile& file, Backend& backend) {
+  return std::make_unique<Qwen35>(file, backend, Variant::kQwen3Next);
 }
 
 }  // namespace minke

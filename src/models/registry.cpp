@@ -26,6 +26,7 @@ constexpr Architecture kArchitectures[] = {
     {"gpt-oss", load_gpt_oss},      // gpt-oss-20b, gpt-oss-120b
     {"qwen35", load_qwen35},        // Qwen3.5 0.8B-27B (dense)
     {"qwen35moe", load_qwen35moe},  // Qwen3.5-35B-A3B, 122B-A10B, 397B-A17B
+    {"qwen3next", load_qwen3next},  // Qwen3-Next-80B-A3B (Instruct, Thinking)
 };
 
 }  // namespace

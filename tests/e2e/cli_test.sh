@@ -70,6 +70,11 @@ run "$MINKE" run -m "$TINY/qwen35.gguf" -p "hello there" -n 6 --temp 0 --seed 1
 expect_rc "run on a qwen35 file succeeds" 0
 run "$MINKE" info -m "$TINY/qwen35moe.gguf"
 expect_out_has "info shows qwen35moe's experts" "8 routed (3 per token, softmax, renormalised) + 1 shared, 32 hidden each"
+run "$MINKE" info -m "$TINY/qwen3next.gguf"
+expect_rc "info on a qwen3next file succeeds" 0
+expect_out_has "info shows qwen3next's recurrent layers" "Gated DeltaNet in 3 of 4 layers (2 key and 4 value heads of 16, convolution width 4)"
+run "$MINKE" run -m "$TINY/qwen3next.gguf" -p "hello there" -n 6 --temp 0 --seed 1
+expect_rc "run on a qwen3next file succeeds" 0
 run "$MINKE" info -m "$TINY/gemma4.gguf"
 expect_rc "info on a gemma4 file succeeds" 0
 expect_out_has "info shows the per-layer KV heads" "4 heads (2/1 kv)"

@@ -1,6 +1,7 @@
 // The Gated DeltaNet block (see delta_net.h).
 #include "models/blocks/delta_net.h"
 
+#include <algorithm>
 #include <string>
 
 #include "gguf/gguf_file.h"
@@ -39,21 +40,56 @@ DeltaNetParams read_delta_net_shape(const GgufFile& file, float eps, bool k_head
   return p;
 }
 
+namespace {
+
+// ssm_ba [2 n_v, n_embd] holds, per key head g, the betas of its n_v / n_k value heads
+// and then their alphas; returns [betas of heads 0..n_v-1][alphas of heads 0..n_v-1].
+std::vector<float> split_beta_alpha(const WeightBinder& w, const std::string& name, int32_t n_embd,
+                                    const DeltaNetParams& p) {
+  const std::vector<float> fused = w.dequantized(name, int64_t{2} * p.n_v_heads, n_embd);
+  const int32_t per_group = p.n_v_heads / p.n_k_heads;
+  std::vector<float> out(fused.size());
+  const auto copy_row = [&](int64_t from, int64_t to) {
+    std::copy_n(fused.begin() + from * n_embd, n_embd, out.begin() + to * n_embd);
+  };
+  for (int32_t h = 0; h < p.n_v_heads; ++h) {
+    const int32_t g = h / per_group, j = h % per_group;
+    const int64_t beta = int64_t{g} * 2 * per_group + j;
+    copy_row(beta, h);
+    copy_row(beta + per_group, p.n_v_heads + h);
+  }
+  return out;
+}
+
+}  // namespace
+
 DeltaNetWeights bind_delta_net(const WeightBinder& w, int32_t il, int32_t n_embd,
                                const DeltaNetParams& p) {
   const auto name = [il](const char* suffix) { return layer_tensor(il, suffix); };
   const int64_t value_dim = int64_t{p.n_v_heads} * p.d_v;
-  return {
-      .qkv = w.matrix(name("attn_qkv.weight"), p.conv_channels(), n_embd),
-      .z = w.matrix(name("attn_gate.weight"), value_dim, n_embd),
-      .beta = w.matrix(name("ssm_beta.weight"), p.n_v_heads, n_embd),
-      .alpha = w.matrix(name("ssm_alpha.weight"), p.n_v_heads, n_embd),
-      .conv_kernel = w.dequantized(name("ssm_conv1d.weight"), p.conv_channels(), p.conv_width),
-      .dt_bias = w.vector(name("ssm_dt.bias"), p.n_v_heads),
-      .a = w.vector(name("ssm_a"), p.n_v_heads),
-      .norm = w.vector(name("ssm_norm.weight"), p.d_v),
-      .out = w.matrix(name("ssm_out.weight"), n_embd, value_dim),
-  };
+  if (!w.has(name("attn_qkv.weight")) && w.has(name("ssm_in.weight"))) {
+    throw Error(w.file().path() + ": " + name("ssm_in.weight") +
+                " is the older fused q/k/v/z layout, which Minke does not read: convert the "
+                "model again with a current converter (attn_qkv and attn_gate)");
+  }
+  DeltaNetWeights d;
+  if (w.has(name("ssm_ba.weight"))) {
+    d.beta_alpha = split_beta_alpha(w, name("ssm_ba.weight"), n_embd, p);
+    d.beta = w.f32_matrix(d.beta_alpha.data(), p.n_v_heads, n_embd);
+    d.alpha =
+        w.f32_matrix(d.beta_alpha.data() + int64_t{p.n_v_heads} * n_embd, p.n_v_heads, n_embd);
+  } else {
+    d.beta = w.matrix(name("ssm_beta.weight"), p.n_v_heads, n_embd);
+    d.alpha = w.matrix(name("ssm_alpha.weight"), p.n_v_heads, n_embd);
+  }
+  d.qkv = w.matrix(name("attn_qkv.weight"), p.conv_channels(), n_embd);
+  d.z = w.matrix(name("attn_gate.weight"), value_dim, n_embd);
+  d.conv_kernel = w.dequantized(name("ssm_conv1d.weight"), p.conv_channels(), p.conv_width);
+  d.dt_bias = w.vector(name("ssm_dt.bias"), p.n_v_heads);
+  d.a = w.vector(name("ssm_a"), p.n_v_heads);
+  d.norm = w.vector(name("ssm_norm.weight"), p.d_v);
+  d.out = w.matrix(name("ssm_out.weight"), n_embd, value_dim);
+  return d;
 }
 
 Tensor delta_net_block(Backend& be, const Tensor& x, const DeltaNetWeights& w, DeltaNetParams p,

@@ -19,10 +19,13 @@ class GgufFile;
 class WeightBinder;
 
 struct DeltaNetWeights {
-  WeightView qkv;                  // attn_qkv [conv channels, n_embd]: queries | keys | values
-  WeightView z;                    // attn_gate [n_v * d_v, n_embd]: the output gate
-  WeightView beta;                 // ssm_beta [n_v, n_embd]
-  WeightView alpha;                // ssm_alpha [n_v, n_embd]
+  WeightView qkv;    // attn_qkv [conv channels, n_embd]: queries | keys | values
+  WeightView z;      // attn_gate [n_v * d_v, n_embd]: the output gate
+  WeightView beta;   // ssm_beta [n_v, n_embd]
+  WeightView alpha;  // ssm_alpha [n_v, n_embd]
+  // Qwen3-Next fuses them (ssm_ba, per key head its value heads' betas then alphas):
+  // beta and alpha then view these rows, de-interleaved at load ([2][n_v][n_embd], f32).
+  std::vector<float> beta_alpha;
   std::vector<float> conv_kernel;  // ssm_conv1d [conv channels][conv width]
   WeightView dt_bias;              // ssm_dt.bias [n_v]
   WeightView a;                    // ssm_a [n_v]: -exp(A_log)
@@ -35,7 +38,8 @@ struct DeltaNetWeights {
 // time_step_rank value heads); throws minke::Error on an inconsistent one.
 DeltaNetParams read_delta_net_shape(const GgufFile& file, float eps, bool k_head_mod);
 
-// Binds blk.<il>'s DeltaNet tensors (shapes from p).
+// Binds blk.<il>'s DeltaNet tensors (shapes from p): ssm_beta and ssm_alpha, or the fused
+// ssm_ba.
 DeltaNetWeights bind_delta_net(const WeightBinder& w, int32_t il, int32_t n_embd,
                                const DeltaNetParams& p);
 

@@ -30,7 +30,13 @@ const GgufTensor& WeightBinder::find(const std::string& name) const {
 }
 
 void WeightBinder::check_shape(const GgufTensor& t, const std::vector<int64_t>& want) const {
-  if (t.dims != want) {
+  // As in ggml, trailing dimensions of 1 change nothing: [n] and [n, 1] are one shape (a
+  // converter may write a [1, n] matrix as either).
+  const auto trimmed = [](std::vector<int64_t> d) {
+    while (d.size() > 1 && d.back() == 1) d.pop_back();
+    return d;
+  };
+  if (trimmed(t.dims) != trimmed(want)) {
     throw Error(file_.path() + ": tensor " + t.name + " has shape " + shape_string(t.dims) +
                 ", expected " + shape_string(want));
   }
