@@ -132,6 +132,11 @@ class Llm {
   std::string render_chat(const std::vector<ChatMessage>& messages,
                           const GenerateOptions& options) const;
 
+  // Whether a rendered prompt leaves the model inside its reasoning block (DeepSeek-R1's
+  // template opens <think>): the model's reasoning tags (Gemma 4's thought channel, else
+  // <think>). For GenerateOptions::reasoning_open.
+  bool prompt_opens_reasoning(std::string_view prompt) const;
+
   // Continues `prompt` exactly (tokenized with BOS when the model adds it); streams pieces.
   GenerateResult generate(std::string_view prompt, const GenerateOptions& options = {},
                           const StreamCallback& on_chunk = {});

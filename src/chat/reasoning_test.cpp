@@ -93,5 +93,20 @@ TEST(ReasoningSplitter, PromptOpensReasoning) {
   EXPECT_FALSE(prompt_opens_reasoning("<|im_start|>assistant\n"));
 }
 
+// Gemma 4's thought channel: <|channel>thought ... <channel|>, whatever the piece size; its
+// template closes an empty channel in the prompt when thinking is off.
+TEST(ReasoningSplitter, SplitsGemma4sThoughtChannel) {
+  const ReasoningOptions gemma4{.open_tag = "<|channel>thought", .close_tag = "<channel|>"};
+  for (const size_t piece : {size_t{1}, size_t{3}, size_t{1000}}) {
+    const Split s =
+        split_in_pieces("<|channel>thought\nCount: two.\n<channel|>It is 2.", piece, gemma4);
+    EXPECT_EQ(s.thinking, "Count: two.") << piece;
+    EXPECT_EQ(s.answer, "It is 2.") << piece;
+  }
+  EXPECT_FALSE(prompt_opens_reasoning("<|turn>model\n<|channel>thought\n<channel|>", gemma4));
+  EXPECT_TRUE(prompt_opens_reasoning("<|turn>model\n<|channel>thought\n", gemma4));
+  EXPECT_FALSE(prompt_opens_reasoning("<|turn>model\n", gemma4));
+}
+
 }  // namespace
 }  // namespace minke

@@ -122,7 +122,11 @@ std::unique_ptr<Llm> Llm::load(const LlmOptions& options) {
   impl->engine = std::make_unique<Engine>(*impl->loaded.model, *impl->kv, *impl->loaded.tokenizer,
                                           engine_options);
   impl->loop = std::make_unique<EngineLoop>(*impl->engine);
-  impl->has_think_token = impl->loaded.tokenizer->vocab().token_to_id.count("<think>") != 0;
+  const auto& ids = impl->loaded.tokenizer->vocab().token_to_id;
+  impl->has_think_token = ids.count("<think>") != 0;
+  if (ids.count("<|channel>") != 0 && ids.count("<channel|>") != 0) {
+    impl->reasoning_tags = {.open_tag = "<|channel>thought", .close_tag = "<channel|>"};
+  }
   impl->harmony = impl->loaded.tokenizer->vocab().token_to_id.count("<|channel|>") != 0 &&
                   impl->chat_template &&
                   impl->chat_template->source().find("<|channel|>") != std::string::npos;
@@ -255,6 +259,10 @@ GenerateResult Llm::generate(std::string_view prompt, const GenerateOptions& opt
   return generate(std::span<const int32_t>(ids), options, on_chunk);
 }
 
+bool Llm::prompt_opens_reasoning(std::string_view prompt) const {
+  return minke::prompt_opens_reasoning(prompt, impl_->reasoning_tags);
+}
+
 GenerateResult Llm::generate(std::span<const int32_t> prompt, const GenerateOptions& options,
                              const StreamCallback& on_chunk) {
   return impl_->generate(prompt, options, impl_->grammar_for(options), on_chunk);
@@ -267,8 +275,9 @@ GenerateResult Llm::Impl::generate(std::span<const int32_t> prompt, const Genera
   if (options.split_reasoning && harmony) {
     splitter = std::make_unique<HarmonySplitter>();
   } else if (options.split_reasoning) {
-    splitter = std::make_unique<ReasoningSplitter>(
-        ReasoningOptions{.start_in_reasoning = options.reasoning_open});
+    ReasoningOptions tags = reasoning_tags;
+    tags.start_in_reasoning = options.reasoning_open;
+    splitter = std::make_unique<ReasoningSplitter>(tags);
   }
   std::string answer, reasoning;
   // A token's log-probabilities ride on its first chunk (or on an empty one while its text is

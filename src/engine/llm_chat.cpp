@@ -127,7 +127,7 @@ Llm::Impl::ChatPrompt Llm::Impl::chat_prompt(const std::vector<ChatMessage>& mes
         "tools and an output format (response_format) cannot be combined: the tool-call "
         "format already fixes the answer's shape");
   }
-  const bool open = prompt_opens_reasoning(p.prompt);
+  const bool open = minke::prompt_opens_reasoning(p.prompt, reasoning_tags);
   const ReasoningPrefix reasoning{
       .open = open, .optional = !open && has_think_token, .harmony = harmony};
   if (options.tool_choice.mode == ToolChoice::Mode::kNone) {
@@ -150,7 +150,7 @@ GenerateResult Llm::Impl::chat_with_tools(const std::vector<ChatMessage>& messag
   const ChatPrompt p = chat_prompt(messages, options, true);
   GenerateOptions o = options;
   o.split_reasoning = true;
-  o.reasoning_open = prompt_opens_reasoning(p.prompt);
+  o.reasoning_open = minke::prompt_opens_reasoning(p.prompt, reasoning_tags);
   const ToolCallFormat written = p.format;
   ToolCallSplitter splitter(written);
   // Content streams as it comes; text that may open a call is held until it is known.

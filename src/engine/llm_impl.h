@@ -33,6 +33,9 @@ struct Llm::Impl {
   MemoryPlan memory;
   mutable GrammarCache grammars;  // thread-safe
   bool has_think_token = false;   // the model may open its own <think> block (Qwen3)
+  // The tags around the model's reasoning: <think>...</think>, or Gemma 4's thought channel
+  // <|channel>thought ... <channel|> (its template writes an empty one when thinking is off).
+  ReasoningOptions reasoning_tags;
   // The chat is in the Harmony format (gpt-oss): its vocabulary and template use <|channel|>;
   // reasoning and calls are messages of their own (HarmonySplitter, ReasoningPrefix::harmony).
   bool harmony = false;

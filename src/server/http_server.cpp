@@ -350,7 +350,7 @@ void HttpServer::Impl::chat(const nlohmann::ordered_json& body, httplib::Respons
   // may have opened it already (DeepSeek-R1).
   std::optional<ReasoningOptions> reasoning;
   if (opt.split_reasoning) {
-    reasoning = ReasoningOptions{.start_in_reasoning = prompt_opens_reasoning(prompt)};
+    reasoning = ReasoningOptions{.start_in_reasoning = llm.prompt_opens_reasoning(prompt)};
   }
   std::vector<ChatMessage> tool_chat =
       !r.options.tools.empty() ? r.messages : std::vector<ChatMessage>{};
