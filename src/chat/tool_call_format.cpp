@@ -2,6 +2,7 @@
 // text (the markers the template writes for assistant tool calls or the instructions it gives).
 #include "chat/tool_call_format.h"
 
+#include <algorithm>
 #include <array>
 
 namespace minke {
@@ -13,7 +14,7 @@ struct FormatInfo {
   const char* opening;
 };
 
-constexpr std::array<FormatInfo, 9> kFormats{{
+constexpr std::array<FormatInfo, 10> kFormats{{
     {ToolCallFormat::kGeneric, "generic", ""},
     {ToolCallFormat::kHermes, "hermes", "<tool_call>"},
     {ToolCallFormat::kLlama3Json, "llama3", ""},
@@ -23,6 +24,7 @@ constexpr std::array<FormatInfo, 9> kFormats{{
     {ToolCallFormat::kKimiK2, "kimi-k2", "<|tool_calls_section_begin|>"},
     {ToolCallFormat::kGranite, "granite", "<|tool_call|>"},
     {ToolCallFormat::kHarmony, "harmony", "<|channel|>commentary to="},
+    {ToolCallFormat::kQwenXml, "qwen-xml", "<tool_call>"},
 }};
 
 const FormatInfo& info(ToolCallFormat format) {
@@ -126,18 +128,28 @@ ToolCallFormat detect_tool_call_format(std::string_view source) {
   }
   if (contains(source, "[TOOL_CALLS]")) return ToolCallFormat::kMistral;
   if (contains(source, "<|tool_call|>")) return ToolCallFormat::kGranite;
-  // Qwen3-Coder / Qwen3.5 (<function=N><parameter=P>) and GLM-4.5 (<arg_key>) wrap calls in
-  // <tool_call> too but write arguments as tagged text, not Hermes's JSON; until they have their
-  // own format such templates get the generic JSON prompt, never a misread Hermes.
-  if (contains(source, "<function=") || contains(source, "<arg_key>")) {
-    return ToolCallFormat::kGeneric;
+  // Qwen3-Coder / Qwen3.5 and GLM-4.5 (<arg_key>) wrap calls in <tool_call> too but write
+  // arguments as tagged text, not Hermes's JSON; GLM's has no format yet, so its templates get
+  // the generic JSON prompt, never a misread Hermes.
+  if (contains(source, "<function=") && contains(source, "<parameter=")) {
+    return ToolCallFormat::kQwenXml;
   }
+  if (contains(source, "<arg_key>")) return ToolCallFormat::kGeneric;
   if (contains(source, "<tool_call>")) return ToolCallFormat::kHermes;
   // Llama 3.1 / 3.2 ask for {"name": ..., "parameters": ...} and answer tools in the ipython
   // role (3.1 also writes <|python_tag|> for built-in tools).
   const bool llama_roles = contains(source, "ipython") || contains(source, "<|python_tag|>");
   if (llama_roles && contains(source, "\"parameters\"")) return ToolCallFormat::kLlama3Json;
   return ToolCallFormat::kGeneric;
+}
+
+bool xml_text_parameter(const nlohmann::ordered_json& p) {
+  if (!p.is_object()) return false;
+  if (const auto type = p.find("type"); type != p.end()) return *type == "string";
+  if (const auto c = p.find("const"); c != p.end()) return c->is_string();
+  const auto e = p.find("enum");
+  if (e == p.end() || !e->is_array() || e->empty()) return false;
+  return std::all_of(e->begin(), e->end(), [](const auto& v) { return v.is_string(); });
 }
 
 bool template_renders_tools(std::string_view source) {

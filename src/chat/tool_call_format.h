@@ -9,6 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "minke/generate.h"  // Tool
+
 namespace minke {
 
 enum class ToolCallFormat {
@@ -42,10 +46,15 @@ enum class ToolCallFormat {
   // (chat/harmony.h) rewrites it to <|channel|>commentary to=functions.N<|message|>{...}<|call|>,
   // the form parse_tool_calls() reads.
   kHarmony,
+  // Qwen3-Coder / Qwen3.5: per call (calls joined by "\n")
+  //   <tool_call>\n<function=N>\n<parameter=K>\nVALUE\n</parameter>\n...</function>\n</tool_call>
+  // one parameter block per argument, VALUE the raw text of a string argument and JSON for any
+  // other type.
+  kQwenXml,
 };
 
 // "generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1", "mistral", "kimi-k2", "granite",
-// "harmony".
+// "harmony", "qwen-xml".
 const char* tool_call_format_name(ToolCallFormat format);
 std::optional<ToolCallFormat> tool_call_format_from_name(std::string_view name);
 // Every format's name, for --help and error messages.
@@ -62,6 +71,10 @@ bool template_renders_tools(std::string_view template_source);
 // (Hermes, DeepSeek, Mistral, Kimi, Granite); empty for kGeneric and kLlama3Json, whose answer is
 // JSON from its first character.
 std::string_view tool_call_opening(ToolCallFormat format);
+
+// Whether kQwenXml writes a parameter of this JSON Schema as raw text: a string, or one of a
+// few strings (an enum or a const of strings without a type). Any other is written as JSON.
+bool xml_text_parameter(const nlohmann::ordered_json& property_schema);
 
 struct ParsedToolCall {
   std::string name;
@@ -87,8 +100,12 @@ struct ParsedToolOutput {
 // strings), "parameters" for "arguments" and vice versa, and kLlama3Json's optional leading
 // <|python_tag|>. Names must be non-empty without whitespace, quotes or brackets; JSON nested
 // deeper than 128 levels is not read (its serialiser recurses). Arguments come back
-// re-serialised: key order kept, numbers in canonical form (2.5e3 becomes 2500.0).
-ParsedToolOutput parse_tool_calls(ToolCallFormat format, std::string_view text);
+// re-serialised: key order kept, numbers in canonical form (2.5e3 becomes 2500.0). kQwenXml's
+// parameter values are trimmed of surrounding whitespace; one becomes a JSON string when `tools`
+// gives its parameter type "string" (or the tool or parameter is unknown), else the JSON value
+// its text is (a string when it is not JSON).
+ParsedToolOutput parse_tool_calls(ToolCallFormat format, std::string_view text,
+                                  const std::vector<Tool>* tools = nullptr);
 
 // Streams content while a generation is under way and holds back what may be a call: text that
 // could be the start of tool_call_opening() is kept until it is known not to be, and everything

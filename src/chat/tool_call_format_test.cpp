@@ -38,7 +38,7 @@ TEST(ToolCallFormat, NamesRoundTrip) {
   }
   EXPECT_EQ(names,
             (std::vector<std::string>{"generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1",
-                                      "mistral", "kimi-k2", "granite", "harmony"}));
+                                      "mistral", "kimi-k2", "granite", "harmony", "qwen-xml"}));
   EXPECT_EQ(tool_call_format_from_name("Hermes"), std::nullopt);
   EXPECT_EQ(tool_call_format_from_name(""), std::nullopt);
 }
@@ -81,9 +81,9 @@ const TemplateCase kTemplates[] = {
     {"gemma-2-2b-it", ToolCallFormat::kGeneric, false},
     {"phi-3.5-mini-instruct", ToolCallFormat::kGeneric, false},
     {"gpt-oss-120b", ToolCallFormat::kHarmony, true},
-    // Their own call syntaxes (tagged arguments; Gemma 4's <|tool_call>call:N{...}) are not
-    // formats yet: the generic JSON prompt describes the tools instead.
-    {"qwen3.5-4b", ToolCallFormat::kGeneric, true},
+    {"qwen3.5-4b", ToolCallFormat::kQwenXml, true},
+    // Their own call syntaxes (GLM's <arg_key> tags, Gemma 4's <|tool_call>call:N{...}) are
+    // not formats yet: the generic JSON prompt describes the tools instead.
     {"glm-4.6", ToolCallFormat::kGeneric, true},
     {"gemma-4-31b-it", ToolCallFormat::kGeneric, true},
 };

@@ -270,7 +270,62 @@ std::optional<Calls> array_calls(Cursor& c, std::string_view marker) {
   return calls;
 }
 
-std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c) {
+enum class ParamKind { kText, kJson, kUnknown };
+
+// How `tools` declares parameter `key` of tool `name` (kUnknown when it does not say).
+ParamKind parameter_kind(const std::vector<Tool>* tools, std::string_view name,
+                         std::string_view key) {
+  if (tools == nullptr) return ParamKind::kUnknown;
+  for (const Tool& t : *tools) {
+    if (t.name != name) continue;
+    const json schema = parse_json(t.parameters);
+    if (!schema.is_object()) return ParamKind::kUnknown;
+    const auto props = schema.find("properties");
+    if (props == schema.end() || !props->is_object()) return ParamKind::kUnknown;
+    const auto prop = props->find(std::string(key));
+    if (prop == props->end()) return ParamKind::kUnknown;
+    return xml_text_parameter(*prop) ? ParamKind::kText : ParamKind::kJson;
+  }
+  return ParamKind::kUnknown;
+}
+
+// A parameter's raw text as a JSON value: a text parameter's text as it is; any other the JSON
+// its text is, or the text when that is not JSON. Of a parameter of unknown kind only JSON that
+// is not a string is taken (a bare word stays text).
+json parameter_value(std::string_view text, ParamKind kind) {
+  if (kind == ParamKind::kText) return std::string(text);
+  json v = parse_json(text);
+  if (v.is_discarded() || (kind == ParamKind::kUnknown && v.is_string())) {
+    return std::string(text);
+  }
+  return v;
+}
+
+// Qwen3-Coder's calls: <tool_call> <function=N> (<parameter=K> VALUE </parameter>)*
+// </function> </tool_call>, blocks separated by whitespace.
+std::optional<Calls> qwen_xml_calls(Cursor& c, const std::vector<Tool>* tools) {
+  Calls calls;
+  while (!c.at_end()) {
+    if (!c.eat("<tool_call>") || !c.eat("<function=")) return std::nullopt;
+    const std::optional<std::string_view> name = c.until(">");
+    if (!name || !valid_name(*name)) return std::nullopt;
+    json args = json::object();
+    while (c.eat("<parameter=")) {
+      const std::optional<std::string_view> key = c.until(">");
+      const std::optional<std::string_view> value = key ? c.until("</parameter>") : std::nullopt;
+      if (!value || key->empty()) return std::nullopt;
+      args[std::string(*key)] = parameter_value(*value, parameter_kind(tools, *name, *key));
+    }
+    if (!c.eat("</function>") || !c.close("</tool_call>")) return std::nullopt;
+    calls.push_back({.name = std::string(*name),
+                     .arguments = args.dump(-1, ' ', false, json::error_handler_t::replace),
+                     .id = {}});
+  }
+  return calls;
+}
+
+std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c,
+                                  const std::vector<Tool>* tools) {
   switch (format) {
     case ToolCallFormat::kHermes:
       return hermes_calls(c);
@@ -285,6 +340,8 @@ std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c) {
     case ToolCallFormat::kMistral:
     case ToolCallFormat::kGranite:
       return array_calls(c, tool_call_opening(format));
+    case ToolCallFormat::kQwenXml:
+      return qwen_xml_calls(c, tools);
     case ToolCallFormat::kGeneric:
     case ToolCallFormat::kLlama3Json:
       break;
@@ -326,13 +383,14 @@ ParsedToolOutput parse_llama3(std::string_view text) {
 
 }  // namespace
 
-ParsedToolOutput parse_tool_calls(ToolCallFormat format, std::string_view text) {
+ParsedToolOutput parse_tool_calls(ToolCallFormat format, std::string_view text,
+                                  const std::vector<Tool>* tools) {
   if (format == ToolCallFormat::kGeneric) return parse_generic(text);
   if (format == ToolCallFormat::kLlama3Json) return parse_llama3(text);
   const size_t open = text.find(tool_call_opening(format));
   if (open == std::string_view::npos) return plain(text);
   Cursor cursor(text.substr(open));
-  std::optional<Calls> calls = marked_calls(format, cursor);
+  std::optional<Calls> calls = marked_calls(format, cursor, tools);
   if (!calls || calls->empty()) return plain(text);
   return {.content = std::string(trim(text.substr(0, open))), .calls = std::move(*calls)};
 }

@@ -284,6 +284,8 @@ TEST(ParseToolCalls, HostileJsonIsContentNotAnException) {
       const std::string text = write_tool_calls(format, {{"f", args, "123456789"}});
       ParsedToolOutput out;
       ASSERT_NO_THROW(out = parse_tool_calls(format, text));
+      // XML parameter values that are not JSON are text: the call stands.
+      if (format == ToolCallFormat::kQwenXml) continue;
       EXPECT_TRUE(out.calls.empty()) << tool_call_format_name(format) << ": " << args.substr(0, 40);
       EXPECT_EQ(out.content, text);
     }
@@ -300,7 +302,12 @@ TEST(ParseToolCalls, NestingIsCapped) {
     const std::string ok = write_tool_calls(format, {{"f", nested(100), ""}});
     testing::expect_calls(parse_tool_calls(format, ok).calls, {{"f", nested(100), ""}}, false);
     const std::string deep = write_tool_calls(format, {{"f", nested(129), ""}});
-    EXPECT_TRUE(parse_tool_calls(format, deep).calls.empty());
+    const ParsedToolOutput parsed = parse_tool_calls(format, deep);
+    if (format == ToolCallFormat::kQwenXml) {  // a parameter value nests one level less
+      EXPECT_EQ(parsed.calls.size(), 1u);
+      continue;
+    }
+    EXPECT_TRUE(parsed.calls.empty());
   }
 }
 
@@ -319,6 +326,30 @@ TEST(ParseToolCalls, EveryPrefixOfAnAnswerIsSafe) {
       }
     }
   }
+}
+
+// Qwen3-Coder's XML: a parameter is text when its schema says string (even "42"), JSON when it
+// says another type, and without a schema JSON only when it is not a bare string.
+TEST(ParseToolCalls, QwenXmlParametersTakeTheirSchemasTypes) {
+  const std::vector<Tool> tools = {
+      {.name = "f", .parameters = R"({"type":"object","properties":{"code":{"type":"string"},
+                        "n":{"type":"integer"},"unit":{"enum":["c","f"]},
+                        "opts":{"type":"object"}}})"}};
+  const std::string text =
+      "Sure.\n<tool_call>\n<function=f>\n<parameter=code>\n42\n</parameter>\n"
+      "<parameter=n>\n7\n</parameter>\n<parameter=unit>\nc\n</parameter>\n"
+      "<parameter=opts>\n{\"a\": [1, 2]}\n</parameter>\n<parameter=extra>\ntrue\n</parameter>\n"
+      "<parameter=word>\nhello world\n</parameter>\n</function>\n</tool_call>";
+  const ParsedToolOutput out = parse_tool_calls(ToolCallFormat::kQwenXml, text, &tools);
+  EXPECT_EQ(out.content, "Sure.");
+  ASSERT_EQ(out.calls.size(), 1u);
+  EXPECT_EQ(out.calls[0].name, "f");
+  EXPECT_EQ(
+      out.calls[0].arguments,
+      R"({"code":"42","n":7,"unit":"c","opts":{"a":[1,2]},"extra":true,"word":"hello world"})");
+  // Without the tools, "42" is a number.
+  EXPECT_EQ(parse_tool_calls(ToolCallFormat::kQwenXml, text).calls.at(0).arguments.substr(0, 10),
+            R"({"code":42)");
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "chat/tool_call_format.h"
 
 namespace minke::testing {
@@ -91,6 +93,24 @@ inline std::string write_tool_calls(ToolCallFormat format, const std::vector<Too
         return "<|channel|>commentary to=functions." + c.name + "<|message|>" + c.arguments +
                "<|call|>";
       });
+    case ToolCallFormat::kQwenXml:  // strings as raw text, other values as JSON
+      return join_calls(calls, "\n", [](const ToolCall& c, size_t) {
+        std::string out = "<tool_call>\n<function=" + c.name + ">\n";
+        // Hostile tests' arguments (not JSON, or too deep to write back) become one parameter
+        // of that text.
+        const bool huge = c.arguments.size() > 4096;
+        const auto args = huge ? nlohmann::ordered_json()
+                               : nlohmann::ordered_json::parse(c.arguments, nullptr, false);
+        if (!args.is_object()) {
+          return out + "<parameter=a>\n" + c.arguments +
+                 "\n</parameter>\n</function>\n</tool_call>";
+        }
+        for (const auto& [key, value] : args.items()) {
+          out += "<parameter=" + key + ">\n" +
+                 (value.is_string() ? value.get<std::string>() : value.dump()) + "\n</parameter>\n";
+        }
+        return out + "</function>\n</tool_call>";
+      });
   }
   return {};
 }
@@ -99,7 +119,8 @@ inline const std::vector<ToolCallFormat>& all_formats() {
   static const std::vector<ToolCallFormat> formats = {
       ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
       ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
-      ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kHarmony};
+      ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kHarmony,
+      ToolCallFormat::kQwenXml};
   return formats;
 }
 

@@ -168,7 +168,7 @@ GenerateResult Llm::Impl::chat_with_tools(const std::vector<ChatMessage>& messag
   // included) goes out now.
   const std::string held = splitter.finish();
   if (!held.empty() && on_chunk) on_chunk(GenerateChunk{.text = held});
-  ParsedToolOutput parsed = parse_tool_calls(written, r.text);
+  ParsedToolOutput parsed = parse_tool_calls(written, r.text, &options.tools);
   r.text = std::move(parsed.content);
   // Ids the model wrote (Mistral) are kept unless missing or repeated: clients match results
   // to calls by id.

@@ -51,7 +51,7 @@ std::vector<const Tool*> callable(const ToolGrammarRequest& r) {
   return out;
 }
 
-std::string arguments_rule(GbnfWriter& out, const Tool& tool) {
+nlohmann::ordered_json parameters_schema(const Tool& tool) {
   nlohmann::ordered_json schema;
   try {
     schema = nlohmann::ordered_json::parse(tool.parameters);
@@ -59,6 +59,64 @@ std::string arguments_rule(GbnfWriter& out, const Tool& tool) {
     throw Error("tool '" + tool.name + "': parameters is not valid JSON");
   }
   if (schema.is_object() && schema.empty()) schema = {{"type", "object"}};
+  return schema;
+}
+
+// A text parameter's value: one of its enum's (or its const's) strings as they are, else any
+// text without the closing tag (its other string constraints are not enforced).
+std::string xml_text_value(GbnfWriter& out, const nlohmann::ordered_json& prop,
+                           const std::string& id) {
+  std::vector<std::string> options;
+  if (const auto c = prop.find("const"); c != prop.end() && c->is_string()) {
+    options.push_back(c->get<std::string>());
+  } else if (const auto e = prop.find("enum"); e != prop.end() && e->is_array()) {
+    for (const auto& v : *e) {
+      if (v.is_string()) options.push_back(v.get<std::string>());
+    }
+  }
+  if (options.empty()) return add_text_without(out, "text-" + id, "\n</parameter>");
+  std::string body;
+  for (const std::string& o : options) body += (body.empty() ? "" : " | ") + gbnf_literal(o);
+  return out.add_rule("text-" + id, body);
+}
+
+// kQwenXml's arguments: one <parameter=K> block per property, in the schema's order (the
+// required ones always, the others optionally); a string's value is text without the closing
+// tag, any other value the JSON its schema allows. Properties the schema does not list cannot be
+// written (as additionalProperties: false).
+std::string xml_arguments_rule(GbnfWriter& out, const Tool& tool) {
+  const nlohmann::ordered_json schema = parameters_schema(tool);
+  const auto props = schema.find("properties");
+  std::set<std::string> required;
+  if (const auto r = schema.find("required"); r != schema.end() && r->is_array()) {
+    for (const auto& k : *r) {
+      if (k.is_string()) required.insert(k.get<std::string>());
+    }
+  }
+  std::string body;
+  if (props == schema.end() || !props->is_object()) {
+    return out.add_rule("xml-args-" + tool.name, "\"\"");
+  }
+  int index = 0;
+  for (const auto& [key, prop] : props->items()) {
+    // Rule names of their own per parameter: tool and index.
+    const std::string id = tool.name + "-" + std::to_string(index++);
+    std::string value;
+    try {
+      value = xml_text_parameter(prop) ? xml_text_value(out, prop, id)
+                                       : embed_gbnf(out, json_schema_to_gbnf(prop), "arg-" + id);
+    } catch (const Error& e) {
+      throw Error("tool '" + tool.name + "', parameter '" + key + "': " + e.what());
+    }
+    const std::string block = gbnf_literal("<parameter=" + key + ">\n") + " " + value + " " +
+                              gbnf_literal("\n</parameter>\n");
+    body += (body.empty() ? "" : " ") + (required.count(key) ? block : "( " + block + " )?");
+  }
+  return out.add_rule("xml-args-" + tool.name, body.empty() ? "\"\"" : body);
+}
+
+std::string arguments_rule(GbnfWriter& out, const Tool& tool) {
+  nlohmann::ordered_json schema = parameters_schema(tool);
   try {
     return embed_gbnf(out, json_schema_to_gbnf(schema), "args-" + tool.name);
   } catch (const Error& e) {
@@ -97,6 +155,9 @@ std::string call_body(Format format, const Tool& tool, const std::string& args, 
       return gbnf_literal("<|channel|>commentary to=functions." + n +
                           " <|constrain|>json<|message|>") +
              " " + args;
+    case Format::kQwenXml:
+      return gbnf_literal("<tool_call>\n<function=" + n + ">\n") + " " + args + " " +
+             gbnf_literal("</function>\n</tool_call>");
   }
   return {};
 }
@@ -144,6 +205,7 @@ std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const T
   const std::string call = any_call(out, format, tools, args, 0);
   switch (format) {
     case Format::kHermes:
+    case Format::kQwenXml:
       return call_list(out, call, "\n", parallel);
     case Format::kLlama3Json:
     case Format::kHarmony:
@@ -198,7 +260,10 @@ FormatGrammar tool_call_gbnf(const ToolGrammarRequest& r) {
   GbnfWriter out;
   const std::string root = out.reserve(kRoot);
   std::vector<std::string> args;
-  for (const Tool* t : tools) args.push_back(arguments_rule(out, *t));
+  for (const Tool* t : tools) {
+    args.push_back(r.format == Format::kQwenXml ? xml_arguments_rule(out, *t)
+                                                : arguments_rule(out, *t));
+  }
   const std::string calls = calls_rule(out, r.format, tools, args, r.parallel);
   const bool free_choice = r.choice.mode == ToolChoice::Mode::kAuto;
   out.define(root, free_choice ? auto_answer(out, r.format, calls) : calls);

@@ -35,7 +35,7 @@ const std::vector<Tool> kTools = {
 const ToolCallFormat kFormats[] = {
     ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
     ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
-    ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,
+    ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kQwenXml,
 };
 
 std::shared_ptr<const Grammar> grammar_for(ToolCallFormat f, ToolChoice choice, bool parallel) {
@@ -78,7 +78,10 @@ TEST(ToolCallGrammar, RefusesUnknownToolsAndBadArguments) {
     EXPECT_FALSE(grammar_matches(*g, write("get_weather", R"({"unit": "celsius"})"))) << name;
     EXPECT_FALSE(grammar_matches(*g, write("get_weather", R"({"city": "Oslo", "unit": "kelvin"})")))
         << name;
-    EXPECT_FALSE(grammar_matches(*g, write("get_weather", R"({"city": "a very long city"})")))
+    // maxLength holds for JSON strings; an XML string parameter is any text without its closing
+    // tag (only enums and consts are enforced there).
+    EXPECT_EQ(grammar_matches(*g, write("get_weather", R"({"city": "a very long city"})")),
+              f == ToolCallFormat::kQwenXml)
         << name;
     EXPECT_FALSE(grammar_matches(*g, "I think it is sunny.")) << name << ": required means a call";
   }
@@ -188,7 +191,8 @@ TEST(ToolCallGrammar, RandomWalksParseBackIntoCalls) {
         EXPECT_TRUE(args.contains(c.name == "search" ? "tags" : "city")) << c.arguments;
       }
     }
-    EXPECT_GT(judged, 20) << tool_call_format_name(f);
+    // An XML string value is free text, which a random walk seldom closes.
+    EXPECT_GT(judged, f == ToolCallFormat::kQwenXml ? 2 : 20) << tool_call_format_name(f);
   }
 }
 
