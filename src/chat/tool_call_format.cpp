@@ -14,7 +14,7 @@ struct FormatInfo {
   const char* opening;
 };
 
-constexpr std::array<FormatInfo, 10> kFormats{{
+constexpr std::array<FormatInfo, 11> kFormats{{
     {ToolCallFormat::kGeneric, "generic", ""},
     {ToolCallFormat::kHermes, "hermes", "<tool_call>"},
     {ToolCallFormat::kLlama3Json, "llama3", ""},
@@ -25,6 +25,7 @@ constexpr std::array<FormatInfo, 10> kFormats{{
     {ToolCallFormat::kGranite, "granite", "<|tool_call|>"},
     {ToolCallFormat::kHarmony, "harmony", "<|channel|>commentary to="},
     {ToolCallFormat::kQwenXml, "qwen-xml", "<tool_call>"},
+    {ToolCallFormat::kGlm, "glm", "<tool_call>"},
 }};
 
 const FormatInfo& info(ToolCallFormat format) {
@@ -128,13 +129,12 @@ ToolCallFormat detect_tool_call_format(std::string_view source) {
   }
   if (contains(source, "[TOOL_CALLS]")) return ToolCallFormat::kMistral;
   if (contains(source, "<|tool_call|>")) return ToolCallFormat::kGranite;
-  // Qwen3-Coder / Qwen3.5 and GLM-4.5 (<arg_key>) wrap calls in <tool_call> too but write
-  // arguments as tagged text, not Hermes's JSON; GLM's has no format yet, so its templates get
-  // the generic JSON prompt, never a misread Hermes.
+  // Qwen3-Coder / Qwen3.5 and GLM-4.5 wrap calls in <tool_call> too but write arguments as
+  // tagged text, not Hermes's JSON.
   if (contains(source, "<function=") && contains(source, "<parameter=")) {
     return ToolCallFormat::kQwenXml;
   }
-  if (contains(source, "<arg_key>")) return ToolCallFormat::kGeneric;
+  if (contains(source, "<arg_key>")) return ToolCallFormat::kGlm;
   if (contains(source, "<tool_call>")) return ToolCallFormat::kHermes;
   // Llama 3.1 / 3.2 ask for {"name": ..., "parameters": ...} and answer tools in the ipython
   // role (3.1 also writes <|python_tag|> for built-in tools).

@@ -51,10 +51,19 @@ enum class ToolCallFormat {
   // one parameter block per argument, VALUE the raw text of a string argument and JSON for any
   // other type.
   kQwenXml,
+  // GLM-4.5 / 4.6: per call (calls joined by "\n")
+  //   <tool_call>N\n<arg_key>K</arg_key>\n<arg_value>VALUE</arg_value>\n...</tool_call>
+  // VALUE as kQwenXml's.
+  kGlm,
 };
 
+// The formats whose arguments are tagged text, one value per parameter (kQwenXml, kGlm).
+inline bool tagged_arguments(ToolCallFormat f) {
+  return f == ToolCallFormat::kQwenXml || f == ToolCallFormat::kGlm;
+}
+
 // "generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1", "mistral", "kimi-k2", "granite",
-// "harmony", "qwen-xml".
+// "harmony", "qwen-xml", "glm".
 const char* tool_call_format_name(ToolCallFormat format);
 std::optional<ToolCallFormat> tool_call_format_from_name(std::string_view name);
 // Every format's name, for --help and error messages.
@@ -72,8 +81,8 @@ bool template_renders_tools(std::string_view template_source);
 // JSON from its first character.
 std::string_view tool_call_opening(ToolCallFormat format);
 
-// Whether kQwenXml writes a parameter of this JSON Schema as raw text: a string, or one of a
-// few strings (an enum or a const of strings without a type). Any other is written as JSON.
+// Whether the tagged formats write a parameter of this JSON Schema as raw text: a string, or one of
+// a few strings (an enum or a const of strings without a type). Any other is written as JSON.
 bool xml_text_parameter(const nlohmann::ordered_json& property_schema);
 
 struct ParsedToolCall {
@@ -100,10 +109,10 @@ struct ParsedToolOutput {
 // strings), "parameters" for "arguments" and vice versa, and kLlama3Json's optional leading
 // <|python_tag|>. Names must be non-empty without whitespace, quotes or brackets; JSON nested
 // deeper than 128 levels is not read (its serialiser recurses). Arguments come back
-// re-serialised: key order kept, numbers in canonical form (2.5e3 becomes 2500.0). kQwenXml's
-// parameter values are trimmed of surrounding whitespace; one becomes a JSON string when `tools`
-// gives its parameter type "string" (or the tool or parameter is unknown), else the JSON value
-// its text is (a string when it is not JSON).
+// re-serialised: key order kept, numbers in canonical form (2.5e3 becomes 2500.0). The tagged
+// formats' parameter values are trimmed of surrounding whitespace; one becomes a JSON string when
+// `tools` gives its parameter type "string" (or the tool or parameter is unknown), else the JSON
+// value its text is (a string when it is not JSON).
 ParsedToolOutput parse_tool_calls(ToolCallFormat format, std::string_view text,
                                   const std::vector<Tool>* tools = nullptr);
 

@@ -36,9 +36,9 @@ TEST(ToolCallFormat, NamesRoundTrip) {
     EXPECT_EQ(names[i], tool_call_format_name(format));
     EXPECT_EQ(tool_call_format_from_name(names[i]), format);
   }
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1",
-                                      "mistral", "kimi-k2", "granite", "harmony", "qwen-xml"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"generic", "hermes", "llama3", "deepseek-v3",
+                                             "deepseek-v3.1", "mistral", "kimi-k2", "granite",
+                                             "harmony", "qwen-xml", "glm"}));
   EXPECT_EQ(tool_call_format_from_name("Hermes"), std::nullopt);
   EXPECT_EQ(tool_call_format_from_name(""), std::nullopt);
 }
@@ -82,9 +82,9 @@ const TemplateCase kTemplates[] = {
     {"phi-3.5-mini-instruct", ToolCallFormat::kGeneric, false},
     {"gpt-oss-120b", ToolCallFormat::kHarmony, true},
     {"qwen3.5-4b", ToolCallFormat::kQwenXml, true},
-    // Their own call syntaxes (GLM's <arg_key> tags, Gemma 4's <|tool_call>call:N{...}) are
-    // not formats yet: the generic JSON prompt describes the tools instead.
-    {"glm-4.6", ToolCallFormat::kGeneric, true},
+    {"glm-4.6", ToolCallFormat::kGlm, true},
+    // Its own call syntax (<|tool_call>call:N{...}) is not a format yet: the generic JSON prompt
+    // describes the tools instead.
     {"gemma-4-31b-it", ToolCallFormat::kGeneric, true},
 };
 

@@ -152,6 +152,12 @@ class Cursor {
     rest_.remove_prefix(at + marker.size());
     return before;
   }
+  // Everything left, trimmed, consuming it.
+  std::string_view take_rest() {
+    const std::string_view all = trim(rest_);
+    rest_ = {};
+    return all;
+  }
   // One JSON string, object or array; discarded (not null) when there is none.
   json value() {
     skip_space();
@@ -324,6 +330,40 @@ std::optional<Calls> qwen_xml_calls(Cursor& c, const std::vector<Tool>* tools) {
   return calls;
 }
 
+// GLM's calls: <tool_call>N (<arg_key>K</arg_key> <arg_value>VALUE</arg_value>)* </tool_call>,
+// blocks separated by whitespace.
+std::optional<Calls> glm_calls(Cursor& c, const std::vector<Tool>* tools) {
+  Calls calls;
+  while (!c.at_end()) {
+    if (!c.eat("<tool_call>")) return std::nullopt;
+    std::optional<std::string_view> body = c.until("</tool_call>");
+    if (!body) {
+      // The last close may be missing at the very end, after complete arguments (a bare name
+      // there is text that mentions the tag, or a call cut off).
+      body = c.take_rest();
+      if (body->find("<arg_key>") == std::string_view::npos) return std::nullopt;
+    }
+    Cursor b(*body);
+    std::optional<std::string_view> name = b.until("<arg_key>");
+    const bool has_args = name.has_value();
+    if (!has_args) name = b.take_rest();
+    if (!valid_name(*name)) return std::nullopt;
+    json args = json::object();
+    for (bool more = has_args; more; more = b.eat("<arg_key>")) {
+      const std::optional<std::string_view> key = b.until("</arg_key>");
+      if (!key || key->empty() || !b.eat("<arg_value>")) return std::nullopt;
+      const std::optional<std::string_view> value = b.until("</arg_value>");
+      if (!value) return std::nullopt;
+      args[std::string(*key)] = parameter_value(*value, parameter_kind(tools, *name, *key));
+    }
+    if (!b.at_end()) return std::nullopt;
+    calls.push_back({.name = std::string(*name),
+                     .arguments = args.dump(-1, ' ', false, json::error_handler_t::replace),
+                     .id = {}});
+  }
+  return calls;
+}
+
 std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c,
                                   const std::vector<Tool>* tools) {
   switch (format) {
@@ -342,6 +382,8 @@ std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c,
       return array_calls(c, tool_call_opening(format));
     case ToolCallFormat::kQwenXml:
       return qwen_xml_calls(c, tools);
+    case ToolCallFormat::kGlm:
+      return glm_calls(c, tools);
     case ToolCallFormat::kGeneric:
     case ToolCallFormat::kLlama3Json:
       break;

@@ -285,7 +285,7 @@ TEST(ParseToolCalls, HostileJsonIsContentNotAnException) {
       ParsedToolOutput out;
       ASSERT_NO_THROW(out = parse_tool_calls(format, text));
       // XML parameter values that are not JSON are text: the call stands.
-      if (format == ToolCallFormat::kQwenXml) continue;
+      if (tagged_arguments(format)) continue;
       EXPECT_TRUE(out.calls.empty()) << tool_call_format_name(format) << ": " << args.substr(0, 40);
       EXPECT_EQ(out.content, text);
     }
@@ -303,7 +303,7 @@ TEST(ParseToolCalls, NestingIsCapped) {
     testing::expect_calls(parse_tool_calls(format, ok).calls, {{"f", nested(100), ""}}, false);
     const std::string deep = write_tool_calls(format, {{"f", nested(129), ""}});
     const ParsedToolOutput parsed = parse_tool_calls(format, deep);
-    if (format == ToolCallFormat::kQwenXml) {  // a parameter value nests one level less
+    if (tagged_arguments(format)) {  // a parameter value nests one level less
       EXPECT_EQ(parsed.calls.size(), 1u);
       continue;
     }
@@ -350,6 +350,28 @@ TEST(ParseToolCalls, QwenXmlParametersTakeTheirSchemasTypes) {
   // Without the tools, "42" is a number.
   EXPECT_EQ(parse_tool_calls(ToolCallFormat::kQwenXml, text).calls.at(0).arguments.substr(0, 10),
             R"({"code":42)");
+}
+
+// GLM-4.5's tags: the name on the <tool_call> line, then key/value pairs; values typed as in
+// the XML format; a call without arguments closes on its own line.
+TEST(ParseToolCalls, GlmCallsReadTheirKeyValuePairs) {
+  const std::vector<Tool> tools = {
+      {.name = "get_weather",
+       .parameters = R"({"type":"object","properties":{"city":{"type":"string"},
+                        "days":{"type":"integer"}}})"},
+      {.name = "now", .parameters = "{}"}};
+  const std::string text =
+      "Checking.\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>New York"
+      "</arg_value>\n<arg_key>days</arg_key>\n<arg_value>3</arg_value>\n</tool_call>\n"
+      "<tool_call>now\n</tool_call>";
+  const ParsedToolOutput out = parse_tool_calls(ToolCallFormat::kGlm, text, &tools);
+  EXPECT_EQ(out.content, "Checking.");
+  ASSERT_EQ(out.calls.size(), 2u);
+  EXPECT_EQ(out.calls[0].name, "get_weather");
+  EXPECT_EQ(out.calls[0].arguments, R"({"city":"New York","days":3})");
+  EXPECT_EQ(out.calls[1].name, "now");
+  EXPECT_EQ(out.calls[1].arguments, "{}");
+  EXPECT_TRUE(parse_tool_calls(ToolCallFormat::kGlm, "see <tool_call>now").calls.empty());
 }
 
 }  // namespace

@@ -33,6 +33,22 @@ inline std::string name_and_arguments(const ToolCall& c, const char* args_key) {
   return "{\"name\": \"" + c.name + "\", \"" + args_key + "\": " + c.arguments;
 }
 
+// The tagged formats' parameter blocks: open + key + mid + value + close per argument, strings
+// as raw text and other values as JSON. Hostile tests' arguments (not JSON, or too deep to write
+// back) become one parameter "a" of that text.
+inline std::string tagged_arguments(const std::string& arguments, const std::string& open,
+                                    const std::string& mid, const std::string& close) {
+  const bool huge = arguments.size() > 4096;
+  const auto args =
+      huge ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(arguments, nullptr, false);
+  if (!args.is_object()) return open + "a" + mid + arguments + close;
+  std::string out;
+  for (const auto& [key, value] : args.items()) {
+    out += open + key + mid + (value.is_string() ? value.get<std::string>() : value.dump()) + close;
+  }
+  return out;
+}
+
 // The calls as the format writes them (kLlama3Json writes the first call only).
 inline std::string write_tool_calls(ToolCallFormat format, const std::vector<ToolCall>& calls) {
   switch (format) {
@@ -95,21 +111,16 @@ inline std::string write_tool_calls(ToolCallFormat format, const std::vector<Too
       });
     case ToolCallFormat::kQwenXml:  // strings as raw text, other values as JSON
       return join_calls(calls, "\n", [](const ToolCall& c, size_t) {
-        std::string out = "<tool_call>\n<function=" + c.name + ">\n";
-        // Hostile tests' arguments (not JSON, or too deep to write back) become one parameter
-        // of that text.
-        const bool huge = c.arguments.size() > 4096;
-        const auto args = huge ? nlohmann::ordered_json()
-                               : nlohmann::ordered_json::parse(c.arguments, nullptr, false);
-        if (!args.is_object()) {
-          return out + "<parameter=a>\n" + c.arguments +
-                 "\n</parameter>\n</function>\n</tool_call>";
-        }
-        for (const auto& [key, value] : args.items()) {
-          out += "<parameter=" + key + ">\n" +
-                 (value.is_string() ? value.get<std::string>() : value.dump()) + "\n</parameter>\n";
-        }
-        return out + "</function>\n</tool_call>";
+        return "<tool_call>\n<function=" + c.name + ">\n" +
+               tagged_arguments(c.arguments, "<parameter=", ">\n", "\n</parameter>\n") +
+               "</function>\n</tool_call>";
+      });
+    case ToolCallFormat::kGlm:
+      return join_calls(calls, "\n", [](const ToolCall& c, size_t) {
+        return "<tool_call>" + c.name + "\n" +
+               tagged_arguments(c.arguments, "<arg_key>", "</arg_key>\n<arg_value>",
+                                "</arg_value>\n") +
+               "</tool_call>";
       });
   }
   return {};
@@ -120,7 +131,7 @@ inline const std::vector<ToolCallFormat>& all_formats() {
       ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
       ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
       ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kHarmony,
-      ToolCallFormat::kQwenXml};
+      ToolCallFormat::kQwenXml,    ToolCallFormat::kGlm};
   return formats;
 }
 

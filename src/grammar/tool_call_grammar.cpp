@@ -62,10 +62,20 @@ nlohmann::ordered_json parameters_schema(const Tool& tool) {
   return schema;
 }
 
+// How a tagged format writes one parameter: before its value (the key in it), and after.
+struct ParameterTags {
+  std::string before, after;
+};
+ParameterTags parameter_tags(Format format, const std::string& key) {
+  if (format == Format::kGlm)
+    return {"<arg_key>" + key + "</arg_key>\n<arg_value>", "</arg_value>\n"};
+  return {"<parameter=" + key + ">\n", "\n</parameter>\n"};
+}
+
 // A text parameter's value: one of its enum's (or its const's) strings as they are, else any
-// text without the closing tag (its other string constraints are not enforced).
-std::string xml_text_value(GbnfWriter& out, const nlohmann::ordered_json& prop,
-                           const std::string& id) {
+// text without the closing tag `end` (its other string constraints are not enforced).
+std::string tagged_text_value(GbnfWriter& out, const nlohmann::ordered_json& prop,
+                              const std::string& id, const std::string& end) {
   std::vector<std::string> options;
   if (const auto c = prop.find("const"); c != prop.end() && c->is_string()) {
     options.push_back(c->get<std::string>());
@@ -74,17 +84,17 @@ std::string xml_text_value(GbnfWriter& out, const nlohmann::ordered_json& prop,
       if (v.is_string()) options.push_back(v.get<std::string>());
     }
   }
-  if (options.empty()) return add_text_without(out, "text-" + id, "\n</parameter>");
+  if (options.empty()) return add_text_without(out, "text-" + id, end);
   std::string body;
   for (const std::string& o : options) body += (body.empty() ? "" : " | ") + gbnf_literal(o);
   return out.add_rule("text-" + id, body);
 }
 
-// kQwenXml's arguments: one <parameter=K> block per property, in the schema's order (the
-// required ones always, the others optionally); a string's value is text without the closing
-// tag, any other value the JSON its schema allows. Properties the schema does not list cannot be
-// written (as additionalProperties: false).
-std::string xml_arguments_rule(GbnfWriter& out, const Tool& tool) {
+// A tagged format's arguments: one block per property, in the schema's order (the required
+// ones always, the others optionally); a string's value is text without the closing tag, any
+// other value the JSON its schema allows. Properties the schema does not list cannot be written
+// (as additionalProperties: false).
+std::string tagged_arguments_rule(GbnfWriter& out, Format format, const Tool& tool) {
   const nlohmann::ordered_json schema = parameters_schema(tool);
   const auto props = schema.find("properties");
   std::set<std::string> required;
@@ -101,15 +111,18 @@ std::string xml_arguments_rule(GbnfWriter& out, const Tool& tool) {
   for (const auto& [key, prop] : props->items()) {
     // Rule names of their own per parameter: tool and index.
     const std::string id = tool.name + "-" + std::to_string(index++);
+    const ParameterTags tags = parameter_tags(format, key);
+    // The closing tag without the line break after it: what a text value may not contain.
+    const std::string end = tags.after.substr(0, tags.after.size() - 1);
     std::string value;
     try {
-      value = xml_text_parameter(prop) ? xml_text_value(out, prop, id)
+      value = xml_text_parameter(prop) ? tagged_text_value(out, prop, id, end)
                                        : embed_gbnf(out, json_schema_to_gbnf(prop), "arg-" + id);
     } catch (const Error& e) {
       throw Error("tool '" + tool.name + "', parameter '" + key + "': " + e.what());
     }
-    const std::string block = gbnf_literal("<parameter=" + key + ">\n") + " " + value + " " +
-                              gbnf_literal("\n</parameter>\n");
+    const std::string block =
+        gbnf_literal(tags.before) + " " + value + " " + gbnf_literal(tags.after);
     body += (body.empty() ? "" : " ") + (required.count(key) ? block : "( " + block + " )?");
   }
   return out.add_rule("xml-args-" + tool.name, body.empty() ? "\"\"" : body);
@@ -158,6 +171,9 @@ std::string call_body(Format format, const Tool& tool, const std::string& args, 
     case Format::kQwenXml:
       return gbnf_literal("<tool_call>\n<function=" + n + ">\n") + " " + args + " " +
              gbnf_literal("</function>\n</tool_call>");
+    case Format::kGlm:
+      return gbnf_literal("<tool_call>" + n + "\n") + " " + args + " " +
+             gbnf_literal("</tool_call>");
   }
   return {};
 }
@@ -206,6 +222,7 @@ std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const T
   switch (format) {
     case Format::kHermes:
     case Format::kQwenXml:
+    case Format::kGlm:
       return call_list(out, call, "\n", parallel);
     case Format::kLlama3Json:
     case Format::kHarmony:
@@ -261,8 +278,8 @@ FormatGrammar tool_call_gbnf(const ToolGrammarRequest& r) {
   const std::string root = out.reserve(kRoot);
   std::vector<std::string> args;
   for (const Tool* t : tools) {
-    args.push_back(r.format == Format::kQwenXml ? xml_arguments_rule(out, *t)
-                                                : arguments_rule(out, *t));
+    args.push_back(tagged_arguments(r.format) ? tagged_arguments_rule(out, r.format, *t)
+                                              : arguments_rule(out, *t));
   }
   const std::string calls = calls_rule(out, r.format, tools, args, r.parallel);
   const bool free_choice = r.choice.mode == ToolChoice::Mode::kAuto;

@@ -36,6 +36,7 @@ const ToolCallFormat kFormats[] = {
     ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
     ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
     ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kQwenXml,
+    ToolCallFormat::kGlm,
 };
 
 std::shared_ptr<const Grammar> grammar_for(ToolCallFormat f, ToolChoice choice, bool parallel) {
@@ -78,10 +79,10 @@ TEST(ToolCallGrammar, RefusesUnknownToolsAndBadArguments) {
     EXPECT_FALSE(grammar_matches(*g, write("get_weather", R"({"unit": "celsius"})"))) << name;
     EXPECT_FALSE(grammar_matches(*g, write("get_weather", R"({"city": "Oslo", "unit": "kelvin"})")))
         << name;
-    // maxLength holds for JSON strings; an XML string parameter is any text without its closing
+    // maxLength holds for JSON strings; a tagged string parameter is any text without its closing
     // tag (only enums and consts are enforced there).
     EXPECT_EQ(grammar_matches(*g, write("get_weather", R"({"city": "a very long city"})")),
-              f == ToolCallFormat::kQwenXml)
+              tagged_arguments(f))
         << name;
     EXPECT_FALSE(grammar_matches(*g, "I think it is sunny.")) << name << ": required means a call";
   }
@@ -191,8 +192,8 @@ TEST(ToolCallGrammar, RandomWalksParseBackIntoCalls) {
         EXPECT_TRUE(args.contains(c.name == "search" ? "tags" : "city")) << c.arguments;
       }
     }
-    // An XML string value is free text, which a random walk seldom closes.
-    EXPECT_GT(judged, f == ToolCallFormat::kQwenXml ? 2 : 20) << tool_call_format_name(f);
+    // A tagged string value is free text, which a random walk seldom closes.
+    EXPECT_GT(judged, tagged_arguments(f) ? 2 : 20) << tool_call_format_name(f);
   }
 }
 
