@@ -14,7 +14,7 @@ struct FormatInfo {
   const char* opening;
 };
 
-constexpr std::array<FormatInfo, 11> kFormats{{
+constexpr std::array<FormatInfo, 12> kFormats{{
     {ToolCallFormat::kGeneric, "generic", ""},
     {ToolCallFormat::kHermes, "hermes", "<tool_call>"},
     {ToolCallFormat::kLlama3Json, "llama3", ""},
@@ -26,6 +26,7 @@ constexpr std::array<FormatInfo, 11> kFormats{{
     {ToolCallFormat::kHarmony, "harmony", "<|channel|>commentary to="},
     {ToolCallFormat::kQwenXml, "qwen-xml", "<tool_call>"},
     {ToolCallFormat::kGlm, "glm", "<tool_call>"},
+    {ToolCallFormat::kGemma4, "gemma4", "<|tool_call>"},
 }};
 
 const FormatInfo& info(ToolCallFormat format) {
@@ -135,6 +136,7 @@ ToolCallFormat detect_tool_call_format(std::string_view source) {
     return ToolCallFormat::kQwenXml;
   }
   if (contains(source, "<arg_key>")) return ToolCallFormat::kGlm;
+  if (contains(source, "<|tool_call>call:")) return ToolCallFormat::kGemma4;
   if (contains(source, "<tool_call>")) return ToolCallFormat::kHermes;
   // Llama 3.1 / 3.2 ask for {"name": ..., "parameters": ...} and answer tools in the ipython
   // role (3.1 also writes <|python_tag|> for built-in tools).

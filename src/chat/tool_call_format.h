@@ -55,6 +55,10 @@ enum class ToolCallFormat {
   //   <tool_call>N\n<arg_key>K</arg_key>\n<arg_value>VALUE</arg_value>\n...</tool_call>
   // VALUE as kQwenXml's.
   kGlm,
+  // Gemma 4: per call (nothing between calls) <|tool_call>call:N{ARGS}<tool_call|>, ARGS in
+  // Gemma's JSON dialect: bare keys, strings between <|"|> marks (unescaped), numbers, true,
+  // false, null, [..] and {..} as in JSON.
+  kGemma4,
 };
 
 // The formats whose arguments are tagged text, one value per parameter (kQwenXml, kGlm).
@@ -63,7 +67,7 @@ inline bool tagged_arguments(ToolCallFormat f) {
 }
 
 // "generic", "hermes", "llama3", "deepseek-v3", "deepseek-v3.1", "mistral", "kimi-k2", "granite",
-// "harmony", "qwen-xml", "glm".
+// "harmony", "qwen-xml", "glm", "gemma4".
 const char* tool_call_format_name(ToolCallFormat format);
 std::optional<ToolCallFormat> tool_call_format_from_name(std::string_view name);
 // Every format's name, for --help and error messages.

@@ -38,7 +38,7 @@ TEST(ToolCallFormat, NamesRoundTrip) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"generic", "hermes", "llama3", "deepseek-v3",
                                              "deepseek-v3.1", "mistral", "kimi-k2", "granite",
-                                             "harmony", "qwen-xml", "glm"}));
+                                             "harmony", "qwen-xml", "glm", "gemma4"}));
   EXPECT_EQ(tool_call_format_from_name("Hermes"), std::nullopt);
   EXPECT_EQ(tool_call_format_from_name(""), std::nullopt);
 }
@@ -83,9 +83,7 @@ const TemplateCase kTemplates[] = {
     {"gpt-oss-120b", ToolCallFormat::kHarmony, true},
     {"qwen3.5-4b", ToolCallFormat::kQwenXml, true},
     {"glm-4.6", ToolCallFormat::kGlm, true},
-    // Its own call syntax (<|tool_call>call:N{...}) is not a format yet: the generic JSON prompt
-    // describes the tools instead.
-    {"gemma-4-31b-it", ToolCallFormat::kGeneric, true},
+    {"gemma-4-31b-it", ToolCallFormat::kGemma4, true},
 };
 
 TEST(ToolCallFormat, DetectsEveryTemplatesFormat) {

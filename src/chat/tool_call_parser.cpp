@@ -3,6 +3,8 @@
 // content, so model output never makes the parser fail.
 #include "chat/tool_call_format.h"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 namespace minke {
@@ -364,6 +366,95 @@ std::optional<Calls> glm_calls(Cursor& c, const std::vector<Tool>* tools) {
   return calls;
 }
 
+constexpr std::string_view kGemmaQuote = "<|\"|>";
+
+// One value of Gemma 4's JSON dialect at the start of `s` (consumed) as JSON; discarded when
+// it is not one, or nests deeper than kMaxJsonDepth.
+json gemma_value(std::string_view& s, int depth) {
+  const auto skip = [&] {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  };
+  const auto eat = [&](std::string_view what) {
+    skip();
+    if (s.substr(0, what.size()) != what) return false;
+    s.remove_prefix(what.size());
+    return true;
+  };
+  const json bad(json::value_t::discarded);
+  if (depth >= kMaxJsonDepth) return bad;  // levels 0..127, as shallow_enough allows
+  skip();
+  if (eat(kGemmaQuote)) {
+    const size_t end = s.find(kGemmaQuote);
+    if (end == std::string_view::npos) return bad;
+    json v = std::string(s.substr(0, end));
+    s.remove_prefix(end + kGemmaQuote.size());
+    return v;
+  }
+  const bool object = eat("{");
+  if (object || eat("[")) {
+    json v = object ? json::object() : json::array();
+    if (eat(object ? "}" : "]")) return v;
+    do {
+      std::string key;
+      if (object) {
+        skip();
+        if (eat(kGemmaQuote)) {
+          const size_t end = s.find(kGemmaQuote);
+          if (end == std::string_view::npos) return bad;
+          key = std::string(s.substr(0, end));
+          s.remove_prefix(end + kGemmaQuote.size());
+        } else {
+          size_t n = 0;
+          while (n < s.size() && (std::isalnum(static_cast<unsigned char>(s[n])) || s[n] == '_'))
+            ++n;
+          key = std::string(s.substr(0, n));
+          s.remove_prefix(n);
+        }
+        if (key.empty() || !eat(":")) return bad;
+      }
+      json item = gemma_value(s, depth + 1);
+      if (item.is_discarded()) return bad;
+      if (object) {
+        v[key] = std::move(item);
+      } else {
+        v.push_back(std::move(item));
+      }
+    } while (eat(","));
+    return eat(object ? "}" : "]") ? v : bad;
+  }
+  // A number, true, false or null: up to the next delimiter.
+  size_t n = 0;
+  while (n < s.size() && std::string_view(",}]<").find(s[n]) == std::string_view::npos &&
+         !is_space(s[n]))
+    ++n;
+  json v = parse_json(s.substr(0, n));
+  if (n == 0 || v.is_discarded() || v.is_string() || v.is_object() || v.is_array()) return bad;
+  s.remove_prefix(n);
+  return v;
+}
+
+// Gemma 4's calls: <|tool_call>call:N{...}<tool_call|>, one after another.
+std::optional<Calls> gemma4_calls(Cursor& c) {
+  Calls calls;
+  while (!c.at_end()) {
+    if (!c.eat("<|tool_call>") || !c.eat("call:")) return std::nullopt;
+    std::optional<std::string_view> name = c.until("{");
+    if (!name || !valid_name(*name)) return std::nullopt;
+    std::string_view rest = c.take_rest();
+    std::string body = "{" + std::string(rest);
+    std::string_view s = body;
+    const json args = gemma_value(s, 0);
+    if (!args.is_object()) return std::nullopt;
+    Cursor after(s);
+    if (!after.close("<tool_call|>")) return std::nullopt;
+    calls.push_back({.name = std::string(*name),
+                     .arguments = args.dump(-1, ' ', false, json::error_handler_t::replace),
+                     .id = {}});
+    c = Cursor(rest.substr(rest.size() - after.take_rest().size()));
+  }
+  return calls;
+}
+
 std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c,
                                   const std::vector<Tool>* tools) {
   switch (format) {
@@ -384,6 +475,8 @@ std::optional<Calls> marked_calls(ToolCallFormat format, Cursor& c,
       return qwen_xml_calls(c, tools);
     case ToolCallFormat::kGlm:
       return glm_calls(c, tools);
+    case ToolCallFormat::kGemma4:
+      return gemma4_calls(c);
     case ToolCallFormat::kGeneric:
     case ToolCallFormat::kLlama3Json:
       break;

@@ -374,5 +374,26 @@ TEST(ParseToolCalls, GlmCallsReadTheirKeyValuePairs) {
   EXPECT_TRUE(parse_tool_calls(ToolCallFormat::kGlm, "see <tool_call>now").calls.empty());
 }
 
+// Gemma 4's dialect: bare keys, <|"|>-quoted strings that may hold JSON punctuation, nested
+// values; calls follow each other directly.
+TEST(ParseToolCalls, Gemma4CallsReadItsJsonDialect) {
+  const std::string text =
+      "Let me look.<|tool_call>call:search{query:<|\"|>a, {b}: [c]<|\"|>,limit:5,"
+      "filters:{lang:<|\"|>en<|\"|>,safe:true},tags:[<|\"|>x<|\"|>,2.5,null]}<tool_call|>"
+      "<|tool_call>call:now{}<tool_call|>";
+  const ParsedToolOutput out = parse_tool_calls(ToolCallFormat::kGemma4, text);
+  EXPECT_EQ(out.content, "Let me look.");
+  ASSERT_EQ(out.calls.size(), 2u);
+  EXPECT_EQ(out.calls[0].name, "search");
+  EXPECT_EQ(out.calls[0].arguments,
+            R"({"query":"a, {b}: [c]","limit":5,"filters":{"lang":"en","safe":true},)"
+            R"("tags":["x",2.5,null]})");
+  EXPECT_EQ(out.calls[1].name, "now");
+  EXPECT_EQ(out.calls[1].arguments, "{}");
+  // An unquoted word is not a value.
+  EXPECT_TRUE(parse_tool_calls(ToolCallFormat::kGemma4, "<|tool_call>call:f{a:word}<tool_call|>")
+                  .calls.empty());
+}
+
 }  // namespace
 }  // namespace minke

@@ -49,6 +49,32 @@ inline std::string tagged_arguments(const std::string& arguments, const std::str
   return out;
 }
 
+// A JSON value in Gemma 4's dialect: bare keys, strings between <|"|> marks.
+inline std::string gemma4_value(const nlohmann::ordered_json& v) {
+  if (v.is_string()) return "<|\"|>" + v.get<std::string>() + "<|\"|>";
+  if (v.is_object()) {
+    std::string out = "{";
+    for (const auto& [key, item] : v.items()) {
+      out += (out.size() > 1 ? "," : "") + key + ":" + gemma4_value(item);
+    }
+    return out + "}";
+  }
+  if (v.is_array()) {
+    std::string out = "[";
+    for (const auto& item : v) out += (out.size() > 1 ? "," : "") + gemma4_value(item);
+    return out + "]";
+  }
+  return v.dump();
+}
+
+// Gemma 4's arguments; hostile tests' (not JSON, or too deep to write back) as they are.
+inline std::string gemma4_arguments(const std::string& arguments) {
+  const auto args = arguments.size() > 4096
+                        ? nlohmann::ordered_json()
+                        : nlohmann::ordered_json::parse(arguments, nullptr, false);
+  return args.is_object() ? gemma4_value(args) : arguments;
+}
+
 // The calls as the format writes them (kLlama3Json writes the first call only).
 inline std::string write_tool_calls(ToolCallFormat format, const std::vector<ToolCall>& calls) {
   switch (format) {
@@ -115,6 +141,10 @@ inline std::string write_tool_calls(ToolCallFormat format, const std::vector<Too
                tagged_arguments(c.arguments, "<parameter=", ">\n", "\n</parameter>\n") +
                "</function>\n</tool_call>";
       });
+    case ToolCallFormat::kGemma4:
+      return join_calls(calls, "", [](const ToolCall& c, size_t) {
+        return "<|tool_call>call:" + c.name + gemma4_arguments(c.arguments) + "<tool_call|>";
+      });
     case ToolCallFormat::kGlm:
       return join_calls(calls, "\n", [](const ToolCall& c, size_t) {
         return "<tool_call>" + c.name + "\n" +
@@ -131,7 +161,7 @@ inline const std::vector<ToolCallFormat>& all_formats() {
       ToolCallFormat::kGeneric,    ToolCallFormat::kHermes,      ToolCallFormat::kLlama3Json,
       ToolCallFormat::kDeepSeekV3, ToolCallFormat::kDeepSeekV31, ToolCallFormat::kMistral,
       ToolCallFormat::kKimiK2,     ToolCallFormat::kGranite,     ToolCallFormat::kHarmony,
-      ToolCallFormat::kQwenXml,    ToolCallFormat::kGlm};
+      ToolCallFormat::kQwenXml,    ToolCallFormat::kGlm,         ToolCallFormat::kGemma4};
   return formats;
 }
 

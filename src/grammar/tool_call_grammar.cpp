@@ -128,6 +128,26 @@ std::string tagged_arguments_rule(GbnfWriter& out, Format format, const Tool& to
   return out.add_rule("xml-args-" + tool.name, body.empty() ? "\"\"" : body);
 }
 
+// Gemma 4's arguments: an object of its JSON dialect (bare keys, strings between <|"|> marks).
+// Only the syntax is constrained, not the tool's schema.
+std::string gemma4_arguments_rule(GbnfWriter& out) {
+  const std::string quote = gbnf_literal("<|\"|>");
+  const std::string value = out.reserve("g4-value");
+  const std::string text = add_text_without(out, "g4-text", "<|\"|>");
+  const std::string string = out.add_rule("g4-string", quote + " " + text + " " + quote);
+  const std::string number =
+      out.add_rule("g4-number", "\"-\"? [0-9]+ ( \".\" [0-9]+ )? ( [eE] [-+]? [0-9]+ )?");
+  const std::string key = out.add_rule("g4-key", "[a-zA-Z_] [a-zA-Z0-9_]*");
+  const std::string member = out.add_rule("g4-member", key + " \":\" " + value);
+  const std::string object =
+      out.add_rule("g4-object", "\"{\" ( " + member + " ( \",\" " + member + " )* )? \"}\"");
+  const std::string array =
+      out.add_rule("g4-array", "\"[\" ( " + value + " ( \",\" " + value + " )* )? \"]\"");
+  out.define(value, object + " | " + array + " | " + string + " | " + number +
+                        " | \"true\" | \"false\" | \"null\"");
+  return object;
+}
+
 std::string arguments_rule(GbnfWriter& out, const Tool& tool) {
   nlohmann::ordered_json schema = parameters_schema(tool);
   try {
@@ -174,6 +194,9 @@ std::string call_body(Format format, const Tool& tool, const std::string& args, 
     case Format::kGlm:
       return gbnf_literal("<tool_call>" + n + "\n") + " " + args + " " +
              gbnf_literal("</tool_call>");
+    case Format::kGemma4:
+      return gbnf_literal("<|tool_call>call:" + n) + " " + args + " " +
+             gbnf_literal("<tool_call|>");
   }
   return {};
 }
@@ -233,6 +256,8 @@ std::string calls_rule(GbnfWriter& out, Format format, const std::vector<const T
     case Format::kDeepSeekV31:
       return enclosed(out, "<｜tool▁calls▁begin｜>", call_list(out, call, "", parallel),
                       "<｜tool▁calls▁end｜>");
+    case Format::kGemma4:
+      return call_list(out, call, "", parallel);
     case Format::kMistral:
       return enclosed(out, "[TOOL_CALLS][", call_list(out, call, ", ", parallel), "]");
     case Format::kKimiK2:
@@ -277,7 +302,13 @@ FormatGrammar tool_call_gbnf(const ToolGrammarRequest& r) {
   GbnfWriter out;
   const std::string root = out.reserve(kRoot);
   std::vector<std::string> args;
+  const std::string gemma4_args =
+      r.format == Format::kGemma4 ? gemma4_arguments_rule(out) : std::string();
   for (const Tool* t : tools) {
+    if (r.format == Format::kGemma4) {
+      args.push_back(gemma4_args);
+      continue;
+    }
     args.push_back(tagged_arguments(r.format) ? tagged_arguments_rule(out, r.format, *t)
                                               : arguments_rule(out, *t));
   }

@@ -136,7 +136,7 @@ Command add_serve_command(CLI::App& app) {
   sub->add_option("--tool-call-format", o->tool_call_format,
                   "How the model writes tool calls, instead of the one its template asks for "
                   "(generic, hermes, llama3, deepseek-v3, deepseek-v3.1, mistral, kimi-k2, "
-                  "granite, harmony, qwen-xml, glm)")
+                  "granite, harmony, qwen-xml, glm, gemma4)")
       ->type_name("NAME");
   sub->add_flag("--no-reasoning-split", o->no_reasoning_split,
                 "Leave <think> text in 'content' instead of 'reasoning_content'");
