@@ -65,29 +65,10 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int32_t>* out)
       return;
     }
   }
-  std::string scratch;
-  const std::vector<MergeSymbol> symbols =
-      merge_pairs(word, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<double> {
-        const int32_t rank =
-            vocab_.merge_rank(word.substr(l.start, l.n), word.substr(r.start, r.n), &scratch);
-        if (rank < 0) return std::nullopt;
-        return -static_cast<double>(rank);  // the lowest rank merges first
-      });
-  for (int i = 0; i != -1; i = symbols[static_cast<size_t>(i)].next) {
-    const MergeSymbol& s = symbols[static_cast<size_t>(i)];
-    const std::string_view piece = word.substr(s.start, s.n);
-    const int32_t id = vocab_.find(piece);
-    if (id != kNoToken) {
-      out->push_back(id);
-      continue;
-    }
-    // llama.cpp's fallback looks up each single byte of the mapped text; byte-level vocabs have
-    // no such entries for non-ASCII, so unknown pieces mostly vanish, as they do there.
-    for (const char c : piece) {
-      const int32_t byte_id = vocab_.find(std::string_view(&c, 1));
-      if (byte_id != kNoToken) out->push_back(byte_id);
-    }
-  }
+  // llama.cpp's fallback looks up each single byte of the mapped text; byte-level vocabs have
+  // no such entries for non-ASCII, so unknown pieces mostly vanish, as they do there.
+  encode_by_merge_rank(
+      vocab_, word, [&](char c) { return vocab_.find(std::string_view(&c, 1)); }, out);
 }
 
 }  // namespace minke

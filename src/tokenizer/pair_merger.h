@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <optional>
 #include <queue>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "tokenizer/utf8.h"
+#include "tokenizer/vocab.h"
 
 namespace minke {
 
@@ -67,6 +69,35 @@ std::vector<MergeSymbol> merge_pairs(std::string_view text, Priority&& priority)
     consider(c.left, l.next);
   }
   return symbols;
+}
+
+// Merge-rank BPE of one word (byte-level BPE, Gemma 4's space-escaped BPE): appends each final
+// piece's id; a piece the vocabulary lacks becomes byte_id(byte) for each of its bytes, those
+// that are kNoToken dropped.
+template <typename ByteId>
+void encode_by_merge_rank(const Vocab& vocab, std::string_view word, ByteId&& byte_id,
+                          std::vector<int32_t>* out) {
+  std::string scratch;
+  const std::vector<MergeSymbol> symbols =
+      merge_pairs(word, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<double> {
+        const int32_t rank =
+            vocab.merge_rank(word.substr(l.start, l.n), word.substr(r.start, r.n), &scratch);
+        if (rank < 0) return std::nullopt;
+        return -static_cast<double>(rank);  // the lowest rank merges first
+      });
+  for (int i = 0; i != -1; i = symbols[static_cast<size_t>(i)].next) {
+    const MergeSymbol& s = symbols[static_cast<size_t>(i)];
+    const std::string_view piece = word.substr(s.start, s.n);
+    const int32_t id = vocab.find(piece);
+    if (id != kNoToken) {
+      out->push_back(id);
+      continue;
+    }
+    for (const char c : piece) {
+      const int32_t b = byte_id(c);
+      if (b != kNoToken) out->push_back(b);
+    }
+  }
 }
 
 }  // namespace minke

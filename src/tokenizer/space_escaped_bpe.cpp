@@ -41,27 +41,9 @@ void SpaceEscapedBpe::encode(std::string_view text, std::vector<int32_t>* out) c
 }
 
 void SpaceEscapedBpe::encode_word(std::string_view word, std::vector<int32_t>* out) const {
-  std::string scratch;
-  const std::vector<MergeSymbol> symbols =
-      merge_pairs(word, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<double> {
-        const int32_t rank =
-            vocab_.merge_rank(word.substr(l.start, l.n), word.substr(r.start, r.n), &scratch);
-        if (rank < 0) return std::nullopt;
-        return -static_cast<double>(rank);  // the lowest rank merges first
-      });
-  for (int i = 0; i != -1; i = symbols[static_cast<size_t>(i)].next) {
-    const MergeSymbol& s = symbols[static_cast<size_t>(i)];
-    const std::string_view piece = word.substr(s.start, s.n);
-    const int32_t id = vocab_.find(piece);
-    if (id != kNoToken) {
-      out->push_back(id);
-      continue;
-    }
-    for (const char c : piece) {
-      const int32_t byte_id = byte_tokens_[static_cast<uint8_t>(c)];
-      if (byte_id != kNoToken) out->push_back(byte_id);
-    }
-  }
+  // A piece without a token is spelled with the <0xXX> byte tokens.
+  encode_by_merge_rank(
+      vocab_, word, [&](char c) { return byte_tokens_[static_cast<uint8_t>(c)]; }, out);
 }
 
 }  // namespace minke
