@@ -65,7 +65,7 @@ KvCache::Sequence& KvCache::create(int32_t seq) {
   return s;
 }
 
-// Releases s's window blocks below `first` (the oldest last: least recently used first).
+// Releases s's window blocks below `first`, oldest first: the pool reclaims them in that order.
 void KvCache::release_window_below(Sequence& s, int32_t first) {
   first = std::min(first, static_cast<int32_t>(s.window_blocks.size()));
   for (int32_t i = s.window_first; i < first; ++i) {
@@ -120,9 +120,10 @@ void KvCache::remove(int32_t seq) {
   // is useless once the blocks before it are gone.
   const std::vector<int32_t>& blocks = it->second.blocks;
   for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) pool_.release(*b);
-  const std::vector<int32_t>& window = it->second.window_blocks;
-  for (auto b = window.rbegin(); b != window.rend(); ++b) {
-    if (*b != kReleased) wpool_->release(*b);
+  // Window blocks oldest first: a later turn of the conversation resumes at the end, and needs
+  // the newest ones most.
+  for (const int32_t b : it->second.window_blocks) {
+    if (b != kReleased) wpool_->release(b);
   }
   seqs_.erase(it);
   if (states_ != nullptr) states_->remove(seq);
