@@ -2,6 +2,7 @@
 // a token outside the vocabulary, a position the KV cache has not reserved; and the registry.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -160,6 +161,61 @@ TEST(ModelLoad, Gemma4LayersKeepTheirOwnKvShapes) {
             std::string::npos);
   EXPECT_NE(load_error(edited_tiny("gemma4", shared, 6)).find("fewer than 2 layers with K/V"),
             std::string::npos);
+}
+
+// tiny/<model>.gguf with each layer's ffn_gate_exps and ffn_up_exps fused into one
+// ffn_gate_up_exps (per expert: its gate rows, then its up rows), as llama.cpp's converter can.
+std::vector<uint8_t> fused_gate_up(const std::string& model) {
+  const auto src =
+      GgufFile::open((testing::golden_dir() / "models" / "tiny" / (model + ".gguf")).string());
+  GgufWriter w;
+  for (const GgufValue& v : src->metadata()) w.add(v.key(), GgufWriteValue::copy_of(v));
+  std::vector<std::vector<uint8_t>> keep;  // the fused tensors' bytes, alive until to_bytes()
+  for (const GgufTensor& t : src->tensors()) {
+    const size_t at = t.name.find("ffn_gate_exps");
+    if (t.name.find("ffn_up_exps") != std::string::npos) continue;
+    if (at == std::string::npos) {
+      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      continue;
+    }
+    const std::string prefix = t.name.substr(0, at);
+    const GgufTensor* up = src->find_tensor(prefix + "ffn_up_exps.weight");
+    EXPECT_EQ(up->type, t.type) << "the fixture's gate and up experts must share a type";
+    const auto n = static_cast<size_t>(t.dims[2]);
+    const size_t slab = t.n_bytes / n;
+    std::vector<uint8_t>& bytes = keep.emplace_back();
+    for (size_t e = 0; e < n; ++e) {
+      const auto* g = static_cast<const uint8_t*>(t.data) + e * slab;
+      const auto* u = static_cast<const uint8_t*>(up->data) + e * slab;
+      bytes.insert(bytes.end(), g, g + slab);
+      bytes.insert(bytes.end(), u, u + slab);
+    }
+    w.add_tensor(prefix + "ffn_gate_up_exps.weight", t.type, {t.dims[0], 2 * t.dims[1], t.dims[2]},
+                 {bytes.data(), bytes.size()});
+  }
+  return w.to_bytes();
+}
+
+// A fused ffn_gate_up_exps runs the same experts: bit-identical logits.
+TEST(ModelLoad, FusedGateUpExpertsGiveTheSameLogits) {
+  const std::vector<int32_t> prompt = {72, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100};
+  for (const std::string model : {"qwen35moe", "gemma4"}) {
+    const auto plain =
+        GgufFile::open((testing::golden_dir() / "models" / "tiny" / (model + ".gguf")).string());
+    const std::vector<uint8_t> bytes = fused_gate_up(model);
+    const auto fused = GgufFile::parse(bytes, model + "-fused.gguf");
+    ASSERT_NE(fused->find_tensor("blk.1.ffn_gate_up_exps.weight"), nullptr) << model;
+    std::vector<std::vector<float>> logits;
+    for (const GgufFile* f : {plain.get(), fused.get()}) {
+      auto be = make_cpu_backend({});
+      auto m = load_model(*f, *be);
+      auto kv = testing::make_kv_cache(*be, *m, 32);
+      logits.push_back(testing::run_tokens(*m, *kv, prompt, 0, 0, true));
+    }
+    ASSERT_EQ(logits[0].size(), logits[1].size());
+    EXPECT_EQ(std::memcmp(logits[0].data(), logits[1].data(), logits[0].size() * sizeof(float)), 0)
+        << model;
+  }
 }
 
 // Hostile MoE / MLA metadata is a clear load error, never an overflow in a kernel.

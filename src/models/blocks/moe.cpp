@@ -66,8 +66,8 @@ MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n
       .router = w.matrix(name("ffn_gate_inp.weight"), n_expert, n_embd),
       .router_bias = w.optional_vector(name("ffn_gate_inp.bias"), n_expert),
       .select_bias = w.optional_vector(name("exp_probs_b.bias"), n_expert),
-      .gate = w.experts(name("ffn_gate_exps.weight"), n_expert, n_ff_exp, n_embd),
-      .up = w.experts(name("ffn_up_exps.weight"), n_expert, n_ff_exp, n_embd),
+      .gate = {},
+      .up = {},
       .down = w.experts(name("ffn_down_exps.weight"), n_expert, n_embd, n_ff_exp),
       .gate_bias = w.optional_vectors(name("ffn_gate_exps.bias"), n_expert, n_ff_exp),
       .up_bias = w.optional_vectors(name("ffn_up_exps.bias"), n_expert, n_ff_exp),
@@ -75,6 +75,15 @@ MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n
       .shared = std::nullopt,
       .down_scale = w.optional_vector(name("ffn_down_exps.scale"), n_expert),
   };
+  // A converter may fuse each expert's gate and up projections into one slab (gate rows first).
+  const std::string fused = name("ffn_gate_up_exps.weight");
+  if (w.has(fused) && !w.has(name("ffn_gate_exps.weight"))) {
+    m.gate = w.expert_rows(fused, n_expert, 2 * int64_t{n_ff_exp}, n_embd, 0, n_ff_exp);
+    m.up = w.expert_rows(fused, n_expert, 2 * int64_t{n_ff_exp}, n_embd, n_ff_exp, n_ff_exp);
+  } else {
+    m.gate = w.experts(name("ffn_gate_exps.weight"), n_expert, n_ff_exp, n_embd);
+    m.up = w.experts(name("ffn_up_exps.weight"), n_expert, n_ff_exp, n_embd);
+  }
   if (n_ff_shared > 0) {
     m.shared = FfnWeights{
         .gate = w.matrix(name("ffn_gate_shexp.weight"), n_ff_shared, n_embd),

@@ -52,7 +52,8 @@ RouteParams read_expert_routing(const GgufFile& f, const ModelConfig& c, Gating 
 // "sigmoid with selection bias, 8 groups (4 compete), renormalised, x2.5" (for `minke info`).
 std::string describe_routing(const RouteParams& p, bool select_bias = false);
 
-// Binds blk.<il>.ffn_gate_inp.weight, the three expert tensors, the biases a file has
+// Binds blk.<il>.ffn_gate_inp.weight, the three expert tensors (gate and up, or the fused
+// ffn_gate_up_exps: each expert's gate rows then its up rows), the biases a file has
 // (ffn_gate_inp.bias, exp_probs_b.bias, ffn_{gate,up,down}_exps.bias) and, when n_ff_shared > 0,
 // the shared experts (one SwiGLU of n_ff_shared hidden units) and their gate if the file has it.
 MoeWeights bind_moe(const WeightBinder& w, int32_t il, int32_t n_embd, int32_t n_expert,

@@ -93,18 +93,22 @@ WeightView WeightBinder::f32_matrix(const float* data, int64_t rows, int64_t col
 }
 
 std::vector<WeightView> WeightBinder::slabs(const std::string& name, int64_t n, int64_t rows,
-                                            int64_t cols, bool expert) const {
+                                            int64_t cols, bool expert, int64_t row0,
+                                            int64_t n_rows) const {
   const GgufTensor& t = find(name);
   check_shape(t, {cols, rows, n});
   check_matmul_type(t);
+  if (n_rows == 0) n_rows = rows;
+  MINKE_CHECK(row0 >= 0 && n_rows > 0 && row0 + n_rows <= rows);
   const GgmlTypeInfo& info = ggml_type_info(t.type);  // rows are whole blocks (gguf_parser)
-  const size_t slab =
-      static_cast<size_t>(rows) * static_cast<size_t>(cols / info.block_size) * info.type_size;
+  const size_t row_bytes = static_cast<size_t>(cols / info.block_size) * info.type_size;
+  const size_t slab = static_cast<size_t>(rows) * row_bytes;
   std::vector<WeightView> out;
   out.reserve(static_cast<size_t>(n));
   for (int64_t e = 0; e < n; ++e) {
-    const auto* data = static_cast<const uint8_t*>(t.data) + static_cast<size_t>(e) * slab;
-    const WeightView w{t.type, data, rows, cols};
+    const auto* data = static_cast<const uint8_t*>(t.data) + static_cast<size_t>(e) * slab +
+                       static_cast<size_t>(row0) * row_bytes;
+    const WeightView w{t.type, data, n_rows, cols};
     out.push_back(expert ? backend_.prepare_expert(w, release_fn()) : prepare(w));
   }
   return out;
@@ -113,6 +117,12 @@ std::vector<WeightView> WeightBinder::slabs(const std::string& name, int64_t n, 
 std::vector<WeightView> WeightBinder::experts(const std::string& name, int64_t n_expert,
                                               int64_t rows, int64_t cols) const {
   return slabs(name, n_expert, rows, cols, true);
+}
+
+std::vector<WeightView> WeightBinder::expert_rows(const std::string& name, int64_t n_expert,
+                                                  int64_t rows, int64_t cols, int64_t row0,
+                                                  int64_t n) const {
+  return slabs(name, n_expert, rows, cols, true, row0, n);
 }
 
 std::vector<WeightView> WeightBinder::heads(const std::string& name, int64_t n_head, int64_t rows,

@@ -29,6 +29,10 @@ class WeightBinder {
   // each prepared on its own by the backend (Backend::prepare_expert: maybe when first used).
   std::vector<WeightView> experts(const std::string& name, int64_t n_expert, int64_t rows,
                                   int64_t cols) const;
+  // Rows [row0, row0 + n) of each expert's [rows, cols] slab (one half of a fused gate|up
+  // tensor), prepared as experts() does.
+  std::vector<WeightView> expert_rows(const std::string& name, int64_t n_expert, int64_t rows,
+                                      int64_t cols, int64_t row0, int64_t n) const;
   // The same layout holding one matrix per attention head (for matmul_heads), prepared now.
   std::vector<WeightView> heads(const std::string& name, int64_t n_head, int64_t rows,
                                 int64_t cols) const;
@@ -70,8 +74,9 @@ class WeightBinder {
   WeightView prepare(const WeightView& w) const;
   Backend::SourceRelease release_fn() const;
   // The n [rows, cols] slabs of a 3-D tensor, as experts (prepare_expert) or heads.
+  // Rows [row0, row0 + n_rows) of each (n_rows 0: all rows).
   std::vector<WeightView> slabs(const std::string& name, int64_t n, int64_t rows, int64_t cols,
-                                bool expert) const;
+                                bool expert, int64_t row0 = 0, int64_t n_rows = 0) const;
 
   const GgufFile& file_;
   Backend& backend_;
