@@ -218,6 +218,32 @@ TEST(ModelLoad, FusedGateUpExpertsGiveTheSameLogits) {
   }
 }
 
+// tiny/<model>.gguf with tensor `from` renamed `to`.
+std::vector<uint8_t> renamed_tensor(const std::string& model, const std::string& from,
+                                    const std::string& to) {
+  const auto src =
+      GgufFile::open((testing::golden_dir() / "models" / "tiny" / (model + ".gguf")).string());
+  GgufWriter w;
+  for (const GgufValue& v : src->metadata()) w.add(v.key(), GgufWriteValue::copy_of(v));
+  for (const GgufTensor& t : src->tensors()) {
+    w.add_tensor(t.name == from ? to : t.name, t.type, t.dims, {t.data, t.n_bytes});
+  }
+  return w.to_bytes();
+}
+
+// Qwen3-Next's older fused q/k/v/z projection is refused with what to do; a per-layer count
+// array shorter than the layers is refused by name.
+TEST(ModelLoad, OlderAndShortLayoutsAreNamed) {
+  EXPECT_NE(load_error(renamed_tensor("qwen3next", "blk.0.attn_qkv.weight", "blk.0.ssm_in.weight"))
+                .find("blk.0.ssm_in.weight is the older fused q/k/v/z layout"),
+            std::string::npos);
+  const std::vector<GgufWriteValue> two = {GgufWriteValue::u32(2), GgufWriteValue::u32(1)};
+  EXPECT_NE(load_error(edited_tiny("gemma4", {{"gemma4.attention.head_count_kv",
+                                               GgufWriteValue::array(GgufValueType::UINT32, two)}}))
+                .find("attention.head_count_kv has 2 entries for 7 layers"),
+            std::string::npos);
+}
+
 // Hostile MoE / MLA metadata is a clear load error, never an overflow in a kernel.
 TEST(ModelLoad, DeepSeekMetadataOutOfRangeIsNamed) {
   EXPECT_NE(load_error(edited_tiny("deepseek2-v3", "deepseek2.attention.kv_lora_rank", 4096))
