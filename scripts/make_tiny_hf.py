@@ -13,10 +13,20 @@ of the family (Llama 3's or Qwen2's), a tokenizer_config.json with a chat templa
 - deepseek-v2-lite: no q_lora, softmax top-2 of 8, 1 dense layer + 2 shared experts, YaRN, BF16;
 - deepseek-v3-fp8: q_lora, sigmoid routing with correction bias, 4 groups (2 used), scale 2.5,
   YaRN, and its linear weights stored as float8_e4m3fn with 128x128 weight_scale_inv blocks
-  (rows of 192 make a partial edge block), config vocab_size 280 > 272 tokens (padding).
-transformers computes the logits in float32 from the weights as stored (the FP8 model from its
-dequantized weights, scale multiplied per block as DeepSeek's own conversion does); they go to
-logits.json with the prompt ids, and tokenizer.json's encodings of a few strings.
+  (rows of 192 make a partial edge block), config vocab_size 280 > 272 tokens (padding);
+- glm4moe: GLM-4.5's shape (q/k/v biases, q/k norms, half-rotary NeoX RoPE, 1 dense layer, then
+  sigmoid routing with a correction bias, 1 shared expert, scale 2.5) and an appended
+  multi-token-prediction layer as the published checkpoints carry, Llama 3's split (glm4), BF16;
+- gpt-oss: sinks, biases everywhere, sliding window 8 on even layers, YaRN (truncate false, as
+  released), fused interleaved gate_up experts with gates past the clamp at 7, o200k's split, BF16;
+- gpt-oss-mxfp4: the same with its expert weights as OpenAI's MXFP4 *_blocks / *_scales;
+- qwen3next: 3 Gated DeltaNet layers (4 value heads over 2 key heads, fused qkvz and ba) + 1 gated
+  full-attention layer, all MoE with a gated shared expert, zero-centred norms, BF16;
+- qwen35 / qwen35moe: Qwen3.5's separate in_proj_qkv/z/b/a (value heads grouped by key head, which
+  the converter tiles), dense SwiGLU or MoE, Qwen3.5's split, BF16.
+transformers computes the logits in float32 from the weights as stored (the FP8 and MXFP4 models
+from their dequantized weights); they go to logits.json with the prompt ids, and
+tokenizer.json's encodings of a few strings.
 
 Run: python3 -m venv .venv-hf && .venv-hf/bin/pip install torch transformers safetensors \\
      tokenizers gguf numpy; .venv-hf/bin/python scripts/make_tiny_hf.py"""
@@ -42,6 +52,12 @@ LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,
                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
                r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN35_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}|"
+                r" ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+O200K_SPLIT = (r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"
+               r"(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+"
+               r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}|"
+               r" ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n"
                  "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 PROMPT_IDS = [271, 269, 117, 115, 101, 114, 10, 72, 101, 108, 108, 111, 258, 32, 99, 265, 263,
@@ -77,7 +93,8 @@ def write_tokenizer(d, split, add_bos):
                     "use_regex": True},
         "model": {"type": "BPE", "dropout": None, "unk_token": None,
                   "continuing_subword_prefix": None, "end_of_word_suffix": None,
-                  "fuse_unk": False, "byte_fallback": False, "ignore_merges": add_bos,
+                  "fuse_unk": False, "byte_fallback": False,
+                  "ignore_merges": split == LLAMA3_SPLIT,
                   "vocab": vocab, "merges": [list(m) for m in tiny.MERGES]},
     }
     (d / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False, indent=1))
@@ -118,6 +135,60 @@ def fp8_quantize(path):
     return deq
 
 
+FP4_VALUES = torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0])
+
+
+def mxfp4_rows(w):
+    """OpenAI's MXFP4 of the rows of `w` [..., n] (n a multiple of 32): (blocks [..., n/32, 16]
+    uint8, element 2i in the low nibble and 2i+1 in the high; scales [..., n/32] uint8, the E8M0
+    exponent + 127, the smallest that keeps the block within +-6) and the values they decode
+    to."""
+    b = w.float().reshape(*w.shape[:-1], w.shape[-1] // 32, 32)
+    amax = b.abs().amax(-1, keepdim=True).clamp(min=2.0 ** -120)
+    e = torch.ceil(torch.log2(amax / 6.0))
+    x = (b / torch.exp2(e)).clamp(-6.0, 6.0)
+    code = (x.abs().unsqueeze(-1) - FP4_VALUES).abs().argmin(-1)
+    code = code | ((x < 0) & (code != 0)).long() << 3
+    deq = (FP4_VALUES[code & 7] * torch.where(code >= 8, -1.0, 1.0) * torch.exp2(e))
+    blocks = (code[..., 0::2] | code[..., 1::2] << 4).to(torch.uint8)
+    return blocks, (e.squeeze(-1) + 127).to(torch.uint8), deq.reshape(w.shape)
+
+
+def mxfp4_quantize(path):
+    """Rewrites gpt-oss's expert weights as the MXFP4 `*_blocks` / `*_scales` pairs of OpenAI's
+    release (rows are outputs there: gate_up [E, 2I, hidden/32, 16]); returns the dequantized
+    state dict under transformers' names."""
+    state = load_file(str(path))
+    out, deq = {}, {}
+    for name, w in state.items():
+        if not name.endswith(("experts.gate_up_proj", "experts.down_proj")):
+            out[name] = w
+            deq[name] = w.float()
+            continue
+        blocks, scales, values = mxfp4_rows(w.float().transpose(1, 2).contiguous())
+        out[name + "_blocks"], out[name + "_scales"] = blocks, scales
+        deq[name] = values.transpose(1, 2).contiguous()
+    save_file(out, str(path), metadata={"format": "pt"})
+    return deq
+
+
+def add_mtp_layer(path, n_layer):
+    """Appends GLM-4.5's multi-token-prediction block (layer n_layer: a copy of the last layer plus
+    eh_proj, enorm, hnorm and shared_head.norm), which transformers neither builds nor saves but
+    the published checkpoints carry: the converter must leave it out."""
+    state = load_file(str(path))
+    last = f"model.layers.{n_layer - 1}."
+    for name, w in list(state.items()):
+        if name.startswith(last):
+            state[f"model.layers.{n_layer}." + name[len(last):]] = w.clone()
+    n_embd = state["model.norm.weight"].shape[0]
+    mtp = f"model.layers.{n_layer}."
+    state[mtp + "eh_proj.weight"] = torch.randn(n_embd, 2 * n_embd).to(torch.bfloat16)
+    for norm in ("enorm", "hnorm", "shared_head.norm"):
+        state[mtp + norm + ".weight"] = torch.ones(n_embd, dtype=torch.bfloat16)
+    save_file(state, str(path), metadata={"format": "pt"})
+
+
 def configs():
     common = dict(vocab_size=tiny.N_VOCAB, hidden_size=64, num_hidden_layers=2,
                   num_attention_heads=4, num_key_value_heads=2, intermediate_size=128,
@@ -127,7 +198,36 @@ def configs():
               qk_rope_head_dim=16, v_head_dim=32, n_routed_experts=8, num_experts_per_tok=2,
               moe_intermediate_size=32, first_k_dense_replace=1, num_hidden_layers=3,
               rope_theta=10000.0, rms_norm_eps=1e-6)
+    glm = dict(common, num_hidden_layers=3, head_dim=32, attention_bias=True, use_qk_norm=True,
+               partial_rotary_factor=0.5, n_routed_experts=8, num_experts_per_tok=2,
+               moe_intermediate_size=32, n_shared_experts=1, first_k_dense_replace=1, n_group=1,
+               topk_group=1, routed_scaling_factor=2.5, norm_topk_prob=True,
+               num_nextn_predict_layers=1, rope_theta=1000000.0, tie_word_embeddings=False)
+    linear = dict(common, num_hidden_layers=4, head_dim=32, linear_num_value_heads=4,
+                  linear_num_key_heads=2, linear_key_head_dim=16, linear_value_head_dim=16,
+                  linear_conv_kernel_dim=4, tie_word_embeddings=False,
+                  layer_types=["linear_attention"] * 3 + ["full_attention"])
+    moe = dict(num_experts=8, num_experts_per_tok=2, moe_intermediate_size=32,
+               shared_expert_intermediate_size=48, norm_topk_prob=True)
+    gpt_oss = dict(common, num_hidden_layers=4, head_dim=32, intermediate_size=64,
+                   num_local_experts=8, num_experts_per_tok=2, sliding_window=8,
+                   max_position_embeddings=131072, tie_word_embeddings=False,
+                   rope_parameters={"rope_type": "yarn", "rope_theta": 150000.0, "factor": 32.0,
+                                    "original_max_position_embeddings": 4096, "beta_fast": 32.0,
+                                    "beta_slow": 1.0, "truncate": False})
     return {
+        "glm4moe": ("Glm4MoeForCausalLM", transformers.Glm4MoeConfig(**glm), torch.bfloat16,
+                    LLAMA3_SPLIT, False),
+        "qwen3next": ("Qwen3NextForCausalLM", transformers.Qwen3NextConfig(**linear, **moe),
+                      torch.bfloat16, QWEN2_SPLIT, False),
+        "qwen35": ("Qwen3_5ForCausalLM", transformers.Qwen3_5TextConfig(**linear),
+                   torch.bfloat16, QWEN35_SPLIT, False),
+        "qwen35moe": ("Qwen3_5MoeForCausalLM", transformers.Qwen3_5MoeTextConfig(**linear, **moe),
+                      torch.bfloat16, QWEN35_SPLIT, False),
+        "gpt-oss": ("GptOssForCausalLM", transformers.GptOssConfig(**gpt_oss), torch.bfloat16,
+                    O200K_SPLIT, False),
+        "gpt-oss-mxfp4": ("GptOssForCausalLM", transformers.GptOssConfig(**gpt_oss),
+                          torch.bfloat16, O200K_SPLIT, False),
         "llama": ("LlamaForCausalLM", transformers.LlamaConfig(
             **common, rope_theta=500000.0, tie_word_embeddings=False,
             rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
@@ -177,6 +277,12 @@ def main():
             for n, p in model.named_parameters():
                 if "e_score_correction_bias" in n:
                     p.copy_(torch.randn_like(p) * 0.1)
+                elif n.endswith("sinks"):
+                    p.copy_(torch.randn_like(p))
+                elif n.endswith("experts.gate_up_proj") and name == "gpt-oss":
+                    # Gates past the clamp at 7. Not in gpt-oss-mxfp4, whose 8-bit activations
+                    # (the MXFP4 kernels') the large gates would amplify past any useful bound.
+                    p.copy_(torch.randn_like(p) * (5.0 / math.sqrt(p.shape[-2])))
                 elif "norm" in n:
                     p.copy_(1.0 + torch.randn_like(p) * 0.1)
                 else:
@@ -186,12 +292,22 @@ def main():
                     b.copy_(torch.randn_like(b) * 0.1)
         model.to(dtype).save_pretrained(d, safe_serialization=True)
         write_tokenizer(d, split, add_bos)
+        if name == "glm4moe":
+            add_mtp_layer(d / "model.safetensors", cfg.num_hidden_layers)
+        deq = None
+        conf = json.loads((d / "config.json").read_text())
         if name.endswith("fp8"):
             deq = fp8_quantize(d / "model.safetensors")
-            conf = json.loads((d / "config.json").read_text())
             conf["quantization_config"] = {"quant_method": "fp8", "fmt": "e4m3",
                                            "activation_scheme": "dynamic",
                                            "weight_block_size": [128, 128]}
+        if name.endswith("mxfp4"):
+            deq = mxfp4_quantize(d / "model.safetensors")
+            conf["quantization_config"] = {
+                "quant_method": "mxfp4",
+                "modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router",
+                                           "model.embed_tokens", "lm_head"]}
+        if deq is not None:
             (d / "config.json").write_text(json.dumps(conf, indent=2))
             # The oracle runs the dequantized weights, loaded the way transformers loads a
             # checkpoint (its in-memory names differ: experts are fused there).

@@ -1,5 +1,5 @@
-// convert_hf_checkpoint. What llama.cpp's converter does, restated (conversion/{base,llama,qwen,
-// deepseek}.py at llama-cpp-python 0.3.36's llama.cpp):
+// convert_hf_checkpoint and the common part of HfConverter. What llama.cpp's converter does,
+// restated (conversion/{base,llama,qwen,deepseek,glm}.py at llama-cpp-python 0.3.36's llama.cpp):
 // - names: model.embed_tokens -> token_embd, model.norm -> output_norm, lm_head -> output,
 //   model.layers.N.{input_layernorm -> attn_norm, post_attention_layernorm -> ffn_norm,
 //   self_attn.{q,k,v,o}_proj -> attn_{q,k,v,output}, q_norm/k_norm -> attn_{q,k}_norm,
@@ -13,7 +13,12 @@
 // - Llama's q_proj/k_proj rows permuted from rotate-half to interleaved pairs per head
 //   (new row h*d + 2j + p = old row h*d + p*d/2 + j); Qwen and DeepSeek are not permuted;
 // - FP8 weights multiplied by their weight_scale_inv block (row / 128, col / 128);
-// - MTP layers (index >= num_hidden_layers) and rotary inv_freq buffers dropped;
+// - MTP layers (index >= num_hidden_layers: DeepSeek-V3's, GLM-4.5's; `mtp.*`: Qwen3-Next's and
+//   Qwen3.5's), vision towers and rotary inv_freq buffers dropped (nextn_predict_layers is not
+//   written: the GGUF has no MTP block, which Minke never runs);
+// - GLM-4.5: DeepSeek-V3's names and routing keys with plain attention, q/k biases and norms,
+//   post_attention_layernorm -> post_attention_norm, rope.dimension_count = head_dim x
+//   partial_rotary_factor (NeoX order: nothing permuted);
 // - Llama 3 rope scaling becomes a rope_freqs.weight tensor of head_dim / 2 factors;
 // - 1-D tensors, *_norm.weight, biases and the router stay F32; Q8_0 needs rows of 32 (else F16).
 #include "convert/hf_convert.h"
@@ -28,6 +33,7 @@
 #include <optional>
 #include <regex>
 
+#include "convert/hf_converter.h"
 #include "convert/hf_tokenizer.h"
 #include "convert/safetensors.h"
 #include "core/thread_pool.h"
@@ -36,26 +42,32 @@
 #include "quant/quant_traits.h"
 
 namespace minke {
-namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-enum class Family { Llama, Qwen2, Qwen3, Qwen3Moe, DeepSeek2 };
+namespace {
 
 struct ArchInfo {
-  Family family;
+  HfFamily family;
   const char* gguf_arch;
 };
 
 ArchInfo arch_of(const std::string& hf_arch) {
   static const std::map<std::string, ArchInfo> known = {
-      {"LlamaForCausalLM", {Family::Llama, "llama"}},
-      {"Qwen2ForCausalLM", {Family::Qwen2, "qwen2"}},
-      {"Qwen3ForCausalLM", {Family::Qwen3, "qwen3"}},
-      {"Qwen3MoeForCausalLM", {Family::Qwen3Moe, "qwen3moe"}},
-      {"DeepseekV2ForCausalLM", {Family::DeepSeek2, "deepseek2"}},
-      {"DeepseekV3ForCausalLM", {Family::DeepSeek2, "deepseek2"}},
+      {"LlamaForCausalLM", {HfFamily::Llama, "llama"}},
+      {"Qwen2ForCausalLM", {HfFamily::Qwen2, "qwen2"}},
+      {"Qwen3ForCausalLM", {HfFamily::Qwen3, "qwen3"}},
+      {"Qwen3MoeForCausalLM", {HfFamily::Qwen3Moe, "qwen3moe"}},
+      {"DeepseekV2ForCausalLM", {HfFamily::DeepSeek2, "deepseek2"}},
+      {"DeepseekV3ForCausalLM", {HfFamily::DeepSeek2, "deepseek2"}},
+      {"Glm4MoeForCausalLM", {HfFamily::Glm4Moe, "glm4moe"}},
+      {"GptOssForCausalLM", {HfFamily::GptOss, "gpt-oss"}},
+      {"Qwen3NextForCausalLM", {HfFamily::Qwen3Next, "qwen3next"}},
+      {"Qwen3_5ForCausalLM", {HfFamily::Qwen35, "qwen35"}},
+      {"Qwen3_5ForConditionalGeneration", {HfFamily::Qwen35, "qwen35"}},
+      {"Qwen3_5MoeForCausalLM", {HfFamily::Qwen35Moe, "qwen35moe"}},
+      {"Qwen3_5MoeForConditionalGeneration", {HfFamily::Qwen35Moe, "qwen35moe"}},
   };
   const auto it = known.find(hf_arch);
   if (it == known.end()) {
@@ -65,22 +77,6 @@ ArchInfo arch_of(const std::string& hf_arch) {
                 ")");
   }
   return it->second;
-}
-
-// The first of `keys` config.json has (as a number), or nullopt.
-std::optional<double> first_number(const json& c, std::initializer_list<const char*> keys) {
-  for (const char* k : keys) {
-    if (c.contains(k) && c[k].is_number()) return c[k].get<double>();
-  }
-  return std::nullopt;
-}
-
-int64_t need_int(const json& c, std::initializer_list<const char*> keys) {
-  const std::optional<double> v = first_number(c, keys);
-  if (!v || *v < 0 || *v > 1e9 || *v != std::floor(*v)) {
-    throw Error(std::string("config.json: needs a whole number ") + *keys.begin());
-  }
-  return static_cast<int64_t>(*v);
 }
 
 // rope_scaling (older configs) or rope_parameters (transformers 5), with `type` read as rope_type.
@@ -102,76 +98,139 @@ double rope_theta(const json& c) {
   return 10000.0;
 }
 
-// One GGUF tensor to write: its shape and a producer of its f32 values, whole rows at a time.
-struct OutTensor {
-  std::string name;
-  std::vector<int64_t> dims;  // ne: innermost first
-  std::function<void(const std::function<void(std::span<const float>)>&)> produce;
-};
+// Llama's q_proj/k_proj rows from rotate-half to interleaved pairs per head.
+ValueFix permute_rope_rows(const std::string& where, int64_t heads, int64_t row) {
+  return [where, heads, row](std::vector<float>& v) {
+    const int64_t rows = static_cast<int64_t>(v.size()) / row;
+    if (heads <= 0 || rows % (2 * heads) != 0) {
+      throw Error(where + " rows do not split into " + std::to_string(heads) + " heads");
+    }
+    const int64_t d = rows / heads;
+    std::vector<float> p(v.size());
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t j = 0; j < d / 2; ++j) {
+        for (int64_t q = 0; q < 2; ++q) {
+          std::copy_n(v.begin() + (h * d + q * (d / 2) + j) * row, row,
+                      p.begin() + (h * d + 2 * j + q) * row);
+        }
+      }
+    }
+    v.swap(p);
+  };
+}
 
-class Converter {
- public:
-  Converter(const std::string& dir, const ConvertOptions& options)
-      : dir_(dir), options_(options), ckpt_(dir) {
-    std::ifstream in(fs::path(dir) / "config.json");
-    if (!in) throw Error(dir + ": no config.json");
-    try {
-      config_ = json::parse(in);
-    } catch (const json::exception& e) {
-      throw Error(dir + "/config.json: " + e.what());
-    }
-    if (config_.contains("text_config") && config_["text_config"].is_object()) {
-      for (const auto& [k, v] : config_["text_config"].items()) config_[k] = v;
-    }
-    if (!config_.contains("architectures") || !config_["architectures"].is_array() ||
-        config_["architectures"].empty() || !config_["architectures"][0].is_string()) {
-      throw Error(dir + "/config.json: no architectures list");
-    }
-    arch_ = arch_of(config_["architectures"][0].get<std::string>());
-    n_layer_ = need_int(config_, {"num_hidden_layers", "n_layers", "n_layer"});
-    n_head_ = need_int(config_, {"num_attention_heads", "n_head"});
-    n_head_kv_ = first_number(config_, {"num_key_value_heads"}).value_or(n_head_);
-    const json& q = config_.value("quantization_config", json());
-    if (q.is_object() && q.contains("quant_method")) {
-      if (q["quant_method"] != "fp8") {
-        throw Error("config.json: quantization " + q["quant_method"].dump() +
-                    " is not converted (Minke converts FP8 block-scaled checkpoints)");
-      }
-      if (q.contains("weight_block_size") && q["weight_block_size"].is_array() &&
-          q["weight_block_size"].size() == 2) {
-        fp8_block_[0] = q["weight_block_size"][0].get<int64_t>();
-        fp8_block_[1] = q["weight_block_size"][1].get<int64_t>();
-      }
-      if (fp8_block_[0] <= 0 || fp8_block_[1] <= 0)
-        throw Error("config.json: bad weight_block_size");
-    }
+// The GGUF name of a per-layer HF tensor suffix, or "" when it has none.
+std::string layer_name(const std::string& suffix) {
+  static const std::map<std::string, std::string> names = {
+      {"input_layernorm.weight", "attn_norm.weight"},
+      {"post_attention_layernorm.weight", "ffn_norm.weight"},
+      {"self_attn.q_proj.weight", "attn_q.weight"},
+      {"self_attn.q_proj.bias", "attn_q.bias"},
+      {"self_attn.k_proj.weight", "attn_k.weight"},
+      {"self_attn.k_proj.bias", "attn_k.bias"},
+      {"self_attn.v_proj.weight", "attn_v.weight"},
+      {"self_attn.v_proj.bias", "attn_v.bias"},
+      {"self_attn.o_proj.weight", "attn_output.weight"},
+      {"self_attn.o_proj.bias", "attn_output.bias"},
+      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
+      {"self_attn.k_norm.weight", "attn_k_norm.weight"},
+      {"self_attn.q_a_proj.weight", "attn_q_a.weight"},
+      {"self_attn.q_a_layernorm.weight", "attn_q_a_norm.weight"},
+      {"self_attn.q_b_proj.weight", "attn_q_b.weight"},
+      {"self_attn.kv_a_proj_with_mqa.weight", "attn_kv_a_mqa.weight"},
+      {"self_attn.kv_a_layernorm.weight", "attn_kv_a_norm.weight"},
+      {"mlp.gate_proj.weight", "ffn_gate.weight"},
+      {"mlp.up_proj.weight", "ffn_up.weight"},
+      {"mlp.down_proj.weight", "ffn_down.weight"},
+      {"mlp.gate.weight", "ffn_gate_inp.weight"},
+      {"mlp.gate.e_score_correction_bias", "exp_probs_b.bias"},
+      {"mlp.shared_experts.gate_proj.weight", "ffn_gate_shexp.weight"},
+      {"mlp.shared_experts.up_proj.weight", "ffn_up_shexp.weight"},
+      {"mlp.shared_experts.down_proj.weight", "ffn_down_shexp.weight"},
+      {"mlp.shared_expert.gate_proj.weight", "ffn_gate_shexp.weight"},
+      {"mlp.shared_expert.up_proj.weight", "ffn_up_shexp.weight"},
+      {"mlp.shared_expert.down_proj.weight", "ffn_down_shexp.weight"},
+      {"mlp.shared_expert_gate.weight", "ffn_gate_inp_shexp.weight"},
+  };
+  const auto it = names.find(suffix);
+  return it == names.end() ? "" : it->second;
+}
+
+// Checkpoint tensors that are not part of the text model Minke runs: multi-token prediction
+// (Qwen3-Next's and Qwen3.5's `mtp.*`), a vision tower, rotary caches, FP8 scales (read with
+// their weight).
+bool dropped(const std::string& name) {
+  return name.starts_with("mtp.") || name.starts_with("model.mtp.") ||
+         name.starts_with("model.visual.") || name.starts_with("visual.") ||
+         name.ends_with("_scale_inv") || name.ends_with("rotary_emb.inv_freq");
+}
+
+}  // namespace
+
+std::optional<double> first_number(const json& c, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (c.contains(k) && c[k].is_number()) return c[k].get<double>();
   }
+  return std::nullopt;
+}
 
-  void run(const std::string& out_path, const ConvertProgress& progress);
+int64_t need_int(const json& c, std::initializer_list<const char*> keys) {
+  const std::optional<double> v = first_number(c, keys);
+  if (!v || *v < 0 || *v > 1e9 || *v != std::floor(*v)) {
+    throw Error(std::string("config.json: needs a whole number ") + *keys.begin());
+  }
+  return static_cast<int64_t>(*v);
+}
 
- private:
-  // The HF tensor as f32 in its numpy shape (FP8 scaled by its block scales).
-  std::vector<float> load(const std::string& name) const;
-  const SafetensorsTensor& tensor(const std::string& name) const { return ckpt_.get(name); }
-  void add_plain(const std::string& gguf, const std::string& hf, bool permute_heads = false,
-                 int64_t heads = 0);
-  void add_experts(int64_t layer, const std::string& prefix);
-  void add_kv_b(int64_t layer, const std::string& hf);
-  void add_rope_freqs();
-  void write_metadata(GgufWriter& w, GgmlType weight_type) const;
-  GgmlType storage_for(const OutTensor& t, GgmlType weight_type) const;
+std::vector<int64_t> ne_of(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> ne(shape.rbegin(), shape.rend());
+  if (ne.empty()) ne.push_back(1);
+  return ne;
+}
 
-  std::string dir_;
-  ConvertOptions options_;
-  SafetensorsCheckpoint ckpt_;
-  json config_;
-  ArchInfo arch_{};
-  int64_t n_layer_ = 0, n_head_ = 0, n_head_kv_ = 0;
-  int64_t fp8_block_[2] = {128, 128};
-  std::vector<OutTensor> out_;
-};
+HfConverter::HfConverter(const std::string& dir, const ConvertOptions& options)
+    : dir_(dir), options_(options), ckpt_(dir) {
+  std::ifstream in(fs::path(dir) / "config.json");
+  if (!in) throw Error(dir + ": no config.json");
+  try {
+    config_ = json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(dir + "/config.json: " + e.what());
+  }
+  if (config_.contains("text_config") && config_["text_config"].is_object()) {
+    for (const auto& [k, v] : config_["text_config"].items()) config_[k] = v;
+  }
+  if (!config_.contains("architectures") || !config_["architectures"].is_array() ||
+      config_["architectures"].empty() || !config_["architectures"][0].is_string()) {
+    throw Error(dir + "/config.json: no architectures list");
+  }
+  const ArchInfo arch = arch_of(config_["architectures"][0].get<std::string>());
+  family_ = arch.family;
+  gguf_arch_ = arch.gguf_arch;
+  if (ckpt_.find("model.language_model.embed_tokens.weight") != nullptr) {
+    text_prefix_ = "model.language_model.";
+  }
+  n_layer_ = need_int(config_, {"num_hidden_layers", "n_layers", "n_layer"});
+  n_head_ = need_int(config_, {"num_attention_heads", "n_head"});
+  n_head_kv_ = first_number(config_, {"num_key_value_heads"}).value_or(n_head_);
+  const json& q = config_.value("quantization_config", json());
+  if (q.is_object() && q.contains("quant_method")) {
+    const bool gpt_oss_mxfp4 = family_ == HfFamily::GptOss && q["quant_method"] == "mxfp4";
+    if (q["quant_method"] != "fp8" && !gpt_oss_mxfp4) {
+      throw Error("config.json: quantization " + q["quant_method"].dump() +
+                  " is not converted (Minke converts FP8 block-scaled checkpoints and "
+                  "gpt-oss's MXFP4 experts)");
+    }
+    if (q.contains("weight_block_size") && q["weight_block_size"].is_array() &&
+        q["weight_block_size"].size() == 2) {
+      fp8_block_[0] = q["weight_block_size"][0].get<int64_t>();
+      fp8_block_[1] = q["weight_block_size"][1].get<int64_t>();
+    }
+    if (fp8_block_[0] <= 0 || fp8_block_[1] <= 0) throw Error("config.json: bad weight_block_size");
+  }
+}
 
-std::vector<float> Converter::load(const std::string& name) const {
+std::vector<float> HfConverter::load(const std::string& name) const {
   const SafetensorsTensor& t = tensor(name);
   std::vector<float> v(static_cast<size_t>(t.n_elements()));
   safetensors_to_f32(t, v);
@@ -203,42 +262,36 @@ std::vector<float> Converter::load(const std::string& name) const {
   return v;
 }
 
-std::vector<int64_t> ne_of(const std::vector<int64_t>& shape) {
-  std::vector<int64_t> ne(shape.rbegin(), shape.rend());
-  if (ne.empty()) ne.push_back(1);
-  return ne;
-}
-
-void Converter::add_plain(const std::string& gguf, const std::string& hf, bool permute_heads,
-                          int64_t heads) {
+void HfConverter::add_plain(const std::string& gguf, const std::string& hf, ValueFix fix) {
   const SafetensorsTensor& t = tensor(hf);
-  out_.push_back({gguf, ne_of(t.shape), [this, hf, permute_heads, heads](const auto& sink) {
+  out_.push_back({gguf, ne_of(t.shape), [this, hf, fix](const auto& sink) {
                     std::vector<float> v = load(hf);
-                    if (permute_heads) {
-                      const SafetensorsTensor& src = tensor(hf);
-                      const int64_t rows = src.shape[0];
-                      const int64_t row = src.shape.size() > 1 ? src.shape[1] : 1;
-                      if (heads <= 0 || rows % (2 * heads) != 0) {
-                        throw Error(dir_ + ": " + hf + " rows do not split into " +
-                                    std::to_string(heads) + " heads");
-                      }
-                      const int64_t d = rows / heads;
-                      std::vector<float> p(v.size());
-                      for (int64_t h = 0; h < heads; ++h) {
-                        for (int64_t j = 0; j < d / 2; ++j) {
-                          for (int64_t q = 0; q < 2; ++q) {
-                            std::copy_n(v.begin() + (h * d + q * (d / 2) + j) * row, row,
-                                        p.begin() + (h * d + 2 * j + q) * row);
-                          }
-                        }
-                      }
-                      v.swap(p);
-                    }
+                    if (fix) fix(v);
                     sink(v);
                   }});
 }
 
-void Converter::add_experts(int64_t layer, const std::string& prefix) {
+void HfConverter::cannot_place(const std::string& hf) const {
+  throw Error(dir_ + ": cannot place tensor " + hf + " (of a " + gguf_arch_ + " checkpoint)");
+}
+
+std::string HfConverter::key(const char* k) const { return std::string(gguf_arch_) + "." + k; }
+
+int64_t HfConverter::head_dim() const {
+  return config_.contains("head_dim") && config_["head_dim"].is_number_integer()
+             ? config_["head_dim"].get<int64_t>()
+             : need_int(config_, {"hidden_size"}) / n_head_;
+}
+
+int64_t HfConverter::rope_dims(double partial) const {
+  const json r = rope_params(config_);
+  const double f = r.contains("partial_rotary_factor") && r["partial_rotary_factor"].is_number()
+                       ? r["partial_rotary_factor"].get<double>()
+                       : first_number(config_, {"partial_rotary_factor"}).value_or(partial);
+  return static_cast<int64_t>(static_cast<double>(head_dim()) * f);
+}
+
+void HfConverter::add_experts(int64_t layer, const std::string& prefix) {
   const int64_t n_expert =
       need_int(config_, {"n_routed_experts", "num_experts", "num_local_experts"});
   for (const char* w : {"gate", "up", "down"}) {
@@ -262,7 +315,7 @@ void Converter::add_experts(int64_t layer, const std::string& prefix) {
   }
 }
 
-void Converter::add_kv_b(int64_t layer, const std::string& hf) {
+void HfConverter::add_kv_b(int64_t layer, const std::string& hf) {
   const int64_t nope = need_int(config_, {"qk_nope_head_dim"});
   const int64_t v_dim = need_int(config_, {"v_head_dim"});
   const int64_t lora = need_int(config_, {"kv_lora_rank"});
@@ -295,20 +348,17 @@ void Converter::add_kv_b(int64_t layer, const std::string& hf) {
 }
 
 // Llama 3's frequency scaling as the per-pair factors llama.cpp reads from rope_freqs.weight.
-void Converter::add_rope_freqs() {
+void HfConverter::add_rope_freqs() {
   const json r = rope_params(config_);
   if (r.value("rope_type", "") != "llama3") return;
-  const int64_t head_dim = config_.contains("head_dim") && config_["head_dim"].is_number_integer()
-                               ? config_["head_dim"].get<int64_t>()
-                               : need_int(config_, {"hidden_size"}) / n_head_;
+  const int64_t dim = head_dim();
   const double base = rope_theta(config_);
   const double factor = r.value("factor", 8.0), low = r.value("low_freq_factor", 1.0);
   const double high = r.value("high_freq_factor", 4.0);
   const double old_ctx = r.value("original_max_position_embeddings", 8192.0);
-  std::vector<float> f(static_cast<size_t>(head_dim / 2));
-  for (int64_t i = 0; i < head_dim / 2; ++i) {
-    const double freq =
-        std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(head_dim));
+  std::vector<float> f(static_cast<size_t>(dim / 2));
+  for (int64_t i = 0; i < dim / 2; ++i) {
+    const double freq = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(dim));
     const double wavelen = 2.0 * M_PI / freq;
     double v = factor;
     if (wavelen < old_ctx / high) {
@@ -319,56 +369,82 @@ void Converter::add_rope_freqs() {
     }
     f[static_cast<size_t>(i)] = static_cast<float>(v);
   }
-  out_.push_back({"rope_freqs.weight", {head_dim / 2}, [f](const auto& sink) { sink(f); }});
+  out_.push_back({"rope_freqs.weight", {dim / 2}, [f](const auto& sink) { sink(f); }});
 }
 
-// The GGUF name of a per-layer HF tensor suffix, or "" when it has none.
-std::string layer_name(const std::string& suffix) {
-  static const std::map<std::string, std::string> names = {
-      {"input_layernorm.weight", "attn_norm.weight"},
-      {"post_attention_layernorm.weight", "ffn_norm.weight"},
-      {"self_attn.q_proj.weight", "attn_q.weight"},
-      {"self_attn.q_proj.bias", "attn_q.bias"},
-      {"self_attn.k_proj.weight", "attn_k.weight"},
-      {"self_attn.k_proj.bias", "attn_k.bias"},
-      {"self_attn.v_proj.weight", "attn_v.weight"},
-      {"self_attn.v_proj.bias", "attn_v.bias"},
-      {"self_attn.o_proj.weight", "attn_output.weight"},
-      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
-      {"self_attn.k_norm.weight", "attn_k_norm.weight"},
-      {"self_attn.q_a_proj.weight", "attn_q_a.weight"},
-      {"self_attn.q_a_layernorm.weight", "attn_q_a_norm.weight"},
-      {"self_attn.q_b_proj.weight", "attn_q_b.weight"},
-      {"self_attn.kv_a_proj_with_mqa.weight", "attn_kv_a_mqa.weight"},
-      {"self_attn.kv_a_layernorm.weight", "attn_kv_a_norm.weight"},
-      {"mlp.gate_proj.weight", "ffn_gate.weight"},
-      {"mlp.up_proj.weight", "ffn_up.weight"},
-      {"mlp.down_proj.weight", "ffn_down.weight"},
-      {"mlp.gate.weight", "ffn_gate_inp.weight"},
-      {"mlp.gate.e_score_correction_bias", "exp_probs_b.bias"},
-      {"mlp.shared_experts.gate_proj.weight", "ffn_gate_shexp.weight"},
-      {"mlp.shared_experts.up_proj.weight", "ffn_up_shexp.weight"},
-      {"mlp.shared_experts.down_proj.weight", "ffn_down_shexp.weight"},
-  };
-  const auto it = names.find(suffix);
-  return it == names.end() ? "" : it->second;
+// A tensor of layer `layer` by its name inside the layer (`suffix`).
+void HfConverter::add_layer_tensor(int64_t layer, const std::string& suffix,
+                                   const std::string& hf) {
+  if (family_ == HfFamily::GptOss && add_gpt_oss_tensor(layer, suffix, hf)) return;
+  if (add_linear_attention_tensor(layer, suffix, hf)) return;
+  const std::string blk = "blk." + std::to_string(layer) + ".";
+  std::string gguf = layer_name(suffix);
+  if (gguf.empty()) cannot_place(hf);
+  // Families whose pre-FFN norm llama.cpp names post_attention_norm.
+  const bool post_norm = family_ == HfFamily::Glm4Moe || family_ == HfFamily::GptOss ||
+                         family_ == HfFamily::Qwen3Next || family_ == HfFamily::Qwen35 ||
+                         family_ == HfFamily::Qwen35Moe;
+  if (post_norm && gguf == "ffn_norm.weight") gguf = "post_attention_norm.weight";
+  ValueFix fix;
+  const bool q = suffix.starts_with("self_attn.q_proj."),
+             k = suffix.starts_with("self_attn.k_proj.");
+  if (family_ == HfFamily::Llama && (q || k)) {
+    const SafetensorsTensor& t = tensor(hf);
+    fix = permute_rope_rows(dir_ + ": " + hf, q ? n_head_ : n_head_kv_,
+                            t.shape.size() > 1 ? t.shape[1] : 1);
+  }
+  const bool centred_norm = family_ == HfFamily::Qwen3Next || family_ == HfFamily::Qwen35 ||
+                            family_ == HfFamily::Qwen35Moe;
+  if (centred_norm && gguf.ends_with("norm.weight")) {  // stored as w, used as 1 + w
+    fix = [](std::vector<float>& v) {
+      for (float& x : v) x += 1.0f;
+    };
+  }
+  add_plain(blk + gguf, hf, fix);
 }
 
-GgmlType Converter::storage_for(const OutTensor& t, GgmlType weight_type) const {
+GgmlType HfConverter::storage_for(const OutTensor& t, GgmlType weight_type) const {
+  if (t.raw_type) return *t.raw_type;
   int n_dims = static_cast<int>(t.dims.size());
   while (n_dims > 1 && t.dims[static_cast<size_t>(n_dims) - 1] == 1) --n_dims;
   const std::string& n = t.name;
   if (n_dims <= 1 || n.ends_with("_norm.weight") || !n.ends_with(".weight") ||
-      n.find("ffn_gate_inp.weight") != std::string::npos) {
+      n.find("ffn_gate_inp.weight") != std::string::npos || n.ends_with("ssm_conv1d.weight")) {
     return GgmlType::F32;
   }
   if (weight_type == GgmlType::Q8_0 && t.dims[0] % 32 != 0) return GgmlType::F16;
   return weight_type;
 }
 
-void Converter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
-  const std::string a = arch_.gguf_arch;
-  const auto key = [&](const char* k) { return a + "." + k; };
+// DeepSeek-V3-style routing keys (DeepSeek-V2/V3, GLM-4.5).
+void HfConverter::write_routing_metadata(GgufWriter& w) const {
+  const json& c = config_;
+  const bool v3 = c.value("model_type", "") == "deepseek_v3" ||
+                  c["architectures"][0] == "DeepseekV3ForCausalLM" || family_ == HfFamily::Glm4Moe;
+  const std::string gating = c.value("scoring_func", v3 ? "sigmoid" : "softmax");
+  if (gating != "softmax" && gating != "sigmoid") {
+    throw Error("config.json: scoring_func " + gating + " is not converted");
+  }
+  w.add_u32(key("leading_dense_block_count"),
+            static_cast<uint32_t>(first_number(c, {"first_k_dense_replace"})
+                                      .value_or(c.contains("n_routed_experts") ? 0 : n_layer_)));
+  w.add_u32(key("expert_shared_count"),
+            static_cast<uint32_t>(first_number(c, {"n_shared_experts"}).value_or(0)));
+  if (auto v = first_number(c, {"routed_scaling_factor"})) {
+    w.add_f32(key("expert_weights_scale"), static_cast<float>(*v));
+  }
+  if (c.value("norm_topk_prob", false)) w.add_bool(key("expert_weights_norm"), true);
+  if (auto v = first_number(c, {"n_group"})) {
+    w.add_u32(key("expert_group_count"), static_cast<uint32_t>(*v));
+  }
+  if (auto v = first_number(c, {"topk_group"})) {
+    w.add_u32(key("expert_group_used_count"), static_cast<uint32_t>(*v));
+  }
+  w.add_u32(key("expert_gating_func"), gating == "softmax" ? 1u : 2u);
+}
+
+void HfConverter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
+  const std::string a = gguf_arch_;
   const json& c = config_;
   w.add_string("general.architecture", a);
   w.add_string("general.type", "model");
@@ -384,7 +460,7 @@ void Converter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
     w.add_u32(key("feed_forward_length"), static_cast<uint32_t>(*v));
   }
   w.add_u32(key("attention.head_count"), static_cast<uint32_t>(n_head_));
-  const bool mla = arch_.family == Family::DeepSeek2;
+  const bool mla = family_ == HfFamily::DeepSeek2;
   w.add_u32(key("attention.head_count_kv"), mla ? 1u : static_cast<uint32_t>(n_head_kv_));
   w.add_f32(key("rope.freq_base"), static_cast<float>(rope_theta(c)));
   const double eps = first_number(c, {"rms_norm_eps", "norm_eps"}).value_or(1e-6);
@@ -423,28 +499,23 @@ void Converter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
   if (auto v = first_number(c, {"moe_intermediate_size"})) {
     w.add_u32(key("expert_feed_forward_length"), static_cast<uint32_t>(*v));
   }
-  const int64_t head_dim = c.contains("head_dim") && c["head_dim"].is_number_integer()
-                               ? c["head_dim"].get<int64_t>()
-                               : need_int(c, {"hidden_size"}) / n_head_;
-  if (arch_.family == Family::Llama) {
+  if (family_ == HfFamily::Llama) {
     w.add_u32(key("vocab_size"), static_cast<uint32_t>(need_int(c, {"vocab_size"})));
-    w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(head_dim));
+    w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(head_dim()));
   }
   if (!mla && c.contains("head_dim") && c["head_dim"].is_number_integer()) {
-    w.add_u32(key("attention.key_length"), static_cast<uint32_t>(head_dim));
-    w.add_u32(key("attention.value_length"), static_cast<uint32_t>(head_dim));
+    w.add_u32(key("attention.key_length"), static_cast<uint32_t>(head_dim()));
+    w.add_u32(key("attention.value_length"), static_cast<uint32_t>(head_dim()));
   }
+  if (family_ == HfFamily::Glm4Moe) {
+    write_routing_metadata(w);
+    w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(rope_dims(0.5)));
+  }
+  if (family_ == HfFamily::GptOss) write_gpt_oss_metadata(w);
+  write_linear_attention_metadata(w);
   if (mla) {
     const int64_t lora = need_int(c, {"kv_lora_rank"}), rope = need_int(c, {"qk_rope_head_dim"});
-    const bool v3 = c.value("model_type", "") == "deepseek_v3" ||
-                    c["architectures"][0] == "DeepseekV3ForCausalLM";
-    const std::string gating = c.value("scoring_func", v3 ? "sigmoid" : "softmax");
-    if (gating != "softmax" && gating != "sigmoid") {
-      throw Error("config.json: scoring_func " + gating + " is not converted");
-    }
-    w.add_u32(key("leading_dense_block_count"),
-              static_cast<uint32_t>(first_number(c, {"first_k_dense_replace"})
-                                        .value_or(c.contains("n_routed_experts") ? 0 : n_layer_)));
+    write_routing_metadata(w);
     w.add_u32(key("vocab_size"), static_cast<uint32_t>(need_int(c, {"vocab_size"})));
     if (c.contains("q_lora_rank") && c["q_lora_rank"].is_number_integer()) {
       w.add_u32(key("attention.q_lora_rank"), c["q_lora_rank"].get<uint32_t>());
@@ -456,18 +527,6 @@ void Converter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
               static_cast<uint32_t>(need_int(c, {"qk_nope_head_dim"}) + rope));
     w.add_u32(key("attention.value_length_mla"),
               static_cast<uint32_t>(need_int(c, {"v_head_dim"})));
-    w.add_u32(key("expert_shared_count"),
-              static_cast<uint32_t>(first_number(c, {"n_shared_experts"}).value_or(0)));
-    if (auto v = first_number(c, {"routed_scaling_factor"})) {
-      w.add_f32(key("expert_weights_scale"), static_cast<float>(*v));
-    }
-    if (c.value("norm_topk_prob", false)) w.add_bool(key("expert_weights_norm"), true);
-    if (auto v = first_number(c, {"n_group"}))
-      w.add_u32(key("expert_group_count"), static_cast<uint32_t>(*v));
-    if (auto v = first_number(c, {"topk_group"})) {
-      w.add_u32(key("expert_group_used_count"), static_cast<uint32_t>(*v));
-    }
-    w.add_u32(key("expert_gating_func"), gating == "softmax" ? 1u : 2u);
     w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(rope));
   }
   uint32_t file_type = 1;
@@ -476,51 +535,50 @@ void Converter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
   if (weight_type == GgmlType::Q8_0) file_type = 7;
   w.add_u32("general.file_type", file_type);
   w.add_u32("general.quantization_version", 2);
-  add_hf_tokenizer(dir_, config_, w);
+  add_hf_tokenizer(dir_, config_, gguf_arch_, w);
 }
 
-void Converter::run(const std::string& out_path, const ConvertProgress& progress) {
-  add_plain("token_embd.weight", "model.embed_tokens.weight");
+void HfConverter::run(const std::string& out_path, const ConvertProgress& progress) {
+  const std::string& tp = text_prefix_;
+  add_plain("token_embd.weight", tp + "embed_tokens.weight");
   add_rope_freqs();
-  const std::regex layer_re(R"(model\.layers\.(\d+)\.(.+))");
+  const std::regex layer_re(R"(layers\.(\d+)\.(.+))");
   std::map<int64_t, std::map<std::string, std::string>> layers;  // layer -> suffix -> HF name
   for (const auto& [name, t] : ckpt_.tensors()) {
-    if (name.ends_with("_scale_inv") || name.ends_with("rotary_emb.inv_freq") ||
-        name == "model.embed_tokens.weight" || name == "model.norm.weight" ||
+    if (dropped(name) || name == tp + "embed_tokens.weight" || name == tp + "norm.weight" ||
         name == "lm_head.weight") {
       continue;
     }
     std::smatch m;
-    if (!std::regex_match(name, m, layer_re)) throw Error(dir_ + ": cannot place tensor " + name);
+    const std::string inner = name.starts_with(tp) ? name.substr(tp.size()) : "";
+    if (!std::regex_match(inner, m, layer_re)) cannot_place(name);
     const int64_t layer = std::stoll(m[1].str());
-    if (layer >= n_layer_) continue;  // DeepSeek-V3's multi-token-prediction layers
+    if (layer >= n_layer_) continue;  // DeepSeek-V3's and GLM-4.5's multi-token-prediction layers
     layers[layer][m[2].str()] = name;
   }
   for (const auto& [layer, tensors] : layers) {
-    const std::string blk = "blk." + std::to_string(layer) + ".";
-    const std::string prefix = "model.layers." + std::to_string(layer) + ".";
+    const std::string prefix = tp + "layers." + std::to_string(layer) + ".";
     bool experts_done = false;
     for (const auto& [suffix, hf] : tensors) {
-      if (suffix.starts_with("mlp.experts.")) {
+      if (suffix.starts_with("mlp.experts.") && family_ != HfFamily::GptOss) {
         if (!experts_done) add_experts(layer, prefix + "mlp.");
         experts_done = true;
-        continue;
-      }
-      if (suffix == "self_attn.kv_b_proj.weight") {
+      } else if (suffix == "self_attn.kv_b_proj.weight") {
         add_kv_b(layer, hf);
-        continue;
+      } else {
+        add_layer_tensor(layer, suffix, hf);
       }
-      const std::string gguf = layer_name(suffix);
-      if (gguf.empty()) throw Error(dir_ + ": cannot place tensor " + hf);
-      const bool llama = arch_.family == Family::Llama;
-      const bool q = suffix.starts_with("self_attn.q_proj."),
-                 k = suffix.starts_with("self_attn.k_proj.");
-      add_plain(blk + gguf, hf, llama && (q || k), q ? n_head_ : n_head_kv_);
     }
   }
-  add_plain("output_norm.weight", "model.norm.weight");
+  const bool centred_norm = family_ == HfFamily::Qwen3Next || family_ == HfFamily::Qwen35 ||
+                            family_ == HfFamily::Qwen35Moe;
+  add_plain("output_norm.weight", tp + "norm.weight",
+            centred_norm ? ValueFix([](auto& v) {
+              for (float& x : v) x += 1.0f;
+            })
+                         : ValueFix());
   const bool tied = config_.value("tie_word_embeddings", false);
-  if (ckpt_.find("lm_head.weight") != nullptr && !(tied && arch_.family == Family::DeepSeek2)) {
+  if (ckpt_.find("lm_head.weight") != nullptr && !(tied && family_ == HfFamily::DeepSeek2)) {
     add_plain("output.weight", "lm_head.weight");
   }
 
@@ -540,7 +598,10 @@ void Converter::run(const std::string& out_path, const ConvertProgress& progress
       break;
     case ConvertOutType::Auto:
       for (const auto& [name, t] : ckpt_.tensors()) {
-        if (t.shape.size() < 2 || t.dtype == SafetensorsType::F8_E4M3) continue;
+        if (t.shape.size() < 2 || t.dtype == SafetensorsType::F8_E4M3 ||
+            t.dtype == SafetensorsType::U8) {
+          continue;
+        }
         if (t.dtype == SafetensorsType::BF16) weight_type = GgmlType::BF16;
         break;
       }
@@ -554,26 +615,28 @@ void Converter::run(const std::string& out_path, const ConvertProgress& progress
     const OutTensor& t = out_[i];
     const GgmlType type = storage_for(t, weight_type);
     w.add_tensor_streamed(t.name, type, t.dims, [&, i, type](const GgufWriter::TensorSink& sink) {
-      const QuantizeRowFn to = quantize_row_fn(type);
-      const GgmlTypeInfo& info = ggml_type_info(type);
-      const int64_t row = t.dims[0];
-      const size_t row_bytes = static_cast<size_t>(row / info.block_size * info.type_size);
-      std::vector<uint8_t> bytes;
-      t.produce([&](std::span<const float> rows) {
-        const int64_t n_rows = static_cast<int64_t>(rows.size()) / row;
-        bytes.resize(static_cast<size_t>(n_rows) * row_bytes);
-        pool.parallel_for(n_rows, [&](int64_t r, int) {
-          to(rows.data() + r * row, bytes.data() + static_cast<size_t>(r) * row_bytes, row);
+      if (t.raw_type) {
+        t.produce_raw(sink);
+      } else {
+        const QuantizeRowFn to = quantize_row_fn(type);
+        const GgmlTypeInfo& info = ggml_type_info(type);
+        const int64_t row = t.dims[0];
+        const size_t row_bytes = static_cast<size_t>(row / info.block_size * info.type_size);
+        std::vector<uint8_t> bytes;
+        t.produce([&](std::span<const float> rows) {
+          const int64_t n_rows = static_cast<int64_t>(rows.size()) / row;
+          bytes.resize(static_cast<size_t>(n_rows) * row_bytes);
+          pool.parallel_for(n_rows, [&](int64_t r, int) {
+            to(rows.data() + r * row, bytes.data() + static_cast<size_t>(r) * row_bytes, row);
+          });
+          sink(bytes);
         });
-        sink(bytes);
-      });
+      }
       if (progress) progress(t.name, type, t.dims, i, out_.size());
     });
   }
   w.write_file(out_path);
 }
-
-}  // namespace
 
 ConvertOutType parse_convert_outtype(std::string_view name) {
   std::string n(name);
@@ -589,7 +652,7 @@ ConvertOutType parse_convert_outtype(std::string_view name) {
 
 void convert_hf_checkpoint(const std::string& dir, const std::string& out_path,
                            const ConvertOptions& options, const ConvertProgress& progress) {
-  Converter(dir, options).run(out_path, progress);
+  HfConverter(dir, options).run(out_path, progress);
 }
 
 }  // namespace minke

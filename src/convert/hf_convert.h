@@ -1,10 +1,12 @@
 // `minke convert`: a Hugging Face checkpoint directory (config.json, *.safetensors in F32, F16,
-// BF16 or DeepSeek's FP8 e4m3 with 128x128 weight_scale_inv blocks, tokenizer.json,
-// tokenizer_config.json) written as a GGUF file that Minke and llama.cpp load: the tensor names,
-// layouts and metadata keys of llama.cpp's convert_hf_to_gguf.py (facts in hf_convert.cpp),
-// tensor by tensor (experts stacked one at a time, so memory stays at about one expert).
-// Architectures: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Qwen3MoeForCausalLM,
-// DeepseekV2ForCausalLM, DeepseekV3ForCausalLM.
+// BF16, DeepSeek's FP8 e4m3 with 128x128 weight_scale_inv blocks or gpt-oss's MXFP4 experts,
+// tokenizer.json, tokenizer_config.json) written as a GGUF file that Minke and llama.cpp load: the
+// tensor names, layouts and metadata keys of llama.cpp's convert_hf_to_gguf.py (facts in
+// hf_convert.cpp), tensor by tensor (experts stacked one at a time, so memory stays at about one
+// expert). Architectures: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,
+// Qwen3MoeForCausalLM, DeepseekV2ForCausalLM, DeepseekV3ForCausalLM, Glm4MoeForCausalLM,
+// GptOssForCausalLM, Qwen3NextForCausalLM, Qwen3_5(Moe)ForCausalLM and
+// Qwen3_5(Moe)ForConditionalGeneration (the text model; the vision tower is left out).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,8 @@
 namespace minke {
 
 // The weights' storage in the output: as the checkpoint (BF16 stays BF16, F16 F16; FP8 and F32
-// checkpoints become F16), or one of F32, F16, BF16, Q8_0 (norms, biases and routers stay F32).
+// checkpoints become F16), or one of F32, F16, BF16, Q8_0 (norms, biases and routers stay F32;
+// MXFP4 experts stay MXFP4 whatever the choice, as llama.cpp's converter keeps them).
 enum class ConvertOutType { Auto, F32, F16, BF16, Q8_0 };
 
 struct ConvertOptions {

@@ -75,7 +75,7 @@ std::string pre_signature(const json& pre) {
   return "<" + type + ">";
 }
 
-std::string pre_type_for(const std::string& signature) {
+std::string pre_type_for(const std::string& signature, const std::string& gguf_arch) {
   static const std::map<std::string, std::string> known = {
       {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
        "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
@@ -87,15 +87,27 @@ std::string pre_type_for(const std::string& signature) {
        "\n[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}"
        "\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
        "deepseek-v3"},
+      {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| "
+       "?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+       "qwen35"},
+      {"[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}"
+       "\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}"
+       "\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| "
+       "?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+       "gpt-4o"},
       {"<digits each>\n<byte-level regex>", "smollm"},
       {"<byte-level regex>", "gpt-2"},
   };
   const auto it = known.find(signature);
-  if (it != known.end()) return it->second;
-  throw Error(
-      "tokenizer.json: its pre-tokenizer is not one Minke knows (it recognises Llama 3, "
-      "Qwen2, DeepSeek-V3, SmolLM and GPT-2's); steps: " +
-      signature.substr(0, 300));
+  if (it == known.end()) {
+    throw Error(
+        "tokenizer.json: its pre-tokenizer is not one Minke knows (it recognises Llama 3, "
+        "Qwen2, Qwen3.5, DeepSeek-V3, o200k (gpt-oss), SmolLM and GPT-2's); steps: " +
+        signature.substr(0, 300));
+  }
+  // GLM-4.5 splits as Llama 3 does; llama.cpp names it glm4 (no BOS unless the file asks).
+  if (it->second == "llama-bpe" && gguf_arch == "glm4moe") return "glm4";
+  return it->second;
 }
 
 // The id of tokenizer_config's `<what>_token` (a string or {"content": ...}), else config.json's
@@ -153,7 +165,8 @@ void post_processor_flags(const json& post, const std::optional<int64_t>& bos,
 
 }  // namespace
 
-void add_hf_tokenizer(const std::string& dir, const json& config, GgufWriter& out) {
+void add_hf_tokenizer(const std::string& dir, const json& config, const std::string& gguf_arch,
+                      GgufWriter& out) {
   const fs::path tok_path = fs::path(dir) / "tokenizer.json";
   if (!fs::exists(tok_path)) {
     throw Error(dir + ": no tokenizer.json" +
@@ -221,7 +234,7 @@ void add_hf_tokenizer(const std::string& dir, const json& config, GgufWriter& ou
 
   out.add_string("tokenizer.ggml.model", "gpt2");
   out.add_string("tokenizer.ggml.pre",
-                 pre_type_for(pre_signature(tok.value("pre_tokenizer", json()))));
+                 pre_type_for(pre_signature(tok.value("pre_tokenizer", json())), gguf_arch));
   out.add("tokenizer.ggml.tokens",
           GgufWriteValue::string_array(std::span<const std::string>(tokens)));
   out.add("tokenizer.ggml.token_type", GgufWriteValue::array_of(std::span<const int32_t>(types)));

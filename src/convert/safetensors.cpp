@@ -31,6 +31,7 @@ size_t dtype_size(SafetensorsType t) {
     case SafetensorsType::BF16:
       return 2;
     case SafetensorsType::F8_E4M3:
+    case SafetensorsType::U8:
       return 1;
   }
   return 0;
@@ -41,8 +42,9 @@ SafetensorsType parse_dtype(const std::string& s, const std::string& where) {
   if (s == "F16") return SafetensorsType::F16;
   if (s == "BF16") return SafetensorsType::BF16;
   if (s == "F8_E4M3") return SafetensorsType::F8_E4M3;
+  if (s == "U8") return SafetensorsType::U8;
   throw Error(where + " has dtype " + s +
-              "; Minke converts F32, F16, BF16 and F8_E4M3 (FP8) checkpoints");
+              "; Minke converts F32, F16, BF16, F8_E4M3 (FP8) and U8 (packed MXFP4) checkpoints");
 }
 
 }  // namespace
@@ -189,6 +191,9 @@ void safetensors_to_f32(const SafetensorsTensor& t, std::span<float> out) {
       }
       case SafetensorsType::F8_E4M3:
         out[i] = fp8_e4m3_to_f32(p[i]);
+        break;
+      case SafetensorsType::U8:
+        out[i] = p[i];
         break;
     }
   }

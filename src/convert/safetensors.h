@@ -17,7 +17,8 @@ namespace minke {
 
 class MappedFile;
 
-enum class SafetensorsType { F32, F16, BF16, F8_E4M3 };
+// U8: packed bytes (gpt-oss's MXFP4 *_blocks and *_scales), read raw.
+enum class SafetensorsType { F32, F16, BF16, F8_E4M3, U8 };
 
 struct SafetensorsTensor {
   std::string name;
@@ -45,7 +46,7 @@ class SafetensorsCheckpoint {
   std::map<std::string, SafetensorsTensor> tensors_;
 };
 
-// The elements of `t` as floats (F32, F16, BF16 and FP8 E4M3 are exact in float).
+// The elements of `t` as floats (F32, F16, BF16, FP8 E4M3 and U8 are exact in float).
 void safetensors_to_f32(const SafetensorsTensor& t, std::span<float> out);
 float fp8_e4m3_to_f32(uint8_t bits);
 

@@ -3,10 +3,12 @@
 // and its tokenizer encodes as tokenizer.json does.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -54,19 +56,26 @@ TEST_P(ConvertGolden, RunsToTransformersLogits) {
   const size_t n_vocab = static_cast<size_t>(m->config().n_vocab);
   ASSERT_EQ(want.size(), ids.size());
   double max_diff = 0;
-  int top1 = 0;
+  int top1 = 0, waived = 0;
   for (size_t p = 0; p < ids.size(); ++p) {
-    const std::vector<float> row = want[p].get<std::vector<float>>();
+    std::vector<float> row = want[p].get<std::vector<float>>();
     ASSERT_EQ(row.size(), n_vocab);
     const std::span<const float> mine(got.data() + p * n_vocab, n_vocab);
     for (size_t i = 0; i < n_vocab; ++i) {
       max_diff = std::max(max_diff, std::fabs(double{mine[i]} - row[i]));
     }
-    top1 += testing::argmax(mine) == testing::argmax(row);
+    if (testing::argmax(mine) == testing::argmax(row)) {
+      ++top1;
+      continue;
+    }
+    // A position whose two best logits are closer than the tolerance allows either order.
+    std::partial_sort(row.begin(), row.begin() + 2, row.end(), std::greater<>());
+    waived += row[0] - row[1] < 2 * c.max_abs;
   }
-  std::printf("%s: max |dlogit| %.2e, top-1 %d/%zu\n", c.name, max_diff, top1, ids.size());
+  std::printf("%s: max |dlogit| %.2e, top-1 %d/%zu (%d waived: margin < 2 x tolerance)\n", c.name,
+              max_diff, top1, ids.size(), waived);
   EXPECT_LE(max_diff, c.max_abs);
-  EXPECT_EQ(top1, static_cast<int>(ids.size()));
+  EXPECT_EQ(top1 + waived, static_cast<int>(ids.size()));
 
   auto tok = Tokenizer::from_gguf(*f, {});
   for (const auto& [text, hf_ids] : fixture["encodings"].items()) {
@@ -79,11 +88,18 @@ TEST_P(ConvertGolden, RunsToTransformersLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ConvertGolden,
                          // Measured: llama 7.7e-4, qwen2 7.4e-4, qwen3 1.6e-3, qwen3moe 2.3e-3,
-                         // deepseek-v2-lite 8.6e-4, deepseek-v3-fp8 6.4e-4.
+                         // deepseek-v2-lite 8.6e-4, deepseek-v3-fp8 6.4e-4, glm4moe 1.9e-3,
+                         // gpt-oss 1.7e-3, qwen3next 4.9e-4, qwen35 1.2e-3, qwen35moe 4.2e-4.
+                         // gpt-oss-mxfp4 9.3e-3: its experts stay MXFP4, whose kernels (as
+                         // llama.cpp's) round the activations to 8 bits; transformers with its
+                         // expert inputs rounded so moves 9.6e-3 from its own f32 logits.
                          ::testing::Values(Case{"llama", 3e-3}, Case{"qwen2", 3e-3},
                                            Case{"qwen3", 3e-3}, Case{"qwen3moe", 3e-3},
                                            Case{"deepseek-v2-lite", 3e-3},
-                                           Case{"deepseek-v3-fp8", 3e-3}),
+                                           Case{"deepseek-v3-fp8", 3e-3}, Case{"glm4moe", 3e-3},
+                                           Case{"gpt-oss", 3e-3}, Case{"gpt-oss-mxfp4", 2e-2},
+                                           Case{"qwen3next", 3e-3}, Case{"qwen35", 3e-3},
+                                           Case{"qwen35moe", 3e-3}),
                          [](const auto& info) {
                            std::string n = info.param.name;
                            for (char& ch : n) ch = ch == '-' ? '_' : ch;

@@ -55,8 +55,9 @@ Command add_convert_command(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   CLI::App* cmd = app.add_subcommand(
       "convert",
-      "Convert a Hugging Face checkpoint (safetensors, FP8 too) to GGUF: Llama, Qwen2, Qwen3, "
-      "Qwen3-MoE, DeepSeek-V2/V3/R1");
+      "Convert a Hugging Face checkpoint (safetensors; FP8 and gpt-oss's MXFP4 too) to GGUF: "
+      "Llama, Qwen2, Qwen3, Qwen3-MoE, DeepSeek-V2/V3/R1, GLM-4.5, gpt-oss, Qwen3-Next, "
+      "Qwen3.5(-MoE)");
   cmd->add_option("input", args->input,
                   "checkpoint directory (config.json, *.safetensors, tokenizer.json)")
       ->required()
