@@ -23,10 +23,14 @@ of the family (Llama 3's or Qwen2's), a tokenizer_config.json with a chat templa
 - qwen3next: 3 Gated DeltaNet layers (4 value heads over 2 key heads, fused qkvz and ba) + 1 gated
   full-attention layer, all MoE with a gated shared expert, zero-centred norms, BF16;
 - qwen35 / qwen35moe: Qwen3.5's separate in_proj_qkv/z/b/a (value heads grouped by key head, which
-  the converter tiles), dense SwiGLU or MoE, Qwen3.5's split, BF16.
-transformers computes the logits in float32 from the weights as stored (the FP8 and MXFP4 models
-from their dequantized weights); they go to logits.json with the prompt ids, and
-tokenizer.json's encodings of a few strings.
+  the converter tiles), dense SwiGLU or MoE, Qwen3.5's split, BF16;
+- gemma4: sliding (head 16, 2 KV heads) and global layers (head 32, 1 KV head, K = V,
+  proportional RoPE over a quarter), the last 2 layers reading earlier layers' KV with a
+  double-wide MLP, per-layer inputs, the dense MLP beside 4 routed experts, soft-capped logits,
+  and Gemma 4's space-escaped BPE with byte fallback (its own small vocabulary), BF16.
+transformers computes the logits in float32 from the checkpoint as saved and loaded again (the
+FP8 and MXFP4 models from their dequantized weights); they go to logits.json with the prompt ids,
+and tokenizer.json's encodings of a few strings.
 
 Run: python3 -m venv .venv-hf && .venv-hf/bin/pip install torch transformers safetensors \\
      tokenizers gguf numpy; .venv-hf/bin/python scripts/make_tiny_hf.py"""
@@ -103,6 +107,68 @@ def write_tokenizer(d, split, add_bos):
            "pad_token": "<|endoftext|>", "chat_template": CHAT_TEMPLATE,
            "model_max_length": 256, "tokenizer_class": "PreTrainedTokenizerFast"}
     (d / "tokenizer_config.json").write_text(json.dumps(cfg, indent=1))
+
+
+GEMMA4_SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "<|turn>", "<turn|>", "<|channel>",
+                   "<channel|>"]
+GEMMA4_TEXTS = ["Hello, the world!", "  the  other\n\nthe 12345 fish's",
+                "<|turn>user\nHi \u00fcn\u00efc\u00f6d\u00e9 \U0001F600<turn|>\n"]
+GEMMA4_PROMPT = ("<|turn>user\nHello, the world! Where are the other fish?<turn|>\n"
+                 "<|turn>model\n")
+
+
+def gemma4_vocab():
+    """Gemma 4's kind of vocabulary, small: the specials, the 256 <0xXX> byte tokens, U+2581 (the
+    escaped space), newline and printable ASCII, then the tiny merges with spaces escaped."""
+    tokens = GEMMA4_SPECIALS + [f"<0x{b:02X}>" for b in range(256)]
+    tokens += ["\u2581", "\n"] + [chr(c) for c in range(0x21, 0x7F)]
+    u2b = {u: b for b, u in tiny.bytes_to_unicode().items()}
+    merges = []
+    for a, b in tiny.MERGES:
+        a, b = (bytes(u2b[ch] for ch in x).decode().replace(" ", "\u2581") for x in (a, b))
+        merges.append([a, b])
+        if a + b not in tokens:
+            tokens.append(a + b)
+    return tokens, merges
+
+
+def write_gemma4_tokenizer(d):
+    """tokenizer.json / tokenizer_config.json in Gemma 4's form: a BPE with byte fallback over
+    U+2581-escaped spaces, split only at newline runs, BOS always."""
+    tokens, merges = gemma4_vocab()
+    n_special = len(GEMMA4_SPECIALS)
+    tok = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False,
+                          "rstrip": False, "normalized": False, "special": True}
+                         for i, t in enumerate(GEMMA4_SPECIALS)],
+        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+        "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\n+"}, "behavior": "Isolated",
+                          "invert": False},
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}},
+                       {"Sequence": {"id": "A", "type_id": 0}}],
+            "pair": [{"SpecialToken": {"id": "<bos>", "type_id": 0}},
+                     {"Sequence": {"id": "A", "type_id": 0}},
+                     {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<bos>": {"id": "<bos>", "ids": [2], "tokens": ["<bos>"]}}},
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+            {"type": "ByteFallback"}, {"type": "Fuse"}]},
+        "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>",
+                  "continuing_subword_prefix": None, "end_of_word_suffix": None,
+                  "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": merges},
+    }
+    assert all(tokens.index(t) < n_special for t in GEMMA4_SPECIALS)
+    (d / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False, indent=1))
+    cfg = {"bos_token": "<bos>", "eos_token": "<eos>", "unk_token": "<unk>", "pad_token": "<pad>",
+           "mask_token": "<mask>", "extra_special_tokens": ["<|turn>", "<turn|>"],
+           "chat_template": CHAT_TEMPLATE, "model_max_length": 256,
+           "tokenizer_class": "GemmaTokenizer"}
+    (d / "tokenizer_config.json").write_text(json.dumps(cfg, indent=1))
+    return len(tokens)
 
 
 def fp8_quantize(path):
@@ -215,7 +281,21 @@ def configs():
                    rope_parameters={"rope_type": "yarn", "rope_theta": 150000.0, "factor": 32.0,
                                     "original_max_position_embeddings": 4096, "beta_fast": 32.0,
                                     "beta_slow": 1.0, "truncate": False})
+    gemma4 = dict(common, vocab_size=len(gemma4_vocab()[0]), num_hidden_layers=6, head_dim=16,
+                  intermediate_size=96, sliding_window=8, rms_norm_eps=1e-6,
+                  # The last layer with its own KV is global, as in the released models (where
+                  # llama.cpp's rule for the KV-sharing layers holds).
+                  layer_types=["sliding_attention", "full_attention"] * 3,
+                  per_layer_config={str(i): {"head_dim": 32, "num_key_value_heads": 1}
+                                    for i in (1, 3, 5)},
+                  attention_k_eq_v=True, num_kv_shared_layers=2, hidden_size_per_layer_input=16,
+                  enable_moe_block=True, num_experts=4, top_k_experts=2, moe_intermediate_size=32,
+                  final_logit_softcapping=30.0, use_double_wide_mlp=True, bos_token_id=2,
+                  eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+    gemma4["vocab_size_per_layer_input"] = gemma4["vocab_size"]
     return {
+        "gemma4": ("Gemma4ForCausalLM", transformers.Gemma4TextConfig(**gemma4), torch.bfloat16,
+                   None, True),
         "glm4moe": ("Glm4MoeForCausalLM", transformers.Glm4MoeConfig(**glm), torch.bfloat16,
                     LLAMA3_SPLIT, False),
         "qwen3next": ("Qwen3NextForCausalLM", transformers.Qwen3NextConfig(**linear, **moe),
@@ -279,6 +359,14 @@ def main():
                     p.copy_(torch.randn_like(p) * 0.1)
                 elif n.endswith("sinks"):
                     p.copy_(torch.randn_like(p))
+                elif n.endswith("router.proj.weight"):  # expert logits far from ties
+                    p.copy_(torch.randn_like(p) * 4.0)
+                elif name == "gemma4" and n.endswith(("q_norm.weight", "k_norm.weight")):
+                    # Gemma 4 attends with scale 1 over unit-RMS q and k: norms of ~1/2 keep the
+                    # scores O(1), as trained weights do, so the softmax is not a hair trigger.
+                    p.copy_(0.5 + torch.randn_like(p) * 0.05)
+                elif n.endswith(("router.scale", "per_expert_scale", "layer_scalar")):
+                    p.copy_(1.0 + torch.randn_like(p) * 0.1)
                 elif n.endswith("experts.gate_up_proj") and name == "gpt-oss":
                     # Gates past the clamp at 7. Not in gpt-oss-mxfp4, whose 8-bit activations
                     # (the MXFP4 kernels') the large gates would amplify past any useful bound.
@@ -291,7 +379,10 @@ def main():
                 if "e_score_correction_bias" in n:
                     b.copy_(torch.randn_like(b) * 0.1)
         model.to(dtype).save_pretrained(d, safe_serialization=True)
-        write_tokenizer(d, split, add_bos)
+        if name == "gemma4":
+            write_gemma4_tokenizer(d)
+        else:
+            write_tokenizer(d, split, add_bos)
         if name == "glm4moe":
             add_mtp_layer(d / "model.safetensors", cfg.num_hidden_layers)
         deq = None
@@ -316,15 +407,22 @@ def main():
                 save_file({k: v.contiguous() for k, v in deq.items()},
                           str(pathlib.Path(tmp) / "model.safetensors"), metadata={"format": "pt"})
                 model = getattr(transformers, arch).from_pretrained(tmp, dtype=torch.float32)
+        else:
+            # The checkpoint as transformers loads it: the in-memory model's rotary frequencies
+            # were rounded to BF16 with its weights, a loaded one computes them in float32.
+            model = getattr(transformers, arch).from_pretrained(d, dtype=torch.float32)
         model = model.float()
+        tk = Tokenizer.from_file(str(d / "tokenizer.json"))
         ids = [i for i in PROMPT_IDS if add_bos or i != tiny.TOK_BOS]
+        texts = TEXTS
+        if name == "gemma4":
+            ids, texts = tk.encode(GEMMA4_PROMPT).ids, GEMMA4_TEXTS
         with torch.no_grad():
             logits = model(torch.tensor([ids])).logits[0]
-        tk = Tokenizer.from_file(str(d / "tokenizer.json"))
         fixture = {"oracle": f"transformers {transformers.__version__}, torch {torch.__version__}",
                    "made_by": "scripts/make_tiny_hf.py", "ids": ids,
                    "logits": [[round(float(v), 6) for v in row] for row in logits],
-                   "encodings": {t: tk.encode(t).ids for t in TEXTS}}
+                   "encodings": {t: tk.encode(t).ids for t in texts}}
         (d / "logits.json").write_text(json.dumps(fixture))
         size = sum(f.stat().st_size for f in d.iterdir())
         print(f"{d.relative_to(ROOT)}: {size} bytes")

@@ -63,6 +63,8 @@ ArchInfo arch_of(const std::string& hf_arch) {
       {"DeepseekV3ForCausalLM", {HfFamily::DeepSeek2, "deepseek2"}},
       {"Glm4MoeForCausalLM", {HfFamily::Glm4Moe, "glm4moe"}},
       {"GptOssForCausalLM", {HfFamily::GptOss, "gpt-oss"}},
+      {"Gemma4ForCausalLM", {HfFamily::Gemma4, "gemma4"}},
+      {"Gemma4ForConditionalGeneration", {HfFamily::Gemma4, "gemma4"}},
       {"Qwen3NextForCausalLM", {HfFamily::Qwen3Next, "qwen3next"}},
       {"Qwen3_5ForCausalLM", {HfFamily::Qwen35, "qwen35"}},
       {"Qwen3_5ForConditionalGeneration", {HfFamily::Qwen35, "qwen35"}},
@@ -157,12 +159,15 @@ std::string layer_name(const std::string& suffix) {
 }
 
 // Checkpoint tensors that are not part of the text model Minke runs: multi-token prediction
-// (Qwen3-Next's and Qwen3.5's `mtp.*`), a vision tower, rotary caches, FP8 scales (read with
-// their weight).
+// (Qwen3-Next's and Qwen3.5's `mtp.*`), vision and audio towers, rotary caches, FP8 scales
+// (read with their weight).
 bool dropped(const std::string& name) {
-  return name.starts_with("mtp.") || name.starts_with("model.mtp.") ||
-         name.starts_with("model.visual.") || name.starts_with("visual.") ||
-         name.ends_with("_scale_inv") || name.ends_with("rotary_emb.inv_freq");
+  for (const char* prefix : {"mtp.", "model.mtp.", "model.visual.", "visual.",
+                             "model.vision_tower.", "model.audio_tower.", "model.embed_vision.",
+                             "model.embed_audio.", "model.multi_modal_projector."}) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return name.ends_with("_scale_inv") || name.ends_with("rotary_emb.inv_freq");
 }
 
 }  // namespace
@@ -376,6 +381,7 @@ void HfConverter::add_rope_freqs() {
 void HfConverter::add_layer_tensor(int64_t layer, const std::string& suffix,
                                    const std::string& hf) {
   if (family_ == HfFamily::GptOss && add_gpt_oss_tensor(layer, suffix, hf)) return;
+  if (family_ == HfFamily::Gemma4 && add_gemma4_tensor(layer, suffix, hf)) return;
   if (add_linear_attention_tensor(layer, suffix, hf)) return;
   const std::string blk = "blk." + std::to_string(layer) + ".";
   std::string gguf = layer_name(suffix);
@@ -456,13 +462,17 @@ void HfConverter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
     w.add_u32(key("context_length"), static_cast<uint32_t>(*v));
   }
   w.add_u32(key("embedding_length"), static_cast<uint32_t>(need_int(c, {"hidden_size", "n_embd"})));
-  if (auto v = first_number(c, {"intermediate_size", "n_inner"})) {
-    w.add_u32(key("feed_forward_length"), static_cast<uint32_t>(*v));
-  }
   w.add_u32(key("attention.head_count"), static_cast<uint32_t>(n_head_));
   const bool mla = family_ == HfFamily::DeepSeek2;
-  w.add_u32(key("attention.head_count_kv"), mla ? 1u : static_cast<uint32_t>(n_head_kv_));
-  w.add_f32(key("rope.freq_base"), static_cast<float>(rope_theta(c)));
+  if (family_ == HfFamily::Gemma4) {  // per-kind shapes and RoPE: hf_gemma4.cpp
+    write_gemma4_metadata(w);
+  } else {
+    if (auto v = first_number(c, {"intermediate_size", "n_inner"})) {
+      w.add_u32(key("feed_forward_length"), static_cast<uint32_t>(*v));
+    }
+    w.add_u32(key("attention.head_count_kv"), mla ? 1u : static_cast<uint32_t>(n_head_kv_));
+    w.add_f32(key("rope.freq_base"), static_cast<float>(rope_theta(c)));
+  }
   const double eps = first_number(c, {"rms_norm_eps", "norm_eps"}).value_or(1e-6);
   w.add_f32(key("attention.layer_norm_rms_epsilon"), static_cast<float>(eps));
 
@@ -503,7 +513,8 @@ void HfConverter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
     w.add_u32(key("vocab_size"), static_cast<uint32_t>(need_int(c, {"vocab_size"})));
     w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(head_dim()));
   }
-  if (!mla && c.contains("head_dim") && c["head_dim"].is_number_integer()) {
+  if (!mla && family_ != HfFamily::Gemma4 && c.contains("head_dim") &&
+      c["head_dim"].is_number_integer()) {
     w.add_u32(key("attention.key_length"), static_cast<uint32_t>(head_dim()));
     w.add_u32(key("attention.value_length"), static_cast<uint32_t>(head_dim()));
   }
@@ -542,6 +553,7 @@ void HfConverter::run(const std::string& out_path, const ConvertProgress& progre
   const std::string& tp = text_prefix_;
   add_plain("token_embd.weight", tp + "embed_tokens.weight");
   add_rope_freqs();
+  if (family_ == HfFamily::Gemma4) add_gemma4_rope_freqs();
   const std::regex layer_re(R"(layers\.(\d+)\.(.+))");
   std::map<int64_t, std::map<std::string, std::string>> layers;  // layer -> suffix -> HF name
   for (const auto& [name, t] : ckpt_.tensors()) {
@@ -551,6 +563,7 @@ void HfConverter::run(const std::string& out_path, const ConvertProgress& progre
     }
     std::smatch m;
     const std::string inner = name.starts_with(tp) ? name.substr(tp.size()) : "";
+    if (add_gemma4_model_tensor(inner, name)) continue;
     if (!std::regex_match(inner, m, layer_re)) cannot_place(name);
     const int64_t layer = std::stoll(m[1].str());
     if (layer >= n_layer_) continue;  // DeepSeek-V3's and GLM-4.5's multi-token-prediction layers

@@ -5,8 +5,9 @@
 // hf_convert.cpp), tensor by tensor (experts stacked one at a time, so memory stays at about one
 // expert). Architectures: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,
 // Qwen3MoeForCausalLM, DeepseekV2ForCausalLM, DeepseekV3ForCausalLM, Glm4MoeForCausalLM,
-// GptOssForCausalLM, Qwen3NextForCausalLM, Qwen3_5(Moe)ForCausalLM and
-// Qwen3_5(Moe)ForConditionalGeneration (the text model; the vision tower is left out).
+// GptOssForCausalLM, Gemma4ForCausalLM, Qwen3NextForCausalLM, Qwen3_5(Moe)ForCausalLM, and the
+// text model of Gemma4ForConditionalGeneration and Qwen3_5(Moe)ForConditionalGeneration (vision
+// and audio towers left out).
 #pragma once
 
 #include <cstdint>

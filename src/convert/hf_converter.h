@@ -1,6 +1,7 @@
 // HfConverter: the machinery behind convert_hf_checkpoint, shared by the files that each teach
 // it a family's own tensors: hf_convert.cpp (the common names, Llama, Qwen2/3, Qwen3-MoE,
-// DeepSeek-V2/V3, GLM-4.5), hf_gpt_oss.cpp (gpt-oss's fused experts and MXFP4 blocks) and
+// DeepSeek-V2/V3, GLM-4.5), hf_gpt_oss.cpp (gpt-oss's fused experts and MXFP4 blocks),
+// hf_gemma4.cpp (Gemma 4's norms, per-layer inputs, mixture and per-kind attention shapes) and
 // hf_linear_attention.cpp (Qwen3-Next and Qwen3.5's Gated DeltaNet layers). A converter lists
 // the GGUF tensors to write (OutTensor: a name, a shape and a producer of its values) and the
 // metadata, then streams them out one tensor at a time.
@@ -31,6 +32,7 @@ enum class HfFamily {
   DeepSeek2,
   Glm4Moe,
   GptOss,
+  Gemma4,
   Qwen3Next,
   Qwen35,
   Qwen35Moe
@@ -84,6 +86,12 @@ class HfConverter {
   // hf_gpt_oss.cpp
   bool add_gpt_oss_tensor(int64_t layer, const std::string& suffix, const std::string& hf);
   void write_gpt_oss_metadata(GgufWriter& w) const;
+  // hf_gemma4.cpp
+  bool add_gemma4_model_tensor(const std::string& inner, const std::string& hf);
+  bool add_gemma4_tensor(int64_t layer, const std::string& suffix, const std::string& hf);
+  void add_gemma4_rope_freqs();
+  int64_t gemma4_global_head_dim() const;
+  void write_gemma4_metadata(GgufWriter& w) const;
   // hf_linear_attention.cpp
   bool add_linear_attention_tensor(int64_t layer, const std::string& suffix, const std::string& hf);
   void write_linear_attention_metadata(GgufWriter& w) const;

@@ -12,12 +12,20 @@
 // - tokenizer.ggml.pre: llama.cpp hashes a test string's encoding; Minke recognises the
 //   pre-tokenizer itself (its Split regexes, Digits and ByteLevel steps), which names the same
 //   types for the families it runs and refuses, by name, one it does not know.
+// - Gemma 4's space-escaped BPE (a BPE model with byte_fallback; conversion/gemma.py, gguf-py
+//   LlamaHfVocab): tokenizer.ggml.model "gemma4" and no pre; texts as stored (with U+2581);
+//   scores -1000; types BYTE for <0xXX>, CONTROL for the tokens tokenizer_config names (bos, eos,
+//   unk, pad, mask and the additional/extra special tokens), USER_DEFINED for an added token past
+//   the base vocabulary and for the tokens the chat parser must see (<|channel>, <|tool_call>
+//   ...), NORMAL otherwise; add_space_prefix false, add_bos true.
 #include "convert/hf_tokenizer.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "gguf/gguf_writer.h"
@@ -29,7 +37,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
+enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
 
 json read_json(const fs::path& path, bool required) {
   std::ifstream in(path);
@@ -129,6 +137,39 @@ std::optional<int64_t> special_id(const std::string& what, const json& tok_confi
   return std::nullopt;
 }
 
+// The ids of the special tokens tokenizer_config names (transformers' all_special_ids).
+std::set<int64_t> named_special_ids(const json& tok_config,
+                                    const std::map<std::string, int64_t>& ids) {
+  std::set<int64_t> out;
+  const auto add = [&](const json& v) {
+    std::string text = v.is_string() ? v.get<std::string>() : "";
+    if (v.is_object()) text = v.value("content", "");
+    const auto it = ids.find(text);
+    if (it != ids.end()) out.insert(it->second);
+  };
+  for (const char* what : {"bos", "eos", "unk", "pad", "mask", "sep", "cls"}) {
+    if (tok_config.contains(std::string(what) + "_token")) {
+      add(tok_config[std::string(what) + "_token"]);
+    }
+  }
+  for (const char* list : {"additional_special_tokens", "extra_special_tokens"}) {
+    const json& l = tok_config.value(list, json());
+    if (l.is_array()) {
+      for (const json& v : l) add(v);
+    }
+    if (l.is_object()) {
+      for (const auto& [k, v] : l.items()) add(v);
+    }
+  }
+  return out;
+}
+
+bool is_byte_token(const std::string& t) {
+  return t.size() == 6 && t.starts_with("<0x") && t.ends_with(">") &&
+         std::isxdigit(static_cast<unsigned char>(t[3])) &&
+         std::isxdigit(static_cast<unsigned char>(t[4]));
+}
+
 // add_bos / add_eos as the post-processor decides them (nullopt: it does not say).
 void post_processor_flags(const json& post, const std::optional<int64_t>& bos,
                           const std::optional<int64_t>& eos, const json& vocab_ids,
@@ -179,7 +220,14 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
   const json& model = tok.value("model", json::object());
   if (model.value("type", "") != "BPE" || !model.contains("vocab") || !model["vocab"].is_object()) {
     throw Error(tok_path.string() + ": model type " + model.value("type", "?") +
-                "; Minke converts byte-level BPE tokenizers");
+                "; Minke converts byte-level BPE tokenizers (and Gemma 4's space-escaped one)");
+  }
+  const bool space_escaped = model.value("byte_fallback", false);
+  if (space_escaped && gguf_arch != "gemma4") {
+    throw Error(tok_path.string() +
+                ": a SentencePiece-style BPE (byte_fallback) is converted "
+                "for Gemma 4 only, not for " +
+                gguf_arch);
   }
 
   std::map<int64_t, std::pair<std::string, int32_t>> by_id;  // id -> (text, type)
@@ -194,6 +242,10 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
     const std::string text = a.value("content", "");
     if (id < 0) throw Error(tok_path.string() + ": added token without an id");
     added[text] = id;
+    if (space_escaped) {
+      if (!by_id.contains(id)) by_id[id] = {text, kUserDefined};
+      continue;
+    }
     std::string shown = text;
     const bool control = a.value("special", false) || looks_special(text);
     if (!control) {
@@ -201,6 +253,23 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
         shown.replace(at, 3, " ");
     }
     by_id[id] = {shown, control ? kControl : kUserDefined};
+  }
+  if (space_escaped) {
+    std::map<std::string, int64_t> ids = added;
+    for (const auto& [id, entry] : by_id) ids.emplace(entry.first, id);
+    const std::set<int64_t> specials = named_special_ids(tok_config, ids);
+    static const std::set<std::string> visible = {
+        "<|channel>",       "<channel|>",       "<|tool_call>", "<tool_call|>",
+        "<|tool_response>", "<tool_response|>", "<|\"|>"};
+    for (auto& [id, entry] : by_id) {
+      if (visible.contains(entry.first)) {
+        entry.second = kUserDefined;
+      } else if (specials.contains(id)) {
+        entry.second = kControl;
+      } else if (is_byte_token(entry.first)) {
+        entry.second = kByte;
+      }
+    }
   }
   const int64_t n_tokens = by_id.empty() ? 0 : by_id.rbegin()->first + 1;
   const int64_t n_vocab = std::max<int64_t>(n_tokens, config.value("vocab_size", int64_t{0}));
@@ -223,8 +292,10 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
       merges.push_back(m.get<std::string>());
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
       std::string parts[2] = {m[0].get<std::string>(), m[1].get<std::string>()};
-      for (std::string& p : parts) {
-        for (size_t at; (at = p.find(' ')) != std::string::npos;) p.replace(at, 1, "\xC4\xA0");
+      for (std::string& p : parts) {  // byte-level BPE spells a space U+0120
+        for (size_t at; !space_escaped && (at = p.find(' ')) != std::string::npos;) {
+          p.replace(at, 1, "\xC4\xA0");
+        }
       }
       merges.push_back(parts[0] + " " + parts[1]);
     } else {
@@ -232,11 +303,19 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
     }
   }
 
-  out.add_string("tokenizer.ggml.model", "gpt2");
-  out.add_string("tokenizer.ggml.pre",
-                 pre_type_for(pre_signature(tok.value("pre_tokenizer", json())), gguf_arch));
+  if (space_escaped) {
+    out.add_string("tokenizer.ggml.model", "gemma4");
+  } else {
+    out.add_string("tokenizer.ggml.model", "gpt2");
+    out.add_string("tokenizer.ggml.pre",
+                   pre_type_for(pre_signature(tok.value("pre_tokenizer", json())), gguf_arch));
+  }
   out.add("tokenizer.ggml.tokens",
           GgufWriteValue::string_array(std::span<const std::string>(tokens)));
+  if (space_escaped) {
+    const std::vector<float> scores(tokens.size(), -1000.0f);
+    out.add("tokenizer.ggml.scores", GgufWriteValue::array_of(std::span<const float>(scores)));
+  }
   out.add("tokenizer.ggml.token_type", GgufWriteValue::array_of(std::span<const int32_t>(types)));
   out.add("tokenizer.ggml.merges",
           GgufWriteValue::string_array(std::span<const std::string>(merges)));
@@ -246,7 +325,8 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
   for (const auto& [what, key] : {std::pair{"bos", "bos_token_id"},
                                   {"eos", "eos_token_id"},
                                   {"unk", "unknown_token_id"},
-                                  {"pad", "padding_token_id"}}) {
+                                  {"pad", "padding_token_id"},
+                                  {"mask", "mask_token_id"}}) {
     const std::optional<int64_t> id = special_id(what, tok_config, added, config);
     if (id && *id >= 0 && *id < n_vocab) {
       out.add_u32(std::string("tokenizer.ggml.") + key, static_cast<uint32_t>(*id));
@@ -262,6 +342,10 @@ void add_hf_tokenizer(const std::string& dir, const json& config, const std::str
   if (!add_eos && tok_config.contains("add_eos_token") &&
       tok_config["add_eos_token"].is_boolean()) {
     add_eos = tok_config["add_eos_token"].get<bool>();
+  }
+  if (space_escaped) {  // llama.cpp's Gemma 4 conversion: always a BOS, never a space prefix
+    add_bos = true;
+    out.add_bool("tokenizer.ggml.add_space_prefix", false);
   }
   if (add_bos) out.add_bool("tokenizer.ggml.add_bos_token", *add_bos);
   if (add_eos) out.add_bool("tokenizer.ggml.add_eos_token", *add_eos);

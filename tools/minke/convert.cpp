@@ -56,8 +56,8 @@ Command add_convert_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "convert",
       "Convert a Hugging Face checkpoint (safetensors; FP8 and gpt-oss's MXFP4 too) to GGUF: "
-      "Llama, Qwen2, Qwen3, Qwen3-MoE, DeepSeek-V2/V3/R1, GLM-4.5, gpt-oss, Qwen3-Next, "
-      "Qwen3.5(-MoE)");
+      "Llama, Qwen2, Qwen3, Qwen3-MoE, DeepSeek-V2/V3/R1, GLM-4.5, gpt-oss, Gemma 4, "
+      "Qwen3-Next, Qwen3.5(-MoE)");
   cmd->add_option("input", args->input,
                   "checkpoint directory (config.json, *.safetensors, tokenizer.json)")
       ->required()
