@@ -66,6 +66,27 @@ CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content 
                  "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 PROMPT_IDS = [271, 269, 117, 115, 101, 114, 10, 72, 101, 108, 108, 111, 258, 32, 99, 265, 263,
               265, 32, 262, 258, 32, 109, 265, 46, 270, 10, 269, 97, 115, 115, 105, 115, 116]
+# A broad corpus for the tokenizers: llama.cpp's tokenizer test strings (multilingual text,
+# emoji, whitespace and newline runs, digit runs; tests/golden/data/vocab/*.inp) and some more
+# code, combining marks, camel case, contractions, paths and CRLF, where the families'
+# pre-tokenizer regexes differ.
+CORPUS_EXTRA = [
+    "def f(x):\n    return x**2  # square\r\n", "e\u0301te\u0301 na\u0308i\u0308ve \u0915\u094d\u0937",
+    "HTTPServerError getHTTPResponse iPhone McDONALD's", "I'M don't WE'LL they've",
+    "/usr/local/bin/minke --threads=2\n\n\n", "1234567 12.50 3,141,592 \u0663\u0664\u0665",
+    "\u4f60\u597d\uff0c\u4e16\u754c\uff01 \uc548\ub155\ud558\uc138\uc694 \u3053\u3093\u306b\u3061\u306f",
+    "\t\t  \n \u00a0x\u3000y", "\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35\u0e0a\u0e32\u0e27\u0e42\u0e25\u0e01", "<<<>>> ...!!! ---=== \U0001F44D\U0001F3FD\u200d"]
+
+
+def corpus():
+    texts = []
+    for inp in sorted((ROOT / "tests" / "golden" / "data" / "vocab").glob("*.inp")):
+        for t in inp.read_text(encoding="utf-8").split("\n__ggml_vocab_test__\n"):
+            if t and t not in texts:
+                texts.append(t)
+    return texts + CORPUS_EXTRA
+
+
 TEXTS = ["Hello, the world!", "  the  other\n\nthe 12345 fish's", "<|im_start|>user\nHi<|im_end|>"]
 
 
@@ -422,7 +443,7 @@ def main():
         fixture = {"oracle": f"transformers {transformers.__version__}, torch {torch.__version__}",
                    "made_by": "scripts/make_tiny_hf.py", "ids": ids,
                    "logits": [[round(float(v), 6) for v in row] for row in logits],
-                   "encodings": {t: tk.encode(t).ids for t in texts}}
+                   "encodings": {t: tk.encode(t).ids for t in texts + corpus()}}
         (d / "logits.json").write_text(json.dumps(fixture))
         size = sum(f.stat().st_size for f in d.iterdir())
         print(f"{d.relative_to(ROOT)}: {size} bytes")

@@ -128,11 +128,18 @@ std::string RegexSplitter::collapse_pattern(std::string_view pattern) {
 }
 
 RegexSplitter::RegexSplitter(std::string_view pattern) {
+  // Letter-case classes (\p{Lu}, \p{Ll}, ...) have no collapsed form: such a regex runs
+  // natively, with PCRE2's own Unicode properties.
+  bool native = false;
+  for (const char* cased : {"\\p{Lu}", "\\p{Ll}", "\\p{Lt}", "\\p{Lm}", "\\p{Lo}"}) {
+    native = native || pattern.find(cased) != std::string_view::npos;
+  }
   for (const ClassInfo& cls : kClasses) {
-    if (pattern.find(cls.name) != std::string_view::npos) collapsed_ = true;
+    if (!native && pattern.find(cls.name) != std::string_view::npos) collapsed_ = true;
   }
   std::string compiled;
   uint32_t options = PCRE2_DOLLAR_ENDONLY;  // ECMAScript '$' matches only at the very end
+  if (native) options |= PCRE2_UCP;
   if (collapsed_) {
     for (char c : pattern) MINKE_CHECK(static_cast<unsigned char>(c) < 0x80);
     compiled = collapse_pattern(pattern);

@@ -156,5 +156,52 @@ TEST(ConvertErrors, NameWhatCannotBeConverted) {
   std::filesystem::remove_all(bad);
 }
 
+// A checkpoint whose tensors disagree with its config.json, or miss a part, is refused naming
+// what is wrong, and no output is left behind.
+TEST(ConvertErrors, NameInconsistentCheckpoints) {
+  const auto work = std::filesystem::temp_directory_path() / "minke_convert_inconsistent";
+  const auto out = (work / "out.gguf").string();
+  const auto attempt = [&](const char* fixture, const auto& edit, const std::string& part) {
+    std::filesystem::remove_all(work);
+    std::filesystem::copy(testing::golden_dir() / "hf" / fixture, work);
+    edit();
+    try {
+      convert_hf_checkpoint(work.string(), out, {});
+      ADD_FAILURE() << fixture << ": no error, wanted " << part;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(out));
+  };
+  const auto set_config = [&](const std::string& key, const json& value) {
+    std::ifstream in(work / "config.json");
+    json c = json::parse(in);
+    in.close();
+    c[key] = value;
+    std::ofstream(work / "config.json") << c.dump();
+  };
+  attempt(
+      "qwen35", [&] { set_config("linear_num_value_heads", 3); },
+      "linear_num_value_heads is not a multiple of linear_num_key_heads");
+  attempt(
+      "qwen35", [&] { set_config("linear_value_head_dim", 8); },
+      "does not have the shape config.json gives");
+  attempt(
+      "gpt-oss", [&] { set_config("swiglu_limit", 10.0); }, "swiglu_limit");
+  attempt(
+      "gpt-oss",
+      [&] {
+        set_config("layer_types", json::array({"full_attention", "full_attention", "full_attention",
+                                               "full_attention"}));
+      },
+      "must alternate sliding_attention and full_attention");
+  attempt(
+      "qwen3next", [&] { set_config("norm_topk_prob", false); }, "norm_topk_prob false");
+  attempt(
+      "gemma4", [&] { set_config("layer_types", json::array({"sliding_attention"})); },
+      "Gemma 4 needs layer_types");
+  std::filesystem::remove_all(work);
+}
+
 }  // namespace
 }  // namespace minke

@@ -3,6 +3,7 @@
 // without special handling, plus detokenized bytes. Agreement must be 100%.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -57,6 +58,9 @@ struct Case {
   const char* model;  // in models/, or with vocab_file set: in tests/golden/data/vocab/
   const char* pre_override;
   bool vocab_file = false;
+  // Strings (corpus indices) where Minke departs from llama.cpp by design, following the
+  // model's own tokenizer instead (checked against transformers: hf_tokenizer_corpus_test).
+  std::vector<size_t> departs = {};
 };
 
 class TokenizerGolden : public ::testing::TestWithParam<Case> {};
@@ -101,6 +105,10 @@ TEST_P(TokenizerGolden, MatchesLlamaCpp) {
                     to_hex(detok) == expect["detok"].get<std::string>() &&
                     to_hex(detok_special) == expect["detok_special"].get<std::string>();
     checked += 4;
+    if (std::find(c.departs.begin(), c.departs.end(), i) != c.departs.end()) {
+      EXPECT_FALSE(ok) << c.fixture << " string #" << i << " now agrees with llama.cpp";
+      continue;
+    }
     if (!ok) {
       ++failed;
       if (failed <= 8) {
@@ -131,7 +139,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"qwen2-pre-smollm", testing::kQwen2, "smollm"},
                       Case{"qwen2-pre-falcon", testing::kQwen2, "falcon"},
                       Case{"qwen2-pre-dbrx", testing::kQwen2, "dbrx"},
-                      Case{"qwen2-pre-gpt-4o", testing::kQwen2, "gpt-4o"},
+                      // #71, Thai: llama.cpp's o200k rewrite drops the vowel marks (\p{M})
+                      // from the letter run; tiktoken and transformers keep them.
+                      Case{"qwen2-pre-gpt-4o", testing::kQwen2, "gpt-4o", false, {71}},
                       Case{"qwen2-pre-tekken", testing::kQwen2, "tekken"},
                       Case{"qwen2-pre-poro-chat", testing::kQwen2, "poro-chat"},
                       Case{"qwen2-pre-viking", testing::kQwen2, "viking"},
