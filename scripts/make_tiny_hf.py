@@ -18,7 +18,7 @@ of the family (Llama 3's or Qwen2's), a tokenizer_config.json with a chat templa
   sigmoid routing with a correction bias, 1 shared expert, scale 2.5) and an appended
   multi-token-prediction layer as the published checkpoints carry, Llama 3's split (glm4), BF16;
 - gpt-oss: sinks, biases everywhere, sliding window 8 on even layers, YaRN (truncate false, as
-  released), fused interleaved gate_up experts with gates past the clamp at 7, o200k's split, BF16;
+  released; correction dims 1.62 and 7.65, so truncating them would show), fused interleaved gate_up experts with gates past the clamp at 7, o200k's split, BF16;
 - gpt-oss-mxfp4: the same with its expert weights as OpenAI's MXFP4 *_blocks / *_scales;
 - qwen3next: 3 Gated DeltaNet layers (4 value heads over 2 key heads, fused qkvz and ba) + 1 gated
   full-attention layer, all MoE with a gated shared expert, zero-centred norms, BF16;
@@ -299,8 +299,11 @@ def configs():
     gpt_oss = dict(common, num_hidden_layers=4, head_dim=32, intermediate_size=64,
                    num_local_experts=8, num_experts_per_tok=2, sliding_window=8,
                    max_position_embeddings=131072, tie_word_embeddings=False,
-                   rope_parameters={"rope_type": "yarn", "rope_theta": 150000.0, "factor": 32.0,
-                                    "original_max_position_embeddings": 4096, "beta_fast": 32.0,
+                   # YaRN untruncated as released, over a base and original context that put
+                   # its correction dims far from whole pairs (1.62 and 7.65 of 16), where
+                   # ggml's rounding of them would show within the prompt.
+                   rope_parameters={"rope_type": "yarn", "rope_theta": 10000.0, "factor": 32.0,
+                                    "original_max_position_embeddings": 512, "beta_fast": 32.0,
                                     "beta_slow": 1.0, "truncate": False})
     gemma4 = dict(common, vocab_size=len(gemma4_vocab()[0]), num_hidden_layers=6, head_dim=16,
                   intermediate_size=96, sliding_window=8, rms_norm_eps=1e-6,

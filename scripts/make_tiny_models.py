@@ -468,11 +468,12 @@ def make_gpt_oss(float_only=False):
         b.add(p + "ffn_down_exps.bias", b.normal((n_expert, n_embd), 0.1), F32)
     b.norm("output_norm.weight", n_embd)
     b.matrix("output.weight", N_VOCAB, n_embd, F16, gain=3.0)
+    # No YaRN: gpt-oss's blends over its exact correction dims where ggml rounds them out to
+    # whole pairs, so llama.cpp is no oracle of it (checked against transformers instead,
+    # tests/golden/convert_test.cpp); this model checks everything else against llama.cpp.
     meta = common_meta(n_embd, n_layer, n_ff_exp, n_head, n_head_kv, 1e-5, 150000.0)
     meta.update(key_length=hd, value_length=hd, expert_count=n_expert, expert_used_count=n_used,
-                expert_feed_forward_length=n_ff_exp, sliding_window=8,
-                rope_scaling_type=gguf.RopeScalingType.YARN, rope_scaling_factor=8.0,
-                rope_scaling_orig_ctx_len=32)
+                expert_feed_forward_length=n_ff_exp, sliding_window=8)
     name = "gpt-oss-f16" if float_only else "gpt-oss"
     b.write(OUT / f"{name}.gguf", "gpt-oss", meta, add_bos=False, pre="gpt-4o")
 

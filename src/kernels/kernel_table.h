@@ -218,8 +218,10 @@ struct RopeParams {
   // YaRN (Peng et al. 2023) when ext_factor != 0: pair i turns by a blend of the interpolated
   // angle (freq_scale * theta) and the original one, ramping from the original for the fast
   // pairs (below the correction dim of beta_fast) to the interpolated for the slow ones (above
-  // that of beta_slow), the correction dims computed from n_ctx_orig as ggml does.
+  // that of beta_slow), the correction dims computed from n_ctx_orig as ggml does: rounded out
+  // to whole pairs (floor, ceil) unless yarn_truncate is off (gpt-oss's reference YaRN).
   float ext_factor = 0.0f;
+  bool yarn_truncate = true;
   float beta_fast = 32.0f;
   float beta_slow = 1.0f;
   int32_t n_ctx_orig = 0;

@@ -33,11 +33,17 @@ class GptOss final : public LlamaLayoutDecoder {
         static_cast<int32_t>(file.get(arch_key(file, "attention.sliding_window")).as_u32());
     sliding_ = read_layer_pattern(file, "attention.sliding_window_pattern", c.n_layer,
                                   kDefaultSlidingPattern);
+    // gpt-oss's YaRN blends over the exact correction dims (OpenAI's reference code,
+    // transformers' truncate: false); ggml rounds them out to whole pairs, which moves the
+    // angles of the pairs on the ramp by ~1e-4 rad per token on gpt-oss-20b (a radian by
+    // position 10k). Minke follows the reference.
+    attn_.rope.yarn_truncate = false;
     attn_sliding_ = attn_;
     attn_sliding_.window = window;
     attn_sliding_.rope = rope(
         RopeMode::kNeox, file.get_f32(arch_key(file, "rope.freq_base_swa"), hp_.rope_freq_base),
         hp_.rope_freq_scale);
+    attn_sliding_.rope.yarn_truncate = false;
     hp_.config.sliding_window = window;
     hp_.config.n_layer_sliding =
         static_cast<int32_t>(std::count(sliding_.begin(), sliding_.end(), true));

@@ -515,27 +515,29 @@ TEST_P(ModelLogitsGolden, TinyGlm4MoeF16) {
 }
 
 TEST_P(ModelLogitsGolden, TinyGptOss) {
-  // Measured 0.149 (position 26), mean 0.031; KL mean 1.7e-4, max 1.2e-3; the first 13 positions
-  // within 1e-4; argmax differs at positions 29 and 30, near-ties (margins 0.028, 0.054) inside
-  // llama.cpp's own spread there (0.15, 0.17). Its spread on this file: one token per call 0.090,
-  // f32 KV 1.1 (the clamped experts amplify rounding; with the clamp off Minke is 4.8 away).
+  // No YaRN in this file: gpt-oss's is untruncated where ggml's is not (checked against
+  // transformers in convert_test.cpp). Measured 0.186 (position 27), mean 0.038; KL mean
+  // 1.8e-4, max 1.6e-3; top-1 37/37. llama.cpp's own spread on this file: one token per call
+  // 0.17, f32 KV 1.5 (the clamped experts amplify rounding; with the clamp off Minke is 13.4
+  // away).
   check_model("tiny-gpt-oss", tiny("gpt-oss"),
-              {.max_abs = 0.2f,
-               .mean_max = 0.045f,
+              {.max_abs = 0.25f,
+               .mean_max = 0.05f,
                .kl_mean = 3e-4,
-               .kl_max = 2e-3,
+               .kl_max = 2.5e-3,
                .min_top1 = 35,
                .greedy_same = 64},
               table());
 }
 TEST_P(ModelLogitsGolden, TinyGptOssF16) {
-  // Measured 0.026 (position 29), mean 0.0054; KL mean 4.0e-6, max 2.9e-5 (llama.cpp's own
-  // one-token-per-call run moves 0.015, its f32-KV run 0.21). Without the clamp: 8.9.
+  // Measured 0.045 (position 8), mean 0.0061; KL mean 6.1e-6, max 1.2e-4 (llama.cpp's own
+  // one-token-per-call run moves 0.019, also most at position 8; its f32-KV run 0.27). Without
+  // the clamp: 13.7.
   check_model("tiny-gpt-oss-f16", tiny("gpt-oss-f16"),
-              {.max_abs = 0.035f,
+              {.max_abs = 0.06f,
                .mean_max = 0.008f,
-               .kl_mean = 6e-6,
-               .kl_max = 4.5e-5,
+               .kl_mean = 9e-6,
+               .kl_max = 1.6e-4,
                .min_top1 = 37,
                .greedy_same = 64},
               table());

@@ -33,10 +33,14 @@ void rope_f32(float* x, int32_t n_head, int32_t head_dim, int32_t pos, const Rop
   const int32_t half = n_dims / 2;
   float corr_lo = 0.0f, corr_hi = 0.0f, mscale = p.attn_factor;
   if (p.ext_factor != 0.0f) {
-    corr_lo =
-        std::max(0.0f, std::floor(yarn_corr_dim(n_dims, p.n_ctx_orig, p.beta_fast, p.freq_base)));
-    corr_hi = std::min(static_cast<float>(n_dims - 1),
-                       std::ceil(yarn_corr_dim(n_dims, p.n_ctx_orig, p.beta_slow, p.freq_base)));
+    corr_lo = yarn_corr_dim(n_dims, p.n_ctx_orig, p.beta_fast, p.freq_base);
+    corr_hi = yarn_corr_dim(n_dims, p.n_ctx_orig, p.beta_slow, p.freq_base);
+    if (p.yarn_truncate) {
+      corr_lo = std::floor(corr_lo);
+      corr_hi = std::ceil(corr_hi);
+    }
+    corr_lo = std::max(0.0f, corr_lo);
+    corr_hi = std::min(static_cast<float>(n_dims - 1), corr_hi);
     mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
   }
   for (int32_t h = 0; h < n_head; ++h) {
