@@ -162,9 +162,10 @@ std::string layer_name(const std::string& suffix) {
 // (Qwen3-Next's and Qwen3.5's `mtp.*`), vision and audio towers, rotary caches, FP8 scales
 // (read with their weight).
 bool dropped(const std::string& name) {
-  for (const char* prefix : {"mtp.", "model.mtp.", "model.visual.", "visual.",
-                             "model.vision_tower.", "model.audio_tower.", "model.embed_vision.",
-                             "model.embed_audio.", "model.multi_modal_projector."}) {
+  for (const char* prefix :
+       {"mtp.", "model.mtp.", "model.visual.", "visual.", "model.vision_tower.",
+        "model.audio_tower.", "model.embed_vision.", "model.embed_audio.", "model.vision_embedder.",
+        "model.multi_modal_projector."}) {
     if (name.starts_with(prefix)) return true;
   }
   return name.ends_with("_scale_inv") || name.ends_with("rotary_emb.inv_freq");

@@ -112,6 +112,38 @@ INSTANTIATE_TEST_SUITE_P(Models, ConvertGolden,
                            return n;
                          });
 
+// Gemma 4's tokenizer metadata as llama.cpp's converter writes it (conversion/gemma.py): model
+// gemma4 with no pre-type, byte tokens BYTE, the tokens tokenizer_config names CONTROL, the chat
+// parser's channel markers USER_DEFINED, no space prefix, BOS always.
+TEST(ConvertGemma4, TokenizerMetadata) {
+  const auto dir = testing::golden_dir() / "hf" / "gemma4";
+  const auto out = std::filesystem::temp_directory_path() / "minke_convert_gemma4_tok.gguf";
+  convert_hf_checkpoint(dir.string(), out.string(), {.outtype = ConvertOutType::F16});
+  const auto f = GgufFile::open(out.string());
+  EXPECT_EQ(f->get("tokenizer.ggml.model").as_string(), "gemma4");
+  EXPECT_EQ(f->find("tokenizer.ggml.pre"), nullptr);
+  EXPECT_FALSE(f->get("tokenizer.ggml.add_space_prefix").as_bool());
+  EXPECT_TRUE(f->get("tokenizer.ggml.add_bos_token").as_bool());
+  EXPECT_EQ(f->get("tokenizer.ggml.bos_token_id").as_u32(), 2u);
+  EXPECT_EQ(f->get("tokenizer.ggml.mask_token_id").as_u32(), 4u);
+  const GgufValue& tokens = f->get("tokenizer.ggml.tokens");
+  const GgufValue& types = f->get("tokenizer.ggml.token_type");
+  ASSERT_EQ(tokens.array_size(), types.array_size());
+  const auto type_of = [&](std::string_view text) -> int64_t {
+    for (uint64_t i = 0; i < tokens.array_size(); ++i) {
+      if (tokens.array_at(i).as_string() == text) return types.array_at(i).as_i64();
+    }
+    ADD_FAILURE() << "no token " << text;
+    return -1;
+  };
+  EXPECT_EQ(type_of("<bos>"), 3);          // CONTROL
+  EXPECT_EQ(type_of("<|turn>"), 3);        // named in extra_special_tokens
+  EXPECT_EQ(type_of("<|channel>"), 4);     // USER_DEFINED: the reasoning parser reads it
+  EXPECT_EQ(type_of("<0x41>"), 6);         // BYTE
+  EXPECT_EQ(type_of("\xE2\x96\x81t"), 1);  // NORMAL: "▁t" as stored
+  std::filesystem::remove(out);
+}
+
 TEST(ConvertErrors, NameWhatCannotBeConverted) {
   const auto bad = std::filesystem::temp_directory_path() / "minke_convert_bad";
   std::filesystem::remove_all(bad);
