@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -142,6 +143,64 @@ TEST(ConvertGemma4, TokenizerMetadata) {
   EXPECT_EQ(type_of("<0x41>"), 6);         // BYTE
   EXPECT_EQ(type_of("\xE2\x96\x81t"), 1);  // NORMAL: "▁t" as stored
   std::filesystem::remove(out);
+}
+
+// Qwen3.5 as its published multimodal checkpoints hold it: the text model under
+// model.language_model, config.json's text_config, a vision tower and MTP tensors beside it. The
+// converter takes the text model alone, to the same logits as the text-only checkpoint.
+TEST(ConvertMultimodal, TextModelOfAQwen35Checkpoint) {
+  const auto src = testing::golden_dir() / "hf" / "qwen35";
+  const auto vl = std::filesystem::temp_directory_path() / "minke_convert_qwen35_vl";
+  std::filesystem::remove_all(vl);
+  std::filesystem::create_directories(vl);
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(src / f, vl / f);
+  }
+  std::ifstream config_in(src / "config.json");
+  json text = json::parse(config_in);
+  text.erase("architectures");
+  std::ofstream(vl / "config.json") << json{
+      {"architectures", {"Qwen3_5ForConditionalGeneration"}},
+      {"model_type", "qwen3_5"},
+      {"text_config", text},
+      {"vision_config", {{"depth", 1}}}}.dump();
+  {  // the same tensors renamed, and two more the converter must leave out
+    std::ifstream in(src / "model.safetensors", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    uint64_t header_len = 0;
+    std::memcpy(&header_len, bytes.data(), 8);
+    const json header = json::parse(bytes.substr(8, header_len));
+    const std::string data = bytes.substr(8 + header_len);
+    json renamed = json::object();
+    for (const auto& [name, entry] : header.items()) {
+      renamed[name.starts_with("model.") ? "model.language_model." + name.substr(6) : name] = entry;
+    }
+    for (const char* extra : {"model.visual.patch_embed.proj.weight", "mtp.fc.weight"}) {
+      const size_t at = data.size() + (std::string(extra).starts_with("mtp") ? 8 : 0);
+      renamed[extra] = {{"dtype", "F32"}, {"shape", {2}}, {"data_offsets", {at, at + 8}}};
+    }
+    const std::string h = renamed.dump();
+    const uint64_t n = h.size();
+    std::ofstream out(vl / "model.safetensors", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&n), 8);
+    out << h << data << std::string(16, '\0');
+  }
+  const auto logits = [](const std::filesystem::path& dir) {
+    const auto out = std::filesystem::temp_directory_path() /
+                     ("minke_convert_mm_" + dir.filename().string() + ".gguf");
+    convert_hf_checkpoint(dir.string(), out.string(), {.outtype = ConvertOutType::F32});
+    const auto f = GgufFile::open(out.string());
+    auto be = make_cpu_backend({});
+    const auto m = load_model(*f, *be);
+    auto kv = testing::make_kv_cache(*be, *m, 64);
+    const std::vector<int32_t> ids = {271, 269, 117, 115, 101, 114, 10, 72, 101, 108};
+    std::vector<float> got = testing::run_tokens(*m, *kv, ids, 0, 0, true);
+    std::filesystem::remove(out);
+    return got;
+  };
+  const std::vector<float> want = logits(src);
+  EXPECT_EQ(logits(vl), want);
+  std::filesystem::remove_all(vl);
 }
 
 TEST(ConvertErrors, NameWhatCannotBeConverted) {
