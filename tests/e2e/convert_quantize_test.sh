@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `minke convert` and `minke quantize`: a tiny FP8 DeepSeek-V3 checkpoint
-# converted, quantized and run; a tiny float model rewritten in each family of mix runs, `minke
+# converted, quantized and run; gpt-oss with MXFP4 experts, Gemma 4, Qwen3.5-MoE and GLM-4.5
+# converted and run; a tiny float model rewritten in each family of mix runs, `minke
 # info` names the mix; bad requests fail with one clear line and leave no file behind. Numerics:
 # tests/golden/convert_test.cpp (transformers) and quantize_plan_test.cpp (llama.cpp).
 #   tests/e2e/convert_quantize_test.sh path/to/minke
@@ -22,6 +23,20 @@ run "$MINKE" quantize "$E2E_TMP/v3.gguf" "$E2E_TMP/v3-q.gguf" Q4_K_M
 expect_rc "quantize the converted model" 0
 run "$MINKE" run -m "$E2E_TMP/v3-q.gguf" --raw --temp 0 -n 4 -t 1 -p "Hello"
 expect_rc "the converted, quantized model generates" 0
+run "$MINKE" convert "$HF/gpt-oss-mxfp4" "$E2E_TMP/gpt-oss.gguf"
+expect_rc "convert gpt-oss with MXFP4 experts" 0
+grep -qE "blk.0.ffn_gate_exps.weight .*MXFP4" <<<"$ERR" && pass "the MXFP4 experts stay MXFP4" \
+  || fail "no MXFP4 line for ffn_gate_exps"
+run "$MINKE" info -m "$E2E_TMP/gpt-oss.gguf"
+expect_out_has "info reads the converted gpt-oss's sinks" "a learned sink per head"
+run "$MINKE" run -m "$E2E_TMP/gpt-oss.gguf" --raw --temp 0 -n 4 -t 1 -p "Hello"
+expect_rc "the converted gpt-oss generates" 0
+for family in gemma4 qwen35moe glm4moe; do
+  run "$MINKE" convert --outtype q8_0 "$HF/$family" "$E2E_TMP/$family.gguf"
+  expect_rc "convert $family to q8_0" 0
+  run "$MINKE" run -m "$E2E_TMP/$family.gguf" --raw --temp 0 -n 4 -t 1 -p "Hello"
+  expect_rc "the converted $family generates" 0
+done
 run "$MINKE" convert --outtype q8_0 "$HF/llama" "$E2E_TMP/llama.gguf"
 expect_rc "convert with --outtype q8_0" 0
 run "$MINKE" convert --outtype q4_0 "$HF/llama" "$E2E_TMP/x.gguf"
