@@ -28,6 +28,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -188,6 +189,16 @@ int64_t need_int(const json& c, std::initializer_list<const char*> keys) {
   return static_cast<int64_t>(*v);
 }
 
+std::optional<uint32_t> first_count(const json& c, std::initializer_list<const char*> keys) {
+  const std::optional<double> v = first_number(c, keys);
+  if (!v) return std::nullopt;
+  if (!(*v >= 0 && *v <= 4294967295.0 && *v == std::floor(*v))) {
+    throw Error(std::string("config.json: ") + *keys.begin() +
+                " is not a whole number that fits 32 bits");
+  }
+  return static_cast<uint32_t>(*v);
+}
+
 std::vector<int64_t> ne_of(const std::vector<int64_t>& shape) {
   std::vector<int64_t> ne(shape.rbegin(), shape.rend());
   if (ne.empty()) ne.push_back(1);
@@ -218,7 +229,7 @@ HfConverter::HfConverter(const std::string& dir, const ConvertOptions& options)
   }
   n_layer_ = need_int(config_, {"num_hidden_layers", "n_layers", "n_layer"});
   n_head_ = need_int(config_, {"num_attention_heads", "n_head"});
-  n_head_kv_ = first_number(config_, {"num_key_value_heads"}).value_or(n_head_);
+  n_head_kv_ = first_count(config_, {"num_key_value_heads"}).value_or(n_head_);
   const json& q = config_.value("quantization_config", json());
   if (q.is_object() && q.contains("quant_method")) {
     const bool gpt_oss_mxfp4 = family_ == HfFamily::GptOss && q["quant_method"] == "mxfp4";
@@ -284,9 +295,32 @@ void HfConverter::cannot_place(const std::string& hf) const {
 std::string HfConverter::key(const char* k) const { return std::string(gguf_arch_) + "." + k; }
 
 int64_t HfConverter::head_dim() const {
-  return config_.contains("head_dim") && config_["head_dim"].is_number_integer()
-             ? config_["head_dim"].get<int64_t>()
-             : need_int(config_, {"hidden_size"}) / n_head_;
+  const int64_t d = config_.contains("head_dim") && config_["head_dim"].is_number_integer()
+                        ? config_["head_dim"].get<int64_t>()
+                        : need_int(config_, {"hidden_size"}) / std::max<int64_t>(1, n_head_);
+  return checked_head_dim(d);
+}
+
+float f32_of(double v, const char* what) {
+  if (!std::isfinite(v) || std::fabs(v) > std::numeric_limits<float>::max()) {
+    throw Error(std::string("config.json: ") + what + " is not a finite float");
+  }
+  return static_cast<float>(v);
+}
+
+int64_t part_of(int64_t head_dim, double fraction) {
+  if (!(fraction >= 0.0 && fraction <= 1.0)) {
+    throw Error("config.json: partial_rotary_factor " + std::to_string(fraction) +
+                " is not between 0 and 1");
+  }
+  return static_cast<int64_t>(static_cast<double>(head_dim) * fraction);
+}
+
+int64_t checked_head_dim(int64_t d) {
+  if (d <= 0 || d > (1 << 16)) {
+    throw Error("config.json: head size " + std::to_string(d) + " is not plausible");
+  }
+  return d;
 }
 
 int64_t HfConverter::rope_dims(double partial) const {
@@ -294,7 +328,7 @@ int64_t HfConverter::rope_dims(double partial) const {
   const double f = r.contains("partial_rotary_factor") && r["partial_rotary_factor"].is_number()
                        ? r["partial_rotary_factor"].get<double>()
                        : first_number(config_, {"partial_rotary_factor"}).value_or(partial);
-  return static_cast<int64_t>(static_cast<double>(head_dim()) * f);
+  return part_of(head_dim(), f);
 }
 
 void HfConverter::add_experts(int64_t layer, const std::string& prefix) {
@@ -433,19 +467,18 @@ void HfConverter::write_routing_metadata(GgufWriter& w) const {
     throw Error("config.json: scoring_func " + gating + " is not converted");
   }
   w.add_u32(key("leading_dense_block_count"),
-            static_cast<uint32_t>(first_number(c, {"first_k_dense_replace"})
-                                      .value_or(c.contains("n_routed_experts") ? 0 : n_layer_)));
-  w.add_u32(key("expert_shared_count"),
-            static_cast<uint32_t>(first_number(c, {"n_shared_experts"}).value_or(0)));
+            first_count(c, {"first_k_dense_replace"})
+                .value_or(c.contains("n_routed_experts") ? 0 : static_cast<uint32_t>(n_layer_)));
+  w.add_u32(key("expert_shared_count"), first_count(c, {"n_shared_experts"}).value_or(0));
   if (auto v = first_number(c, {"routed_scaling_factor"})) {
-    w.add_f32(key("expert_weights_scale"), static_cast<float>(*v));
+    w.add_f32(key("expert_weights_scale"), f32_of(*v, "routed_scaling_factor"));
   }
   if (c.value("norm_topk_prob", false)) w.add_bool(key("expert_weights_norm"), true);
-  if (auto v = first_number(c, {"n_group"})) {
-    w.add_u32(key("expert_group_count"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"n_group"})) {
+    w.add_u32(key("expert_group_count"), *v);
   }
-  if (auto v = first_number(c, {"topk_group"})) {
-    w.add_u32(key("expert_group_used_count"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"topk_group"})) {
+    w.add_u32(key("expert_group_used_count"), *v);
   }
   w.add_u32(key("expert_gating_func"), gating == "softmax" ? 1u : 2u);
 }
@@ -459,8 +492,8 @@ void HfConverter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
                                    ? fs::path(dir_).lexically_normal().filename().string()
                                    : options_.name);
   w.add_u32(key("block_count"), static_cast<uint32_t>(n_layer_));
-  if (auto v = first_number(c, {"max_position_embeddings", "n_ctx", "n_positions", "max_length"})) {
-    w.add_u32(key("context_length"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"max_position_embeddings", "n_ctx", "n_positions", "max_length"})) {
+    w.add_u32(key("context_length"), *v);
   }
   w.add_u32(key("embedding_length"), static_cast<uint32_t>(need_int(c, {"hidden_size", "n_embd"})));
   w.add_u32(key("attention.head_count"), static_cast<uint32_t>(n_head_));
@@ -468,47 +501,48 @@ void HfConverter::write_metadata(GgufWriter& w, GgmlType weight_type) const {
   if (family_ == HfFamily::Gemma4) {  // per-kind shapes and RoPE: hf_gemma4.cpp
     write_gemma4_metadata(w);
   } else {
-    if (auto v = first_number(c, {"intermediate_size", "n_inner"})) {
-      w.add_u32(key("feed_forward_length"), static_cast<uint32_t>(*v));
+    if (auto v = first_count(c, {"intermediate_size", "n_inner"})) {
+      w.add_u32(key("feed_forward_length"), *v);
     }
     w.add_u32(key("attention.head_count_kv"), mla ? 1u : static_cast<uint32_t>(n_head_kv_));
-    w.add_f32(key("rope.freq_base"), static_cast<float>(rope_theta(c)));
+    w.add_f32(key("rope.freq_base"), f32_of(rope_theta(c), "rope_theta"));
   }
   const double eps = first_number(c, {"rms_norm_eps", "norm_eps"}).value_or(1e-6);
-  w.add_f32(key("attention.layer_norm_rms_epsilon"), static_cast<float>(eps));
+  w.add_f32(key("attention.layer_norm_rms_epsilon"), f32_of(eps, "rms_norm_eps"));
 
   const json r = rope_params(c);
   const std::string rope_type = r.value("rope_type", "default");
   if (rope_type == "linear") {
     w.add_string(key("rope.scaling.type"), "linear");
-    w.add_f32(key("rope.scaling.factor"), r.value("factor", 1.0f));
+    w.add_f32(key("rope.scaling.factor"), f32_of(r.value("factor", 1.0), "rope factor"));
   } else if (rope_type == "yarn") {
     w.add_string(key("rope.scaling.type"), "yarn");
-    w.add_f32(key("rope.scaling.factor"), r.value("factor", 1.0f));
-    if (!r.contains("original_max_position_embeddings")) {
-      throw Error("config.json: yarn rope scaling needs original_max_position_embeddings");
-    }
-    w.add_u32(key("rope.scaling.original_context_length"),
-              r["original_max_position_embeddings"].get<uint32_t>());
+    w.add_f32(key("rope.scaling.factor"), f32_of(r.value("factor", 1.0), "rope factor"));
+    const std::optional<uint32_t> orig = first_count(r, {"original_max_position_embeddings"});
+    if (!orig) throw Error("config.json: yarn rope scaling needs original_max_position_embeddings");
+    w.add_u32(key("rope.scaling.original_context_length"), *orig);
     if (r.contains("beta_fast"))
-      w.add_f32(key("rope.scaling.yarn_beta_fast"), r["beta_fast"].get<float>());
+      w.add_f32(key("rope.scaling.yarn_beta_fast"),
+                f32_of(r["beta_fast"].get<double>(), "beta_fast"));
     if (r.contains("beta_slow"))
-      w.add_f32(key("rope.scaling.yarn_beta_slow"), r["beta_slow"].get<float>());
+      w.add_f32(key("rope.scaling.yarn_beta_slow"),
+                f32_of(r["beta_slow"].get<double>(), "beta_slow"));
     if (mla && r.contains("mscale_all_dim")) {
-      w.add_f32(key("rope.scaling.yarn_log_multiplier"), 0.1f * r["mscale_all_dim"].get<float>());
+      w.add_f32(key("rope.scaling.yarn_log_multiplier"),
+                f32_of(0.1 * r["mscale_all_dim"].get<double>(), "mscale_all_dim"));
     }
   } else if (rope_type != "default" && rope_type != "llama3") {
     throw Error("config.json: rope scaling " + rope_type + " is not converted");
   }
 
-  if (auto v = first_number(c, {"num_local_experts", "num_experts", "n_routed_experts"})) {
-    w.add_u32(key("expert_count"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"num_local_experts", "num_experts", "n_routed_experts"})) {
+    w.add_u32(key("expert_count"), *v);
   }
-  if (auto v = first_number(c, {"num_experts_per_tok"})) {
-    w.add_u32(key("expert_used_count"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"num_experts_per_tok"})) {
+    w.add_u32(key("expert_used_count"), *v);
   }
-  if (auto v = first_number(c, {"moe_intermediate_size"})) {
-    w.add_u32(key("expert_feed_forward_length"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"moe_intermediate_size"})) {
+    w.add_u32(key("expert_feed_forward_length"), *v);
   }
   if (family_ == HfFamily::Llama) {
     w.add_u32(key("vocab_size"), static_cast<uint32_t>(need_int(c, {"vocab_size"})));
@@ -666,7 +700,12 @@ ConvertOutType parse_convert_outtype(std::string_view name) {
 
 void convert_hf_checkpoint(const std::string& dir, const std::string& out_path,
                            const ConvertOptions& options, const ConvertProgress& progress) {
-  HfConverter(dir, options).run(out_path, progress);
+  try {
+    HfConverter(dir, options).run(out_path, progress);
+  } catch (const json::exception& e) {  // a value of another type than the field's
+    throw Error(dir + ": config.json or tokenizer.json holds a value of the wrong type (" +
+                e.what() + ")");
+  }
 }
 
 }  // namespace minke

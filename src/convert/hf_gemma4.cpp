@@ -45,8 +45,13 @@ std::optional<int64_t> global_layer_value(const json& c, const char* global_key,
   const json& types = c.value("layer_types", json());
   if (!per_layer.is_object() || !types.is_array()) return std::nullopt;
   for (const auto& [index, entry] : per_layer.items()) {
+    if (index.empty() || index.size() > 6 ||
+        index.find_first_not_of("0123456789") != std::string::npos) {
+      throw Error("config.json: per_layer_config key \"" + index + "\" is not a layer index");
+    }
     const size_t il = std::stoul(index);
-    if (il < types.size() && types[il] == "full_attention" && entry.contains(key)) {
+    if (il < types.size() && types[il] == "full_attention" && entry.is_object() &&
+        entry.contains(key)) {
       return entry[key].get<int64_t>();
     }
   }
@@ -101,8 +106,10 @@ void HfConverter::add_gemma4_rope_freqs() {
   const json full = full_rope(config_);
   if (full.value("rope_type", "default") != "proportional") return;
   const int64_t dim = gemma4_global_head_dim();
-  const int64_t rotated = static_cast<int64_t>(static_cast<double>(dim) *
-                                               full.value("partial_rotary_factor", 1.0) / 2.0);
+  const double partial = full.value("partial_rotary_factor", 1.0);
+  part_of(dim, partial);  // in [0, 1]
+  // llama.cpp's count: int(head x factor / 2)
+  const auto rotated = static_cast<int64_t>(static_cast<double>(dim) * partial / 2.0);
   std::vector<float> f(static_cast<size_t>(dim / 2), 1e30f);
   std::fill_n(f.begin(), std::min(rotated, dim / 2), 1.0f);
   out_.push_back({"rope_freqs.weight", {dim / 2}, [f](const auto& sink) { sink(f); }});
@@ -110,7 +117,7 @@ void HfConverter::add_gemma4_rope_freqs() {
 
 int64_t HfConverter::gemma4_global_head_dim() const {
   const std::optional<int64_t> d = global_layer_value(config_, "global_head_dim", "head_dim");
-  return d.value_or(head_dim());
+  return d ? checked_head_dim(*d) : head_dim();
 }
 
 void HfConverter::write_gemma4_metadata(GgufWriter& w) const {
@@ -127,10 +134,10 @@ void HfConverter::write_gemma4_metadata(GgufWriter& w) const {
         GgufWriteValue::array(GgufValueType::BOOL, pattern));
   w.add_u32(key("attention.sliding_window"),
             static_cast<uint32_t>(need_int(c, {"sliding_window"})));
-  const int64_t n_shared = first_number(c, {"num_kv_shared_layers"}).value_or(0);
+  const int64_t n_shared = first_count(c, {"num_kv_shared_layers"}).value_or(0);
   w.add_u32(key("attention.shared_kv_layers"), static_cast<uint32_t>(n_shared));
   w.add_u32(key("embedding_length_per_layer_input"),
-            static_cast<uint32_t>(first_number(c, {"hidden_size_per_layer_input"}).value_or(0)));
+            first_count(c, {"hidden_size_per_layer_input"}).value_or(0));
 
   const int64_t hd_full = gemma4_global_head_dim(), hd_swa = head_dim();
   w.add_u32(key("attention.key_length"), static_cast<uint32_t>(hd_full));
@@ -162,17 +169,16 @@ void HfConverter::write_gemma4_metadata(GgufWriter& w) const {
   const json full = full_rope(c);
   const json& sliding =
       rp.is_object() && rp.contains("sliding_attention") ? rp["sliding_attention"] : json::object();
-  w.add_f32(key("rope.freq_base"), full.value("rope_theta", 1e6f));
-  w.add_f32(key("rope.freq_base_swa"), sliding.value("rope_theta", 1e4f));
+  w.add_f32(key("rope.freq_base"), f32_of(full.value("rope_theta", 1e6), "rope_theta"));
+  w.add_f32(key("rope.freq_base_swa"), f32_of(sliding.value("rope_theta", 1e4), "rope_theta"));
   w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(hd_full));
   w.add_u32(key("rope.dimension_count_swa"),
-            static_cast<uint32_t>(static_cast<double>(hd_swa) *
-                                  sliding.value("partial_rotary_factor", 1.0)));
+            static_cast<uint32_t>(part_of(hd_swa, sliding.value("partial_rotary_factor", 1.0))));
   if (auto v = first_number(c, {"final_logit_softcapping"}); v && *v != 0) {
-    w.add_f32(key("final_logit_softcapping"), static_cast<float>(*v));
+    w.add_f32(key("final_logit_softcapping"), f32_of(*v, "final_logit_softcapping"));
   }
-  if (auto v = first_number(c, {"top_k_experts"})) {
-    w.add_u32(key("expert_used_count"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"top_k_experts"})) {
+    w.add_u32(key("expert_used_count"), *v);
   }
 }
 

@@ -40,6 +40,10 @@ LinearShape linear_shape(const nlohmann::json& c) {
   if (s.n_k == 0 || s.n_v % s.n_k != 0) {
     throw Error("config.json: linear_num_value_heads is not a multiple of linear_num_key_heads");
   }
+  constexpr int64_t kMax = 1 << 16;  // far past any model; keeps the products below exact
+  if (s.n_k > kMax || s.n_v > kMax || s.d_k > kMax || s.d_v > kMax) {
+    throw Error("config.json: implausible linear-attention head counts or sizes");
+  }
   return s;
 }
 
@@ -185,9 +189,8 @@ void HfConverter::write_linear_attention_metadata(GgufWriter& w) const {
   w.add_u32(key("ssm.group_count"), static_cast<uint32_t>(s.n_k));
   w.add_u32(key("ssm.time_step_rank"), static_cast<uint32_t>(s.n_v));
   w.add_u32(key("ssm.inner_size"), static_cast<uint32_t>(s.n_v * s.d_v));
-  const int64_t interval =
-      static_cast<int64_t>(first_number(c, {"full_attention_interval"}).value_or(4));
-  w.add_u32(key("full_attention_interval"), static_cast<uint32_t>(interval));
+  w.add_u32(key("full_attention_interval"),
+            first_count(c, {"full_attention_interval"}).value_or(4));
   std::vector<uint8_t> recurrent;
   if (c.contains("layer_types") && c["layer_types"].is_array()) {
     for (const auto& type : c["layer_types"]) {
@@ -204,8 +207,8 @@ void HfConverter::write_linear_attention_metadata(GgufWriter& w) const {
     w.add(key("attention.recurrent_layers"), GgufWriteValue::array(GgufValueType::BOOL, flags));
   }
   w.add_u32(key("rope.dimension_count"), static_cast<uint32_t>(rope_dims(0.25)));
-  if (auto v = first_number(c, {"shared_expert_intermediate_size"})) {
-    w.add_u32(key("expert_shared_feed_forward_length"), static_cast<uint32_t>(*v));
+  if (auto v = first_count(c, {"shared_expert_intermediate_size"})) {
+    w.add_u32(key("expert_shared_feed_forward_length"), *v);
   }
   if (c.contains("num_experts")) {
     if (!c.value("norm_topk_prob", true)) {

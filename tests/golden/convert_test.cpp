@@ -291,6 +291,20 @@ TEST(ConvertErrors, NameInconsistentCheckpoints) {
   attempt(
       "gemma4", [&] { set_config("layer_types", json::array({"sliding_attention"})); },
       "Gemma 4 needs layer_types");
+  // Hostile values: numbers past their type, a field of the wrong JSON type.
+  attempt(
+      "glm4moe", [&] { set_config("num_key_value_heads", 1e20); },
+      "num_key_value_heads is not a whole number that fits 32 bits");
+  attempt(
+      "gemma4", [&] { set_config("head_dim", int64_t{1} << 40); }, "is not plausible");
+  attempt(
+      "gemma4",
+      [&] {
+        set_config("per_layer_config", {{"1", {{"head_dim", "wide"}}}});
+      },
+      "holds a value of the wrong type");
+  attempt(
+      "gpt-oss", [&] { set_config("rms_norm_eps", 1e300); }, "rms_norm_eps is not a finite float");
   std::filesystem::remove_all(work);
 }
 
