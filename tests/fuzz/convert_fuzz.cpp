@@ -3,9 +3,9 @@
 // config.json. Whatever the config says (shapes, head counts, layer types, quantization), the
 // conversion either writes a file or throws minke::Error; it never reads out of bounds, overflows
 // or allocates without bound (sanitizers and libFuzzer's RSS limit catch the rest).
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
