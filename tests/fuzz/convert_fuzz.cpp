@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "convert/hf_convert.h"
 #include "minke/error.h"
+#include "support/test_paths.h"
 
 namespace {
 
@@ -26,15 +26,6 @@ const char* const kFixtures[] = {"deepseek-v3-fp8", "glm4moe",   "gpt-oss-mxfp4"
                                  "gemma4",          "qwen3next", "qwen35"};
 constexpr size_t kNumFixtures = sizeof(kFixtures) / sizeof(kFixtures[0]);
 
-fs::path source_dir() {
-  if (const char* env = std::getenv("MINKE_SOURCE_DIR")) return env;
-#ifdef MINKE_SOURCE_DIR
-  return MINKE_SOURCE_DIR;
-#else
-  return ".";
-#endif
-}
-
 // One scratch checkpoint per fixture: its tensors and tokenizer linked in, config.json ours.
 struct Scratch {
   fs::path root, out;
@@ -44,7 +35,7 @@ struct Scratch {
     fs::create_directories(root);
     out = root / "out.gguf";
     for (const char* name : kFixtures) {
-      const fs::path src = source_dir() / "tests" / "golden" / "data" / "hf" / name;
+      const fs::path src = minke::testing::golden_dir() / "hf" / name;
       const fs::path dir = root / name;
       fs::create_directories(dir);
       for (const char* f : {"model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
