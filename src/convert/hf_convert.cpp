@@ -308,12 +308,16 @@ float f32_of(double v, const char* what) {
   return static_cast<float>(v);
 }
 
-int64_t part_of(int64_t head_dim, double fraction) {
+double checked_fraction(double fraction) {
   if (!(fraction >= 0.0 && fraction <= 1.0)) {
     throw Error("config.json: partial_rotary_factor " + std::to_string(fraction) +
                 " is not between 0 and 1");
   }
-  return static_cast<int64_t>(static_cast<double>(head_dim) * fraction);
+  return fraction;
+}
+
+int64_t part_of(int64_t head_dim, double fraction) {
+  return static_cast<int64_t>(static_cast<double>(head_dim) * checked_fraction(fraction));
 }
 
 int64_t checked_head_dim(int64_t d) {

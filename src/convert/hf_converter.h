@@ -64,8 +64,9 @@ std::optional<uint32_t> first_count(const nlohmann::json& c,
 std::vector<int64_t> ne_of(const std::vector<int64_t>& shape);
 // `v` as a float when it is finite and within float's range, else minke::Error naming `what`.
 float f32_of(double v, const char* what);
-// head_dim x `fraction` (a partial rotary factor) when the fraction lies in [0, 1], else
-// minke::Error.
+// `fraction` (a partial rotary factor) when it lies in [0, 1], else minke::Error.
+double checked_fraction(double fraction);
+// head_dim x checked_fraction(fraction), rounded down.
 int64_t part_of(int64_t head_dim, double fraction);
 // `d` when it is a plausible attention head size (1 to 65536), else minke::Error.
 int64_t checked_head_dim(int64_t d);

@@ -106,8 +106,7 @@ void HfConverter::add_gemma4_rope_freqs() {
   const json full = full_rope(config_);
   if (full.value("rope_type", "default") != "proportional") return;
   const int64_t dim = gemma4_global_head_dim();
-  const double partial = full.value("partial_rotary_factor", 1.0);
-  part_of(dim, partial);  // in [0, 1]
+  const double partial = checked_fraction(full.value("partial_rotary_factor", 1.0));
   // llama.cpp's count: int(head x factor / 2)
   const auto rotated = static_cast<int64_t>(static_cast<double>(dim) * partial / 2.0);
   std::vector<float> f(static_cast<size_t>(dim / 2), 1e30f);

@@ -306,6 +306,14 @@ TEST(ConvertErrors, NameInconsistentCheckpoints) {
       "holds a value of the wrong type");
   attempt(
       "gpt-oss", [&] { set_config("rms_norm_eps", 1e300); }, "rms_norm_eps is not a finite float");
+  attempt(
+      "gemma4",
+      [&] {
+        set_config(
+            "rope_parameters",
+            {{"full_attention", {{"rope_type", "proportional"}, {"partial_rotary_factor", 2.0}}}});
+      },
+      "partial_rotary_factor 2.000000 is not between 0 and 1");
   std::filesystem::remove_all(work);
 }
 
