@@ -310,7 +310,12 @@ void HttpServer::Impl::add_routes() {
       if (!body.is_object() || !body.contains("content") || !body["content"].is_string()) {
         throw ApiError::invalid("'content' must be a string", "content");
       }
-      const bool special = body.value("add_special", false);
+      bool special = false;
+      if (const auto it = body.find("add_special"); it != body.end() && !it->is_null()) {
+        if (!it->is_boolean())
+          throw ApiError::invalid("'add_special' must be a boolean", "add_special");
+        special = it->get<bool>();
+      }
       send_json(r, 200, {{"tokens", llm.tokenize(body["content"].get<std::string>(), special)}});
     });
   });

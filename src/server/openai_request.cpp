@@ -73,6 +73,13 @@ int64_t integer_in(const json& body, const char* name, int64_t lo, int64_t hi, i
   return x;
 }
 
+// The field's text, or "" where it is absent or not a string (the caller then refuses the object
+// by its shape, naming what it expected).
+std::string string_or_empty(const json& object, const char* name) {
+  const json* v = field(object, name);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
 bool boolean(const json& body, const char* name, bool fallback = false) {
   const json* v = field(body, name);
   if (v == nullptr) return fallback;
@@ -133,7 +140,7 @@ std::vector<Tool> tools(const json& body) {
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string at = "tools[" + std::to_string(i) + "]";
     const json& t = (*list)[i];
-    if (!t.is_object() || t.value("type", "") != "function") {
+    if (!t.is_object() || string_or_empty(t, "type") != "function") {
       throw ApiError::invalid("'" + at + "' must be {\"type\": \"function\", \"function\": {...}}",
                               at);
     }
@@ -175,9 +182,9 @@ ToolChoice tool_choice(const json& body, bool has_tools) {
           "{\"type\": \"function\", \"function\": {\"name\": ...}}",
           "tool_choice");
     }
-  } else if (c->is_object() && c->value("type", "") == "function" && c->contains("function") &&
-             (*c)["function"].is_object() && (*c)["function"].contains("name") &&
-             (*c)["function"]["name"].is_string()) {
+  } else if (c->is_object() && string_or_empty(*c, "type") == "function" &&
+             c->contains("function") && (*c)["function"].is_object() &&
+             (*c)["function"].contains("name") && (*c)["function"]["name"].is_string()) {
     choice = {ToolChoice::Mode::kFunction, (*c)["function"]["name"].get<std::string>()};
   } else {
     throw ApiError::invalid(
@@ -336,7 +343,7 @@ std::string message_content(const json& m, size_t i, bool allow_null) {
   if (!c->is_array()) throw wrong_type(param, *c, "a string or an array of content parts");
   std::string text;
   for (const json& part : *c) {
-    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+    if (!part.is_object() || string_or_empty(part, "type") != "text" || !part.contains("text") ||
         !part["text"].is_string()) {
       throw ApiError::invalid("'" + param + "' parts must be {\"type\": \"text\", \"text\": ...}" +
                                   " (this model reads text only)",

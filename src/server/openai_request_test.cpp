@@ -179,6 +179,19 @@ TEST(OpenAiRequest, EachMistakeNamesItsParameter) {
   EXPECT_EQ(refused_param(chat({{"unknown_field", {1, 2}}})), "");  // ignored, as OpenAI's SDKs
 }
 
+// A "type" that is not a string is a 400 like any other wrong shape, not a JSON library
+// exception (the openai_request fuzzer found the content-part case).
+TEST(OpenAiRequest, ATypeOfTheWrongJsonTypeNamesItsParameter) {
+  const json parts = {{{"type", {"text"}}, {"text", "x"}}};
+  EXPECT_EQ(refused_param(chat({{"messages", {{{"role", "user"}, {"content", parts}}}}})),
+            "messages[0].content");
+  EXPECT_EQ(refused_param(chat({{"tools", {{{"type", 1}, {"function", {{"name", "f"}}}}}}})),
+            "tools[0]");
+  EXPECT_EQ(refused_param(chat({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}},
+                                {"tool_choice", {{"type", json::array()}}}})),
+            "tool_choice");
+}
+
 TEST(OpenAiRequest, ResponseFormatsBecomeOutputFormats) {
   using Kind = OutputFormat::Kind;
   EXPECT_EQ(parse_chat_request(chat()).options.format.kind, Kind::kText);
