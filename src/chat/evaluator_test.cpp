@@ -83,6 +83,27 @@ TEST(ChatEvaluator, HostileTemplatesHitLimitsInsteadOfHanging) {
   small.limits.max_output_bytes = 100;
   EXPECT_NE(error_of("{% for i in range(60) %}xx{% endfor %}", small).find("output exceeds"),
             std::string::npos);
+  // Each value and each output stays under the limits, but a million of them would take hours.
+  const std::string loop = "{% for i in range(1000) %}{% for j in range(1000) %}";
+  for (const std::string& hostile :
+       {loop + "{% set x = 'a' * 16000000 %}",
+        "{% set s = 'a' * 8000000 %}" + loop + "{% set x = s|upper %}",
+        "{% set s = 'a' * 8000000 %}" + loop + "{% set x %}{{ s }}{% endset %}",
+        "{% macro m(s) %}{{ s }}{% endmacro %}{% set s = 'a' * 8000000 %}" + loop +
+            "{% set x = m(s) %}",
+        "{% set s = ['a'] * 1000000 %}" + loop + "{% set x = s[1:] %}"}) {
+    EXPECT_NE(error_of(hostile + "{% endfor %}{% endfor %}").find("built more than"),
+              std::string::npos)
+        << hostile;
+  }
+  // A list counts as the Values it holds: range(100) is 100 of them; the text is 390 bytes,
+  // counted twice (each `~` result built, then output).
+  EvalOptions tight;
+  tight.limits.max_built_bytes = 100 * sizeof(Value) + 1000;
+  EXPECT_EQ(render("{% for i in range(100) %}{{ 'ab' ~ i }}{% endfor %}", tight).size(), 390u);
+  EXPECT_NE(error_of("{% for i in range(300) %}{{ 'ab' ~ i }}{% endfor %}", tight)
+                .find("built more than"),
+            std::string::npos);
 }
 
 TEST(ChatEvaluator, StrftimeUsesTheInjectedClock) {

@@ -112,11 +112,16 @@ Value arithmetic(const std::string& op, const Value& l, const Value& r, size_t l
       if (unit > 0 && static_cast<uint64_t>(count) > limit / unit)
         fail("repeated value exceeds the size limit");
       if (seq.is_string()) {
+        // Doubling: a few large copies instead of `count` small appends.
+        const size_t total = unit * static_cast<size_t>(count);
         std::string s;
-        for (int64_t i = 0; i < count; ++i) s += seq.str();
+        s.reserve(total);
+        if (count > 0) s = seq.str();
+        while (s.size() < total) s.append(s, 0, std::min(s.size(), total - s.size()));
         return Value(std::move(s));
       }
       ValueList items;
+      items.reserve(unit * static_cast<size_t>(count));
       for (int64_t i = 0; i < count; ++i)
         items.insert(items.end(), seq.items().begin(), seq.items().end());
       return Value::list(std::move(items), seq.is_tuple());

@@ -67,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // is checked (a template that loops or grows without end must stop with an error).
   opts.limits.max_output_bytes = 1u << 20;
   opts.limits.max_loop_iterations = 20'000;
+  opts.limits.max_built_bytes = 64u << 20;
   for (const bool with_tools : {false, true}) {
     opts.tools = with_tools ? std::optional<json>(tools()) : std::nullopt;
     opts.add_generation_prompt = with_tools;
