@@ -122,7 +122,7 @@ Value arithmetic(const std::string& op, const Value& l, const Value& r, size_t l
       }
       ValueList items;
       items.reserve(unit * static_cast<size_t>(count));
-      for (int64_t i = 0; i < count; ++i)
+      for (int64_t i = 0; unit > 0 && i < count; ++i)
         items.insert(items.end(), seq.items().begin(), seq.items().end());
       return Value::list(std::move(items), seq.is_tuple());
     }
