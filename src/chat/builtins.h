@@ -29,5 +29,9 @@ ValueList iterate(const Value& v);
 bool contains(const Value& haystack, const Value& needle);
 // Raises jinja2's UndefinedError text when v is undefined.
 void require_defined(const Value& v);
+// str.replace (the method and the filter), its length checked against the render's budget
+// before it is built.
+Value replaced(const std::string& s, const std::string& old, const std::string& repl,
+               int64_t count);
 
 }  // namespace minke::chat

@@ -89,32 +89,8 @@ class Evaluator {
     if (out.size() + s.size() > opts_.limits.max_output_bytes)
       fail("output exceeds the limit of " + std::to_string(opts_.limits.max_output_bytes) +
            " bytes");
-    charge_built(s.size());
+    RenderBudget::built(s.size());
     out += s;
-  }
-
-  // Counts what the render has built (RenderLimits::max_built_bytes).
-  void charge_built(uint64_t n) {
-    built_ += n;
-    if (built_ > opts_.limits.max_built_bytes)
-      fail("the template built more than " + std::to_string(opts_.limits.max_built_bytes) +
-           " bytes of values");
-  }
-
-  // Whether an expression of this kind may build a new value (the others pass one along).
-  static bool builds(Expr::Kind k) {
-    switch (k) {
-      case Expr::Kind::kList:
-      case Expr::Kind::kTuple:
-      case Expr::Kind::kDict:
-      case Expr::Kind::kSlice:
-      case Expr::Kind::kCall:
-      case Expr::Kind::kFilter:
-      case Expr::Kind::kBinary:
-        return true;
-      default:
-        return false;
-    }
   }
 
   Flow exec_node(const Node& n, std::string& out) {
@@ -309,12 +285,7 @@ class Evaluator {
 
   Value eval(const Expr& e) {
     try {
-      Value v = eval_expr(e);
-      const size_t size = v.is_string() ? v.str().size() : v.is_list() ? v.items().size() : 0;
-      if (size > opts_.limits.max_output_bytes)
-        fail("value exceeds the size limit of " + std::to_string(opts_.limits.max_output_bytes));
-      if (builds(e.kind)) charge_built(v.is_list() ? size * sizeof(Value) : size);
-      return v;
+      return eval_expr(e);  // values are sized where they are built (RenderBudget)
     } catch (const TemplateError& err) {
       if (err.located()) throw;
       throw TemplateError(at(e.line, e.column, err.what()), true);
@@ -447,12 +418,12 @@ class Evaluator {
   size_t namespaces_compact_at_ = 64;
   int64_t iterations_ = 0;
   int call_depth_ = 0;
-  uint64_t built_ = 0;
 };
 
 }  // namespace
 
 std::string render_nodes(const NodeList& root, const Value& variables, const EvalOptions& options) {
+  RenderBudget budget(options.limits);
   Evaluator ev(variables, options);
   return ev.render(root);
 }

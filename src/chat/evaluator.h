@@ -4,26 +4,15 @@
 // hostile template from hanging or exhausting memory.
 #pragma once
 
-#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
 
 #include "chat/ast.h"
+#include "chat/render_budget.h"
 #include "chat/value.h"
 
 namespace minke::chat {
-
-struct RenderLimits {
-  size_t max_output_bytes = 16u << 20;      // rendered text (and any string built on the way)
-  int64_t max_loop_iterations = 1'000'000;  // all loop iterations together
-  int max_call_depth = 64;                  // nested macro calls
-  // Bytes of all the strings and lists (each item as the Value it is) that operators, filters,
-  // calls and blocks build over one render, kept or not. The limits above allow a loop that
-  // builds a 16 MiB string a million times (hours); this allows about a second of copying. A
-  // real template builds a few times its output (more where it grows a prompt with +).
-  uint64_t max_built_bytes = uint64_t{1} << 30;
-};
 
 struct EvalOptions {
   RenderLimits limits;

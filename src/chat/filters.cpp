@@ -6,6 +6,7 @@
 
 #include "chat/builtins.h"
 #include "chat/py_str.h"
+#include "chat/render_budget.h"
 #include "chat/template_error.h"
 
 namespace minke::chat {
@@ -81,6 +82,7 @@ Value filter_join(const Value& v, CallArgs& a) {
     if (!first) out += sep;
     first = false;
     out += (attribute.is_none() ? item : attr_path(item, attribute)).to_str();
+    RenderBudget::growing(out.size());
   }
   return Value(std::move(out));
 }
@@ -149,8 +151,9 @@ Value filter_round(const Value& v, CallArgs& a) {
 
 Value filter_indent(const Value& v, CallArgs& a) {
   Value width = a.get(0, "width", Value(4));
-  std::string pad =
-      width.is_string() ? width.str() : std::string(std::max<int64_t>(0, width.as_int()), ' ');
+  const int64_t spaces = width.is_string() ? 0 : std::max<int64_t>(0, width.as_int());
+  RenderBudget::growing(static_cast<size_t>(std::min<int64_t>(spaces, INT64_MAX / 2)));
+  std::string pad = width.is_string() ? width.str() : std::string(static_cast<size_t>(spaces), ' ');
   bool first = a.get(1, "first", Value(false)).truthy();
   bool blank = a.get(2, "blank", Value(false)).truthy();
   std::vector<std::string> lines = py::splitlines(v.to_str() + "\n");
@@ -159,6 +162,7 @@ Value filter_indent(const Value& v, CallArgs& a) {
     if (i) out += "\n";
     if (i > 0 && (blank || !lines[i].empty())) out += pad;
     out += lines[i];
+    RenderBudget::growing(out.size());
   }
   return Value(first ? pad + out : out);
 }
@@ -278,6 +282,7 @@ Value filter_sum(const Value& v, CallArgs& a) {
 Value filter_batch(const Value& v, CallArgs& a) {
   int64_t n = a.get(0, "linecount").as_int();
   if (n <= 0) fail("batch: linecount must be positive");
+  RenderBudget::growing(static_cast<size_t>(n));  // a list of n items, filled
   Value fill = a.get(1, "fill_with", Value::none());
   ValueList out, cur;
   for (const auto& item : list_of(v)) {
@@ -334,8 +339,8 @@ Value filter_wordcount(const Value& v, CallArgs&) {
 
 Value filter_replace(const Value& v, CallArgs& a) {
   Value count = a.get(2, "count", Value::none());
-  return Value(py::replace(v.to_str(), a.get(0, "old").to_str(), a.get(1, "new").to_str(),
-                           count.is_none() ? -1 : count.as_int()));
+  return replaced(v.to_str(), a.get(0, "old").to_str(), a.get(1, "new").to_str(),
+                  count.is_none() ? -1 : count.as_int());
 }
 
 const std::map<std::string, FilterFn>& filters() {

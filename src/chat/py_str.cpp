@@ -189,6 +189,18 @@ std::string replace(std::string_view s, std::string_view old, std::string_view r
   return out;
 }
 
+size_t replaced_size(std::string_view s, std::string_view old, std::string_view repl,
+                     int64_t count) {
+  size_t n = 0;  // replacements
+  if (old.empty()) {
+    n = length(s) + 1;
+  } else {
+    for (size_t p = s.find(old); p != std::string_view::npos; p = s.find(old, p + old.size())) ++n;
+  }
+  if (count >= 0 && static_cast<uint64_t>(count) < n) n = static_cast<size_t>(count);
+  return s.size() - n * old.size() + n * repl.size();
+}
+
 // Simple case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic (the
 // one-to-one mappings; special cases such as 'ß' -> "SS" are left as they are).
 static char32_t to_upper_cp(char32_t c) {

@@ -25,6 +25,9 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
                                int64_t maxsplit, bool from_right = false);
 std::vector<std::string> splitlines(std::string_view s);
 std::string replace(std::string_view s, std::string_view old, std::string_view repl, int64_t count);
+// The length replace() gives, without building it.
+size_t replaced_size(std::string_view s, std::string_view old, std::string_view repl,
+                     int64_t count);
 std::string upper(std::string_view s);
 std::string lower(std::string_view s);
 std::string capitalize(std::string_view s);

@@ -6,9 +6,16 @@
 
 #include "chat/builtins.h"
 #include "chat/py_str.h"
+#include "chat/render_budget.h"
 #include "chat/template_error.h"
 
 namespace minke::chat {
+
+Value replaced(const std::string& s, const std::string& old, const std::string& repl,
+               int64_t count) {
+  RenderBudget::growing(py::replaced_size(s, old, repl, count));
+  return Value(py::replace(s, old, repl, count));
+}
 
 void require_defined(const Value& v) {
   if (v.is_undefined()) fail(v.undefined_hint().empty() ? "undefined value" : v.undefined_hint());
@@ -201,7 +208,7 @@ Value string_method(const Value& self, const std::string& name, CallArgs& a) {
   if (name == "replace") {
     Value o = a.get(0, "old"), n = a.get(1, "new");
     if (!o.is_string() || !n.is_string()) fail("replace() arguments must be str");
-    return Value(py::replace(s, o.str(), n.str(), a.get(2, "count", Value(-1)).as_int()));
+    return replaced(s, o.str(), n.str(), a.get(2, "count", Value(-1)).as_int());
   }
   if (name == "upper") return Value(py::upper(s));
   if (name == "lower") return Value(py::lower(s));

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chat/bounded_json.h"
+
 namespace minke {
 namespace {
 
@@ -20,10 +22,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
-
-// Deepest bracket nesting accepted in model output: nlohmann's dump() recurses once per level, so
-// unbounded nesting could exhaust the stack. Real arguments are a few levels deep.
-constexpr int kMaxJsonDepth = 128;
 
 // Length of the JSON string, object or array that starts `s` (brackets balanced, string
 // literals skipped), or 0 when it does not close. The text is validated later by nlohmann.
@@ -51,36 +49,10 @@ size_t json_extent(std::string_view s) {
   return 0;
 }
 
-// Whether brackets outside string literals nest at most kMaxJsonDepth deep.
-bool shallow_enough(std::string_view s) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if ((c == '{' || c == '[') && ++depth > kMaxJsonDepth) {
-      return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
-// The JSON value `text` holds; discarded when it is not valid JSON or nests too deep.
-json parse_json(std::string_view text) {
-  if (!shallow_enough(text)) return json(json::value_t::discarded);
-  return json::parse(text, nullptr, false);
-}
-
 // Compact JSON text of call arguments: an object, or a string that holds one (what templates
 // write when the history's arguments are OpenAI's JSON-encoded strings).
 std::optional<std::string> arguments_text(const json& args) {
-  const json decoded = args.is_string() ? parse_json(args.get<std::string>()) : json();
+  const json decoded = args.is_string() ? parse_bounded_json(args.get<std::string>()) : json();
   const json& object = args.is_string() ? decoded : args;
   if (!object.is_object()) return std::nullopt;
   return object.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -165,7 +137,7 @@ class Cursor {
     skip_space();
     const size_t n = json_extent(rest_);
     if (n == 0) return json(json::value_t::discarded);
-    json v = parse_json(rest_.substr(0, n));
+    json v = parse_bounded_json(rest_.substr(0, n));
     rest_.remove_prefix(n);
     return v;
   }
@@ -286,7 +258,7 @@ ParamKind parameter_kind(const std::vector<Tool>* tools, std::string_view name,
   if (tools == nullptr) return ParamKind::kUnknown;
   for (const Tool& t : *tools) {
     if (t.name != name) continue;
-    const json schema = parse_json(t.parameters);
+    const json schema = parse_bounded_json(t.parameters);
     if (!schema.is_object()) return ParamKind::kUnknown;
     const auto props = schema.find("properties");
     if (props == schema.end() || !props->is_object()) return ParamKind::kUnknown;
@@ -302,7 +274,7 @@ ParamKind parameter_kind(const std::vector<Tool>* tools, std::string_view name,
 // is not a string is taken (a bare word stays text).
 json parameter_value(std::string_view text, ParamKind kind) {
   if (kind == ParamKind::kText) return std::string(text);
-  json v = parse_json(text);
+  json v = parse_bounded_json(text);
   if (v.is_discarded() || (kind == ParamKind::kUnknown && v.is_string())) {
     return std::string(text);
   }
@@ -369,7 +341,7 @@ std::optional<Calls> glm_calls(Cursor& c, const std::vector<Tool>* tools) {
 constexpr std::string_view kGemmaQuote = "<|\"|>";
 
 // One value of Gemma 4's JSON dialect at the start of `s` (consumed) as JSON; discarded when
-// it is not one, or nests deeper than kMaxJsonDepth.
+// it is not one, or nests deeper than kMaxJsonNesting.
 json gemma_value(std::string_view& s, int depth) {
   const auto skip = [&] {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -381,7 +353,7 @@ json gemma_value(std::string_view& s, int depth) {
     return true;
   };
   const json bad(json::value_t::discarded);
-  if (depth >= kMaxJsonDepth) return bad;  // levels 0..127, as shallow_enough allows
+  if (depth >= kMaxJsonNesting) return bad;  // levels 0..127, as nests_at_most_max allows
   skip();
   if (eat(kGemmaQuote)) {
     const size_t end = s.find(kGemmaQuote);
@@ -427,7 +399,7 @@ json gemma_value(std::string_view& s, int depth) {
   while (n < s.size() && std::string_view(",}]<").find(s[n]) == std::string_view::npos &&
          !is_space(s[n]))
     ++n;
-  json v = parse_json(s.substr(0, n));
+  json v = parse_bounded_json(s.substr(0, n));
   if (n == 0 || v.is_discarded() || v.is_string() || v.is_object() || v.is_array()) return bad;
   s.remove_prefix(n);
   return v;
@@ -490,7 +462,7 @@ ParsedToolOutput plain(std::string_view text) {
 
 // {"tool_calls": [{"name", "arguments"}, ...]}, {"tool_call": {...}} or {"response": "text"}.
 ParsedToolOutput parse_generic(std::string_view text) {
-  const json answer = parse_json(trim(text));
+  const json answer = parse_bounded_json(trim(text));
   if (!answer.is_object()) return plain(text);
   if (const auto list = answer.find("tool_calls"); list != answer.end()) {
     if (std::optional<Calls> calls = calls_from_array(*list))
@@ -510,7 +482,7 @@ ParsedToolOutput parse_llama3(std::string_view text) {
   std::string_view body = trim(text);
   constexpr std::string_view kPythonTag = "<|python_tag|>";
   if (body.substr(0, kPythonTag.size()) == kPythonTag) body = trim(body.substr(kPythonTag.size()));
-  if (std::optional<ParsedToolCall> call = call_from_object(parse_json(body))) {
+  if (std::optional<ParsedToolCall> call = call_from_object(parse_bounded_json(body))) {
     return {.content = {}, .calls = {std::move(*call)}};
   }
   return plain(text);

@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "chat/bounded_json.h"
 #include "minke/error.h"
 
 namespace minke {
@@ -11,8 +12,10 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// The client's arguments as an object for templates that want one; text that is not JSON (or
+// nests too deep to walk safely) stays text.
 json parse_or_text(const std::string& text) {
-  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  json v = parse_bounded_json(text);
   return v.is_discarded() ? json(text) : v;
 }
 
@@ -73,8 +76,11 @@ json chat_messages_json(const std::vector<ChatMessage>& messages,
 json tools_json(const std::vector<Tool>& tools) {
   json out = json::array();
   for (const Tool& t : tools) {
-    json parameters = json::parse(t.parameters, nullptr, /*allow_exceptions=*/false);
-    if (parameters.is_discarded()) throw Error("tool '" + t.name + "': parameters is not JSON");
+    json parameters = parse_bounded_json(t.parameters);
+    if (parameters.is_discarded()) {
+      throw Error("tool '" + t.name + "': parameters is not JSON nested at most " +
+                  std::to_string(kMaxJsonNesting) + " deep");
+    }
     json function = {{"name", t.name}};
     if (!t.description.empty()) function["description"] = t.description;
     function["parameters"] = std::move(parameters);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "chat/py_str.h"
+#include "chat/render_budget.h"
 #include "chat/template_error.h"
 
 namespace minke::chat {
@@ -32,9 +33,12 @@ Value::Value(bool b) : kind_(Kind::kBool), b_(b) {}
 Value::Value(int64_t i) : kind_(Kind::kInt), i_(i) {}
 Value::Value(double d) : kind_(Kind::kFloat), d_(d) {}
 Value::Value(std::string s)
-    : kind_(Kind::kString), s_(std::make_shared<const std::string>(std::move(s))) {}
+    : kind_(Kind::kString), s_(std::make_shared<const std::string>(std::move(s))) {
+  RenderBudget::built(s_->size());
+}
 
 Value Value::list(ValueList items, bool is_tuple) {
+  RenderBudget::built(items.size(), sizeof(Value));
   Value v;
   v.kind_ = Kind::kList;
   v.is_tuple_ = is_tuple;
@@ -185,6 +189,64 @@ std::string Value::to_str() const {
 }
 
 std::string Value::repr() const {
+  std::string out;
+  std::vector<const void*> open;
+  repr_into(out, open);
+  return out;
+}
+
+// Python's repr, with its guards: a list or dict met again inside itself (a namespace can hold
+// itself) prints as [...] or {...}, nesting past Python's recursion limit fails, and the text
+// stops at the render's value size (RenderBudget) instead of growing without bound.
+void Value::repr_into(std::string& out, std::vector<const void*>& open) const {
+  constexpr size_t kMaxNesting = 512;
+  const auto enter = [&](const void* p) {
+    if (std::find(open.begin(), open.end(), p) != open.end()) return false;
+    if (open.size() >= kMaxNesting) fail("maximum recursion depth exceeded in repr()");
+    open.push_back(p);
+    return true;
+  };
+  switch (kind_) {
+    case Kind::kList: {
+      if (!enter(list_.get())) {
+        out += is_tuple_ ? "(...)" : "[...]";
+        return;
+      }
+      out += is_tuple_ ? "(" : "[";
+      for (size_t i = 0; i < list_->size(); ++i) {
+        if (i) out += ", ";
+        (*list_)[i].repr_into(out, open);
+        RenderBudget::growing(out.size());
+      }
+      if (is_tuple_ && list_->size() == 1) out += ",";
+      out += is_tuple_ ? ")" : "]";
+      open.pop_back();
+      return;
+    }
+    case Kind::kDict: {
+      out += is_namespace_ ? "<Namespace {" : "{";
+      if (!enter(dict_.get())) {
+        out += is_namespace_ ? "...}>" : "...}";
+        return;
+      }
+      bool first = true;
+      for (const auto& [k, v] : *dict_) {
+        if (!first) out += ", ";
+        first = false;
+        out += py::repr(k) + ": ";
+        v.repr_into(out, open);
+        RenderBudget::growing(out.size());
+      }
+      out += is_namespace_ ? "}>" : "}";
+      open.pop_back();
+      return;
+    }
+    default:
+      out += scalar_repr();
+  }
+}
+
+std::string Value::scalar_repr() const {
   switch (kind_) {
     case Kind::kUndefined:
       return "";
@@ -198,25 +260,9 @@ std::string Value::repr() const {
       return float_repr(d_);
     case Kind::kString:
       return py::repr(*s_);
-    case Kind::kList: {
-      std::string out = is_tuple_ ? "(" : "[";
-      for (size_t i = 0; i < list_->size(); ++i) {
-        if (i) out += ", ";
-        out += (*list_)[i].repr();
-      }
-      if (is_tuple_ && list_->size() == 1) out += ",";
-      return out + (is_tuple_ ? ")" : "]");
-    }
-    case Kind::kDict: {
-      std::string out = is_namespace_ ? "<Namespace {" : "{";
-      bool first = true;
-      for (const auto& [k, v] : *dict_) {
-        if (!first) out += ", ";
-        first = false;
-        out += py::repr(k) + ": " + v.repr();
-      }
-      return out + (is_namespace_ ? "}>" : "}");
-    }
+    case Kind::kList:
+    case Kind::kDict:
+      return "";
     case Kind::kFunction:
       return "<function " + *s_ + ">";
   }
@@ -252,6 +298,7 @@ namespace {
 void json_write(const Value& v, std::string& out, int indent, int depth, bool ensure_ascii,
                 const std::string& item_sep, const std::string& key_sep, bool sort_keys) {
   if (depth > 512) fail("tojson: value nested too deeply");
+  RenderBudget::growing(out.size());
   auto newline = [&](int d) {
     if (indent < 0) return;
     out += '\n';

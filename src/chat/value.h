@@ -87,6 +87,8 @@ class Value {
                       const std::string& key_sep, bool sort_keys) const;
 
  private:
+  void repr_into(std::string& out, std::vector<const void*>& open) const;  // repr()'s recursion
+  std::string scalar_repr() const;  // repr() of a value that holds no others
   Kind kind_ = Kind::kUndefined;
   bool b_ = false;
   bool is_tuple_ = false;

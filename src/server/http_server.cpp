@@ -48,15 +48,6 @@ void send_error(httplib::Response& res, const ApiError& e) {
   send_json(res, e.status, error_body(e));
 }
 
-// Ordered, so that a JSON Schema's properties keep the client's order.
-nlohmann::ordered_json parse_body(const httplib::Request& req) {
-  try {
-    return nlohmann::ordered_json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    throw ApiError::invalid(std::string("the body is not valid JSON: ") + e.what());
-  }
-}
-
 // A piece of a choice's streamed text; a token's first piece also carries the token's
 // log-probabilities (null unless asked for).
 struct Piece {
@@ -218,7 +209,7 @@ void HttpServer::Impl::handle(
                      {}, "server_busy");
     }
     if (stopping) throw ApiError(503, "server_error", "the server is shutting down");
-    body_handler(parse_body(req), res);
+    body_handler(parse_request_body(req.body), res);
   } catch (const ApiError& e) {
     send_error(res, e);
   } catch (const ModelFailure& e) {

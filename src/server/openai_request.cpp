@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "chat/bounded_json.h"
+
 namespace minke {
 namespace {
 
@@ -355,6 +357,24 @@ std::string message_content(const json& m, size_t i, bool allow_null) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json parse_request_body(std::string_view body) {
+  // A container's start event comes at the depth of what holds it.
+  const auto limit_depth = [](int depth, json::parse_event_t event, json&) {
+    const bool opens =
+        event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+    if (opens && depth + 1 > kMaxJsonNesting) {
+      throw ApiError::invalid("the body nests arrays and objects deeper than " +
+                              std::to_string(kMaxJsonNesting) + " levels");
+    }
+    return true;
+  };
+  try {
+    return json::parse(body, limit_depth);
+  } catch (const json::parse_error& e) {
+    throw ApiError::invalid(std::string("the body is not valid JSON: ") + e.what());
+  }
+}
 
 nlohmann::json error_body(const ApiError& e) {
   using plain = nlohmann::json;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -60,7 +61,12 @@ struct CompletionRequest : GenerationRequest {
 // The most choices one request may ask for.
 inline constexpr int32_t kMaxChoices = 16;
 
-// The body is parsed ordered: a JSON Schema's properties keep the client's order.
+// A request body as JSON, ordered (a JSON Schema's properties keep the client's order). Throws
+// ApiError 400 for invalid JSON or nesting deeper than kMaxJsonNesting (chat/bounded_json.h):
+// the code that walks a body later (dump(), the schema compiler, the chat template's values)
+// recurses once per level.
+nlohmann::ordered_json parse_request_body(std::string_view body);
+
 ChatRequest parse_chat_request(const nlohmann::ordered_json& body);
 CompletionRequest parse_completion_request(const nlohmann::ordered_json& body);
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chat/bounded_json.h"
 #include "chat/tool_messages.h"
 
 namespace minke {
@@ -190,6 +191,39 @@ TEST(OpenAiRequest, ATypeOfTheWrongJsonTypeNamesItsParameter) {
   EXPECT_EQ(refused_param(chat({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}},
                                 {"tool_choice", {{"type", json::array()}}}})),
             "tool_choice");
+}
+
+// A body nested a million deep would overflow the stack of whatever walks it later (dump() of
+// a tool's parameters did): it is refused while it is parsed.
+TEST(OpenAiRequest, DeeplyNestedBodiesAreRefusedWhileParsed) {
+  const auto nested = [](int depth) {  // the body's object, then depth - 1 arrays around a 1
+    return "{\"model\": \"m\", \"x\": " + std::string(depth - 1, '[') + "1" +
+           std::string(depth - 1, ']') + "}";
+  };
+  EXPECT_EQ(parse_request_body(nested(kMaxJsonNesting))["model"], "m");
+  for (const std::string& body : {nested(kMaxJsonNesting + 1), nested(1'000'000)}) {
+    try {
+      parse_request_body(body);
+      ADD_FAILURE() << "accepted a body " << body.size() / 2 << " deep";
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.status, 400);
+      EXPECT_NE(std::string(e.what()).find("deeper than 128"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_request_body("{\"model\": "), ApiError);
+}
+
+// Tool-call arguments are a JSON string inside the body, so the body's limit does not bound
+// them: arguments nested too deep reach the template as the text they are.
+TEST(OpenAiRequest, DeeplyNestedArgumentsStayText) {
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  const std::vector<ChatMessage> messages = {
+      {.role = "assistant", .tool_calls = {{.name = "f", .arguments = deep}}},
+      {.role = "assistant", .tool_calls = {{.name = "g", .arguments = "{\"a\": [[1]]}"}}}};
+  const auto j = chat_messages_json(messages, {.arguments_as_objects = true});
+  EXPECT_EQ(j[0]["tool_calls"][0]["function"]["arguments"], deep);
+  EXPECT_EQ(j[1]["tool_calls"][0]["function"]["arguments"]["a"][0][0], 1);
+  EXPECT_THROW(tools_json({{.name = "f", .parameters = deep}}), Error);
 }
 
 TEST(OpenAiRequest, ResponseFormatsBecomeOutputFormats) {

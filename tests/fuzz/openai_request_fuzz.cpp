@@ -1,9 +1,11 @@
 // libFuzzer target for the server's request parsing: arbitrary bytes as a request body, parsed
-// as JSON, then checked as a chat and as a completion request, and a parsed request's fields
-// touched. Only minke::Error (ApiError) may come out of the checks; sanitizers catch the rest.
+// as the server parses it (parse_request_body), then checked as a chat and as a completion
+// request, and a parsed request's fields touched. Only minke::Error (ApiError) may come out of
+// the checks; sanitizers catch the rest.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -20,9 +22,13 @@ void touch(const minke::GenerationRequest& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const nlohmann::ordered_json body =
-      nlohmann::ordered_json::parse(data, data + size, /*cb=*/nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return 0;
+  nlohmann::ordered_json body;
+  try {
+    body = minke::parse_request_body(std::string_view(reinterpret_cast<const char*>(data), size));
+  } catch (const minke::ApiError& e) {
+    (void)minke::error_body(e).dump();
+    return 0;
+  }
   try {
     const minke::ChatRequest chat = minke::parse_chat_request(body);
     touch(chat);
