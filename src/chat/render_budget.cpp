@@ -38,9 +38,4 @@ void RenderBudget::growing(size_t n) {
   }
 }
 
-size_t RenderBudget::max_value_size() {
-  return t_current != nullptr ? t_current->limits_.max_output_bytes
-                              : RenderLimits{}.max_output_bytes;
-}
-
 }  // namespace minke::chat

@@ -17,8 +17,8 @@ struct RenderLimits {
   // Bytes of all the strings and lists (each item as the Value it is) that a render builds,
   // kept or not (dicts are not counted: a template can only build them key by key). The limits
   // above allow a loop that builds a 16 MiB string a million times (hours); this allows about a
-  // second of copying. A real template builds a few times its output (more where it grows a prompt
-  // with +).
+  // second of copying. A real template builds a few times its output, more where it grows a
+  // prompt with +.
   uint64_t max_built_bytes = uint64_t{1} << 30;
 };
 
@@ -38,8 +38,6 @@ class RenderBudget {
   // A text being assembled piece by piece (join, tojson, repr, indent) has reached n bytes:
   // fails when n passes max_output_bytes, before the rest is built.
   static void growing(size_t n);
-  // The one-value limit in effect (RenderLimits' default outside a render).
-  static size_t max_value_size();
 
  private:
   RenderLimits limits_;
