@@ -11,6 +11,31 @@
 #include "chat/template_error.h"
 
 namespace minke::chat {
+namespace {
+
+// How deep repr and the comparisons follow lists and dicts into each other (Python stops at its
+// recursion limit, 1000, with RecursionError; a chat template never comes near either).
+constexpr size_t kMaxValueNesting = 512;
+
+// One level of a comparison's recursion, counted on this thread.
+class ComparisonDepth {
+ public:
+  ComparisonDepth() {
+    if (++depth_ > kMaxValueNesting) {
+      --depth_;
+      fail("maximum recursion depth exceeded in comparison");
+    }
+  }
+  ~ComparisonDepth() { --depth_; }
+  ComparisonDepth(const ComparisonDepth&) = delete;
+  ComparisonDepth& operator=(const ComparisonDepth&) = delete;
+
+ private:
+  static thread_local size_t depth_;
+};
+thread_local size_t ComparisonDepth::depth_ = 0;
+
+}  // namespace
 
 std::shared_ptr<const std::string> Value::empty_string() {
   static const auto kEmpty = std::make_shared<const std::string>();
@@ -27,6 +52,30 @@ Value Value::undefined(std::string hint) {
   Value v;
   if (!hint.empty()) v.s_ = std::make_shared<const std::string>(std::move(hint));
   return v;
+}
+
+Value::~Value() {
+  const bool owns_items = (list_ && list_.use_count() == 1 && !list_->empty()) ||
+                          (dict_ && dict_.use_count() == 1 && !dict_->empty());
+  if (!owns_items) return;
+  std::vector<Value> pending;
+  release_children(pending);
+  while (!pending.empty()) {
+    Value v = std::move(pending.back());
+    pending.pop_back();
+    v.release_children(pending);
+  }  // each v goes with its containers already empty
+}
+
+void Value::release_children(std::vector<Value>& out) {
+  if (list_ && list_.use_count() == 1) {
+    for (Value& x : *list_) out.push_back(std::move(x));
+    list_->clear();
+  }
+  if (dict_ && dict_.use_count() == 1) {
+    for (auto& entry : *dict_) out.push_back(std::move(entry.second));
+    dict_->clear();
+  }
 }
 
 Value::Value(bool b) : kind_(Kind::kBool), b_(b) {}
@@ -199,10 +248,9 @@ std::string Value::repr() const {
 // itself) prints as [...] or {...}, nesting past Python's recursion limit fails, and the text
 // stops at the render's value size (RenderBudget) instead of growing without bound.
 void Value::repr_into(std::string& out, std::vector<const void*>& open) const {
-  constexpr size_t kMaxNesting = 512;
   const auto enter = [&](const void* p) {
     if (std::find(open.begin(), open.end(), p) != open.end()) return false;
-    if (open.size() >= kMaxNesting) fail("maximum recursion depth exceeded in repr()");
+    if (open.size() >= kMaxValueNesting) fail("maximum recursion depth exceeded in repr()");
     open.push_back(p);
     return true;
   };
@@ -405,14 +453,18 @@ bool values_equal(const Value& a, const Value& b) {
     case Value::Kind::kString:
       return a.str() == b.str();
     case Value::Kind::kList: {
+      if (&a.items() == &b.items()) return true;  // the same list, as Python's `is` shortcut
       if (a.items().size() != b.items().size() || a.is_tuple() != b.is_tuple()) return false;
+      const ComparisonDepth level;
       for (size_t i = 0; i < a.items().size(); ++i)
         if (!values_equal(a.items()[i], b.items()[i])) return false;
       return true;
     }
     case Value::Kind::kDict: {
       if (a.is_namespace() || b.is_namespace()) return &a.entries() == &b.entries();
+      if (&a.entries() == &b.entries()) return true;
       if (a.entries().size() != b.entries().size()) return false;
+      const ComparisonDepth level;
       for (const auto& [k, v] : a.entries()) {
         const Value* o = b.find(k);
         if (!o || !values_equal(v, *o)) return false;
@@ -434,6 +486,7 @@ bool values_less(const Value& a, const Value& b) {
   if (a.is_string() && b.is_string()) return a.str() < b.str();  // UTF-8 order = code points
   if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
     const auto &x = a.items(), &y = b.items();
+    const ComparisonDepth level;
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
       if (!values_equal(x[i], y[i])) return values_less(x[i], y[i]);
     }

@@ -26,6 +26,13 @@ class Value {
   enum class Kind { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kFunction };
 
   Value() = default;  // undefined
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+  // Frees a list or dict it holds the last reference to without recursing once per level: a
+  // template can nest lists a million deep (a loop of `[x]`).
+  ~Value();
   static Value none();
   static Value undefined(std::string hint = "");
   Value(bool b);     // NOLINT: implicit on purpose, literals read naturally
@@ -87,6 +94,9 @@ class Value {
                       const std::string& key_sep, bool sort_keys) const;
 
  private:
+  // Moves the items of its list and the values of its dict out to `out` when it holds their
+  // last reference (~Value's loop).
+  void release_children(std::vector<Value>& out);
   void repr_into(std::string& out, std::vector<const void*>& open) const;  // repr()'s recursion
   std::string scalar_repr() const;  // repr() of a value that holds no others
   Kind kind_ = Kind::kUndefined;
