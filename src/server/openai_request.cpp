@@ -371,7 +371,7 @@ nlohmann::ordered_json parse_request_body(std::string_view body) {
   };
   try {
     return json::parse(body, limit_depth);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 9e999
     throw ApiError::invalid(std::string("the body is not valid JSON: ") + e.what());
   }
 }

@@ -211,6 +211,7 @@ TEST(OpenAiRequest, DeeplyNestedBodiesAreRefusedWhileParsed) {
     }
   }
   EXPECT_THROW(parse_request_body("{\"model\": "), ApiError);
+  EXPECT_THROW(parse_request_body("9e922"), ApiError);  // nlohmann's out_of_range, not parse_error
 }
 
 // Tool-call arguments are a JSON string inside the body, so the body's limit does not bound

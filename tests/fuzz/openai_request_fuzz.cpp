@@ -13,6 +13,12 @@
 
 namespace {
 
+// As the server sends it: a parse error's message quotes the body's bytes, which need not be
+// UTF-8, so invalid sequences become U+FFFD (openai_response.cpp's dump).
+void dump_error(const minke::ApiError& e) {
+  (void)minke::error_body(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void touch(const minke::GenerationRequest& r) {
   (void)r.model.size();
   (void)r.options.sampling.temperature;
@@ -26,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     body = minke::parse_request_body(std::string_view(reinterpret_cast<const char*>(data), size));
   } catch (const minke::ApiError& e) {
-    (void)minke::error_body(e).dump();
+    dump_error(e);
     return 0;
   }
   try {
@@ -34,13 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     touch(chat);
     for (const minke::ChatMessage& m : chat.messages) (void)(m.role.size() + m.content.size());
   } catch (const minke::ApiError& e) {
-    (void)minke::error_body(e).dump();
+    dump_error(e);
   }
   try {
     const minke::CompletionRequest completion = minke::parse_completion_request(body);
     touch(completion);
   } catch (const minke::ApiError& e) {
-    (void)minke::error_body(e).dump();
+    dump_error(e);
   }
   return 0;
 }

@@ -33,7 +33,7 @@ nlohmann::ordered_json read_json_file(const std::string& path) {
   const std::string text = read_text_file(path);
   try {
     return nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range (9e999)
     throw Error(path + ": invalid JSON: " + e.what());
   }
 }
