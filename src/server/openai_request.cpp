@@ -359,18 +359,12 @@ std::string message_content(const json& m, size_t i, bool allow_null) {
 }  // namespace
 
 nlohmann::ordered_json parse_request_body(std::string_view body) {
-  // A container's start event comes at the depth of what holds it.
-  const auto limit_depth = [](int depth, json::parse_event_t event, json&) {
-    const bool opens =
-        event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
-    if (opens && depth + 1 > kMaxJsonNesting) {
-      throw ApiError::invalid("the body nests arrays and objects deeper than " +
-                              std::to_string(kMaxJsonNesting) + " levels");
-    }
-    return true;
-  };
+  if (!nests_at_most_max(body)) {
+    throw ApiError::invalid("the body nests arrays and objects deeper than " +
+                            std::to_string(kMaxJsonNesting) + " levels");
+  }
   try {
-    return json::parse(body, limit_depth);
+    return json::parse(body);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 9e999
     throw ApiError::invalid(std::string("the body is not valid JSON: ") + e.what());
   }

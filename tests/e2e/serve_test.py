@@ -229,11 +229,21 @@ def smollm2_checks():
                            ("a negative top_k", {"model": model, "messages": msgs, "top_k": -1}),
                            ("stop of the wrong type", {"model": model, "messages": msgs, "stop": 5}),
                            ("an image part", {"model": model, "messages": [{"role": "user", "content": [
-                               {"type": "image_url", "image_url": {"url": "x"}}]}]})]:
+                               {"type": "image_url", "image_url": {"url": "x"}}]}]}),
+                           ("a part whose type is an array", {"model": model, "messages": [{"role": "user",
+                               "content": [{"type": ["text"], "text": "a"}]}]}),
+                           ("a number past a double (9e922)", b'{"model": "m", "seed": 9e922}'),
+                           ("a tool's parameters nested 100,000 deep",  # dump() of it overflowed the stack
+                            b'{"model": "m", "messages": [{"role": "user", "content": "a"}], "tools": [{"type": '
+                            b'"function", "function": {"name": "f", "parameters": ' + b"[" * 100000 + b"]" * 100000
+                            + b"}}]}")]:
             st, _, b = s.raw("POST", "/v1/chat/completions", body)
             err = json.loads(b).get("error", {})
             check(f"{name} is 400 with an error object", st == 400 and err.get("type") == "invalid_request_error"
                   and err.get("message"), f"{st} {b[:200]}")
+        st, _, b = s.raw("POST", "/tokenize", {"content": "a", "add_special": "yes"})
+        check("/tokenize with a non-boolean add_special is 400 naming it",
+              st == 400 and json.loads(b)["error"].get("param") == "add_special", f"{st} {b[:200]}")
         st, _, b = s.raw("POST", "/v1/chat/completions", b"x" * (9 << 20))
         check("a body over 8 MiB is 413 with an error object", st == 413 and "error" in json.loads(b), f"{st} {b[:200]}")
         st, _, b = s.raw("GET", "/v1/nothing")
